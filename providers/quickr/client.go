@@ -1,0 +1,200 @@
+package quickr
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/merchantflow/onboarding/providers"
+)
+
+// tokenSlack renews a token this long before it expires, so a call never starts with a token
+// about to lapse.
+const tokenSlack = 5 * time.Minute
+
+// Config configures a Client.
+type Config struct {
+	BaseURL   string        // e.g. https://api.eu.quickr.no/v2 (without /accounts/{aid})
+	AccountID string        // aid, ^[PT]Q\d{7}$
+	APIKey    string        // used only to obtain access tokens
+	Timeout   time.Duration // per request; providers.DefaultTimeout when 0
+	Now       func() time.Time
+}
+
+// Client calls one Quickr account. It is safe for concurrent use.
+type Client struct {
+	cfg    Config
+	caller providers.Caller
+	now    func() time.Time
+
+	mu      sync.Mutex
+	token   string
+	expires time.Time
+}
+
+// New returns a client. The API key is never logged or returned in errors.
+func New(cfg Config, hc *http.Client) *Client {
+	if hc == nil {
+		hc = providers.NewHTTPClient(cfg.Timeout)
+	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	return &Client{
+		cfg: cfg,
+		now: now,
+		caller: providers.Caller{
+			Provider: "quickr",
+			HTTP:     hc,
+			Now:      now,
+			ParseError: func(b []byte) (string, string) {
+				var e apiError
+				if json.Unmarshal(b, &e) != nil {
+					return "", ""
+				}
+				return e.Error.Code, e.Error.Message
+			},
+		},
+	}
+}
+
+func (c *Client) url(path string) string {
+	return c.cfg.BaseURL + "/accounts/" + url.PathEscape(c.cfg.AccountID) + path
+}
+
+// accessToken returns a cached token or fetches a new one.
+func (c *Client) accessToken(ctx context.Context, force bool) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !force && c.token != "" && c.now().Before(c.expires) {
+		return c.token, nil
+	}
+	var tok Token
+	_, err := c.caller.Do(ctx, providers.Request{
+		Op:     "get token",
+		Method: http.MethodPost,
+		URL:    c.url("/auth/token"),
+		Header: http.Header{"Authorization": {"Bearer " + c.cfg.APIKey}},
+	}, &tok)
+	if err != nil {
+		return "", err
+	}
+	if tok.AccessToken == "" {
+		return "", &providers.Error{Provider: "quickr", Op: "get token", Status: http.StatusBadGateway, Message: "token response without access_token"}
+	}
+	ttl := time.Duration(tok.ExpiresIn) * time.Second
+	if ttl <= 0 {
+		ttl = time.Hour // the documented lifetime
+	}
+	// Renew ahead of expiry, but never cache a token for less than half its life.
+	slack := min(tokenSlack, ttl/2)
+	c.token, c.expires = tok.AccessToken, c.now().Add(ttl-slack)
+	return c.token, nil
+}
+
+// do runs an authenticated call, re-authenticating once when the token is refused.
+func (c *Client) do(ctx context.Context, req providers.Request, out any) (int, error) {
+	for attempt := 0; ; attempt++ {
+		tok, err := c.accessToken(ctx, attempt > 0)
+		if err != nil {
+			return 0, err
+		}
+		h := http.Header{}
+		for k, v := range req.Header {
+			h[k] = v
+		}
+		h.Set("Authorization", "Bearer "+tok)
+		r := req
+		r.Header = h
+		status, err := c.caller.Do(ctx, r, out)
+		if status == http.StatusUnauthorized && attempt == 0 {
+			continue
+		}
+		return status, err
+	}
+}
+
+// CreateCase creates a case (POST /cases).
+func (c *Client) CreateCase(ctx context.Context, in CaseCreate) (*Case, error) {
+	var out Case
+	_, err := c.do(ctx, providers.Request{Op: "create case", Method: http.MethodPost, URL: c.url("/cases"), Body: in}, &out)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetCase returns the case details (GET /cases/{cid}).
+func (c *Client) GetCase(ctx context.Context, caseID string) (*Case, error) {
+	var out Case
+	_, err := c.do(ctx, providers.Request{Op: "get case", Method: http.MethodGet, URL: c.url("/cases/" + url.PathEscape(caseID))}, &out)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ListCasesParams filters GET /cases.
+type ListCasesParams struct {
+	Search        string
+	Status        []string
+	Limit         int
+	StartingAfter string
+}
+
+// ListCases returns one page of cases.
+func (c *Client) ListCases(ctx context.Context, p ListCasesParams) (*CaseList, error) {
+	q := url.Values{}
+	if p.Search != "" {
+		q.Set("search", p.Search)
+	}
+	for _, s := range p.Status {
+		q.Add("status[]", s)
+	}
+	if p.Limit > 0 {
+		q.Set("limit", itoa(p.Limit))
+	}
+	if p.StartingAfter != "" {
+		q.Set("starting_after", p.StartingAfter)
+	}
+	u := c.url("/cases")
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	var out CaseList
+	if _, err := c.do(ctx, providers.Request{Op: "list cases", Method: http.MethodGet, URL: u}, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// FindCaseByReference returns the newest case whose reference is exactly ref, or nil when there
+// is none. Quickr has no idempotency key; this lookup is what makes case creation safe to retry.
+// The search also matches names and ids, so results are filtered on the exact reference.
+func (c *Client) FindCaseByReference(ctx context.Context, ref string) (*Case, error) {
+	p := ListCasesParams{Search: ref, Limit: 100}
+	for {
+		page, err := c.ListCases(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		for i := range page.Data {
+			if page.Data[i].Reference == ref {
+				return &page.Data[i], nil // default sort is newest first
+			}
+		}
+		if page.Pagination.Cursor == "" || len(page.Data) == 0 {
+			return nil, nil
+		}
+		p.StartingAfter = page.Pagination.Cursor
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -1,0 +1,100 @@
+package sandbox
+
+import (
+	"net/http"
+	"sort"
+	"sync"
+)
+
+// Side-effect kinds counted per reference.
+const (
+	CountCases           = "cases"
+	CountContractsReopen = "contractsReopened"
+	CountContractsNew    = "contractsCreated"
+	CountDecisions       = "agentDecisions"
+	CountNotes           = "notes"
+	CountIDVSessions     = "idvSessions"
+	CountCustomers       = "customers"
+	CountAnalyses        = "analyses"
+	CountCreditTerms     = "creditTerms"
+	CountArchived        = "casesArchived"
+)
+
+// Counters counts side effects per reference (the engine uses the workflow ID), so tests
+// and the chaos suite can prove nothing was created twice.
+type Counters struct {
+	mu sync.Mutex
+	m  map[string]map[string]int
+}
+
+func newCounters() *Counters { return &Counters{m: map[string]map[string]int{}} }
+
+// Add counts one side effect of kind for ref.
+func (c *Counters) Add(ref, kind string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m[ref] == nil {
+		c.m[ref] = map[string]int{}
+	}
+	c.m[ref][kind]++
+}
+
+// Get returns the count of kind for ref.
+func (c *Counters) Get(ref, kind string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[ref][kind]
+}
+
+// For returns a copy of every count for ref.
+func (c *Counters) For(ref string) map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := map[string]int{}
+	for k, v := range c.m[ref] {
+		out[k] = v
+	}
+	return out
+}
+
+// All returns a copy of every count.
+func (c *Counters) All() map[string]map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]map[string]int, len(c.m))
+	for ref, kinds := range c.m {
+		out[ref] = map[string]int{}
+		for k, v := range kinds {
+			out[ref][k] = v
+		}
+	}
+	return out
+}
+
+// Totals sums every kind over all references.
+func (c *Counters) Totals() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := map[string]int{}
+	for _, kinds := range c.m {
+		for k, v := range kinds {
+			out[k] += v
+		}
+	}
+	return out
+}
+
+// serveCounters: GET /control/counters[?reference=R]
+func (s *Server) serveCounters(w http.ResponseWriter, r *http.Request) {
+	if ref := r.URL.Query().Get("reference"); ref != "" {
+		writeJSON(w, http.StatusOK, map[string]any{"reference": ref, "counts": s.counters.For(ref)})
+		return
+	}
+	all := s.counters.All()
+	refs := make([]string, 0, len(all))
+	for ref := range all {
+		refs = append(refs, ref)
+	}
+	sort.Strings(refs)
+	writeJSON(w, http.StatusOK, map[string]any{"references": all, "totals": s.counters.Totals(), "count": len(refs)})
+}

@@ -1,0 +1,154 @@
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/merchantflow/onboarding/providers/webhooksig"
+)
+
+// Delivery is one webhook as the sandbox tried to send it.
+type Delivery struct {
+	ID        string    `json:"id"`
+	Provider  string    `json:"provider"`
+	URL       string    `json:"url"`
+	Reference string    `json:"reference,omitempty"`
+	Type      string    `json:"type"`
+	Attempts  int       `json:"attempts"`
+	Status    string    `json:"status"` // pending, delivered, failed, dropped
+	LastCode  int       `json:"lastCode,omitempty"`
+	LastError string    `json:"lastError,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// maxDeliveries bounds the delivery log.
+const maxDeliveries = 5000
+
+type webhookSender struct {
+	s      *Server
+	seq    atomic.Int64
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu  sync.Mutex
+	log []*Delivery
+}
+
+func newWebhookSender(s *Server) *webhookSender {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &webhookSender{s: s, ctx: ctx, cancel: cancel}
+}
+
+func (h *webhookSender) close() { h.cancel() }
+
+// send delivers payload to url asynchronously: signed, retried with doubling backoff on any
+// non-2xx or network error, subject to the provider's webhook faults.
+func (h *webhookSender) send(provider, url, reference, typ string, payload any) {
+	if url == "" {
+		return
+	}
+	body, err := json.Marshal(payload)
+	if err != nil {
+		h.s.cfg.Logf("sandbox: webhook encode: %v", err)
+		return
+	}
+	d := &Delivery{
+		ID:        fmt.Sprintf("%s.whk.%d", provider, h.seq.Add(1)),
+		Provider:  provider,
+		URL:       url,
+		Reference: reference,
+		Type:      typ,
+		Status:    "pending",
+		CreatedAt: h.s.clock.Now(),
+	}
+	h.record(d)
+	ft := h.s.faults.get(provider)
+	if ft.DropWebhooks > 0 && h.s.float() < ft.DropWebhooks {
+		h.update(d, func(d *Delivery) { d.Status = "dropped" })
+		return
+	}
+	copies := 1
+	if ft.DuplicateWebhooks > 0 && h.s.float() < ft.DuplicateWebhooks {
+		copies = 2
+	}
+	for i := 0; i < copies; i++ {
+		var jitter time.Duration
+		if ft.WebhookJitter > 0 {
+			jitter = time.Duration(h.s.intn(int(ft.WebhookJitter) + 1))
+		}
+		h.s.after(jitter, func() { h.attempt(d, body, 1) })
+	}
+}
+
+func (h *webhookSender) attempt(d *Delivery, body []byte, n int) {
+	if h.ctx.Err() != nil {
+		return
+	}
+	req, err := http.NewRequestWithContext(h.ctx, http.MethodPost, d.URL, bytes.NewReader(body))
+	if err != nil {
+		h.update(d, func(d *Delivery) { d.Status, d.LastError = "failed", err.Error() })
+		return
+	}
+	req.Header.Set("Content-Type", "application/json")
+	webhooksig.SetHeaders(req.Header, []byte(h.s.cfg.Credentials.WebhookSigningSecret), d.ID, h.s.clock.Now(), body)
+	code, errText := 0, ""
+	resp, err := h.s.cfg.HTTPClient.Do(req)
+	if err != nil {
+		errText = err.Error()
+	} else {
+		code = resp.StatusCode
+		resp.Body.Close()
+	}
+	ok := err == nil && code >= 200 && code < 300
+	h.update(d, func(d *Delivery) {
+		d.Attempts++
+		d.LastCode, d.LastError = code, errText
+		switch {
+		case ok:
+			d.Status = "delivered"
+		case n >= h.s.cfg.WebhookAttempts:
+			d.Status = "failed"
+		}
+	})
+	if ok || n >= h.s.cfg.WebhookAttempts {
+		if !ok {
+			h.s.cfg.Logf("sandbox: webhook %s to %s failed after %d attempts: %d %s", d.ID, d.URL, n, code, errText)
+		}
+		return
+	}
+	h.s.after(h.s.cfg.WebhookBackoff<<(n-1), func() { h.attempt(d, body, n+1) })
+}
+
+func (h *webhookSender) record(d *Delivery) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.log = append(h.log, d)
+	if len(h.log) > maxDeliveries {
+		h.log = h.log[len(h.log)-maxDeliveries:]
+	}
+}
+
+func (h *webhookSender) update(d *Delivery, f func(*Delivery)) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	f(d)
+}
+
+// deliveries returns copies of the log, optionally for one reference.
+func (h *webhookSender) deliveries(reference string) []Delivery {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := []Delivery{}
+	for _, d := range h.log {
+		if reference == "" || d.Reference == reference {
+			out = append(out, *d)
+		}
+	}
+	return out
+}
