@@ -1,0 +1,74 @@
+// Package engine is the client side of the onboarding workflows: start one idempotently and
+// read its status. The gateway and the starter both use it, so there is one way to do each.
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/merchantflow/onboarding/workflows"
+)
+
+// Started tells which onboarding a start refers to.
+type Started struct {
+	WorkflowID string `json:"workflowId"`
+	RunID      string `json:"runId"`
+	// Existing is true when an onboarding for this merchant was already running.
+	Existing bool `json:"existing"`
+}
+
+// Start starts the merchant's onboarding, or returns the one already running for the same
+// business key (USE_EXISTING): two starts never make twins.
+func Start(ctx context.Context, c client.Client, taskQueue string, in workflows.OnboardingInput) (*Started, error) {
+	id := workflows.WorkflowID(in.Company.Country, in.Company.OrgNumber)
+	opts := client.StartWorkflowOptions{
+		ID:                       id,
+		TaskQueue:                taskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		StaticSummary:            summary(in),
+		// Set at start so ops can filter on them before the first workflow task runs.
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			workflows.SACountry.ValueSet(strings.ToUpper(in.Company.Country)),
+			workflows.SAOrgNumber.ValueSet(in.Company.OrgNumber),
+			workflows.SAStage.ValueSet(string(workflows.StageStarting)),
+		),
+	}
+	// USE_EXISTING is what prevents twins; this look-up only labels the answer. Two starts
+	// racing may both be labelled new, but only one onboarding runs.
+	existing := false
+	if d, err := c.DescribeWorkflowExecution(ctx, id, ""); err == nil &&
+		d.GetWorkflowExecutionInfo().GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		existing = true
+	}
+	run, err := c.ExecuteWorkflow(ctx, opts, workflows.OnboardMerchant, in)
+	if err != nil {
+		return nil, fmt.Errorf("start onboarding %s: %w", id, err)
+	}
+	return &Started{WorkflowID: run.GetID(), RunID: run.GetRunID(), Existing: existing}, nil
+}
+
+func summary(in workflows.OnboardingInput) string {
+	name := in.Company.Name
+	if name == "" {
+		name = "company"
+	}
+	return fmt.Sprintf("Onboarding %s %s (%s)", name, in.Company.OrgNumber, strings.ToUpper(in.Company.Country))
+}
+
+// Status queries the onboarding's status.
+func Status(ctx context.Context, c client.Client, workflowID string) (*workflows.Status, error) {
+	v, err := c.QueryWorkflow(ctx, workflowID, "", workflows.QueryStatus)
+	if err != nil {
+		return nil, fmt.Errorf("status of %s: %w", workflowID, err)
+	}
+	var st workflows.Status
+	if err := v.Get(&st); err != nil {
+		return nil, fmt.Errorf("decode status of %s: %w", workflowID, err)
+	}
+	return &st, nil
+}

@@ -1,0 +1,174 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+
+	"go.temporal.io/api/serviceerror"
+	"go.uber.org/zap"
+
+	"github.com/merchantflow/onboarding/providers/webhooksig"
+	"github.com/merchantflow/onboarding/workflows"
+)
+
+// Signaler is the part of the Temporal client the webhooks need.
+type Signaler interface {
+	SignalWorkflow(ctx context.Context, workflowID, runID, signalName string, arg any) error
+}
+
+// Config configures the gateway handler.
+type Config struct {
+	// WebhookSecrets verify provider webhooks; more than one during a rotation.
+	WebhookSecrets [][]byte
+	// WebhookTolerance is how far a webhook's timestamp may be from now.
+	WebhookTolerance time.Duration
+	Now              func() time.Time
+}
+
+// maxWebhookBody bounds a webhook body.
+const maxWebhookBody = 256 << 10
+
+// Server handles the gateway's HTTP routes.
+type Server struct {
+	cfg  Config
+	tc   Signaler
+	log  *zap.Logger
+	mux  *http.ServeMux
+	seen *recentIDs
+}
+
+// New returns the gateway.
+func New(cfg Config, tc Signaler, log *zap.Logger) *Server {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.WebhookTolerance == 0 {
+		cfg.WebhookTolerance = 5 * time.Minute
+	}
+	s := &Server{cfg: cfg, tc: tc, log: log, mux: http.NewServeMux(), seen: newRecentIDs(100_000)}
+	s.mux.HandleFunc("POST /webhooks/quickr", s.quickrWebhook)
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	return s
+}
+
+// Handler serves every route.
+func (s *Server) Handler() http.Handler { return s.mux }
+
+// quickrEvent is the part of a Quickr webhook the engine reads. The sandbox documents its
+// shape; the case summary is a hint and the workflow re-reads the case.
+type quickrEvent struct {
+	ID           string `json:"id"`
+	Type         string `json:"type"`
+	SubEventType string `json:"sub_event_type"`
+	CreatedAt    string `json:"created_at"`
+	Case         struct {
+		ID        string `json:"id"`
+		Reference string `json:"reference"`
+		Status    string `json:"status"`
+	} `json:"case"`
+}
+
+// quickrWebhook verifies a Quickr webhook and signals the onboarding named by the case
+// reference. Answers: 401 bad signature (nothing signalled), 400 unreadable body, 202 accepted
+// (also for duplicates and unknown references, so the provider does not retry them), 503 when
+// Temporal is unreachable (the provider retries).
+func (s *Server) quickrWebhook(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWebhookBody))
+	if err != nil {
+		writeError(w, http.StatusRequestEntityTooLarge, "body too large")
+		return
+	}
+	eventID, err := webhooksig.Verify(r.Header, body, s.cfg.WebhookSecrets, s.cfg.Now(), s.cfg.WebhookTolerance)
+	if err != nil {
+		s.log.Warn("webhook rejected", zap.String("provider", "quickr"), zap.Error(err))
+		writeError(w, http.StatusUnauthorized, err.Error())
+		return
+	}
+	var ev quickrEvent
+	if err := json.Unmarshal(body, &ev); err != nil || ev.Case.ID == "" {
+		writeError(w, http.StatusBadRequest, "body is not a Quickr case event")
+		return
+	}
+	if !s.seen.add("quickr:" + eventID) {
+		writeJSON(w, http.StatusAccepted, map[string]string{"result": "duplicate"})
+		return
+	}
+	if ev.Case.Reference == "" {
+		s.log.Info("webhook for a case without reference ignored", zap.String("caseId", ev.Case.ID))
+		writeJSON(w, http.StatusAccepted, map[string]string{"result": "ignored"})
+		return
+	}
+	occurred, _ := time.Parse(time.RFC3339Nano, ev.CreatedAt)
+	sig := workflows.CaseEvent{
+		EventID:      eventID,
+		Type:         ev.Type,
+		SubEventType: ev.SubEventType,
+		CaseID:       ev.Case.ID,
+		Status:       ev.Case.Status,
+		OccurredAt:   occurred,
+	}
+	err = s.tc.SignalWorkflow(r.Context(), ev.Case.Reference, "", workflows.SignalCaseEvent, sig)
+	var notFound *serviceerror.NotFound
+	switch {
+	case err == nil:
+		writeJSON(w, http.StatusAccepted, map[string]string{"result": "signalled"})
+	case errors.As(err, &notFound):
+		// Not ours, or already finished: acknowledge so the provider stops retrying.
+		s.log.Info("webhook for unknown or finished onboarding", zap.String("workflowId", ev.Case.Reference), zap.String("eventId", eventID))
+		writeJSON(w, http.StatusAccepted, map[string]string{"result": "unknown reference"})
+	default:
+		s.seen.remove("quickr:" + eventID) // let the provider's retry through
+		s.log.Error("signal failed", zap.String("workflowId", ev.Case.Reference), zap.Error(err))
+		writeError(w, http.StatusServiceUnavailable, "could not deliver the event; retry later")
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]string{"error": msg})
+}
+
+// recentIDs remembers the last n event ids, so a redelivered webhook is acknowledged without
+// a second signal. The workflow dedupes too; this only saves the signal.
+type recentIDs struct {
+	mu    sync.Mutex
+	n     int
+	order []string
+	set   map[string]bool
+}
+
+func newRecentIDs(n int) *recentIDs { return &recentIDs{n: n, set: map[string]bool{}} }
+
+// add records id and reports whether it was new.
+func (r *recentIDs) add(id string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.set[id] {
+		return false
+	}
+	r.set[id] = true
+	r.order = append(r.order, id)
+	if len(r.order) > r.n {
+		delete(r.set, r.order[0])
+		r.order = r.order[1:]
+	}
+	return true
+}
+
+func (r *recentIDs) remove(id string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.set, id)
+}

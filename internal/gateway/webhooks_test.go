@@ -1,0 +1,130 @@
+package gateway_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/api/serviceerror"
+	"go.uber.org/zap"
+
+	"github.com/merchantflow/onboarding/internal/gateway"
+	"github.com/merchantflow/onboarding/providers/webhooksig"
+	"github.com/merchantflow/onboarding/workflows"
+)
+
+type signal struct {
+	workflowID string
+	name       string
+	arg        workflows.CaseEvent
+}
+
+type fakeTemporal struct {
+	mu      sync.Mutex
+	signals []signal
+	err     error
+}
+
+func (f *fakeTemporal) SignalWorkflow(_ context.Context, id, _, name string, arg any) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err != nil {
+		return f.err
+	}
+	f.signals = append(f.signals, signal{id, name, arg.(workflows.CaseEvent)})
+	return nil
+}
+
+var (
+	secret = []byte("gateway-test-secret")
+	now    = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+)
+
+const event = `{"id":"TQ1234567.event.1","type":"CASE_STATUS_UPDATED","sub_event_type":"PROCESSING_DETAILS",
+"created_at":"2026-11-22T11:59:00Z","case":{"id":"TQ1234567.100000001","reference":"onboarding:NO:987654321","status":"PROCESSING_DETAILS"}}`
+
+func post(t *testing.T, h http.Handler, body string, sign func(http.Header, []byte)) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, "/webhooks/quickr", strings.NewReader(body))
+	if sign != nil {
+		sign(req.Header, []byte(body))
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+func signedAs(id string, key []byte, at time.Time) func(http.Header, []byte) {
+	return func(h http.Header, b []byte) { webhooksig.SetHeaders(h, key, id, at, b) }
+}
+
+func newGateway(ft *fakeTemporal) http.Handler {
+	return gateway.New(gateway.Config{WebhookSecrets: [][]byte{secret}, Now: func() time.Time { return now }}, ft, zap.NewNop()).Handler()
+}
+
+func TestQuickrWebhook(t *testing.T) {
+	t.Run("valid event signals the onboarding named by the reference", func(t *testing.T) {
+		ft := &fakeTemporal{}
+		rec := post(t, newGateway(ft), event, signedAs("whk-1", secret, now))
+		require.Equal(t, http.StatusAccepted, rec.Code)
+		require.Len(t, ft.signals, 1)
+		s := ft.signals[0]
+		require.Equal(t, "onboarding:NO:987654321", s.workflowID)
+		require.Equal(t, workflows.SignalCaseEvent, s.name)
+		require.Equal(t, "whk-1", s.arg.EventID)
+		require.Equal(t, "PROCESSING_DETAILS", s.arg.Status)
+		require.Equal(t, "TQ1234567.100000001", s.arg.CaseID)
+	})
+	t.Run("repeat delivery is acknowledged, not signalled", func(t *testing.T) {
+		ft := &fakeTemporal{}
+		h := newGateway(ft)
+		require.Equal(t, http.StatusAccepted, post(t, h, event, signedAs("whk-1", secret, now)).Code)
+		rec := post(t, h, event, signedAs("whk-1", secret, now))
+		require.Equal(t, http.StatusAccepted, rec.Code)
+		require.Contains(t, rec.Body.String(), "duplicate")
+		require.Len(t, ft.signals, 1)
+	})
+	rejected := []struct {
+		name string
+		body string
+		sign func(http.Header, []byte)
+		code int
+	}{
+		{"unsigned", event, nil, http.StatusUnauthorized},
+		{"wrong secret", event, signedAs("whk-2", []byte("other"), now), http.StatusUnauthorized},
+		{"stale timestamp", event, signedAs("whk-3", secret, now.Add(-time.Hour)), http.StatusUnauthorized},
+		{"body changed after signing", event, func(h http.Header, _ []byte) {
+			webhooksig.SetHeaders(h, secret, "whk-4", now, []byte(`{}`))
+		}, http.StatusUnauthorized},
+		{"not JSON", "nope", signedAs("whk-5", secret, now), http.StatusBadRequest},
+		{"no case", `{"id":"x"}`, signedAs("whk-6", secret, now), http.StatusBadRequest},
+	}
+	for _, tt := range rejected {
+		t.Run(tt.name, func(t *testing.T) {
+			ft := &fakeTemporal{}
+			rec := post(t, newGateway(ft), tt.body, tt.sign)
+			require.Equal(t, tt.code, rec.Code, rec.Body.String())
+			require.Empty(t, ft.signals)
+		})
+	}
+	t.Run("unknown reference is acknowledged", func(t *testing.T) {
+		ft := &fakeTemporal{err: serviceerror.NewNotFound("workflow not found")}
+		rec := post(t, newGateway(ft), event, signedAs("whk-7", secret, now))
+		require.Equal(t, http.StatusAccepted, rec.Code)
+		require.Contains(t, rec.Body.String(), "unknown reference")
+	})
+	t.Run("temporal down: 503, and the provider's retry gets through", func(t *testing.T) {
+		ft := &fakeTemporal{err: errors.New("connection refused")}
+		h := newGateway(ft)
+		require.Equal(t, http.StatusServiceUnavailable, post(t, h, event, signedAs("whk-8", secret, now)).Code)
+		ft.err = nil
+		require.Equal(t, http.StatusAccepted, post(t, h, event, signedAs("whk-8", secret, now)).Code)
+		require.Len(t, ft.signals, 1)
+	})
+}

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# The whole stack in the foreground on loopback: Temporal dev server (state in .run/, so a
+# restart keeps the onboardings) with its UI, the search attributes, the sandbox, the worker
+# and the gateway, wired to each other. Ctrl-C stops every child. `make run` calls this after
+# building bin/.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+HOST=127.0.0.1
+TEMPORAL_PORT=${TEMPORAL_PORT:-7233}
+UI_PORT=${UI_PORT:-8233}
+SANDBOX_PORT=${SANDBOX_PORT:-8090}
+GATEWAY_PORT=${GATEWAY_PORT:-8081}
+RUN_DIR=.run
+mkdir -p "$RUN_DIR/logs"
+
+# Keep in step with workflows.SearchAttributeNames.
+SEARCH_ATTRIBUTES=(OnboardingStage MerchantCountry MerchantOrgNumber KycCaseId Outcome RiskLevel)
+
+say() { printf '\033[1m[run]\033[0m %s\n' "$*"; }
+die() { printf '\033[31m[run] %s\033[0m\n' "$*" >&2; exit 1; }
+
+port_busy() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
+for spec in "Temporal:$TEMPORAL_PORT:TEMPORAL_PORT" "Temporal UI:$UI_PORT:UI_PORT" \
+            "sandbox:$SANDBOX_PORT:SANDBOX_PORT" "gateway:$GATEWAY_PORT:GATEWAY_PORT"; do
+  IFS=: read -r name port var <<<"$spec"
+  if port_busy "$port"; then
+    die "port $port ($name) is already in use on $HOST. Stop whatever listens there (e.g. an earlier 'make run'), or pick another: make run $var=<port>"
+  fi
+done
+
+pids=()
+cleanup() {
+  trap - INT TERM EXIT
+  trap '' INT # a second Ctrl-C must not cut the shutdown short
+  if [ ${#pids[@]} -gt 0 ]; then
+    say "stopping..."
+    # Reverse order: gateway and worker first, Temporal last.
+    for ((i=${#pids[@]}-1; i>=0; i--)); do kill -TERM "${pids[i]}" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  fi
+  say "stopped. Onboardings are kept in $RUN_DIR/temporal.db ('make clean' wipes them)."
+}
+# A requested stop (Ctrl-C, SIGTERM) is a success; any other exit keeps its code.
+trap 'cleanup; exit 0' INT TERM
+trap cleanup EXIT
+
+start() { # name, command...
+  local name=$1; shift
+  "$@" >>"$RUN_DIR/logs/$name.log" 2>&1 &
+  pids+=($!)
+  say "$name started (pid $!, log $RUN_DIR/logs/$name.log)"
+}
+
+sa_flags=()
+for sa in "${SEARCH_ATTRIBUTES[@]}"; do sa_flags+=(--search-attribute "$sa=Keyword"); done
+start temporal bin/temporal server start-dev --ip "$HOST" --port "$TEMPORAL_PORT" --ui-port "$UI_PORT" \
+  --db-filename "$RUN_DIR/temporal.db" --log-level warn "${sa_flags[@]}"
+
+export ONBOARDING_TEMPORAL_ADDRESS="$HOST:$TEMPORAL_PORT"
+for _ in $(seq 1 120); do
+  if bin/temporal operator cluster health --address "$ONBOARDING_TEMPORAL_ADDRESS" >/dev/null 2>&1; then break; fi
+  kill -0 "${pids[0]}" 2>/dev/null || die "the Temporal dev server exited; see $RUN_DIR/logs/temporal.log"
+  sleep 0.5
+done
+bin/temporal operator cluster health --address "$ONBOARDING_TEMPORAL_ADDRESS" >/dev/null 2>&1 \
+  || die "the Temporal dev server did not become healthy in 60 s; see $RUN_DIR/logs/temporal.log"
+
+export ONBOARDING_SANDBOX_ADDR="$HOST:$SANDBOX_PORT"
+export ONBOARDING_GATEWAY_ADDR="$HOST:$GATEWAY_PORT"
+export ONBOARDING_QUICKR_BASE_URL="http://$HOST:$SANDBOX_PORT/quickr/v2"
+export ONBOARDING_QUICKR_CALLBACK_URL="http://$HOST:$GATEWAY_PORT/webhooks/quickr"
+start sandbox bin/sandbox
+start worker bin/worker
+start gateway bin/gateway
+
+cat <<MSG
+
+  Temporal UI   http://$HOST:$UI_PORT   (filter: OnboardingStage="AWAITING_DECLARATION")
+  Temporal      $HOST:$TEMPORAL_PORT
+  gateway       http://$HOST:$GATEWAY_PORT
+  sandbox       http://$HOST:$SANDBOX_PORT   (auto mode: ${ONBOARDING_SANDBOX_AUTO:-false})
+
+  Start an onboarding (another terminal):
+    bin/starter start --company 987654321 --country NO --name "Ragnarok AS" \\
+      --contact-name "Ragnar Lothbrok" --contact-email ragnar@example.test
+  Complete its declaration in the sandbox, as the merchant would:
+    curl -X POST http://$HOST:$SANDBOX_PORT/control/quickr/cases/onboarding:NO:987654321/declare
+  Follow it:
+    bin/starter status onboarding:NO:987654321
+
+  Ctrl-C stops everything.
+MSG
+
+# Stay in the foreground until Ctrl-C or until any child dies.
+set +e
+wait -n "${pids[@]}"
+code=$?
+say "a process exited (code $code); see $RUN_DIR/logs/. Stopping the rest."
+exit "$code"

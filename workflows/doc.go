@@ -1,0 +1,8 @@
+// Package workflows holds the deterministic part of the engine: the OnboardMerchant workflow,
+// its messages (signal, query and update names and payloads), IDs, search attributes, activity
+// option presets and Register, the one list the worker, the replayer and the tests share.
+//
+// Workflow code must stay deterministic: it imports activity types only, never net/http, os,
+// time.Now, math/rand, zap or provider packages, and never ranges over a map. `make lint`
+// enforces this with workflowcheck and an import check.
+package workflows

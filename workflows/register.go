@@ -1,0 +1,30 @@
+package workflows
+
+import (
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/merchantflow/onboarding/activities"
+)
+
+// Registry is what Register needs: a worker, a replayer's registry or a test environment.
+type Registry interface {
+	RegisterWorkflowWithOptions(w any, options workflow.RegisterOptions)
+	RegisterActivityWithOptions(a any, options activity.RegisterOptions)
+}
+
+// WorkflowRegistry is the part of Registry a replayer offers.
+type WorkflowRegistry interface {
+	RegisterWorkflowWithOptions(w any, options workflow.RegisterOptions)
+}
+
+// RegisterWorkflows registers every workflow under its stable name.
+func RegisterWorkflows(r WorkflowRegistry) {
+	r.RegisterWorkflowWithOptions(OnboardMerchant, workflow.RegisterOptions{Name: "OnboardMerchant"})
+}
+
+// Register registers every workflow and the activities a.
+func Register(r Registry, a *activities.Activities) {
+	RegisterWorkflows(r)
+	r.RegisterActivityWithOptions(a, activity.RegisterOptions{})
+}
