@@ -1,0 +1,380 @@
+package openbanking
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/merchantflow/onboarding/providers"
+)
+
+// Provider is the name carried by every *providers.Error from this package.
+const Provider = "openbanking"
+
+// DefaultTokenPath is the [SBX] token endpoint; the seed names none.
+const DefaultTokenPath = "/oauth/token"
+
+// defaultTokenTTL is assumed when the token response has no expires_in (the seed gives no
+// lifetime); a 401 re-authenticates anyway.
+const defaultTokenTTL = 15 * time.Minute
+
+// tokenSlack renews a token this long before it expires (or at half its life when shorter).
+const tokenSlack = time.Minute
+
+// RetryRule: the seed gives no error or rate-limit guidance; retry 429, 5xx and network
+// failures with a short exponential backoff, never other 4xx. 422 on customer creation is
+// not an error at all (CreateCustomer returns the existing customer).
+var RetryRule = providers.RetryRule{
+	MaxRetries:      5,
+	InitialInterval: time.Second,
+	Backoff:         2,
+	MaxInterval:     30 * time.Second,
+	RateLimitDelay:  5 * time.Second,
+	Timeout:         30 * time.Second,
+}
+
+// PollRule is the suggested "short polling" of an analysis until COMPLETED: every 5 s until
+// the caller's deadline.
+var PollRule = providers.RetryRule{
+	MaxRetries:      -1,
+	InitialInterval: 5 * time.Second,
+	Backoff:         1,
+	RateLimitDelay:  5 * time.Second,
+	Timeout:         30 * time.Second,
+}
+
+// Config configures a Client.
+type Config struct {
+	BaseURL      string // no documented value; must be configured
+	ClientID     string
+	ClientSecret string // never logged
+	TokenPath    string // DefaultTokenPath when empty; a full URL is used as is
+	Timeout      time.Duration
+	Now          func() time.Time
+}
+
+// Client calls the open-banking API. It is safe for concurrent use.
+type Client struct {
+	cfg    Config
+	caller providers.Caller
+	now    func() time.Time
+
+	mu      sync.Mutex
+	token   string
+	expires time.Time
+}
+
+// New returns a client. A nil hc gets an *http.Client with the configured timeout
+// (RetryRule.Timeout when 0).
+func New(cfg Config, hc *http.Client) *Client {
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = RetryRule.Timeout
+	}
+	if hc == nil {
+		hc = providers.NewHTTPClient(cfg.Timeout)
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	if cfg.TokenPath == "" {
+		cfg.TokenPath = DefaultTokenPath
+	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Client{
+		cfg:    cfg,
+		now:    now,
+		caller: providers.Caller{Provider: Provider, HTTP: hc, Now: now, ParseError: parseError},
+	}
+}
+
+// parseError reads {message, code}, {error: "..."}, {error: {code, message}} and the OAuth
+// {error, error_description}.
+func parseError(b []byte) (code, message string) {
+	var e apiError
+	if json.Unmarshal(b, &e) != nil {
+		return "", ""
+	}
+	message = e.Message
+	switch v := e.Error.(type) {
+	case string:
+		if e.Detail != "" || message != "" {
+			code = v
+		} else {
+			message = v
+		}
+	case map[string]any:
+		if m, ok := v["message"].(string); ok && message == "" {
+			message = m
+		}
+		if c, ok := v["code"]; ok && c != nil {
+			code = fmt.Sprint(c)
+		}
+	}
+	if message == "" {
+		message = e.Detail
+	}
+	if e.Code != nil {
+		code = fmt.Sprint(e.Code)
+	}
+	return code, message
+}
+
+func (c *Client) url(path string) string {
+	if strings.HasPrefix(path, "http://") || strings.HasPrefix(path, "https://") {
+		return path
+	}
+	return c.cfg.BaseURL + path
+}
+
+// accessToken returns the cached token or exchanges the client credentials for a new one.
+// The exchange is an OAuth2 client-credentials form post ([SBX]; the sandbox also takes JSON).
+func (c *Client) accessToken(ctx context.Context, force bool) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !force && c.token != "" && c.now().Before(c.expires) {
+		return c.token, nil
+	}
+	form := url.Values{
+		"grant_type":    {"client_credentials"},
+		"client_id":     {c.cfg.ClientID},
+		"client_secret": {c.cfg.ClientSecret},
+	}
+	var tok Token
+	_, err := c.caller.Do(ctx, providers.Request{
+		Op:      "get token",
+		Method:  http.MethodPost,
+		URL:     c.url(c.cfg.TokenPath),
+		Header:  http.Header{"Content-Type": {"application/x-www-form-urlencoded"}},
+		RawBody: []byte(form.Encode()),
+	}, &tok)
+	if err != nil {
+		return "", err
+	}
+	if tok.AccessToken == "" {
+		return "", &providers.Error{Provider: Provider, Op: "get token", Status: http.StatusBadGateway, Message: "token response without access_token"}
+	}
+	ttl := time.Duration(tok.ExpiresIn) * time.Second
+	if ttl <= 0 {
+		ttl = defaultTokenTTL
+	}
+	c.token, c.expires = tok.AccessToken, c.now().Add(ttl-min(tokenSlack, ttl/2))
+	return c.token, nil
+}
+
+// do runs an authenticated call, re-authenticating once when the token is refused.
+func (c *Client) do(ctx context.Context, req providers.Request, out any) (int, error) {
+	for attempt := 0; ; attempt++ {
+		tok, err := c.accessToken(ctx, attempt > 0)
+		if err != nil {
+			return 0, err
+		}
+		req.Header = http.Header{"Authorization": {"Bearer " + tok}}
+		status, err := c.caller.Do(ctx, req, out)
+		if status == http.StatusUnauthorized && attempt == 0 {
+			continue
+		}
+		return status, err
+	}
+}
+
+func badInput(op, msg string) *providers.Error {
+	return &providers.Error{Provider: Provider, Op: op, Status: http.StatusBadRequest, Code: "InvalidInput", Message: msg}
+}
+
+// CreateCustomer creates the customer for customIdentifier (POST /customers) and reports
+// created=true. The provider allows one customer per customIdentifier and answers a
+// duplicate with 422: then the existing customer is looked up (FindCustomer) and returned
+// with created=false, so the call is safe to repeat. A 422 with no customer to find is
+// returned as the error it is.
+func (c *Client) CreateCustomer(ctx context.Context, customIdentifier string) (*Customer, bool, error) {
+	const op = "create customer"
+	if customIdentifier == "" {
+		return nil, false, badInput(op, "customIdentifier is required")
+	}
+	var out Customer
+	status, err := c.do(ctx, providers.Request{
+		Op: op, Method: http.MethodPost, URL: c.url("/customers"),
+		Body: map[string]string{"customIdentifier": customIdentifier},
+	}, &out)
+	if status == http.StatusUnprocessableEntity {
+		existing, ferr := c.FindCustomer(ctx, customIdentifier)
+		if ferr != nil {
+			return nil, false, ferr
+		}
+		if existing == nil {
+			return nil, false, err
+		}
+		return existing, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if out.ID == "" {
+		return nil, false, &providers.Error{Provider: Provider, Op: op, Status: http.StatusBadGateway, Message: "response without customer id"}
+	}
+	if out.CustomIdentifier == "" {
+		out.CustomIdentifier = customIdentifier
+	}
+	return &out, true, nil
+}
+
+// FindCustomer returns the customer for customIdentifier, or nil when there is none. The
+// seed documents no lookup; GET /customers?customIdentifier= is the [SBX] choice. The reply
+// may be a list under data, customers or items, a bare array, or one customer; only an exact
+// customIdentifier match counts, and a 404 means none.
+func (c *Client) FindCustomer(ctx context.Context, customIdentifier string) (*Customer, error) {
+	const op = "find customer"
+	if customIdentifier == "" {
+		return nil, badInput(op, "customIdentifier is required")
+	}
+	var raw json.RawMessage
+	_, err := c.do(ctx, providers.Request{
+		Op: op, Method: http.MethodGet,
+		URL: c.url("/customers?" + url.Values{"customIdentifier": {customIdentifier}}.Encode()),
+	}, &raw)
+	if providers.IsStatus(err, http.StatusNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	list, err := decodeCustomers(raw)
+	if err != nil {
+		return nil, &providers.Error{Provider: Provider, Op: op, Status: http.StatusBadGateway, Message: "decode response: " + err.Error()}
+	}
+	for i := range list {
+		if list[i].CustomIdentifier == customIdentifier && list[i].ID != "" {
+			return &list[i], nil
+		}
+	}
+	return nil, nil
+}
+
+func decodeCustomers(raw json.RawMessage) ([]Customer, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return nil, nil
+	}
+	var list []Customer
+	if raw[0] == '[' {
+		err := json.Unmarshal(raw, &list)
+		return list, err
+	}
+	f, err := decodeFields(raw)
+	if err != nil {
+		return nil, err
+	}
+	if inner := f.raw("data", "customers", "items", "results"); inner != nil {
+		err := json.Unmarshal(inner, &list)
+		return list, err
+	}
+	var one Customer
+	if err := json.Unmarshal(raw, &one); err != nil {
+		return nil, err
+	}
+	return []Customer{one}, nil
+}
+
+// CreateAnalysis uploads accounts and transactions for a customer and starts an analysis
+// (POST /customers/{id}/analyses, 202 Accepted, [SBX] path). Poll GetAnalysis until
+// Completed.
+func (c *Client) CreateAnalysis(ctx context.Context, customerID string, in AnalysisInput) (*Analysis, error) {
+	const op = "create analysis"
+	switch {
+	case customerID == "":
+		return nil, badInput(op, "customer id is required")
+	case len(in.Accounts) == 0:
+		return nil, badInput(op, "at least one account is required")
+	}
+	if in.Transactions == nil {
+		in.Transactions = []Transaction{}
+	}
+	var out Analysis
+	_, err := c.do(ctx, providers.Request{
+		Op: op, Method: http.MethodPost, URL: c.url("/customers/" + url.PathEscape(customerID) + "/analyses"), Body: in,
+	}, &out)
+	if err != nil {
+		return nil, err
+	}
+	if out.ID == "" {
+		return nil, &providers.Error{Provider: Provider, Op: op, Status: http.StatusBadGateway, Message: "response without analysis id"}
+	}
+	if out.Status == "" {
+		out.Status = StatusInProgress // 202 means started
+	}
+	return &out, nil
+}
+
+// GetAnalysis reads an analysis (GET /customers/{id}/analyses/{analysisId}, [SBX] path).
+func (c *Client) GetAnalysis(ctx context.Context, customerID, analysisID string) (*Analysis, error) {
+	const op = "get analysis"
+	if customerID == "" || analysisID == "" {
+		return nil, badInput(op, "customer id and analysis id are required")
+	}
+	var out Analysis
+	_, err := c.do(ctx, providers.Request{
+		Op: op, Method: http.MethodGet,
+		URL: c.url("/customers/" + url.PathEscape(customerID) + "/analyses/" + url.PathEscape(analysisID)),
+	}, &out)
+	if err != nil {
+		return nil, err
+	}
+	if out.ID == "" {
+		out.ID = analysisID
+	}
+	return &out, nil
+}
+
+// ListAnalyses returns a customer's analyses, oldest first (GET /customers/{id}/analyses,
+// [SBX] path: the seed documents no listing). The reply may be a list under data, analyses,
+// items or results, or a bare array. A 404 means the customer has none to show.
+func (c *Client) ListAnalyses(ctx context.Context, customerID string) ([]Analysis, error) {
+	const op = "list analyses"
+	if customerID == "" {
+		return nil, badInput(op, "customer id is required")
+	}
+	var raw json.RawMessage
+	_, err := c.do(ctx, providers.Request{
+		Op: op, Method: http.MethodGet, URL: c.url("/customers/" + url.PathEscape(customerID) + "/analyses"),
+	}, &raw)
+	if providers.IsStatus(err, http.StatusNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	list, err := decodeAnalyses(raw)
+	if err != nil {
+		return nil, &providers.Error{Provider: Provider, Op: op, Status: http.StatusBadGateway, Message: "decode response: " + err.Error()}
+	}
+	return list, nil
+}
+
+func decodeAnalyses(raw json.RawMessage) ([]Analysis, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return nil, nil
+	}
+	var list []Analysis
+	if raw[0] == '[' {
+		err := json.Unmarshal(raw, &list)
+		return list, err
+	}
+	f, err := decodeFields(raw)
+	if err != nil {
+		return nil, err
+	}
+	inner := f.raw("data", "analyses", "items", "results")
+	if inner == nil {
+		return nil, fmt.Errorf("want a list of analyses")
+	}
+	err = json.Unmarshal(inner, &list)
+	return list, err
+}

@@ -1,0 +1,563 @@
+package openbanking_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/merchantflow/onboarding/providers"
+	"github.com/merchantflow/onboarding/providers/openbanking"
+)
+
+// fake is a tiny provider: it issues numbered tokens, accepts only the newest unless told
+// otherwise, and answers API paths from routes.
+type fake struct {
+	t *testing.T
+
+	mu         sync.Mutex
+	issued     int
+	valid      map[string]bool
+	tokenForms []url.Values
+	tokenReply *reply // overrides the token endpoint
+	expiresIn  any
+	apiCalls   []seen
+	routes     map[string]reply // "METHOD path?query" or "METHOD path"
+	reject401  int              // reject this many API calls with 401 regardless of token
+}
+
+type seen struct {
+	Method, Path, Query, Auth, ContentType, Body string
+}
+
+type reply struct {
+	status int
+	body   string
+	header map[string]string
+}
+
+func newFake(t *testing.T, routes map[string]reply) (*fake, *httptest.Server) {
+	f := &fake{t: t, valid: map[string]bool{}, routes: routes, expiresIn: 3600}
+	srv := httptest.NewServer(f)
+	t.Cleanup(srv.Close)
+	return f, srv
+}
+
+func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	b, _ := io.ReadAll(r.Body)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if r.URL.Path == openbanking.DefaultTokenPath || r.URL.Path == "/other/token" {
+		form, _ := url.ParseQuery(string(b))
+		form.Set("Content-Type", r.Header.Get("Content-Type"))
+		f.tokenForms = append(f.tokenForms, form)
+		if f.tokenReply != nil {
+			w.WriteHeader(f.tokenReply.status)
+			_, _ = io.WriteString(w, f.tokenReply.body)
+			return
+		}
+		f.issued++
+		tok := fmt.Sprintf("tok-%d", f.issued)
+		f.valid[tok] = true
+		_ = json.NewEncoder(w).Encode(map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": f.expiresIn})
+		return
+	}
+	f.apiCalls = append(f.apiCalls, seen{r.Method, r.URL.EscapedPath(), r.URL.RawQuery, r.Header.Get("Authorization"), r.Header.Get("Content-Type"), string(b)})
+	auth := r.Header.Get("Authorization")
+	if f.reject401 > 0 || len(auth) < 8 || !f.valid[auth[len("Bearer "):]] {
+		if f.reject401 > 0 {
+			f.reject401--
+		}
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = io.WriteString(w, `{"error":"invalid_token","error_description":"token expired"}`)
+		return
+	}
+	key := r.Method + " " + r.URL.EscapedPath()
+	rp, ok := f.routes[key+"?"+r.URL.RawQuery]
+	if !ok {
+		rp, ok = f.routes[key]
+	}
+	if !ok {
+		rp, ok = f.routes["*"]
+	}
+	if !ok {
+		rp = reply{status: 404, body: `{"message":"not found"}`}
+	}
+	for k, v := range rp.header {
+		w.Header().Set(k, v)
+	}
+	if rp.status != 0 {
+		w.WriteHeader(rp.status)
+	}
+	_, _ = io.WriteString(w, rp.body)
+}
+
+func (f *fake) snapshot() (tokens int, forms []url.Values, calls []seen) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.issued, append([]url.Values(nil), f.tokenForms...), append([]seen(nil), f.apiCalls...)
+}
+
+func (f *fake) revokeAll() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.valid = map[string]bool{}
+}
+
+// clock is a settable time source.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+func newClient(srv *httptest.Server, clk *clock) *openbanking.Client {
+	cfg := openbanking.Config{BaseURL: srv.URL, ClientID: "client-1", ClientSecret: "s3cret"}
+	if clk != nil {
+		cfg.Now = clk.now
+	}
+	return openbanking.New(cfg, srv.Client())
+}
+
+const analysisDone = `{"id":"an_1","status":"COMPLETED","scores":{"creditScore":{"value":812,"indicators":[]}},"creditInsights":{"averageMonthlyIncome":5400}}`
+
+func TestTokenExchangeAndCaching(t *testing.T) {
+	f, srv := newFake(t, map[string]reply{"GET /customers/c1/analyses/an_1": {body: analysisDone}})
+	f.expiresIn = 120
+	clk := &clock{t: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
+	c := newClient(srv, clk)
+	ctx := context.Background()
+
+	for range 3 {
+		_, err := c.GetAnalysis(ctx, "c1", "an_1")
+		require.NoError(t, err)
+	}
+	tokens, forms, calls := f.snapshot()
+	require.Equal(t, 1, tokens, "one token for three calls")
+	require.Equal(t, "client_credentials", forms[0].Get("grant_type"))
+	require.Equal(t, "client-1", forms[0].Get("client_id"))
+	require.Equal(t, "s3cret", forms[0].Get("client_secret"))
+	require.Equal(t, "application/x-www-form-urlencoded", forms[0].Get("Content-Type"))
+	for _, call := range calls {
+		require.Equal(t, "Bearer tok-1", call.Auth)
+	}
+
+	clk.add(59 * time.Second) // still outside the renewal slack (120 s - 60 s)
+	_, err := c.GetAnalysis(ctx, "c1", "an_1")
+	require.NoError(t, err)
+	tokens, _, _ = f.snapshot()
+	require.Equal(t, 1, tokens)
+
+	clk.add(2 * time.Second) // within a minute of expiry: renewed before the call
+	_, err = c.GetAnalysis(ctx, "c1", "an_1")
+	require.NoError(t, err)
+	tokens, _, calls = f.snapshot()
+	require.Equal(t, 2, tokens)
+	require.Equal(t, "Bearer tok-2", calls[len(calls)-1].Auth)
+}
+
+func TestTokenExpiresInVariants(t *testing.T) {
+	tests := []struct {
+		name      string
+		expiresIn any
+		advance   time.Duration
+		wantNew   bool
+	}{
+		{"string seconds", "600", 5 * time.Minute, false},
+		{"string seconds, near expiry", "600", 9*time.Minute + 30*time.Second, true},
+		{"missing uses default", nil, 10 * time.Minute, false},
+		{"missing, past default", nil, 15 * time.Minute, true},
+		{"short ttl renews at half life", 10, 6 * time.Second, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, srv := newFake(t, map[string]reply{"*": {body: `{"id":"a","status":"IN_PROGRESS"}`}})
+			f.expiresIn = tt.expiresIn
+			clk := &clock{t: time.Unix(1_700_000_000, 0)}
+			c := newClient(srv, clk)
+			_, err := c.GetAnalysis(context.Background(), "c", "a")
+			require.NoError(t, err)
+			clk.add(tt.advance)
+			_, err = c.GetAnalysis(context.Background(), "c", "a")
+			require.NoError(t, err)
+			tokens, _, _ := f.snapshot()
+			require.Equal(t, map[bool]int{false: 1, true: 2}[tt.wantNew], tokens)
+		})
+	}
+}
+
+func TestReauthOnce(t *testing.T) {
+	t.Run("revoked token is replaced once", func(t *testing.T) {
+		f, srv := newFake(t, map[string]reply{"*": {body: analysisDone}})
+		c := newClient(srv, nil)
+		_, err := c.GetAnalysis(context.Background(), "c1", "an_1")
+		require.NoError(t, err)
+		f.revokeAll()
+		got, err := c.GetAnalysis(context.Background(), "c1", "an_1")
+		require.NoError(t, err)
+		require.True(t, got.Completed())
+		tokens, _, calls := f.snapshot()
+		require.Equal(t, 2, tokens)
+		require.Len(t, calls, 3)
+		require.Equal(t, "Bearer tok-2", calls[2].Auth)
+	})
+	t.Run("a second 401 is returned, not retried", func(t *testing.T) {
+		f, srv := newFake(t, map[string]reply{"*": {body: analysisDone}})
+		f.reject401 = 5
+		_, err := newClient(srv, nil).GetAnalysis(context.Background(), "c1", "an_1")
+		pe, ok := providers.AsError(err)
+		require.True(t, ok)
+		require.Equal(t, http.StatusUnauthorized, pe.Status)
+		require.Equal(t, "invalid_token", pe.Code)
+		require.Equal(t, "token expired", pe.Message)
+		require.False(t, pe.Temporary())
+		tokens, _, calls := f.snapshot()
+		require.Equal(t, 2, tokens)
+		require.Len(t, calls, 2)
+	})
+}
+
+func TestTokenEndpointErrors(t *testing.T) {
+	tests := []struct {
+		name      string
+		rp        reply
+		wantStat  int
+		wantCode  string
+		temporary bool
+	}{
+		{"bad credentials", reply{status: 401, body: `{"error":"invalid_client","error_description":"bad secret"}`}, 401, "invalid_client", false},
+		{"server error", reply{status: 503, body: `unavailable`}, 503, "", true},
+		{"no access_token", reply{status: 200, body: `{"token_type":"Bearer"}`}, http.StatusBadGateway, "", true},
+		{"malformed", reply{status: 200, body: `{"access_token":`}, http.StatusBadGateway, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, srv := newFake(t, nil)
+			f.tokenReply = &tt.rp
+			_, err := newClient(srv, nil).GetAnalysis(context.Background(), "c", "a")
+			pe, ok := providers.AsError(err)
+			require.True(t, ok)
+			require.Equal(t, "get token", pe.Op)
+			require.Equal(t, tt.wantStat, pe.Status)
+			require.Equal(t, tt.wantCode, pe.Code)
+			require.Equal(t, tt.temporary, pe.Temporary())
+			_, forms, calls := f.snapshot()
+			require.Len(t, forms, 1, "no second token attempt")
+			require.Empty(t, calls, "no API call without a token")
+		})
+	}
+}
+
+func TestTokenPathAbsolute(t *testing.T) {
+	f, srv := newFake(t, map[string]reply{"*": {body: analysisDone}})
+	c := openbanking.New(openbanking.Config{BaseURL: srv.URL + "/api/", ClientID: "id", ClientSecret: "s", TokenPath: srv.URL + "/other/token"}, srv.Client())
+	_, err := c.GetAnalysis(context.Background(), "c1", "an_1")
+	require.NoError(t, err)
+	_, forms, calls := f.snapshot()
+	require.Len(t, forms, 1)
+	require.Equal(t, "/api/customers/c1/analyses/an_1", calls[0].Path)
+}
+
+func TestCreateCustomer(t *testing.T) {
+	const id = "onboarding:NO:912345678"
+	q := "customIdentifier=onboarding%3ANO%3A912345678"
+	dup := reply{status: 422, body: `{"message":"Customer already exists","code":"DUPLICATE"}`}
+	tests := []struct {
+		name        string
+		routes      map[string]reply
+		want        *openbanking.Customer
+		wantCreated bool
+		wantStatus  int // error status, 0 for success
+		wantCalls   int
+	}{
+		{
+			name:        "201 created",
+			routes:      map[string]reply{"POST /customers": {status: 201, body: `{"id":"cus_1","customIdentifier":"onboarding:NO:912345678"}`}},
+			want:        &openbanking.Customer{ID: "cus_1", CustomIdentifier: id},
+			wantCreated: true, wantCalls: 1,
+		},
+		{
+			name:        "201 numeric id, identifier omitted",
+			routes:      map[string]reply{"POST /customers": {status: 201, body: `{"id":42}`}},
+			want:        &openbanking.Customer{ID: "42", CustomIdentifier: id},
+			wantCreated: true, wantCalls: 1,
+		},
+		{
+			name: "422 then found under data",
+			routes: map[string]reply{"POST /customers": dup, "GET /customers?" + q: {body: `{"data":[
+				{"id":"cus_x","customIdentifier":"onboarding:NO:912345678-risky"},
+				{"id":"cus_1","customIdentifier":"onboarding:NO:912345678","createdAt":"2024-01-01T00:00:00Z"}]}`}},
+			want:      &openbanking.Customer{ID: "cus_1", CustomIdentifier: id, CreatedAt: "2024-01-01T00:00:00Z"},
+			wantCalls: 2,
+		},
+		{
+			name:      "422 then found under customers, snake_case",
+			routes:    map[string]reply{"POST /customers": dup, "GET /customers?" + q: {body: `{"customers":[{"id":7,"custom_identifier":"onboarding:NO:912345678"}]}`}},
+			want:      &openbanking.Customer{ID: "7", CustomIdentifier: id},
+			wantCalls: 2,
+		},
+		{
+			name:      "422 then bare array",
+			routes:    map[string]reply{"POST /customers": dup, "GET /customers?" + q: {body: `[{"id":"cus_1","customIdentifier":"onboarding:NO:912345678"}]`}},
+			want:      &openbanking.Customer{ID: "cus_1", CustomIdentifier: id},
+			wantCalls: 2,
+		},
+		{
+			name:      "422 then single object",
+			routes:    map[string]reply{"POST /customers": dup, "GET /customers?" + q: {body: `{"id":"cus_1","customIdentifier":"onboarding:NO:912345678"}`}},
+			want:      &openbanking.Customer{ID: "cus_1", CustomIdentifier: id},
+			wantCalls: 2,
+		},
+		{
+			name:       "422 and nothing to find keeps the 422",
+			routes:     map[string]reply{"POST /customers": dup, "GET /customers?" + q: {body: `{"data":[]}`}},
+			wantStatus: 422, wantCalls: 2,
+		},
+		{
+			name:       "422 and lookup 404",
+			routes:     map[string]reply{"POST /customers": dup},
+			wantStatus: 422, wantCalls: 2,
+		},
+		{
+			name:       "422 and lookup fails",
+			routes:     map[string]reply{"POST /customers": dup, "GET /customers?" + q: {status: 500, body: `{"message":"boom"}`}},
+			wantStatus: 500, wantCalls: 2,
+		},
+		{
+			name:       "created without id",
+			routes:     map[string]reply{"POST /customers": {status: 201, body: `{}`}},
+			wantStatus: http.StatusBadGateway, wantCalls: 1,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, srv := newFake(t, tt.routes)
+			got, created, err := newClient(srv, nil).CreateCustomer(context.Background(), id)
+			_, _, calls := f.snapshot()
+			require.Len(t, calls, tt.wantCalls)
+			require.Equal(t, "application/json", calls[0].ContentType)
+			require.JSONEq(t, `{"customIdentifier":"onboarding:NO:912345678"}`, calls[0].Body)
+			if tt.wantStatus != 0 {
+				require.True(t, providers.IsStatus(err, tt.wantStatus), "%v", err)
+				require.Nil(t, got)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tt.want, got)
+			require.Equal(t, tt.wantCreated, created)
+		})
+	}
+}
+
+func TestCustomerInputValidation(t *testing.T) {
+	f, srv := newFake(t, nil)
+	c := newClient(srv, nil)
+	_, _, err := c.CreateCustomer(context.Background(), "")
+	require.True(t, providers.IsStatus(err, 400))
+	_, err = c.FindCustomer(context.Background(), "")
+	require.True(t, providers.IsStatus(err, 400))
+	_, err = c.CreateAnalysis(context.Background(), "", openbanking.AnalysisInput{Accounts: []openbanking.Account{{ID: "a"}}})
+	require.True(t, providers.IsStatus(err, 400))
+	_, err = c.CreateAnalysis(context.Background(), "c", openbanking.AnalysisInput{})
+	require.True(t, providers.IsStatus(err, 400))
+	_, err = c.GetAnalysis(context.Background(), "c", "")
+	pe, _ := providers.AsError(err)
+	require.False(t, pe.Temporary())
+	tokens, _, calls := f.snapshot()
+	require.Zero(t, tokens)
+	require.Empty(t, calls)
+}
+
+func TestCreateAnalysis(t *testing.T) {
+	in := openbanking.AnalysisInput{
+		Accounts:     []openbanking.Account{{ID: "acc1", Name: "Main", IBAN: "NO9386011117947", Currency: "NOK", Balance: 1200.5, Type: "CHECKING", Usage: "PROFESSIONAL"}},
+		Transactions: []openbanking.Transaction{{ID: "t1", AccountID: "acc1", Amount: -99.9, Currency: "NOK", Description: "Rent", Date: "2025-01-03"}},
+	}
+	tests := []struct {
+		name       string
+		rp         reply
+		in         openbanking.AnalysisInput
+		want       *openbanking.Analysis
+		wantStatus int
+		wantBody   string
+	}{
+		{
+			name:     "202 started",
+			rp:       reply{status: 202, body: `{"id":"an_1","status":"IN_PROGRESS"}`},
+			in:       in,
+			want:     &openbanking.Analysis{ID: "an_1", Status: openbanking.StatusInProgress},
+			wantBody: `{"accounts":[{"id":"acc1","name":"Main","iban":"NO9386011117947","type":"CHECKING","usage":"PROFESSIONAL","currency":"NOK","balance":1200.5}],"transactions":[{"id":"t1","accountId":"acc1","amount":-99.9,"currency":"NOK","description":"Rent","date":"2025-01-03"}]}`,
+		},
+		{
+			name:     "202 without status, no transactions",
+			rp:       reply{status: 202, body: `{"id":9}`},
+			in:       openbanking.AnalysisInput{Accounts: in.Accounts},
+			want:     &openbanking.Analysis{ID: "9", Status: openbanking.StatusInProgress},
+			wantBody: `{"accounts":[{"id":"acc1","name":"Main","iban":"NO9386011117947","type":"CHECKING","usage":"PROFESSIONAL","currency":"NOK","balance":1200.5}],"transactions":[]}`,
+		},
+		{name: "202 without id", rp: reply{status: 202, body: `{}`}, in: in, wantStatus: http.StatusBadGateway},
+		{name: "400", rp: reply{status: 400, body: `{"message":"transactions[0].date invalid"}`}, in: in, wantStatus: 400},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, srv := newFake(t, map[string]reply{"POST /customers/cus%2F1/analyses": tt.rp})
+			got, err := newClient(srv, nil).CreateAnalysis(context.Background(), "cus/1", tt.in)
+			if tt.wantStatus != 0 {
+				require.True(t, providers.IsStatus(err, tt.wantStatus), "%v", err)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tt.want, got)
+			_, _, calls := f.snapshot()
+			require.JSONEq(t, tt.wantBody, calls[0].Body)
+		})
+	}
+}
+
+func TestGetAnalysis(t *testing.T) {
+	tests := []struct {
+		name string
+		body string
+		want *openbanking.Analysis
+	}{
+		{"in progress", `{"id":"an_1","status":"IN_PROGRESS"}`, &openbanking.Analysis{ID: "an_1", Status: "IN_PROGRESS"}},
+		{"completed", analysisDone, &openbanking.Analysis{
+			ID: "an_1", Status: "COMPLETED",
+			Scores:         &openbanking.Scores{CreditScore: &openbanking.CreditScore{Value: 812, Indicators: []string{}}, Raw: map[string]any{"creditScore": map[string]any{"value": 812.0, "indicators": []any{}}}},
+			CreditInsights: map[string]any{"averageMonthlyIncome": 5400.0},
+		}},
+		{"snake_case, bare score as string, id omitted", `{"status":"COMPLETED","scores":{"credit_score":"310"},"credit_insights":{"overdraftDays":41}}`, &openbanking.Analysis{
+			ID: "an_1", Status: "COMPLETED",
+			Scores:         &openbanking.Scores{CreditScore: &openbanking.CreditScore{Value: 310}, Raw: map[string]any{"credit_score": "310"}},
+			CreditInsights: map[string]any{"overdraftDays": 41.0},
+		}},
+		{"score under value alias", `{"id":"an_1","status":"COMPLETED","scores":{"creditScore":{"score":"455","indicators":["GAMBLING"]}}}`, &openbanking.Analysis{
+			ID: "an_1", Status: "COMPLETED",
+			Scores: &openbanking.Scores{CreditScore: &openbanking.CreditScore{Value: 455, Indicators: []string{"GAMBLING"}}, Raw: map[string]any{"creditScore": map[string]any{"score": "455", "indicators": []any{"GAMBLING"}}}},
+		}},
+		{"scores without credit score", `{"id":"an_1","status":"COMPLETED","scores":{"other":1}}`, &openbanking.Analysis{
+			ID: "an_1", Status: "COMPLETED", Scores: &openbanking.Scores{Raw: map[string]any{"other": 1.0}},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, srv := newFake(t, map[string]reply{"GET /customers/cus_1/analyses/an_1": {body: tt.body}})
+			got, err := newClient(srv, nil).GetAnalysis(context.Background(), "cus_1", "an_1")
+			require.NoError(t, err)
+			require.Equal(t, tt.want, got)
+			_, _, calls := f.snapshot()
+			require.Equal(t, http.MethodGet, calls[0].Method)
+			require.Equal(t, "Bearer tok-1", calls[0].Auth)
+		})
+	}
+}
+
+func TestErrors(t *testing.T) {
+	tests := []struct {
+		name      string
+		rp        reply
+		wantStat  int
+		wantCode  string
+		wantMsg   string
+		wantRetry time.Duration
+		temporary bool
+	}{
+		{"400", reply{status: 400, body: `{"message":"bad","code":"VALIDATION"}`}, 400, "VALIDATION", "bad", 0, false},
+		{"403 nested error", reply{status: 403, body: `{"error":{"code":"FORBIDDEN","message":"no access"}}`}, 403, "FORBIDDEN", "no access", 0, false},
+		{"404", reply{status: 404, body: `{"error":"Analysis not found"}`}, 404, "", "Analysis not found", 0, false},
+		{"429 retry-after", reply{status: 429, body: `{"message":"slow down"}`, header: map[string]string{"Retry-After": "12"}}, 429, "", "slow down", 12 * time.Second, true},
+		{"500", reply{status: 500, body: `{"message":"boom"}`}, 500, "", "boom", 0, true},
+		{"malformed 200", reply{status: 200, body: `{"id":"x","scores":{"creditScore":{"value":"high"}}}`}, http.StatusBadGateway, "", "", 0, true},
+		{"truncated 200", reply{status: 200, body: `{"id":`}, http.StatusBadGateway, "", "", 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, srv := newFake(t, map[string]reply{"*": tt.rp})
+			_, err := newClient(srv, nil).GetAnalysis(context.Background(), "c", "a")
+			pe, ok := providers.AsError(err)
+			require.True(t, ok, "%v", err)
+			require.Equal(t, openbanking.Provider, pe.Provider)
+			require.Equal(t, tt.wantStat, pe.Status)
+			require.Equal(t, tt.temporary, pe.Temporary())
+			require.Equal(t, tt.wantRetry, pe.RetryAfter)
+			require.Equal(t, tt.wantCode, pe.Code)
+			if tt.wantMsg != "" {
+				require.Equal(t, tt.wantMsg, pe.Message)
+			}
+		})
+	}
+}
+
+func TestNetworkError(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	srv.Close()
+	_, _, err := openbanking.New(openbanking.Config{BaseURL: srv.URL, ClientID: "a", ClientSecret: "b"}, nil).CreateCustomer(context.Background(), "x")
+	pe, ok := providers.AsError(err)
+	require.True(t, ok)
+	require.Zero(t, pe.Status)
+	require.True(t, pe.Temporary())
+}
+
+func TestRetryRules(t *testing.T) {
+	require.Equal(t, 5*time.Second, openbanking.RetryRule.NextDelay(&providers.Error{Status: 429}))
+	require.EqualValues(t, 0, openbanking.PollRule.MaximumAttempts())
+	require.Equal(t, 5*time.Second, openbanking.PollRule.Interval(100))
+}
+
+func TestListAnalyses(t *testing.T) {
+	tests := []struct {
+		name    string
+		rp      reply
+		wantIDs []string
+		wantErr int // provider status, 0 for none
+	}{
+		{"data envelope", reply{body: `{"data":[{"id":"an_1","status":"COMPLETED"},{"id":"an_2","status":"IN_PROGRESS"}]}`}, []string{"an_1", "an_2"}, 0},
+		{"bare array", reply{body: `[{"id":"an_1","status":"IN_PROGRESS"}]`}, []string{"an_1"}, 0},
+		{"analyses key", reply{body: `{"analyses":[{"_id":7,"status":"IN_PROGRESS"}]}`}, []string{"7"}, 0},
+		{"empty", reply{body: `{"data":[]}`}, nil, 0},
+		{"404 means none", reply{status: 404, body: `{"code":"CUSTOMER_NOT_FOUND","message":"no customer"}`}, nil, 0},
+		{"unknown shape", reply{body: `{"foo":[]}`}, nil, http.StatusBadGateway},
+		{"server error", reply{status: 503, body: `{"message":"down"}`}, nil, 503},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, srv := newFake(t, map[string]reply{"GET /customers/cus_1/analyses": tt.rp})
+			got, err := newClient(srv, nil).ListAnalyses(context.Background(), "cus_1")
+			if tt.wantErr != 0 {
+				pe, ok := providers.AsError(err)
+				require.True(t, ok, "%v", err)
+				require.Equal(t, tt.wantErr, pe.Status)
+				return
+			}
+			require.NoError(t, err)
+			var ids []string
+			for _, a := range got {
+				ids = append(ids, a.ID)
+			}
+			require.Equal(t, tt.wantIDs, ids)
+			_, _, calls := f.snapshot()
+			require.Equal(t, http.MethodGet, calls[0].Method)
+		})
+	}
+	f, srv := newFake(t, nil)
+	_, err := newClient(srv, nil).ListAnalyses(context.Background(), "")
+	pe, ok := providers.AsError(err)
+	require.True(t, ok)
+	require.Equal(t, http.StatusBadRequest, pe.Status)
+	_, _, calls := f.snapshot()
+	require.Empty(t, calls, "refused before any request")
+}
