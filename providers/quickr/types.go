@@ -75,12 +75,22 @@ type CaseCreate struct {
 	Metadata    map[string]string `json:"metadata,omitempty"`
 }
 
+// Flag levels.
+const (
+	FlagWarning = "WARNING"
+	FlagError   = "ERROR"
+)
+
 // Flag is a finding on a check. The seed names the level "severity" on one flag and "type"
-// on others; both are read.
+// on others; both are read. Ref points at the entity the flag is about (the sandbox always
+// sets it; the seed only shows it on the check data item).
 type Flag struct {
-	Severity string `json:"severity,omitempty"`
-	Type     string `json:"type,omitempty"`
-	Code     string `json:"code"`
+	Severity string           `json:"severity,omitempty"`
+	Type     string           `json:"type,omitempty"`
+	Code     string           `json:"code"`
+	Ref      map[string]any   `json:"ref,omitempty"`
+	Fields   []string         `json:"fields,omitempty"`
+	Details  []map[string]any `json:"details,omitempty"`
 }
 
 // Level returns the flag's level whichever key carried it.
@@ -124,14 +134,22 @@ const (
 	ContractRejected = "rejected" // sandbox: a signatory rejected (SIGNATORY_REJECTED)
 )
 
-// ContractItem is one signatory's signing entry.
+// ContractItem is one signatory's signing entry. ID is the contract's id (the seed repeats
+// one id across the entries of the same contract); SignatoryID is the sid of the sign link.
+// ContractStatus, SignURL and the rejection fields are sandbox additions the client does not
+// rely on.
 type ContractItem struct {
-	ID        string `json:"id"`
-	Signatory Person `json:"signatory"`
-	Status    string `json:"status"`
-	ExpiresAt string `json:"expires_at,omitempty"`
-	CreatedAt string `json:"created_at,omitempty"`
-	Method    string `json:"method,omitempty"`
+	ID             string `json:"id"`
+	SignatoryID    string `json:"signatory_id,omitempty"`
+	Signatory      Person `json:"signatory"`
+	Status         string `json:"status"`
+	ContractStatus string `json:"contract_status,omitempty"`
+	ExpiresAt      string `json:"expires_at,omitempty"`
+	CreatedAt      string `json:"created_at,omitempty"`
+	Method         string `json:"method,omitempty"`
+	SignURL        string `json:"sign_url,omitempty"`
+	RejectedBy     string `json:"rejected_by,omitempty"`
+	RejectedReason string `json:"rejected_reason,omitempty"`
 }
 
 // ContractGroup is the case's {type: "unsigned"|"signed", data} contract entry.
@@ -162,6 +180,10 @@ type Case struct {
 	FormSubmitter            *Person           `json:"form_submitter,omitempty"`
 	Automations              []IDRef           `json:"automations,omitempty"`
 	Metadata                 map[string]string `json:"metadata,omitempty"`
+	StatusUpdatedReason      string            `json:"status_updated_reason,omitempty"`
+	// RawDeclarationID is the declaration id as the sandbox reports it; the seed names no
+	// field for it. Use DeclarationID(), which also reads it from the declaration URL.
+	RawDeclarationID string `json:"declaration_id,omitempty"`
 
 	Raw json.RawMessage `json:"-"`
 }

@@ -1,0 +1,193 @@
+package quickr
+
+import (
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/merchantflow/onboarding/providers"
+)
+
+// ContractSummary condenses a case's contract entries into what the engine decides on.
+type ContractSummary struct {
+	// Present is true when the case has at least one contract entry.
+	Present bool
+	// ContractIDs are the distinct contract ids, in the order they first appear.
+	ContractIDs []string
+	// Signatories counts entries (one per signatory and contract); Signed those signed.
+	Signatories int
+	Signed      int
+	// Unsigned names the signatories still to sign (or whose entry expired, was rejected or closed).
+	Unsigned []string
+	// AllSigned: every entry is signed (false without entries).
+	AllSigned bool
+	// AnyExpired: an entry reads expired, or reads unsigned with expires_at at or before now.
+	AnyExpired bool
+	// AnyRejected: a signatory rejected (sandbox status "rejected").
+	AnyRejected bool
+	// AnyClosed: an entry is closed; a closed contract cannot be re-opened.
+	AnyClosed bool
+	// ExpiresAt is the earliest expires_at among entries not signed; zero when none.
+	ExpiresAt time.Time
+}
+
+// ContractID is the first contract's id, or "" without contracts.
+func (s ContractSummary) ContractID() string {
+	if len(s.ContractIDs) == 0 {
+		return ""
+	}
+	return s.ContractIDs[0]
+}
+
+// SummarizeContracts reads contract groups defensively: an entry's own status wins over its
+// group's type, and an unsigned entry whose expires_at has passed counts as expired (Quickr
+// may flip the status later than the deadline). A zero now skips that time test.
+func SummarizeContracts(groups []ContractGroup, now time.Time) ContractSummary {
+	var s ContractSummary
+	seen := map[string]bool{}
+	for _, g := range groups {
+		for _, it := range g.Data {
+			s.Present = true
+			s.Signatories++
+			if it.ID != "" && !seen[it.ID] {
+				seen[it.ID] = true
+				s.ContractIDs = append(s.ContractIDs, it.ID)
+			}
+			status := strings.ToLower(it.Status)
+			if status == "" {
+				status = strings.ToLower(g.Type)
+			}
+			if status == ContractSigned {
+				s.Signed++
+				continue
+			}
+			s.Unsigned = append(s.Unsigned, it.Signatory.Name)
+			exp, expOK := parseTime(it.ExpiresAt)
+			if expOK && (s.ExpiresAt.IsZero() || exp.Before(s.ExpiresAt)) {
+				s.ExpiresAt = exp
+			}
+			switch status {
+			case ContractExpired:
+				s.AnyExpired = true
+			case ContractRejected:
+				s.AnyRejected = true
+			case ContractClosed:
+				s.AnyClosed = true
+			case ContractUnsigned:
+				if expOK && !now.IsZero() && !now.Before(exp) {
+					s.AnyExpired = true
+				}
+			}
+		}
+	}
+	s.AllSigned = s.Present && s.Signed == s.Signatories
+	return s
+}
+
+// ContractSummary condenses the case's contracts; see SummarizeContracts.
+func (c *Case) ContractSummary(now time.Time) ContractSummary {
+	return SummarizeContracts(c.Contracts, now)
+}
+
+var uuidRE = regexp.MustCompile(`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`)
+
+// DeclarationID returns the case's declaration id: the declaration_id field when present,
+// else the last uuid in the declaration URL (the seed strips that URL's shape), else "".
+func (c *Case) DeclarationID() string {
+	if c.RawDeclarationID != "" {
+		return c.RawDeclarationID
+	}
+	if all := uuidRE.FindAllString(c.URLs.DeclarationURL, -1); len(all) > 0 {
+		return all[len(all)-1]
+	}
+	return ""
+}
+
+// FindCheck returns the first check whose type is one of types, or nil. Pass both "sanction"
+// and "sanctions": the seed uses both spellings.
+func (c *Case) FindCheck(types ...string) *Check {
+	for i := range c.Checks {
+		for _, t := range types {
+			if c.Checks[i].Type == t {
+				return &c.Checks[i]
+			}
+		}
+	}
+	return nil
+}
+
+// FlagCodes lists the flag codes of every check whose type is one of types (all checks when
+// types is empty), in case order, duplicates kept.
+func (c *Case) FlagCodes(types ...string) []string {
+	var out []string
+	for _, ch := range c.Checks {
+		if len(types) > 0 && !containsString(types, ch.Type) {
+			continue
+		}
+		for _, d := range ch.Data {
+			for _, f := range d.Flags {
+				out = append(out, f.Code)
+			}
+		}
+	}
+	return out
+}
+
+// CreditScore returns the current credit score from current_information (grade and numeric
+// value), or ok=false when the case has none.
+func (c *Case) CreditScore() (grade string, value float64, ok bool) {
+	for _, ti := range c.CurrentInformation {
+		if ti.Type != "credit_score" {
+			continue
+		}
+		for _, d := range ti.Data {
+			cur, _ := d["current_credit_score"].(map[string]any)
+			if cur == nil {
+				continue
+			}
+			grade, _ = cur["grade"].(string)
+			switch v := cur["value"].(type) {
+			case float64:
+				return grade, v, true
+			case string:
+				if f, err := strconv.ParseFloat(v, 64); err == nil {
+					return grade, f, true
+				}
+			}
+			if grade != "" {
+				return grade, 0, true
+			}
+		}
+	}
+	return "", 0, false
+}
+
+func containsString(xs []string, x string) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+func parseTime(s string) (time.Time, bool) {
+	if s == "" {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	return t, err == nil
+}
+
+// required returns a 400 *providers.Error naming the first empty value; pairs are
+// (name, value). A call with an empty path id would otherwise hit a different endpoint.
+func required(op string, pairs ...string) error {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if strings.TrimSpace(pairs[i+1]) == "" {
+			return &providers.Error{Provider: "quickr", Op: op, Status: http.StatusBadRequest, Code: "client_validation", Message: pairs[i] + " is required"}
+		}
+	}
+	return nil
+}
