@@ -105,9 +105,15 @@ func (f *faultSet) wrap(s *Server, provider string, h http.HandlerFunc) http.Han
 	})
 }
 
-// providerErrorWriters let each provider answer in its own error shape. Providers register
-// theirs in their mount function; Quickr's shape is the fallback.
-var providerErrorWriters = map[string]func(w http.ResponseWriter, status int, code, msg string){}
+// providerErrorWriters make injected faults answer in each provider's own error shape.
+// A fixed table: sandboxes are built concurrently in tests, so nothing may write to it.
+var providerErrorWriters = map[string]func(w http.ResponseWriter, status int, code, msg string){
+	"quickr":      writeQuickrError,
+	"creditro":    writeCreditroError,
+	"idv":         writeIDVError,
+	"deepidv":     writeDeepIDVError,
+	"openbanking": writeOBError,
+}
 
 func writeProviderError(w http.ResponseWriter, provider string, status int, code, msg string) {
 	if fn, ok := providerErrorWriters[provider]; ok {

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -12,23 +13,147 @@ import (
 
 // Quickr imitation, served under /quickr/v2/accounts/{aid}/.
 //
-// Sandbox choices where the seed is silent (also in the README):
-//   - the declaration URL is urls.declaration_url and points at /quickr/forms/{cid};
-//   - webhooks are POST {callback_url} with an event {id, type, sub_event_type, created_at,
-//     case:{id, reference, status, risk_level, ...}}; type CASE_STATUS_UPDATED carries the new
-//     status as sub_event_type;
-//   - a declared case waits in PROCESSING_DETAILS until Quickr's checks finish, then moves to
-//     READY_FOR_REVIEW.
+// Files: quickr.go (auth, cases, declarations, events, rendering), quickr_contracts.go
+// (contracts and signing), quickr_checks.go (check results from the test data),
+// quickr_agent.go (agent decisions, notes, automations), quickr_control.go (control endpoints).
+//
+// Sandbox choices where the seed is silent (copied into the README):
+//
+// Transport and ids
+//   - Errors are {"error":{code,errors,message}} with 400 validation, 401 bad or expired
+//     token, 404 unknown id, 409 illegal state change (finishing a finished declaration,
+//     re-opening a signed or closed contract, a second contract, a decision on an archived
+//     case). Lists take limit 1..100 (default 10) and starting_after; cases are newest status
+//     update first, events and notes oldest first, automations in creation order. An unknown
+//     starting_after is a 400 except on the case list, which starts over.
+//   - Ids: case {aid}.1000000NN; declaration, contract and signatory ids are uuid-shaped and
+//     come from counters (00000000-..., 5a0dc0de-..., 5a0d5160-...), so runs are repeatable;
+//     events {aid}.event.N, notes {aid}.note.N, automations {aid}.automation.N.
+//   - The declaration URL is urls.declaration_url (/quickr/forms/{cid}); the case document
+//     also carries declaration_id, which the seed does not name. A declaration on an
+//     ARCHIVED case is a 409.
+//   - Test data is used only on TQ accounts, for a company prefill whose organization_number
+//     and country match a test company; persons are looked up by name (case-insensitive) in
+//     the case's company, then every test company, then the test persons.
+//
+// Statuses and events
+//   - request_declaration => FORM_NOT_STARTED; a declarations_update => FORM_IN_PROGRESS; a
+//     declarations_finish (or "declarations_finished") => PROCESSING_DETAILS. perform_checks,
+//     or a case whose only check is credit_score, starts in PROCESSING_DETAILS. The case stays
+//     in PROCESSING_DETAILS while the contract awaits signatures (the seed has no status for
+//     "awaiting signatures"); the checks run Config.ChecksDelay after the last data arrives
+//     (declaration without contract, or last signature), then READY_FOR_REVIEW.
+//   - Check data: one NOT_STARTED item per check at creation, IN_PROGRESS while Quickr works,
+//     then one COMPLETED item per entity checked (company first, then persons), each with
+//     ref {type,id}; every flag is {type: WARNING|ERROR, code, ref} (plus details where
+//     useful). A rule that must see every flag reads data[*].flags[*], not data[0].
+//   - Events (GET /cases/{cid}/events) and webhooks: every event except CASE_CREATED is also
+//     POSTed to urls.callback_url, signed. Types: CASE_CREATED, CASE_STATUS_UPDATED
+//     (sub_event_type = new status), CASE_DECLARED, CASE_CHECKS_COMPLETED, CONTRACT_CREATED,
+//     SIGNATORY_SIGNED, CONTRACT_SIGNED, CONTRACT_REJECTED, CONTRACT_EXPIRED,
+//     CONTRACT_REOPENED, CONTRACT_CLOSED; contract events carry contract {id, status,
+//     expires_at, signatory?, reason?} and sub_event_type = the contract status.
+//
+// Contracts
+//   - Finishing the declaration of a case with a signatory check creates one contract with
+//     one entry per declared signatory (the signatory prefills when none was declared; no
+//     contract, and DECLARATION_MISSING on the signatory check, when there is neither).
+//     contracts[] has an "unsigned" group (every entry not signed) and a "signed" group.
+//     Each entry's id is the contract id (the seed repeats one id across a contract's
+//     entries); signatory_id is the sid of the sign link; sign_url is the link; a non-signed
+//     entry shows its contract's status; contract_status is the whole contract's status.
+//   - Contract status: signed when every entry is signed; else closed, rejected or expired
+//     (now >= expires_at, computed from the clock) in that order; else unsigned.
+//     expires_at = creation (or re-open) + Config.ContractTTL (30 days by default, matching
+//     the month of reminders). A CONTRACT_EXPIRED event fires at expiry.
+//   - A signatory rejecting (control endpoint "reject") makes the contract "rejected"; its
+//     non-signed entries read "rejected" with rejected_by / rejected_reason.
+//   - create_new_contract_signing is allowed on unsigned, expired and rejected contracts: the
+//     same contract id and signatory ids, every signature cleared, a new expires_at; 409 on
+//     signed and closed contracts. contracts/new creates a contract only for a declared case
+//     without one (409 otherwise). A contract is closed when the case is DECLINED or
+//     ARCHIVED before it was signed (or by the control endpoint "close").
+//   - The sign link GET .../contracts/{id}/signatories/{sid}/sign?token= (token from
+//     sign_url) signs at once, standing in for BankID. In Auto mode every signatory signs
+//     Delays.Sign after the contract is created or re-opened (a signer scheduled before a
+//     re-open does nothing). contracts/new takes the same body as a re-open, or none.
+//   - Counters: CountContractsNew per contract created (on declaration or contracts/new),
+//     CountContractsReopen per accepted re-open, CountNotes per note.
+//
+// Checks (per test data, see seeddata.go) and risk
+//   - company: COMPANY_INACTIVE (ERROR) when not ACTIVE, COMPANY_IN_SANCTIONS (ERROR),
+//     DATA_MISMATCH (WARNING) when the declared org number differs, DISCOVERY_MISSING
+//     (WARNING) for a company outside the test set.
+//   - sanction / sanctions (the requested spelling is kept): company item
+//     (COMPANY_IN_SANCTIONS) plus one item per person (signatory and UBO prefills, declared
+//     signatories and UBOs, form submitter): PERSON_IN_SANCTIONS (ERROR).
+//   - politically_exposed_person: the same items, PERSON_IN_PEP (WARNING); a self-declared
+//     PEP in the politically_exposed_person declaration flags the form submitter.
+//   - ultimate_beneficial_ownership: COMPANY_TYPE_NOT_SUPPORTED (WARNING) for ENK; else one
+//     item per UBO with PERSON_IN_SANCTIONS / PERSON_IN_PEP, and DATA_MANUALLY_ADDED
+//     (WARNING) for a declared UBO not among the prefills.
+//   - bank_account: BANK_ACCOUNT_NUMBER_UNSUPPORTED (WARNING) when the country is not NO,
+//     BANK_ACCOUNT_NUMBER_INVALID (ERROR) for a NO number not in the four valid ones (the
+//     seed's "failed check result" is read as COMPLETED with that flag, since flags no
+//     longer mean FAILED); NOT_STARTED until an account is declared.
+//   - credit_score: grade -> value A=100, B=75, C=45, D=30, E=15 in current_information
+//     (credit_score, source_type discovery), COMPANY_HAS_PAYMENT_REMARKS (WARNING) for C and
+//     E, COMPANY_HAS_HIGH_RISK (ERROR) below 30, CASE_TYPE_NOT_SUPPORTED (WARNING) outside
+//     the test set. Floki (ENK) keeps its grade B: the test table wins over the prose.
+//   - signatory: CONTRACT_NOT_SIGNED (WARNING) per unsigned signatory, SIGNATORY_MISMATCH
+//     (WARNING) for a signatory who is not a board member of a test company.
+//   - website (payment_information website, website_url or url): the test websites' flags,
+//     TOO_MANY_REDIRECTS / REDIRECTED with the redirect chain in details, INVALID_URL for a
+//     value that is not an http(s) URL; WEBSITE_UNREACHABLE, TOO_MANY_REDIRECTS and
+//     INVALID_URL are ERROR, the others WARNING.
+//   - form_submitter: DECLARATION_MISSING (WARNING) without one. Other check types complete
+//     without flags. Checks needing declared data stay NOT_STARTED on an undeclared case.
+//   - risk_level (set when the checks run): HIGH for COMPANY_IN_SANCTIONS,
+//     PERSON_IN_SANCTIONS, COMPANY_INACTIVE or COMPANY_HAS_HIGH_RISK; else MEDIUM for
+//     PERSON_IN_PEP or a sole proprietorship (ENK); else LOW.
+//
+// Agent, notes, automations
+//   - POST /cases/{cid}/agent-decisions {determined_status?, determined_risk_level?} (one
+//     required, enums checked) sets agent_determined_* and moves the case to the determined
+//     status. ARCHIVED is final: a later decision other than ARCHIVED is a 409. Agent
+//     checklists are not imitated, so nothing blocks ACTIVE. CountDecisions counts every
+//     accepted decision, CountArchived each move into ARCHIVED.
+//   - Notes: POST/GET /cases/{cid}/notes; body required, section checked against the seed's
+//     enum; automation_action_changeset is accepted on create (an extension).
+//   - Automations: POST/GET /automations, GET/PUT /automations/{atid}; name, triggers
+//     ("trigger" accepted and stored as "triggers"), conditions (may be empty) and actions
+//     are required and condition/action types are checked. The sandbox never evaluates
+//     automations (the engine does, with package automation); automations:[{id}] on a case
+//     is echoed, not checked. ODD schedules are echoed as given, never run.
 
 const quickrTokenTTL = time.Hour
 
 var quickrAccountRE = regexp.MustCompile(`^[PT]Q\d{7}$`)
+
+// Case statuses the sandbox sets.
+const (
+	qFormNotStarted    = "FORM_NOT_STARTED"
+	qFormInProgress    = "FORM_IN_PROGRESS"
+	qProcessingDetails = "PROCESSING_DETAILS"
+	qReadyForReview    = "READY_FOR_REVIEW"
+	qArchived          = "ARCHIVED"
+	qDeclined          = "DECLINED"
+)
 
 type quickrState struct {
 	tokens map[string]time.Time // access token -> expiry
 	cases  map[string]*qCase
 	order  []string // case ids, oldest first
 	seq    int
+
+	eventSeq    int
+	contractSeq int
+	sigSeq      int
+	noteSeq     int
+
+	automations map[string]map[string]any
+	autoOrder   []string
+	autoSeq     int
 }
 
 type typeData struct {
@@ -56,6 +181,7 @@ type qEvent struct {
 	CreatedAt    string         `json:"created_at"`
 	CreatedBy    string         `json:"created_by"`
 	Case         map[string]any `json:"case"`
+	Contract     map[string]any `json:"contract,omitempty"`
 }
 
 // qCase is a case's full state. doc() renders it as the API shows it.
@@ -69,9 +195,11 @@ type qCase struct {
 	Checks              []*qCheck
 	Prefills            []typeData
 	Declarations        []typeData
+	Discovered          []typeData // what Quickr found itself (credit_score)
 	DeclarationID       string
 	CallbackURL         string
 	DeclarationURL      string
+	Base                string // public base URL for links (sign URLs)
 	Metadata            map[string]string
 	Automations         []map[string]any
 	CreatedAt           time.Time
@@ -83,12 +211,42 @@ type qCase struct {
 	AgentRisk           string
 	FormSubmitter       map[string]any
 	Company             *TestCompany // nil when the prefill names no test company
+	Contract            *qContract
+	Notes               []map[string]any
 	Events              []qEvent
 }
 
+// qFx collects what a state change must do once s.mu is released: webhooks to send and
+// follow-up work (timers, inline steps).
+type qFx struct {
+	hooks []qEvent
+	later []func()
+}
+
+// qErr is a refusal with an HTTP status, for API handlers and control endpoints alike.
+type qErr struct {
+	status int
+	code   string
+	msg    string
+}
+
+func (e *qErr) Error() string { return e.msg }
+
+func qNotFound(code, msg string) error { return &qErr{http.StatusNotFound, code, msg} }
+func qConflict(code, msg string) error { return &qErr{http.StatusConflict, code, msg} }
+
+// writeQErr answers err in Quickr's error shape (500 for anything that is not a *qErr).
+func writeQErr(w http.ResponseWriter, err error) {
+	var qe *qErr
+	if errors.As(err, &qe) {
+		writeQuickrError(w, qe.status, qe.code, qe.msg)
+		return
+	}
+	writeQuickrError(w, http.StatusInternalServerError, "internal_error", err.Error())
+}
+
 func (s *Server) mountQuickr() {
-	s.quickr = &quickrState{tokens: map[string]time.Time{}, cases: map[string]*qCase{}}
-	providerErrorWriters["quickr"] = writeQuickrError
+	s.quickr = &quickrState{tokens: map[string]time.Time{}, cases: map[string]*qCase{}, automations: map[string]map[string]any{}}
 	const base = "/quickr/v2/accounts/{aid}"
 	s.handle("quickr", "POST "+base+"/auth/token", s.quickrToken)
 	s.handle("quickr", "POST "+base+"/cases", s.quickrAuth(s.quickrCreateCase))
@@ -97,9 +255,19 @@ func (s *Server) mountQuickr() {
 	s.handle("quickr", "GET "+base+"/cases/{cid}/declarations/{did}", s.quickrAuth(s.quickrGetDeclaration))
 	s.handle("quickr", "PUT "+base+"/cases/{cid}/declarations/{did}", s.quickrAuth(s.quickrPutDeclaration))
 	s.handle("quickr", "GET "+base+"/cases/{cid}/events", s.quickrAuth(s.quickrListEvents))
+	s.handle("quickr", "GET "+base+"/cases/{cid}/contracts/{kid}", s.quickrAuth(s.quickrGetContract))
+	s.handle("quickr", "POST "+base+"/cases/{cid}/contracts/new", s.quickrAuth(s.quickrNewContract))
+	s.handle("quickr", "POST "+base+"/cases/{cid}/contracts/{kid}", s.quickrAuth(s.quickrContractAction))
+	s.handle("quickr", "GET "+base+"/cases/{cid}/contracts/{kid}/signatories/{sid}/sign", s.quickrSignLink)
+	s.handle("quickr", "POST "+base+"/cases/{cid}/agent-decisions", s.quickrAuth(s.quickrAgentDecision))
+	s.handle("quickr", "POST "+base+"/cases/{cid}/notes", s.quickrAuth(s.quickrCreateNote))
+	s.handle("quickr", "GET "+base+"/cases/{cid}/notes", s.quickrAuth(s.quickrListNotes))
+	s.handle("quickr", "POST "+base+"/automations", s.quickrAuth(s.quickrCreateAutomation))
+	s.handle("quickr", "GET "+base+"/automations", s.quickrAuth(s.quickrListAutomations))
+	s.handle("quickr", "GET "+base+"/automations/{atid}", s.quickrAuth(s.quickrGetAutomation))
+	s.handle("quickr", "PUT "+base+"/automations/{atid}", s.quickrAuth(s.quickrUpdateAutomation))
 
-	s.mux.HandleFunc("POST /control/quickr/cases/{ref}/declare", s.quickrControlDeclare)
-	s.mux.HandleFunc("GET /control/quickr/cases/{ref}", s.quickrControlGet)
+	s.mountQuickrControl()
 }
 
 func writeQuickrError(w http.ResponseWriter, status int, code, msg string) {
@@ -181,6 +349,12 @@ func (s *Server) quickrCreateCase(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	for _, ch := range in.Checks {
+		if strings.TrimSpace(ch.Type) == "" {
+			writeQuickrError(w, http.StatusBadRequest, "validation_error", "every check needs a type")
+			return
+		}
+	}
 	now := s.clock.Now()
 	s.mu.Lock()
 	s.quickr.seq++
@@ -196,6 +370,7 @@ func (s *Server) quickrCreateCase(w http.ResponseWriter, r *http.Request) {
 		StatusUpdatedAt:     now,
 		StatusUpdatedReason: "case_created",
 		DeclarationID:       fmt.Sprintf("00000000-0000-4000-8000-%012d", s.quickr.seq),
+		Base:                s.publicURL(r),
 	}
 	if len(c.Actions) == 0 {
 		c.Actions = []string{"request_declaration"}
@@ -204,27 +379,34 @@ func (s *Server) quickrCreateCase(w http.ResponseWriter, r *http.Request) {
 		c.Sections = append(c.Sections, sec.Type)
 	}
 	for _, ch := range in.Checks {
-		c.Checks = append(c.Checks, &qCheck{Type: ch.Type, Options: ch.Options, Data: []qCheckData{}})
+		c.Checks = append(c.Checks, &qCheck{Type: ch.Type, Options: ch.Options, Data: []qCheckData{notStarted()}})
 	}
 	for _, a := range in.Automations {
 		c.Automations = append(c.Automations, map[string]any{"id": a.ID, "updated_at": now.Format(time.RFC3339Nano)})
 	}
-	c.DeclarationURL = fmt.Sprintf("%s/quickr/forms/%s", s.publicURL(r), c.ID)
+	c.DeclarationURL = fmt.Sprintf("%s/quickr/forms/%s", c.Base, c.ID)
 	s.quickrPrefill(c)
 	performOnly := contains(c.Actions, "perform_checks") && !contains(c.Actions, "request_declaration")
-	if performOnly {
-		c.Status = "PROCESSING_DETAILS"
+	// A case with only a credit_score check completes by itself (the seed's third life cycle).
+	creditOnly := true
+	for _, ch := range c.Checks {
+		creditOnly = creditOnly && ch.Type == "credit_score"
+	}
+	checksNow := performOnly || creditOnly
+	if checksNow {
+		c.Status = qProcessingDetails
+		c.setChecksStatus("IN_PROGRESS", now)
 	} else {
-		c.Status = "FORM_NOT_STARTED"
+		c.Status = qFormNotStarted
 	}
 	s.quickr.cases[c.ID] = c
 	s.quickr.order = append(s.quickr.order, c.ID)
-	s.quickrEventLocked(c, "CASE_CREATED", "")
-	doc := c.doc()
+	s.quickrEmitLocked(c, nil, "CASE_CREATED", "", nil)
+	doc := c.doc(now)
 	s.mu.Unlock()
 
 	s.counters.Add(c.Reference, CountCases)
-	if performOnly {
+	if checksNow {
 		s.step(s.cfg.ChecksDelay, func() { s.quickrChecksDone(c.ID) })
 	} else if s.cfg.Auto {
 		s.after(s.cfg.Delays.Declare, func() { _ = s.quickrDeclare(c.ID, declareInput{}) })
@@ -232,16 +414,28 @@ func (s *Server) quickrCreateCase(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, doc)
 }
 
+func notStarted() qCheckData { return qCheckData{Status: "NOT_STARTED", Flags: []map[string]any{}} }
+
+// setChecksStatus replaces every check's data with one item in status.
+func (c *qCase) setChecksStatus(status string, now time.Time) {
+	for _, ch := range c.Checks {
+		ch.Data = []qCheckData{{Status: status, Flags: []map[string]any{}, UpdatedAt: now.Format(time.RFC3339Nano)}}
+	}
+}
+
+func (c *qCase) hasCheck(types ...string) bool {
+	for _, ch := range c.Checks {
+		if contains(types, ch.Type) {
+			return true
+		}
+	}
+	return false
+}
+
 // quickrPrefill fills company, signatory and UBO prefills from the test companies when the
 // company prefill names one and the matching sections are present.
 func (s *Server) quickrPrefill(c *qCase) {
-	var org, country string
-	for _, p := range c.Prefills {
-		if p.Type == "company" && len(p.Data) > 0 {
-			org, _ = p.Data[0]["organization_number"].(string)
-			country, _ = p.Data[0]["country"].(string)
-		}
-	}
+	org, country := c.requestedCompany()
 	tc, ok := TestCompanies[org]
 	if !ok || !strings.EqualFold(country, tc.Country) || !strings.HasPrefix(s.cfg.Credentials.QuickrAccountID, "TQ") {
 		return
@@ -271,6 +465,17 @@ func (s *Server) quickrPrefill(c *qCase) {
 	c.Prefills = prefills
 }
 
+// requestedCompany is the organisation number and country of the company prefill.
+func (c *qCase) requestedCompany() (org, country string) {
+	for _, p := range c.Prefills {
+		if p.Type == "company" && len(p.Data) > 0 {
+			org, _ = p.Data[0]["organization_number"].(string)
+			country, _ = p.Data[0]["country"].(string)
+		}
+	}
+	return org, country
+}
+
 func companyData(tc TestCompany) map[string]any {
 	return map[string]any{
 		"name": tc.Name, "organization_number": tc.OrgNumber, "country": tc.Country,
@@ -280,14 +485,26 @@ func companyData(tc TestCompany) map[string]any {
 	}
 }
 
-func (s *Server) quickrGetCase(w http.ResponseWriter, r *http.Request) {
+// quickrLoad finds a case, applies what the clock says has happened (contract expiry) and
+// returns its document.
+func (s *Server) quickrLoad(caseID string) (map[string]any, bool) {
+	now := s.clock.Now()
 	s.mu.Lock()
-	c, ok := s.quickr.cases[r.PathValue("cid")]
-	var doc map[string]any
-	if ok {
-		doc = c.doc()
+	c, ok := s.quickr.cases[caseID]
+	if !ok {
+		s.mu.Unlock()
+		return nil, false
 	}
+	fx := &qFx{}
+	s.quickrSweepLocked(c, fx, now)
+	doc := c.doc(now)
 	s.mu.Unlock()
+	s.quickrFlush(c, fx)
+	return doc, true
+}
+
+func (s *Server) quickrGetCase(w http.ResponseWriter, r *http.Request) {
+	doc, ok := s.quickrLoad(r.PathValue("cid"))
 	if !ok {
 		writeQuickrError(w, http.StatusNotFound, "case_not_found", "no case with id "+r.PathValue("cid"))
 		return
@@ -304,6 +521,7 @@ func (s *Server) quickrListCases(w http.ResponseWriter, r *http.Request) {
 	}
 	search := strings.ToLower(q.Get("search"))
 	statuses := q["status[]"]
+	now := s.clock.Now()
 	s.mu.Lock()
 	var matched []*qCase
 	for _, id := range s.quickr.order {
@@ -328,7 +546,7 @@ func (s *Server) quickrListCases(w http.ResponseWriter, r *http.Request) {
 	end := min(start+limit, len(matched))
 	data := []map[string]any{}
 	for _, c := range matched[start:end] {
-		data = append(data, c.doc())
+		data = append(data, c.doc(now))
 	}
 	cursor := ""
 	if end < len(matched) && end > start {
@@ -351,6 +569,36 @@ func pageLimit(w http.ResponseWriter, raw string) (int, bool) {
 	return n, true
 }
 
+// quickrPage cuts one page out of an append-only list (oldest first): limit and
+// starting_after as everywhere in Quickr. An unknown cursor is a 400.
+func quickrPage[T any](w http.ResponseWriter, r *http.Request, items []T, id func(T) string) ([]T, string, bool) {
+	q := r.URL.Query()
+	limit, ok := pageLimit(w, q.Get("limit"))
+	if !ok {
+		return nil, "", false
+	}
+	start := 0
+	if after := q.Get("starting_after"); after != "" {
+		start = -1
+		for i, it := range items {
+			if id(it) == after {
+				start = i + 1
+				break
+			}
+		}
+		if start < 0 {
+			writeQuickrError(w, http.StatusBadRequest, "validation_error", "unknown starting_after cursor "+after)
+			return nil, "", false
+		}
+	}
+	end := min(start+limit, len(items))
+	cursor := ""
+	if end < len(items) && end > start {
+		cursor = id(items[end-1])
+	}
+	return nonNil(items[start:end]), cursor, true
+}
+
 func (c *qCase) matches(search string) bool {
 	if strings.Contains(strings.ToLower(c.Reference), search) || strings.Contains(strings.ToLower(c.ID), search) {
 		return true
@@ -358,12 +606,20 @@ func (c *qCase) matches(search string) bool {
 	return c.Company != nil && (strings.Contains(strings.ToLower(c.Company.Name), search) || strings.Contains(c.Company.OrgNumber, search))
 }
 
+func (c *qCase) declarationDoc() map[string]any {
+	return map[string]any{"publisher": quickrPublisher(), "prefills": nonNil(c.Prefills), "sections": sectionList(c.Sections), "declarations": nonNil(c.Declarations), "attachments": []any{}}
+}
+
+func quickrPublisher() map[string]any {
+	return map[string]any{"name": "Merchantflow sandbox", "support_email": "support@example.test", "language": "en"}
+}
+
 func (s *Server) quickrGetDeclaration(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	c, ok := s.quickr.cases[r.PathValue("cid")]
 	var out map[string]any
 	if ok && c.DeclarationID == r.PathValue("did") {
-		out = map[string]any{"prefills": c.Prefills, "sections": sectionList(c.Sections), "declarations": nonNil(c.Declarations), "attachments": []any{}}
+		out = c.declarationDoc()
 	}
 	s.mu.Unlock()
 	if out == nil {
@@ -392,6 +648,12 @@ func (s *Server) quickrPutDeclaration(w http.ResponseWriter, r *http.Request) {
 		writeQuickrError(w, http.StatusBadRequest, "validation_error", "declarations is required")
 		return
 	}
+	for _, d := range in.Declarations {
+		if strings.TrimSpace(d.Type) == "" {
+			writeQuickrError(w, http.StatusBadRequest, "validation_error", "every declaration needs a type")
+			return
+		}
+	}
 	s.mu.Lock()
 	c, ok := s.quickr.cases[r.PathValue("cid")]
 	if !ok || c.DeclarationID != r.PathValue("did") {
@@ -402,66 +664,75 @@ func (s *Server) quickrPutDeclaration(w http.ResponseWriter, r *http.Request) {
 	id := c.ID
 	s.mu.Unlock()
 	if err := s.quickrApplyDeclaration(id, in.Declarations, finish); err != nil {
-		writeQuickrError(w, http.StatusConflict, "invalid_state", err.Error())
+		writeQErr(w, err)
 		return
 	}
 	s.mu.Lock()
-	out := map[string]any{"prefills": c.Prefills, "sections": sectionList(c.Sections), "declarations": nonNil(c.Declarations), "attachments": []any{}}
+	out := c.declarationDoc()
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, out)
 }
 
 // quickrApplyDeclaration merges declarations into the case; finish submits the form.
 func (s *Server) quickrApplyDeclaration(caseID string, decls []typeData, finish bool) error {
+	now := s.clock.Now()
 	s.mu.Lock()
 	c := s.quickr.cases[caseID]
+	if c.Status == qArchived {
+		s.mu.Unlock()
+		return qConflict("case_archived", "case "+caseID+" is archived")
+	}
 	if finish && !c.DeclaredAt.IsZero() {
 		s.mu.Unlock()
-		return fmt.Errorf("the declaration of case %s is already finished", caseID)
+		return qConflict("declaration_finished", fmt.Sprintf("the declaration of case %s is already finished", caseID))
 	}
 	for _, d := range decls {
 		c.setDeclaration(d)
 	}
-	var webhook *qEvent
+	c.UpdatedAt = now
+	fx := &qFx{}
 	if finish {
-		c.DeclaredAt = s.clock.Now()
+		c.DeclaredAt = now
 		for _, d := range c.Declarations {
 			if d.Type == "form_submitter" && len(d.Data) > 0 {
 				c.FormSubmitter = d.Data[0]
 			}
 		}
-		webhook = s.quickrSetStatusLocked(c, "PROCESSING_DETAILS", "case_declared")
-	} else if c.Status == "FORM_NOT_STARTED" {
-		webhook = s.quickrSetStatusLocked(c, "FORM_IN_PROGRESS", "declaration_updated")
+		s.quickrEmitLocked(c, fx, "CASE_DECLARED", "", nil)
+		s.quickrSetStatusLocked(c, fx, qProcessingDetails, "case_declared")
+		if !c.hasCheck("signatory") || s.quickrNewContractLocked(c, fx, now) == nil {
+			s.quickrStartChecksLocked(c, fx, now)
+		}
+	} else if c.Status == qFormNotStarted {
+		s.quickrSetStatusLocked(c, fx, qFormInProgress, "declaration_updated")
 	}
 	s.mu.Unlock()
-	s.quickrNotify(c, webhook)
-	if finish {
-		s.quickrAfterDeclared(caseID)
-	}
+	s.quickrFlush(c, fx)
 	return nil
 }
 
-// quickrAfterDeclared runs what follows a finished declaration: the checks, a few seconds later.
-func (s *Server) quickrAfterDeclared(caseID string) {
-	s.step(s.cfg.ChecksDelay, func() { s.quickrChecksDone(caseID) })
+// quickrStartChecksLocked marks the checks as running and has them finish after ChecksDelay.
+func (s *Server) quickrStartChecksLocked(c *qCase, fx *qFx, now time.Time) {
+	c.setChecksStatus("IN_PROGRESS", now)
+	id := c.ID
+	fx.later = append(fx.later, func() { s.step(s.cfg.ChecksDelay, func() { s.quickrChecksDone(id) }) })
 }
 
-// quickrChecksDone marks the checks as run and moves the case to READY_FOR_REVIEW.
+// quickrChecksDone runs the checks and moves the case to READY_FOR_REVIEW.
 func (s *Server) quickrChecksDone(caseID string) {
+	now := s.clock.Now()
 	s.mu.Lock()
 	c := s.quickr.cases[caseID]
-	if c == nil || c.Status != "PROCESSING_DETAILS" {
+	if c == nil || c.Status != qProcessingDetails {
 		s.mu.Unlock()
 		return
 	}
-	now := s.clock.Now().Format(time.RFC3339Nano)
-	for _, ch := range c.Checks {
-		ch.Data = []qCheckData{{Status: "COMPLETED", Flags: []map[string]any{}, UpdatedAt: now}}
-	}
-	ev := s.quickrSetStatusLocked(c, "READY_FOR_REVIEW", "checks_completed")
+	fx := &qFx{}
+	s.quickrRunChecksLocked(c, now)
+	s.quickrEmitLocked(c, fx, "CASE_CHECKS_COMPLETED", "", nil)
+	s.quickrSetStatusLocked(c, fx, qReadyForReview, "checks_completed")
 	s.mu.Unlock()
-	s.quickrNotify(c, ev)
+	s.quickrFlush(c, fx)
 }
 
 func (c *qCase) setDeclaration(d typeData) {
@@ -474,29 +745,64 @@ func (c *qCase) setDeclaration(d typeData) {
 	c.Declarations = append(c.Declarations, d)
 }
 
-// quickrSetStatusLocked changes the status, records the event and returns the webhook to send
-// (after s.mu is released), or nil when the status did not change.
-func (s *Server) quickrSetStatusLocked(c *qCase, status, reason string) *qEvent {
+func (c *qCase) declaration(typ string) []map[string]any {
+	for _, d := range c.Declarations {
+		if d.Type == typ {
+			return d.Data
+		}
+	}
+	return nil
+}
+
+func (c *qCase) prefill(typ string) []map[string]any {
+	for _, d := range c.Prefills {
+		if d.Type == typ {
+			return d.Data
+		}
+	}
+	return nil
+}
+
+// quickrSetStatusLocked changes the status and records CASE_STATUS_UPDATED; it reports
+// whether the status changed.
+func (s *Server) quickrSetStatusLocked(c *qCase, fx *qFx, status, reason string) bool {
 	if c.Status == status {
-		return nil
+		return false
 	}
 	now := s.clock.Now()
 	c.Status, c.StatusUpdatedReason, c.StatusUpdatedAt, c.UpdatedAt = status, reason, now, now
-	ev := s.quickrEventLocked(c, "CASE_STATUS_UPDATED", status)
-	return &ev
+	s.quickrEmitLocked(c, fx, "CASE_STATUS_UPDATED", status, nil)
+	return true
 }
 
-func (s *Server) quickrEventLocked(c *qCase, typ, sub string) qEvent {
+// quickrEmitLocked records an event on the case and, unless it is CASE_CREATED or fx is
+// nil, queues it as a webhook.
+func (s *Server) quickrEmitLocked(c *qCase, fx *qFx, typ, sub string, contract map[string]any) qEvent {
+	s.quickr.eventSeq++
 	ev := qEvent{
-		ID:           fmt.Sprintf("%s.event.%d", s.cfg.Credentials.QuickrAccountID, 1_000_000_000+len(c.Events)+s.quickr.seq*1000),
+		ID:           fmt.Sprintf("%s.event.%d", s.cfg.Credentials.QuickrAccountID, 1_000_000_000+s.quickr.eventSeq),
 		Type:         typ,
 		SubEventType: sub,
 		CreatedAt:    s.clock.Now().Format(time.RFC3339Nano),
 		CreatedBy:    "api.SANDBOX",
 		Case:         c.summary(),
+		Contract:     contract,
 	}
 	c.Events = append(c.Events, ev)
+	if fx != nil && typ != "CASE_CREATED" {
+		fx.hooks = append(fx.hooks, ev)
+	}
 	return ev
+}
+
+// quickrFlush sends the queued webhooks, then runs the follow-up work. Call without s.mu.
+func (s *Server) quickrFlush(c *qCase, fx *qFx) {
+	for i := range fx.hooks {
+		s.quickrNotify(c, &fx.hooks[i])
+	}
+	for _, f := range fx.later {
+		f()
+	}
 }
 
 // quickrNotify sends the event to the case's callback URL.
@@ -507,11 +813,15 @@ func (s *Server) quickrNotify(c *qCase, ev *qEvent) {
 	s.hooks.send("quickr", c.CallbackURL, c.Reference, ev.Type, ev)
 }
 
+// quickrListEvents: GET /cases/{cid}/events, oldest first, type[] filter, paginated.
 func (s *Server) quickrListEvents(w http.ResponseWriter, r *http.Request) {
+	now := s.clock.Now()
 	s.mu.Lock()
 	c, ok := s.quickr.cases[r.PathValue("cid")]
 	var events []qEvent
+	fx := &qFx{}
 	if ok {
+		s.quickrSweepLocked(c, fx, now)
 		events = append(events, c.Events...)
 	}
 	s.mu.Unlock()
@@ -519,6 +829,7 @@ func (s *Server) quickrListEvents(w http.ResponseWriter, r *http.Request) {
 		writeQuickrError(w, http.StatusNotFound, "case_not_found", "no case with id "+r.PathValue("cid"))
 		return
 	}
+	s.quickrFlush(c, fx)
 	if types := r.URL.Query()["type[]"]; len(types) > 0 {
 		var kept []qEvent
 		for _, e := range events {
@@ -528,128 +839,11 @@ func (s *Server) quickrListEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		events = kept
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": nonNil(events), "pagination": map[string]any{"cursor": ""}})
-}
-
-// declareInput is what the declare control endpoint accepts. Empty fields take the test
-// company's own data: its board as signatories, its UBOs, the first valid bank account and the
-// first board member as form submitter.
-type declareInput struct {
-	Partial       bool             `json:"partial"`
-	BankAccount   string           `json:"bankAccount"`
-	Website       string           `json:"website"`
-	FormSubmitter map[string]any   `json:"formSubmitter"`
-	Signatories   []map[string]any `json:"signatories"`
-	UBOs          []map[string]any `json:"ubos"`
-}
-
-// quickrDeclare fills (and unless Partial, finishes) the declaration as the merchant would.
-func (s *Server) quickrDeclare(caseID string, in declareInput) error {
-	s.mu.Lock()
-	c, ok := s.quickr.cases[caseID]
+	page, cursor, ok := quickrPage(w, r, events, func(e qEvent) string { return e.ID })
 	if !ok {
-		s.mu.Unlock()
-		return fmt.Errorf("no case %s", caseID)
-	}
-	decls := c.defaultDeclarations(in)
-	s.mu.Unlock()
-	return s.quickrApplyDeclaration(caseID, decls, !in.Partial)
-}
-
-func (c *qCase) defaultDeclarations(in declareInput) []typeData {
-	var decls []typeData
-	var board, ubos []map[string]any
-	if c.Company != nil {
-		decls = append(decls, typeData{Type: "company", Data: []map[string]any{companyData(*c.Company)}})
-		for _, p := range c.Company.Board {
-			board = append(board, map[string]any{"name": p.Name, "birth_date": p.BirthDate, "title": p.Title, "email": emailFor(p.Name), "country": c.Company.Country})
-		}
-		for _, p := range c.Company.UBOs {
-			ubos = append(ubos, map[string]any{"name": p.Name, "birth_date": p.BirthDate, "country": c.Company.Country, "confirm_correct": true})
-		}
-	}
-	if in.Signatories != nil {
-		board = in.Signatories
-	}
-	if in.UBOs != nil {
-		ubos = in.UBOs
-	}
-	if contains(c.Sections, "signatory") && board != nil {
-		decls = append(decls, typeData{Type: "signatory", Data: board})
-	}
-	if contains(c.Sections, "ultimate_beneficial_ownership") {
-		decls = append(decls, typeData{Type: "ultimate_beneficial_ownership", Data: nonNilMaps(ubos)})
-	}
-	if contains(c.Sections, "bank_account") || in.BankAccount != "" {
-		acct := in.BankAccount
-		if acct == "" {
-			acct = "24681357902"
-		}
-		decls = append(decls, typeData{Type: "bank_account", Data: []map[string]any{{"number": acct, "type": "bban", "currency": "NOK", "country": "NO"}}})
-	}
-	if in.Website != "" {
-		decls = append(decls, typeData{Type: "payment_information", Data: []map[string]any{{"website": in.Website, "merchant_category_code": "5734"}}})
-	}
-	sub := in.FormSubmitter
-	if sub == nil && len(board) > 0 {
-		sub = map[string]any{"name": board[0]["name"], "birth_date": board[0]["birth_date"], "email": board[0]["email"], "role": board[0]["title"]}
-	}
-	if sub != nil {
-		decls = append(decls, typeData{Type: "form_submitter", Data: []map[string]any{sub}})
-	}
-	return decls
-}
-
-func emailFor(name string) string {
-	return strings.ToLower(strings.ReplaceAll(name, " ", ".")) + "@example.test"
-}
-
-// quickrFind resolves a control endpoint's {ref}: a case id or, failing that, the newest case
-// with that reference.
-func (s *Server) quickrFind(ref string) (*qCase, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if c, ok := s.quickr.cases[ref]; ok {
-		return c, true
-	}
-	for i := len(s.quickr.order) - 1; i >= 0; i-- {
-		if c := s.quickr.cases[s.quickr.order[i]]; c.Reference == ref {
-			return c, true
-		}
-	}
-	return nil, false
-}
-
-// quickrControlDeclare: POST /control/quickr/cases/{ref}/declare
-func (s *Server) quickrControlDeclare(w http.ResponseWriter, r *http.Request) {
-	var in declareInput
-	if err := readJSON(r, &in); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "body must be JSON: " + err.Error()})
 		return
 	}
-	c, ok := s.quickrFind(r.PathValue("ref"))
-	if !ok {
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no case with id or reference " + r.PathValue("ref")})
-		return
-	}
-	if err := s.quickrDeclare(c.ID, in); err != nil {
-		writeJSON(w, http.StatusConflict, map[string]string{"error": err.Error()})
-		return
-	}
-	s.quickrControlGet(w, r)
-}
-
-// quickrControlGet: GET /control/quickr/cases/{ref} returns the case document without auth.
-func (s *Server) quickrControlGet(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.quickrFind(r.PathValue("ref"))
-	if !ok {
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no case with id or reference " + r.PathValue("ref")})
-		return
-	}
-	s.mu.Lock()
-	doc := c.doc()
-	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, doc)
+	writeJSON(w, http.StatusOK, map[string]any{"data": page, "pagination": map[string]any{"cursor": cursor}})
 }
 
 // summary is the case summary carried by events and webhooks.
@@ -661,7 +855,7 @@ func (c *qCase) summary() map[string]any {
 }
 
 // doc renders the case details as GET /cases/{cid} returns them. Call with s.mu held.
-func (c *qCase) doc() map[string]any {
+func (c *qCase) doc(now time.Time) map[string]any {
 	checks := make([]map[string]any, 0, len(c.Checks))
 	for _, ch := range c.Checks {
 		m := map[string]any{"type": ch.Type, "data": ch.Data}
@@ -670,12 +864,24 @@ func (c *qCase) doc() map[string]any {
 		}
 		checks = append(checks, m)
 	}
-	var currentInfo []map[string]any
+	var currentInfo, discoveries []map[string]any
 	for _, p := range c.Prefills {
 		currentInfo = append(currentInfo, map[string]any{"type": p.Type, "data": p.Data, "source_type": "discovery"})
 	}
 	for _, d := range c.Declarations {
 		currentInfo = append(currentInfo, map[string]any{"type": d.Type, "data": d.Data, "source_type": "declaration"})
+	}
+	for _, d := range c.Discovered {
+		currentInfo = append(currentInfo, map[string]any{"type": d.Type, "data": d.Data, "source_type": "discovery"})
+		var refs []map[string]any
+		for _, it := range d.Data {
+			refs = append(refs, map[string]any{"id": it["id"], "created_at": it["created_at"], "created_by": it["created_by"]})
+		}
+		discoveries = append(discoveries, map[string]any{"type": d.Type, "data": nonNilMaps(refs)})
+	}
+	contracts := []map[string]any{}
+	if c.Contract != nil {
+		contracts = c.Contract.groups(c, now)
 	}
 	doc := map[string]any{
 		"object":                      "case",
@@ -693,6 +899,7 @@ func (c *qCase) doc() map[string]any {
 		"prefills":                    nonNil(c.Prefills),
 		"declarations":                nonNil(c.Declarations),
 		"current_information":         nonNilMaps(currentInfo),
+		"discoveries":                 nonNilMaps(discoveries),
 		"automations":                 nonNilMaps(c.Automations),
 		"urls":                        map[string]any{"callback_url": c.CallbackURL, "declaration_url": c.DeclarationURL},
 		"metadata":                    c.Metadata,
@@ -700,7 +907,7 @@ func (c *qCase) doc() map[string]any {
 		"agent_determined_status":     c.AgentStatus,
 		"agent_determined_risk_level": c.AgentRisk,
 		"declaration_id":              c.DeclarationID,
-		"contracts":                   []any{},
+		"contracts":                   contracts,
 		"attachments":                 []any{},
 		"identity_verifications":      []any{},
 	}

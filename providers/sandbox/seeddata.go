@@ -101,6 +101,24 @@ var TestWebsites = map[string]string{
 // CreditScores maps grades to numeric values (sandbox choice: the seed shows A = 100 only).
 var CreditScores = map[string]int{"A": 100, "B": 75, "C": 45, "D": 30, "E": 15}
 
+// PaymentRemarkGrades are the grades whose companies have payment remarks (sandbox choice:
+// the two weakest test grades, C and E).
+var PaymentRemarkGrades = map[string]bool{"C": true, "E": true}
+
+// CreditLimits is the credit limit (NOK) reported per grade (sandbox choice; the seed's one
+// example is 10000).
+var CreditLimits = map[string]int{"A": 500000, "B": 100000, "C": 10000, "D": 5000, "E": 0}
+
+// TestWebsiteRedirects are the redirect chains the seed documents for two test websites.
+var TestWebsiteRedirects = map[string][]string{
+	"https://too-many-redirects.test": {
+		"https://too-many-redirects.test/redirect1",
+		"https://too-many-redirects.test/redirect2",
+		"https://too-many-redirects.test/redirect3",
+	},
+	"https://redirected.test": {"https://another-site.test/"},
+}
+
 // personByName finds a person in the company's board and UBOs or in TestPersons.
 func personByName(c TestCompany, name string) (TestPerson, bool) {
 	for _, list := range [][]TestPerson{c.Board, c.UBOs} {

@@ -92,11 +92,15 @@ type Server struct {
 	rndMu sync.Mutex
 	rnd   *rand.Rand
 
-	mu      sync.Mutex // guards every provider's state below
-	closed  bool
-	cancels []func()
-	quickr  *quickrState
-	inbox   *appInbox
+	mu          sync.Mutex // guards every provider's state below
+	closed      bool
+	cancels     []func()
+	quickr      *quickrState
+	creditro    *creditroState
+	idv         *idvState
+	deepidv     *deepidvState
+	openbanking *obState
+	inbox       *appInbox
 }
 
 // New builds a sandbox with every provider mounted.
@@ -138,6 +142,10 @@ func New(cfg Config) *Server {
 
 	// One line per provider: each mount registers its routes and control endpoints.
 	s.mountQuickr()
+	s.mountCreditro()
+	s.mountIDV()
+	s.mountDeepIDV()
+	s.mountOpenBanking()
 	s.mountControl()
 	return s
 }
