@@ -26,7 +26,7 @@ type Config struct {
 	Addr      string `envconfig:"SANDBOX_ADDR" default:"127.0.0.1:8090" desc:"listen address"`
 	PublicURL string `envconfig:"SANDBOX_PUBLIC_URL" desc:"base of the links it hands out; default http://<addr>"`
 	Auto      bool   `envconfig:"SANDBOX_AUTO" default:"false" desc:"drive human steps (declare, sign, ...) by itself after the delays"`
-	Seed      uint64 `envconfig:"SANDBOX_SEED" default:"1" desc:"seed of fault injection and ids"`
+	Seed      uint64 `envconfig:"SANDBOX_SEED" desc:"seed of fault injection and ids; default: from the clock, so a restart never reuses a case id"`
 
 	DeclareDelay     time.Duration `envconfig:"SANDBOX_DECLARE_DELAY" default:"10s" desc:"auto mode: case created -> declaration submitted"`
 	SignDelay        time.Duration `envconfig:"SANDBOX_SIGN_DELAY" default:"10s" desc:"auto mode: contract created -> signed"`
@@ -80,6 +80,10 @@ func run(cfg Config, log *zap.Logger) error {
 	if public == "" {
 		public = "http://" + cfg.Addr
 	}
+	seed := cfg.Seed
+	if seed == 0 {
+		seed = uint64(time.Now().UnixNano())
+	}
 	sb := sandbox.New(sandbox.Config{
 		PublicURL: public,
 		Auto:      cfg.Auto,
@@ -90,7 +94,7 @@ func run(cfg Config, log *zap.Logger) error {
 		ChecksDelay: cfg.ChecksDelay,
 		ContractTTL: cfg.ContractTTL,
 		Credentials: creds,
-		Seed:        cfg.Seed,
+		Seed:        seed,
 		Logf:        func(f string, args ...any) { log.Sugar().Infof(f, args...) },
 	})
 	defer sb.Close()
@@ -103,7 +107,7 @@ func run(cfg Config, log *zap.Logger) error {
 	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	log.Info("sandbox listening", zap.String("addr", public), zap.Bool("auto", cfg.Auto))
+	log.Info("sandbox listening", zap.String("addr", public), zap.Bool("auto", cfg.Auto), zap.Uint64("seed", seed))
 	select {
 	case err := <-errc:
 		return err

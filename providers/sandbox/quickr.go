@@ -359,7 +359,7 @@ func (s *Server) quickrCreateCase(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.quickr.seq++
 	c := &qCase{
-		ID:                  fmt.Sprintf("%s.%09d", s.cfg.Credentials.QuickrAccountID, 100000000+s.quickr.seq),
+		ID:                  s.cfg.Credentials.QuickrAccountID + "." + s.token(9),
 		Reference:           in.Reference,
 		Actions:             in.Actions,
 		Prefills:            in.Prefills,

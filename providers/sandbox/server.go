@@ -203,6 +203,17 @@ func (s *Server) float() float64 {
 	return s.rnd.Float64()
 }
 
+// token returns n characters of [0-9A-Z] from the seeded source. Case ids use it, so a
+// restarted sandbox (with another seed) never hands out an id an earlier run used.
+func (s *Server) token(n int) string {
+	const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = alphabet[s.intn(len(alphabet))]
+	}
+	return string(b)
+}
+
 // intn returns a number in [0,n) from the seeded source.
 func (s *Server) intn(n int) int {
 	s.rndMu.Lock()
