@@ -39,6 +39,10 @@ run: $(TEMPORAL) build ## the whole stack on loopback: Temporal dev server + UI,
 test: $(TEMPORAL) ## every test, end-to-end ones included (they start their own dev server)
 	go test $(GO_TEST_FLAGS) ./...
 
+.PHONY: record-histories
+record-histories: $(TEMPORAL) ## re-record workflows/testdata/histories from end-to-end runs (replayed by make test)
+	RECORD_HISTORIES=1 go test -count=1 -run 'TestTestCompaniesThroughTheLifecycle|TestExpiredContractIsRenewed' ./e2e/
+
 .PHONY: lint
 lint: $(WORKFLOWCHECK) compose-check ## gofmt, go vet, workflowcheck, workflow import rules, compose file
 	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi

@@ -3,10 +3,15 @@ package activities
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/merchantflow/onboarding/providers"
+	"github.com/merchantflow/onboarding/providers/creditro"
+	"github.com/merchantflow/onboarding/providers/deepidv"
+	"github.com/merchantflow/onboarding/providers/idv"
+	"github.com/merchantflow/onboarding/providers/openbanking"
 )
 
 // Application error types the workflows and retry policies rely on.
@@ -21,11 +26,29 @@ const (
 	ErrStillWaiting = "StillWaiting"
 	// ErrInvalidInput: the activity's own input is unusable. Never retried.
 	ErrInvalidInput = "InvalidInput"
+	// ErrCaseMismatch: the case id now names a case of another onboarding (the provider lost
+	// and reused it). Never retried: acting on it would decide the wrong merchant.
+	ErrCaseMismatch = "CaseMismatch"
+	// ErrNotConfigured: the worker was started without the provider this activity needs.
+	// Never retried.
+	ErrNotConfigured = "NotConfigured"
 )
 
+// retryDelays holds, per provider (the *providers.Error's Provider), how long a failed call
+// asks to wait in place of the retry policy's schedule: the provider's documented RetryRule,
+// so a Creditro 429 without Retry-After waits the two minutes its guidance asks for. A
+// provider not listed gets its Retry-After as is.
+var retryDelays = map[string]func(error) time.Duration{
+	creditro.Provider:    creditro.RetryRule.NextDelay,
+	deepidv.Provider:     deepidv.RetryRule.NextDelay,
+	idv.Provider:         idv.RetryRule.NextDelay,
+	openbanking.Provider: openbanking.RetryRule.NextDelay,
+}
+
 // providerError turns a client failure into an ApplicationError that carries the retry
-// decision: non-retryable when the provider rejected the request, otherwise retryable with the
-// provider's Retry-After as the next delay.
+// decision: non-retryable when the provider rejected the request, otherwise retryable with
+// the wait the provider asks for (its RetryRule's NextDelay, or its Retry-After) as the next
+// delay. Zero leaves the retry policy's schedule in charge.
 func providerError(err error) error {
 	if err == nil {
 		return nil
@@ -41,8 +64,12 @@ func providerError(err error) error {
 			NonRetryable: true, Cause: err, Details: []any{details},
 		})
 	}
+	delay := pe.RetryAfter
+	if f := retryDelays[pe.Provider]; f != nil {
+		delay = f(err)
+	}
 	return temporal.NewApplicationErrorWithOptions(pe.Error(), ErrProviderUnavailable, temporal.ApplicationErrorOptions{
-		Cause: err, Details: []any{details}, NextRetryDelay: pe.RetryAfter,
+		Cause: err, Details: []any{details}, NextRetryDelay: delay,
 	})
 }
 
@@ -56,9 +83,14 @@ func invalidInput(format string, args ...any) error {
 	return temporal.NewNonRetryableApplicationError(fmt.Sprintf(format, args...), ErrInvalidInput, nil)
 }
 
-// IsRejected reports whether err (from an activity future) is a provider rejection or invalid
-// input, i.e. a failure no retry would fix.
+// notConfigured is the non-retryable error of an activity whose provider client is missing.
+func notConfigured(provider string) error {
+	return temporal.NewNonRetryableApplicationError(provider+" is not configured on this worker", ErrNotConfigured, nil)
+}
+
+// IsRejected reports whether err (from an activity future) is a provider rejection, invalid
+// input or a missing provider, i.e. a failure no retry would fix.
 func IsRejected(err error) bool {
 	var ae *temporal.ApplicationError
-	return errors.As(err, &ae) && (ae.Type() == ErrProviderRejected || ae.Type() == ErrInvalidInput)
+	return errors.As(err, &ae) && (ae.Type() == ErrProviderRejected || ae.Type() == ErrInvalidInput || ae.Type() == ErrCaseMismatch || ae.Type() == ErrNotConfigured)
 }

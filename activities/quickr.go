@@ -2,10 +2,16 @@ package activities
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"net/http"
 	"strings"
+	"time"
 
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
 
+	"github.com/merchantflow/onboarding/providers"
 	"github.com/merchantflow/onboarding/providers/quickr"
 )
 
@@ -24,6 +30,9 @@ var kycSections = []string{
 // CreateKYCCase creates the merchant's Quickr case with the workflow ID as its reference. It
 // looks the reference up first, so a retry after a lost response never makes a second case.
 func (a *Activities) CreateKYCCase(ctx context.Context, in CreateCaseInput) (*CaseSnapshot, error) {
+	if a.Quickr == nil {
+		return nil, notConfigured("quickr")
+	}
 	if in.Reference == "" || in.Company.OrgNumber == "" || in.Company.Country == "" {
 		return nil, invalidInput("reference, company orgNumber and country are required")
 	}
@@ -33,7 +42,7 @@ func (a *Activities) CreateKYCCase(ctx context.Context, in CreateCaseInput) (*Ca
 	}
 	if existing != nil {
 		activity.GetLogger(ctx).Info("KYC case already exists", "caseId", existing.ID)
-		snap := caseSnapshot(existing)
+		snap := a.caseSnapshot(existing)
 		snap.Existing = true
 		return snap, nil
 	}
@@ -66,7 +75,7 @@ func (a *Activities) CreateKYCCase(ctx context.Context, in CreateCaseInput) (*Ca
 	if err != nil {
 		return nil, providerError(err)
 	}
-	return caseSnapshot(created), nil
+	return a.caseSnapshot(created), nil
 }
 
 // GetKYCCase reads the case once.
@@ -74,28 +83,230 @@ func (a *Activities) GetKYCCase(ctx context.Context, ref CaseRef) (*CaseSnapshot
 	if ref.CaseID == "" {
 		return nil, invalidInput("caseId is required")
 	}
-	c, err := a.Quickr.GetCase(ctx, ref.CaseID)
-	if err != nil {
-		return nil, providerError(err)
+	if a.Quickr == nil {
+		return nil, notConfigured("quickr")
 	}
-	return caseSnapshot(c), nil
-}
-
-// AwaitDeclaration polls by failing: it returns the case once the declaration is submitted and
-// a retryable StillWaiting error until then. The workflow's retry policy sets the interval, so a
-// long wait costs a few history events, not one per poll.
-func (a *Activities) AwaitDeclaration(ctx context.Context, ref CaseRef) (*CaseSnapshot, error) {
-	snap, err := a.GetKYCCase(ctx, ref)
+	c, err := a.readCase(ctx, ref.CaseID, ref.Reference)
 	if err != nil {
 		return nil, err
 	}
-	if !snap.Declared() {
-		return nil, stillWaiting("case %s not declared yet (status %s)", snap.ID, snap.Status)
-	}
-	return snap, nil
+	return a.caseSnapshot(c), nil
 }
 
-func caseSnapshot(c *quickr.Case) *CaseSnapshot {
+// readCase reads a case and, when reference is given, checks the case still belongs to it.
+// Every activity that acts on a case by id reads it through here.
+func (a *Activities) readCase(ctx context.Context, caseID, reference string) (*quickr.Case, error) {
+	c, err := a.Quickr.GetCase(ctx, caseID)
+	if err != nil {
+		return nil, providerError(err)
+	}
+	if reference != "" && c.Reference != reference {
+		return nil, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("case %s belongs to %q, not to %q: the provider no longer has this onboarding's case", caseID, c.Reference, reference),
+			ErrCaseMismatch, nil)
+	}
+	return c, nil
+}
+
+// AwaitDeclaration polls by failing: it returns the case once the declaration is submitted and
+// a retryable StillWaiting error until then, sending the reminders that fell due first (see
+// reminders.go). The workflow's retry policy sets the interval, so a long wait costs a few
+// history events, not one per poll or per reminder.
+func (a *Activities) AwaitDeclaration(ctx context.Context, in AwaitCaseInput) (*CaseSnapshot, error) {
+	snap, err := a.GetKYCCase(ctx, CaseRef{CaseID: in.CaseID, Reference: in.Reference})
+	if err != nil {
+		return nil, err
+	}
+	if snap.Declared() {
+		snap.RemindersSent = remindersSent(ctx)
+		return snap, nil
+	}
+	sent := a.sendDueReminders(ctx, in.Reminders)
+	return nil, stillWaiting("case %s not declared yet (status %s, %d reminders sent)", snap.ID, snap.Status, sent)
+}
+
+// AwaitSignature polls the case until signing needs no more waiting:
+//   - the contract is settled but not signed (expired, rejected or closed): the workflow
+//     re-opens it or gives up;
+//   - the contract is signed and Quickr has run the checks that signing releases (status
+//     READY_FOR_REVIEW or later);
+//   - the case has no contract (nobody to sign) and is past PROCESSING_DETAILS.
+//
+// Otherwise it sends the reminders that fell due and fails with StillWaiting.
+func (a *Activities) AwaitSignature(ctx context.Context, in AwaitCaseInput) (*CaseSnapshot, error) {
+	snap, err := a.GetKYCCase(ctx, CaseRef{CaseID: in.CaseID, Reference: in.Reference})
+	if err != nil {
+		return nil, err
+	}
+	if signingSettled(snap) {
+		snap.RemindersSent = remindersSent(ctx)
+		return snap, nil
+	}
+	sent := a.sendDueReminders(ctx, in.Reminders)
+	contract := ContractNone
+	if snap.Contract != nil {
+		contract = snap.Contract.Status
+	}
+	return nil, stillWaiting("case %s: contract %s, status %s (%d reminders sent)", snap.ID, contract, snap.Status, sent)
+}
+
+// signingSettled is AwaitSignature's exit test.
+func signingSettled(s *CaseSnapshot) bool {
+	c := s.Contract
+	switch {
+	case c == nil || c.Status == ContractNone:
+		return s.Declared() && checksDone(s.Status)
+	case c.Status == ContractSigned:
+		return checksDone(s.Status)
+	default:
+		return c.Settled()
+	}
+}
+
+// checksDone reports whether a case status lies past the check run: anything but the form
+// and PROCESSING_DETAILS states (READY_FOR_REVIEW, review, decided, archived).
+func checksDone(status string) bool {
+	switch status {
+	case "", quickr.StatusFormNotStarted, quickr.StatusFormInProgress, quickr.StatusProcessingDetails:
+		return false
+	}
+	return true
+}
+
+// ReopenContract starts a new signing round on an expired or rejected contract
+// (create_new_contract_signing); every signatory signs again. ContractID may be empty: the
+// case's contract is used.
+//
+// It reads the case first and does nothing when the contract is already unsigned (re-opened
+// by an earlier attempt whose response was lost) or signed. Should Quickr still answer 409,
+// the case is read again and returned when its contract is unsigned, so a retry never fails
+// on its own earlier success; a closed contract stays a non-retryable rejection.
+func (a *Activities) ReopenContract(ctx context.Context, ref ContractRef) (*CaseSnapshot, error) {
+	if ref.CaseID == "" {
+		return nil, invalidInput("caseId is required")
+	}
+	before, err := a.GetKYCCase(ctx, CaseRef{CaseID: ref.CaseID, Reference: ref.Reference})
+	if err != nil {
+		return nil, err
+	}
+	c := before.Contract
+	if c == nil || c.Status == ContractNone {
+		return nil, invalidInput("case %s has no contract to re-open", ref.CaseID)
+	}
+	if ref.ContractID != "" && c.ID != "" && ref.ContractID != c.ID {
+		return nil, invalidInput("case %s has contract %s, not %s", ref.CaseID, c.ID, ref.ContractID)
+	}
+	if c.Status == ContractUnsigned || c.Status == ContractSigned {
+		activity.GetLogger(ctx).Info("Contract needs no re-opening", "caseId", ref.CaseID, "contractStatus", c.Status)
+		return before, nil
+	}
+	id := ref.ContractID
+	if id == "" {
+		id = c.ID
+	}
+	_, err = a.Quickr.ReopenContract(ctx, ref.CaseID, id)
+	if err != nil && !providers.IsStatus(err, http.StatusConflict) {
+		return nil, providerError(err)
+	}
+	after, gerr := a.GetKYCCase(ctx, CaseRef{CaseID: ref.CaseID, Reference: ref.Reference})
+	if gerr != nil {
+		return nil, gerr
+	}
+	if err != nil && (after.Contract == nil || after.Contract.Status != ContractUnsigned) {
+		return nil, providerError(err)
+	}
+	return after, nil
+}
+
+// decisionSections is the note section per decided status.
+var decisionSections = map[string]string{
+	quickr.StatusActive:   quickr.NoteSectionCaseApproved,
+	quickr.StatusDeclined: quickr.NoteSectionCaseDeclined,
+}
+
+// RecordDecision writes the onboarding's decision back to the case: an agent decision with
+// determined_status and determined_risk_level, then a note in case_approved, case_declined or
+// all_sections. Both steps look before they write, so a retry duplicates neither: the decision
+// is skipped when the case already carries it, the note when the case already has a note with
+// the same section and body (notes are listed page by page). An empty Note gets a standard
+// body naming the status and risk level.
+func (a *Activities) RecordDecision(ctx context.Context, in RecordDecisionInput) error {
+	switch {
+	case in.CaseID == "":
+		return invalidInput("caseId is required")
+	case in.Status != quickr.StatusActive && in.Status != quickr.StatusDeclined && in.Status != quickr.StatusArchived &&
+		in.Status != quickr.StatusSuspended:
+		return invalidInput("status must be ACTIVE, DECLINED, ARCHIVED or SUSPENDED, not %q", in.Status)
+	case in.RiskLevel != "" && in.RiskLevel != quickr.RiskLow && in.RiskLevel != quickr.RiskMedium && in.RiskLevel != quickr.RiskHigh:
+		return invalidInput("riskLevel must be LOW, MEDIUM or HIGH, not %q", in.RiskLevel)
+	}
+	if a.Quickr == nil {
+		return notConfigured("quickr")
+	}
+	c, err := a.readCase(ctx, in.CaseID, in.Reference)
+	if err != nil {
+		return err
+	}
+	if c.AgentDeterminedStatus != in.Status || (in.RiskLevel != "" && c.AgentDeterminedRiskLevel != in.RiskLevel) {
+		d := quickr.AgentDecision{DeterminedStatus: in.Status, DeterminedRiskLevel: in.RiskLevel}
+		if _, err := a.Quickr.AgentDecision(ctx, in.CaseID, d); err != nil {
+			return providerError(err)
+		}
+	}
+	section, ok := decisionSections[in.Status]
+	if !ok {
+		section = quickr.NoteSectionAll
+	}
+	body := in.Note
+	if strings.TrimSpace(body) == "" {
+		body = "Onboarding decision: " + in.Status
+		if in.RiskLevel != "" {
+			body += ", risk level " + in.RiskLevel
+		}
+		body += "."
+	}
+	exists, err := a.hasNote(ctx, in.CaseID, section, body)
+	if err != nil {
+		return providerError(err)
+	}
+	if exists {
+		return nil
+	}
+	if _, err := a.Quickr.CreateNote(ctx, in.CaseID, quickr.Note{Body: body, Section: section}); err != nil {
+		return providerError(err)
+	}
+	return nil
+}
+
+// maxNotePages bounds the note scan against a server that keeps returning a cursor.
+const maxNotePages = 50
+
+// hasNote reports whether the case has a note with section and body.
+func (a *Activities) hasNote(ctx context.Context, caseID, section, body string) (bool, error) {
+	p := quickr.PageParams{Limit: 100}
+	seen := map[string]bool{}
+	for range maxNotePages {
+		page, err := a.Quickr.ListNotes(ctx, caseID, p)
+		if err != nil {
+			return false, err
+		}
+		for _, n := range page.Data {
+			if n.Body == body && (n.Section == section || (n.Section == "" && section == quickr.NoteSectionAll)) {
+				return true, nil
+			}
+		}
+		cur := page.Pagination.Cursor
+		if cur == "" || len(page.Data) == 0 || seen[cur] {
+			return false, nil
+		}
+		seen[cur] = true
+		p.StartingAfter = cur
+	}
+	return false, errors.New("quickr list notes: too many pages")
+}
+
+// caseSnapshot translates a Quickr case into the engine's snapshot, contract included.
+func (a *Activities) caseSnapshot(c *quickr.Case) *CaseSnapshot {
 	s := &CaseSnapshot{
 		ID:             c.ID,
 		Reference:      c.Reference,
@@ -103,6 +314,7 @@ func caseSnapshot(c *quickr.Case) *CaseSnapshot {
 		RiskLevel:      c.RiskLevel,
 		DeclarationURL: c.URLs.DeclarationURL,
 		DeclaredAt:     c.DeclaredAt,
+		Contract:       contractState(c, a.now()),
 	}
 	if fs := c.FormSubmitter; fs != nil {
 		title := fs.Title
@@ -112,4 +324,44 @@ func caseSnapshot(c *quickr.Case) *CaseSnapshot {
 		s.FormSubmitter = &Person{Name: fs.Name, Email: fs.Email, BirthDate: fs.BirthDate, Title: title}
 	}
 	return s
+}
+
+// contractState summarises the case's contracts (quickr.SummarizeContracts), or nil when the
+// case has none yet. The state reads, first match wins: signed (every entry signed), closed,
+// rejected, expired (also an unsigned entry past its expires_at), else unsigned.
+func contractState(c *quickr.Case, now time.Time) *ContractState {
+	sum := c.ContractSummary(now)
+	if !sum.Present {
+		return nil
+	}
+	st := &ContractState{ID: sum.ContractID(), Signed: sum.Signed, Signatories: sum.Signatories}
+	switch {
+	case sum.AllSigned:
+		st.Status = ContractSigned
+	case sum.AnyClosed:
+		st.Status = ContractClosed
+	case sum.AnyRejected:
+		st.Status = ContractRejected
+	case sum.AnyExpired:
+		st.Status = ContractExpired
+	default:
+		st.Status = ContractUnsigned
+	}
+	if !sum.ExpiresAt.IsZero() {
+		st.ExpiresAt = sum.ExpiresAt.UTC().Format(time.RFC3339)
+	}
+	for _, g := range c.Contracts {
+		for _, it := range g.Data {
+			if st.ExpiresAt == "" && it.ExpiresAt != "" {
+				st.ExpiresAt = it.ExpiresAt
+			}
+			if st.RejectReason == "" && it.RejectedReason != "" {
+				st.RejectReason = it.RejectedReason
+				if it.RejectedBy != "" {
+					st.RejectReason = fmt.Sprintf("%s (%s)", it.RejectedReason, it.RejectedBy)
+				}
+			}
+		}
+	}
+	return st
 }

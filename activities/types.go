@@ -39,6 +39,10 @@ type CaseSnapshot struct {
 	DeclarationURL string  `json:"declarationUrl,omitempty"`
 	DeclaredAt     string  `json:"declaredAt,omitempty"`
 	FormSubmitter  *Person `json:"formSubmitter,omitempty"`
+	// Contract summarises the signing state (nil before the declaration).
+	Contract *ContractState `json:"contract,omitempty"`
+	// RemindersSent counts the reminders a waiting poll sent (see Reminders).
+	RemindersSent int `json:"remindersSent,omitempty"`
 	// Existing is true when the case was found by its reference instead of created.
 	Existing bool `json:"existing,omitempty"`
 }

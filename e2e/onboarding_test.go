@@ -2,11 +2,15 @@ package e2e
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/merchantflow/onboarding/activities"
 	"github.com/merchantflow/onboarding/internal/engine"
@@ -14,60 +18,189 @@ import (
 	"github.com/merchantflow/onboarding/workflows"
 )
 
-// TestDeclarationSlice starts an onboarding for Ragnarok AS, completes its declaration in the
-// sandbox and sees the webhook carry the workflow to its end.
-func TestDeclarationSlice(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	s := newStack(t, sandbox.Config{})
-	in := workflows.OnboardingInput{
-		Company: activities.Company{OrgNumber: "987654321", Country: "NO", Name: "Ragnarok AS"},
-		Contact: activities.Person{Name: "Ragnar Lothbrok", Email: "ragnar@example.test"},
-		// A poll interval far longer than the test: only the webhook can finish it in time.
-		Policy: workflows.Policy{DeclarationPollInterval: time.Hour},
+// fastPolicy keeps polls short: the sandbox answers in milliseconds.
+func fastPolicy() workflows.Policy {
+	s := workflows.Duration(time.Second)
+	return workflows.Policy{
+		DeclarationPoll: s, SigningPoll: s, IDVPoll: s, CreditAnalysisPoll: s, CreditTermsPoll: s,
+		ReviewSLA: workflows.Duration(time.Hour),
 	}
-	started, err := engine.Start(ctx, s.tc, s.taskQueue, in)
-	require.NoError(t, err)
-	require.False(t, started.Existing)
-	require.Equal(t, "onboarding:NO:987654321", started.WorkflowID)
+}
 
+func startOnboarding(t *testing.T, ctx context.Context, s *stack, org string) *engine.Started {
+	t.Helper()
+	tc := sandbox.TestCompanies[org]
+	board := tc.Board[0]
+	started, err := engine.Start(ctx, s.tc, s.taskQueue, workflows.OnboardingInput{
+		Company: activities.Company{OrgNumber: org, Country: "NO", Name: tc.Name},
+		Contact: activities.Person{Name: board.Name, Email: "contact@example.test"},
+		Address: tc.Address + ", " + tc.PostalCode + " " + tc.City,
+		Credit:  workflows.Credit{Amount: 100000, Currency: "NOK", PeriodDays: 30},
+		Policy:  fastPolicy(),
+	})
+	require.NoError(t, err)
+	return started
+}
+
+func waitStage(t *testing.T, ctx context.Context, s *stack, id string, stage workflows.Stage) *workflows.Status {
+	t.Helper()
 	var st *workflows.Status
 	require.Eventually(t, func() bool {
-		st, err = engine.Status(ctx, s.tc, started.WorkflowID)
-		return err == nil && st.Stage == workflows.StageAwaitingDeclaration
-	}, 30*time.Second, 100*time.Millisecond)
-	require.NotEmpty(t, st.CaseID)
-	require.NotEmpty(t, st.DeclarationURL)
-	require.NotNil(t, st.Until)
+		var err error
+		st, err = engine.Status(ctx, s.tc, id)
+		return err == nil && st.Stage == stage
+	}, 60*time.Second, 100*time.Millisecond, "stage %s not reached; last status %+v", stage, st)
+	return st
+}
+
+func outcome(t *testing.T, ctx context.Context, s *stack, st *engine.Started) *workflows.OnboardingResult {
+	t.Helper()
+	var res workflows.OnboardingResult
+	require.NoError(t, s.tc.GetWorkflow(ctx, st.WorkflowID, st.RunID).Get(ctx, &res))
+	return &res
+}
+
+// exactlyOnce checks the sandbox created every side effect once for the onboarding.
+func exactlyOnce(t *testing.T, s *stack, ref string, kinds ...string) {
+	t.Helper()
+	counts := s.sandbox.Counters().For(ref)
+	for _, k := range kinds {
+		require.Equal(t, 1, counts[k], "%s for %s: %v", k, ref, counts)
+	}
+}
+
+// TestTestCompaniesThroughTheLifecycle drives the four documented test companies through the
+// whole lifecycle with the sandbox playing merchant, signatories and providers by itself.
+func TestTestCompaniesThroughTheLifecycle(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	s := newStack(t, sandbox.Config{Auto: true, Delays: sandbox.Delays{
+		Declare: 200 * time.Millisecond, Sign: 200 * time.Millisecond, IDV: 200 * time.Millisecond,
+		Analysis: 200 * time.Millisecond, CreditTerms: 200 * time.Millisecond,
+	}})
+
+	for _, tt := range []struct {
+		org     string
+		want    workflows.Outcome
+		review  bool
+		history string
+	}{
+		{"987654321", workflows.OutcomeApproved, false, "auto_approve"}, // Ragnarok AS: clean
+		{"123456789", workflows.OutcomeApproved, true, "manual_review"}, // Floki (ENK): UBO check unsupported
+		{"987123654", workflows.OutcomeDeclined, false, "auto_decline"}, // Ecbert: bankrupt, sanctions
+		{"159753468", workflows.OutcomeDeclined, false, ""},             // Rollo: inactive, sanctions
+	} {
+		t.Run(sandbox.TestCompanies[tt.org].Name, func(t *testing.T) {
+			started := startOnboarding(t, ctx, s, tt.org)
+			if tt.review {
+				st := waitStage(t, ctx, s, started.WorkflowID, workflows.StageAwaitingReview)
+				require.NotEmpty(t, st.ReviewReasons)
+				require.Equal(t, "REVIEW", st.Evaluation.Decision)
+				res, err := decideUpdate(ctx, s, started.WorkflowID, workflows.Decision{Decision: "approve", Agent: "agent.e2e", Reason: "sole proprietorship checked by hand"})
+				require.NoError(t, err)
+				require.Equal(t, "decided", res.Status)
+			}
+			res := outcome(t, ctx, s, started)
+			require.Equal(t, tt.want, res.Outcome, res.Reason)
+			require.NotNil(t, res.Evaluation)
+			require.NotEmpty(t, res.Evaluation.Trace.Automations, "the trace shows every rule")
+			require.True(t, res.Evidence.Identity.Match)
+			require.NotNil(t, res.Evidence.CreditAnalysis)
+			require.Equal(t, "COMPLETED", res.Evidence.CreditTerms.Status)
+			require.NotNil(t, res.Evidence.PriorKYC)
+			exactlyOnce(t, s, started.WorkflowID, sandbox.CountCases, sandbox.CountIDVSessions, sandbox.CountCustomers, sandbox.CountAnalyses, sandbox.CountCreditTerms)
+
+			// The decision went back to Quickr.
+			doc := s.caseDoc(t, started.WorkflowID)
+			wantStatus := map[workflows.Outcome]string{workflows.OutcomeApproved: "ACTIVE", workflows.OutcomeDeclined: "DECLINED"}[tt.want]
+			require.Equal(t, wantStatus, doc["agent_determined_status"])
+			if tt.history != "" {
+				s.recordHistory(t, ctx, started, tt.history)
+			}
+		})
+	}
+}
+
+// TestExpiredContractIsRenewed plays the human steps by hand: the merchant declares, the
+// contract expires unsigned, the engine re-opens it and the signatories sign the new one.
+func TestExpiredContractIsRenewed(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	s := newStack(t, sandbox.Config{})
+	started := startOnboarding(t, ctx, s, "987654321")
+	ref := started.WorkflowID
 
 	// A second start for the same merchant returns the running onboarding.
-	again, err := engine.Start(ctx, s.tc, s.taskQueue, in)
-	require.NoError(t, err)
+	again := startOnboarding(t, ctx, s, "987654321")
 	require.True(t, again.Existing)
 	require.Equal(t, started.RunID, again.RunID)
 
-	// Ops see the stage and case in visibility.
-	desc, err := s.tc.DescribeWorkflowExecution(ctx, started.WorkflowID, started.RunID)
+	st := waitStage(t, ctx, s, ref, workflows.StageAwaitingDeclaration)
+	require.NotEmpty(t, st.DeclarationURL)
+	desc, err := s.tc.DescribeWorkflowExecution(ctx, ref, started.RunID)
 	require.NoError(t, err)
 	sa := desc.GetWorkflowExecutionInfo().GetSearchAttributes().GetIndexedFields()
 	require.Contains(t, string(sa["OnboardingStage"].GetData()), "AWAITING_DECLARATION")
 	require.Contains(t, string(sa["KycCaseId"].GetData()), st.CaseID)
-	require.Contains(t, string(sa["MerchantOrgNumber"].GetData()), "987654321")
 
-	s.control(t, "/control/quickr/cases/"+started.WorkflowID+"/declare")
+	s.control(t, "/control/quickr/cases/"+ref+"/declare", "")
+	waitStage(t, ctx, s, ref, workflows.StageAwaitingSignature)
+	s.control(t, "/control/idv/sessions/"+ref+"/finish", "")
+	s.control(t, "/control/openbanking/analyses/"+ref+"/finish", "")
+	s.control(t, "/control/deepidv/credit-terms/"+ref+"/finish", "")
 
-	var res workflows.OnboardingResult
-	require.NoError(t, s.tc.GetWorkflow(ctx, started.WorkflowID, started.RunID).Get(ctx, &res))
-	require.Equal(t, workflows.OutcomeDeclared, res.Outcome)
-	require.Equal(t, st.CaseID, res.Case.ID)
-	require.NotEmpty(t, res.Case.DeclaredAt)
-	require.Equal(t, "Ragnar Lothbrok", res.Case.FormSubmitter.Name)
+	s.control(t, "/control/quickr/cases/"+ref+"/expire", "")
+	require.Eventually(t, func() bool {
+		st, err := engine.Status(ctx, s.tc, ref)
+		return err == nil && st.RenewalsUsed == 1
+	}, 30*time.Second, 100*time.Millisecond)
+	s.control(t, "/control/quickr/cases/"+ref+"/sign", "")
 
-	desc, err = s.tc.DescribeWorkflowExecution(ctx, started.WorkflowID, started.RunID)
+	res := outcome(t, ctx, s, started)
+	require.Equal(t, workflows.OutcomeApproved, res.Outcome, res.Reason)
+	require.Equal(t, 1, s.sandbox.Counters().Get(ref, sandbox.CountContractsReopen))
+	exactlyOnce(t, s, ref, sandbox.CountCases, sandbox.CountIDVSessions, sandbox.CountCustomers, sandbox.CountAnalyses, sandbox.CountCreditTerms)
+
+	desc, err = s.tc.DescribeWorkflowExecution(ctx, ref, started.RunID)
 	require.NoError(t, err)
 	require.Equal(t, enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED, desc.GetWorkflowExecutionInfo().GetStatus())
-	require.Contains(t, string(desc.GetWorkflowExecutionInfo().GetSearchAttributes().GetIndexedFields()["Outcome"].GetData()), "DECLARED")
+	require.Contains(t, string(desc.GetWorkflowExecutionInfo().GetSearchAttributes().GetIndexedFields()["Outcome"].GetData()), "APPROVED")
 
-	// Exactly one case, though the start was sent twice.
-	require.Equal(t, 1, s.sandbox.Counters().Get(started.WorkflowID, sandbox.CountCases))
+	// The app heard about the declaration URL, the renewal and the end.
+	types := s.inboxTypes(t, ref)
+	require.Contains(t, types, activities.NotifyDeclarationURL)
+	require.Contains(t, types, activities.NotifyContractRenewed)
+	require.Contains(t, types, activities.NotifyFinished)
+	s.recordHistory(t, ctx, started, "expiry_with_renewal")
+}
+
+func decideUpdate(ctx context.Context, s *stack, id string, d workflows.Decision) (*workflows.DecideResult, error) {
+	h, err := s.tc.UpdateWorkflow(ctx, clientUpdate(id, d))
+	if err != nil {
+		return nil, err
+	}
+	var res workflows.DecideResult
+	return &res, h.Get(ctx, &res)
+}
+
+// recordHistory writes the workflow's history to workflows/testdata/histories/<name>.json when
+// RECORD_HISTORIES is set (make record-histories); the replay test in workflows/ replays them.
+func (s *stack) recordHistory(t *testing.T, ctx context.Context, st *engine.Started, name string) {
+	t.Helper()
+	if os.Getenv("RECORD_HISTORIES") == "" {
+		return
+	}
+	var events []*historypb.HistoryEvent
+	it := s.tc.GetWorkflowHistory(ctx, st.WorkflowID, st.RunID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		ev, err := it.Next()
+		require.NoError(t, err)
+		events = append(events, ev)
+	}
+	b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(&historypb.History{Events: events})
+	require.NoError(t, err)
+	path := filepath.Join(filepath.Dir(temporalCLI()), "..", "workflows", "testdata", "histories", name+".json")
+	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+	require.NoError(t, os.WriteFile(path, append(b, '\n'), 0o644))
+	t.Logf("recorded %d events to %s", len(events), path)
 }

@@ -2,12 +2,14 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,10 +19,10 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.uber.org/zap"
 
-	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/internal/config"
 	"github.com/merchantflow/onboarding/internal/gateway"
 	"github.com/merchantflow/onboarding/internal/logging"
-	"github.com/merchantflow/onboarding/providers/quickr"
+	"github.com/merchantflow/onboarding/internal/workerapp"
 	"github.com/merchantflow/onboarding/providers/sandbox"
 	"github.com/merchantflow/onboarding/workflows"
 )
@@ -91,15 +93,26 @@ func newStack(t *testing.T, sbCfg sandbox.Config) *stack {
 	gwSrv := httptest.NewServer(gw.Handler())
 	t.Cleanup(gwSrv.Close)
 
-	tq := "e2e-" + t.Name()
-	acts := &activities.Activities{
-		Quickr: quickr.New(quickr.Config{
-			BaseURL: sbSrv.URL + "/quickr/v2", AccountID: creds.QuickrAccountID, APIKey: creds.QuickrAPIKey, Timeout: 5 * time.Second,
-		}, nil),
-		QuickrCallbackURL: gwSrv.URL + "/webhooks/quickr",
+	// Every setting but the addresses is the worker's default, which is the sandbox's.
+	var p workerapp.Providers
+	if err := config.Load(&p); err != nil {
+		t.Fatalf("default provider config: %v", err)
 	}
-	w := worker.New(tc, tq, worker.Options{})
-	workflows.Register(w, acts)
+	p.QuickrBaseURL = sbSrv.URL + "/quickr/v2"
+	p.CreditroBaseURL = sbSrv.URL + "/creditro"
+	p.IDVBaseURL = sbSrv.URL + "/idv"
+	p.DeepIDVBaseURL = sbSrv.URL + "/deepidv"
+	p.OpenBankingBaseURL = sbSrv.URL + "/openbanking"
+	p.NotifyURL = sbSrv.URL + "/app/inbox"
+	p.QuickrCallbackURL = gwSrv.URL + "/webhooks/quickr"
+	p.IDVCallbackURL = gwSrv.URL + "/webhooks/idv"
+	p.ProviderTimeout = 5 * time.Second
+	acts, err := p.Activities()
+	if err != nil {
+		t.Fatalf("activities: %v", err)
+	}
+	tq := "e2e-" + t.Name()
+	w := workerapp.New(tc, tq, acts, worker.Options{})
 	if err := w.Start(); err != nil {
 		t.Fatalf("start worker: %v", err)
 	}
@@ -107,15 +120,70 @@ func newStack(t *testing.T, sbCfg sandbox.Config) *stack {
 	return &stack{tc: tc, taskQueue: tq, sandbox: sb, sandboxURL: sbSrv.URL}
 }
 
-// control POSTs to a sandbox control endpoint and fails the test on a non-2xx answer.
-func (s *stack) control(t *testing.T, path string) {
+// control POSTs body (may be empty) to a sandbox control endpoint and fails the test on a
+// non-2xx answer.
+func (s *stack) control(t *testing.T, path, body string) {
 	t.Helper()
-	resp, err := http.Post(s.sandboxURL+path, "application/json", nil)
+	resp, err := http.Post(s.sandboxURL+path, "application/json", strings.NewReader(body))
 	if err != nil {
 		t.Fatalf("sandbox control %s: %v", path, err)
 	}
 	resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
 		t.Fatalf("sandbox control %s: HTTP %d", path, resp.StatusCode)
+	}
+}
+
+// caseDoc reads the case document through the sandbox's control endpoint.
+func (s *stack) caseDoc(t *testing.T, ref string) map[string]any {
+	t.Helper()
+	var doc map[string]any
+	s.getJSON(t, "/control/quickr/cases/"+ref, &doc)
+	return doc
+}
+
+// inboxTypes lists the notification types the app inbox received for the onboarding.
+func (s *stack) inboxTypes(t *testing.T, workflowID string) []string {
+	t.Helper()
+	var inbox struct {
+		Events []struct {
+			Body struct {
+				Type       string `json:"type"`
+				WorkflowID string `json:"workflowId"`
+			} `json:"body"`
+		} `json:"events"`
+	}
+	s.getJSON(t, "/control/inbox", &inbox)
+	var types []string
+	for _, e := range inbox.Events {
+		if e.Body.WorkflowID == workflowID {
+			types = append(types, e.Body.Type)
+		}
+	}
+	return types
+}
+
+func (s *stack) getJSON(t *testing.T, path string, out any) {
+	t.Helper()
+	resp, err := http.Get(s.sandboxURL + path)
+	if err != nil {
+		t.Fatalf("sandbox %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("sandbox %s: HTTP %d", path, resp.StatusCode)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		t.Fatalf("sandbox %s: %v", path, err)
+	}
+}
+
+// clientUpdate is the decide update request for id.
+func clientUpdate(id string, d workflows.Decision) client.UpdateWorkflowOptions {
+	return client.UpdateWorkflowOptions{
+		WorkflowID:   id,
+		UpdateName:   workflows.UpdateDecide,
+		Args:         []any{d},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
 	}
 }

@@ -66,28 +66,38 @@ done
 bin/temporal operator cluster health --address "$ONBOARDING_TEMPORAL_ADDRESS" >/dev/null 2>&1 \
   || die "the Temporal dev server did not become healthy in 60 s; see $RUN_DIR/logs/temporal.log"
 
+# The demo default: the sandbox plays merchant, signatories and providers by itself.
+export ONBOARDING_SANDBOX_AUTO="${SANDBOX_AUTO:-${ONBOARDING_SANDBOX_AUTO:-true}}"
 export ONBOARDING_SANDBOX_ADDR="$HOST:$SANDBOX_PORT"
 export ONBOARDING_GATEWAY_ADDR="$HOST:$GATEWAY_PORT"
-export ONBOARDING_QUICKR_BASE_URL="http://$HOST:$SANDBOX_PORT/quickr/v2"
+sandbox="http://$HOST:$SANDBOX_PORT"
+export ONBOARDING_QUICKR_BASE_URL="$sandbox/quickr/v2"
+export ONBOARDING_CREDITRO_BASE_URL="$sandbox/creditro"
+export ONBOARDING_IDV_BASE_URL="$sandbox/idv"
+export ONBOARDING_DEEPIDV_BASE_URL="$sandbox/deepidv"
+export ONBOARDING_OPENBANKING_BASE_URL="$sandbox/openbanking"
+export ONBOARDING_NOTIFY_URL="$sandbox/app/inbox"
 export ONBOARDING_QUICKR_CALLBACK_URL="http://$HOST:$GATEWAY_PORT/webhooks/quickr"
+export ONBOARDING_IDV_CALLBACK_URL="http://$HOST:$GATEWAY_PORT/webhooks/idv"
 start sandbox bin/sandbox
 start worker bin/worker
 start gateway bin/gateway
 
 cat <<MSG
 
-  Temporal UI   http://$HOST:$UI_PORT   (filter: OnboardingStage="AWAITING_DECLARATION")
+  Temporal UI   http://$HOST:$UI_PORT   (filter: OnboardingStage="AWAITING_REVIEW")
   Temporal      $HOST:$TEMPORAL_PORT
   gateway       http://$HOST:$GATEWAY_PORT
-  sandbox       http://$HOST:$SANDBOX_PORT   (auto mode: ${ONBOARDING_SANDBOX_AUTO:-false})
+  sandbox       http://$HOST:$SANDBOX_PORT   (auto mode: $ONBOARDING_SANDBOX_AUTO; app inbox: /control/inbox)
 
   Start an onboarding (another terminal):
     bin/starter start --company 987654321 --country NO --name "Ragnarok AS" \\
-      --contact-name "Ragnar Lothbrok" --contact-email ragnar@example.test
-  Complete its declaration in the sandbox, as the merchant would:
-    curl -X POST http://$HOST:$SANDBOX_PORT/control/quickr/cases/onboarding:NO:987654321/declare
-  Follow it:
+      --contact-name "Ragnar Lothbrok" --contact-email ragnar@example.test --amount 50000
+  Follow it (the sandbox declares, signs and verifies by itself in about half a minute):
     bin/starter status onboarding:NO:987654321
+  123456789 (Floki) goes to review; decide it as an agent:
+    bin/temporal workflow update execute --workflow-id onboarding:NO:123456789 --name decide \\
+      --input '{"decision":"approve","agent":"you"}'
 
   Ctrl-C stops everything.
 MSG

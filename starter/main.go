@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -50,6 +51,7 @@ var errUsage = errors.New("usage")
 
 const usage = `usage:
   starter start --company ORGNO --country CC [--name NAME] [--contact-name NAME] [--contact-email EMAIL]
+                [--address ADDR] [--amount N] [--currency NOK] [--period 30|60|90]
                 [--declaration-deadline 336h] [--declaration-poll 15m] [--json]
   starter status WORKFLOW_ID [--json]
 
@@ -120,12 +122,18 @@ func cmdStart(ctx context.Context, cfg Config, log *zap.Logger, args []string, o
 	fs.StringVar(&in.Company.Name, "name", "", "company name (optional, for the summary)")
 	fs.StringVar(&in.Contact.Name, "contact-name", "", "contact person")
 	fs.StringVar(&in.Contact.Email, "contact-email", "", "contact e-mail")
-	fs.DurationVar(&in.Policy.DeclarationDeadline, "declaration-deadline", 0, "time the merchant has to declare (default 336h)")
-	fs.DurationVar(&in.Policy.DeclarationPollInterval, "declaration-poll", 0, "fallback poll interval (default 15m)")
+	fs.StringVar(&in.Address, "address", "", "business address (for the credit terms request)")
+	fs.Float64Var(&in.Credit.Amount, "amount", 0, "requested credit amount")
+	fs.StringVar(&in.Credit.Currency, "currency", "NOK", "currency of the amount")
+	fs.IntVar(&in.Credit.PeriodDays, "period", 30, "bank-statement period in days: 30, 60 or 90")
+	var deadline, poll time.Duration
+	fs.DurationVar(&deadline, "declaration-deadline", 0, "time the merchant has to declare (default 336h)")
+	fs.DurationVar(&poll, "declaration-poll", 0, "fallback poll interval (default 15m)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
+	in.Policy.DeclarationDeadline, in.Policy.DeclarationPoll = workflows.Duration(deadline), workflows.Duration(poll)
 	if err := validateStart(in); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
@@ -161,8 +169,14 @@ func validateStart(in workflows.OnboardingInput) error {
 	if in.Contact.Email != "" && !strings.Contains(in.Contact.Email, "@") {
 		problems = append(problems, "--contact-email is not an e-mail address")
 	}
-	if in.Policy.DeclarationDeadline < 0 || in.Policy.DeclarationPollInterval < 0 {
+	if in.Policy.DeclarationDeadline < 0 || in.Policy.DeclarationPoll < 0 {
 		problems = append(problems, "durations must be positive")
+	}
+	if in.Credit.Amount < 0 {
+		problems = append(problems, "--amount must not be negative")
+	}
+	if p := in.Credit.PeriodDays; p != 30 && p != 60 && p != 90 {
+		problems = append(problems, "--period must be 30, 60 or 90")
 	}
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "; "))
@@ -221,6 +235,11 @@ func printStatus(out io.Writer, st *workflows.Status) {
 	row("KYC case", strings.TrimSpace(st.CaseID+" "+paren(st.CaseStatus)))
 	row("declaration URL", st.DeclarationURL)
 	row("declared at", st.DeclaredAt)
+	if st.Evaluation != nil {
+		row("rules", st.Evaluation.Decision+" "+paren(st.Evaluation.Reason))
+	}
+	row("review because", strings.Join(st.ReviewReasons, "; "))
+	row("renewals used", nonZero(st.RenewalsUsed))
 	row("outcome", strings.TrimSpace(string(st.Outcome)+" "+paren(st.Reason)))
 	tw.Flush()
 	fmt.Fprintln(out, "\ntimeline:")
@@ -233,6 +252,13 @@ func printStatus(out io.Writer, st *workflows.Status) {
 
 func companyLabel(c activities.Company) string {
 	return strings.TrimSpace(c.Name + " " + c.OrgNumber + " " + paren(c.Country))
+}
+
+func nonZero(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.Itoa(n)
 }
 
 func paren(s string) string {

@@ -16,6 +16,15 @@ const TaskQueue = "onboarding"
 const (
 	// SignalCaseEvent carries a Quickr case webhook (CaseEvent) from the gateway.
 	SignalCaseEvent = "quickr-case-event"
+	// SignalIDVEvent carries an identity-verification callback (IDVEvent) from the gateway.
+	SignalIDVEvent = "idv-event"
+	// SignalAgentDecision carries a Decision for tools that can only signal. It is checked by
+	// the same rules as the decide update; an invalid one is recorded in the status, ignored.
+	SignalAgentDecision = "agent-decision"
+	// UpdateDecide is an agent's Decision, validated before it touches history.
+	UpdateDecide = "decide"
+	// UpdateExtendDeadline is a DeadlineChange, validated before it touches history.
+	UpdateExtendDeadline = "extend-deadline"
 	// QueryStatus returns Status.
 	QueryStatus = "status"
 )
@@ -26,17 +35,15 @@ func WorkflowID(country, orgNumber string) string {
 	return "onboarding:" + strings.ToUpper(strings.TrimSpace(country)) + ":" + strings.TrimSpace(orgNumber)
 }
 
-// WorkflowIDForKey is the ID for an app-given merchant key.
-func WorkflowIDForKey(key string) string { return "onboarding:" + strings.TrimSpace(key) }
-
 // Search attributes ops filter on in the Temporal UI. All are Keyword.
 var (
-	SAStage              = temporal.NewSearchAttributeKeyKeyword("OnboardingStage")
-	SACountry            = temporal.NewSearchAttributeKeyKeyword("MerchantCountry")
-	SAOrgNumber          = temporal.NewSearchAttributeKeyKeyword("MerchantOrgNumber")
-	SAKycCaseID          = temporal.NewSearchAttributeKeyKeyword("KycCaseId")
-	SAOutcome            = temporal.NewSearchAttributeKeyKeyword("Outcome")
-	SARiskLevel          = temporal.NewSearchAttributeKeyKeyword("RiskLevel")
+	SAStage     = temporal.NewSearchAttributeKeyKeyword("OnboardingStage")
+	SACountry   = temporal.NewSearchAttributeKeyKeyword("MerchantCountry")
+	SAOrgNumber = temporal.NewSearchAttributeKeyKeyword("MerchantOrgNumber")
+	SAKycCaseID = temporal.NewSearchAttributeKeyKeyword("KycCaseId")
+	SAOutcome   = temporal.NewSearchAttributeKeyKeyword("Outcome")
+	SARiskLevel = temporal.NewSearchAttributeKeyKeyword("RiskLevel")
+	// SearchAttributeNames lists them for registration (make run, the tests, setup tools).
 	SearchAttributeNames = []string{"OnboardingStage", "MerchantCountry", "MerchantOrgNumber", "KycCaseId", "Outcome", "RiskLevel"}
 )
 
@@ -48,17 +55,17 @@ const (
 	StageStarting            Stage = "STARTING"
 	StageCreatingCase        Stage = "CREATING_CASE"
 	StageAwaitingDeclaration Stage = "AWAITING_DECLARATION"
-	StageDeclared            Stage = "DECLARED"
+	StageAwaitingSignature   Stage = "AWAITING_SIGNATURE"
+	StageEvaluating          Stage = "EVALUATING"
+	StageAwaitingReview      Stage = "AWAITING_REVIEW"
 	StageFinished            Stage = "FINISHED"
 )
 
 // Outcome is how an onboarding ended.
 type Outcome string
 
-// Outcomes. OutcomeDeclared ends the first slice of the lifecycle: the declaration is in; the
-// later stages (signing, verification, credit, rules, review) build on it.
+// Outcomes.
 const (
-	OutcomeDeclared  Outcome = "DECLARED"
 	OutcomeApproved  Outcome = "APPROVED"
 	OutcomeDeclined  Outcome = "DECLINED"
 	OutcomeExpired   Outcome = "EXPIRED"
@@ -66,43 +73,24 @@ const (
 	OutcomeFailed    Outcome = "FAILED"
 )
 
-// Policy is the onboarding's timing, as data: part of the start input, with defaults.
-type Policy struct {
-	// DeclarationDeadline is how long the merchant has to submit the declaration.
-	DeclarationDeadline time.Duration `json:"declarationDeadline"`
-	// DeclarationPollInterval is the fallback poll period for a lost webhook.
-	DeclarationPollInterval time.Duration `json:"declarationPollInterval"`
-}
-
-// DefaultPolicy is used for every zero field of a start's Policy.
-func DefaultPolicy() Policy {
-	return Policy{
-		DeclarationDeadline:     14 * 24 * time.Hour,
-		DeclarationPollInterval: 15 * time.Minute,
-	}
-}
-
-// withDefaults fills zero fields from DefaultPolicy.
-func (p Policy) withDefaults() Policy {
-	d := DefaultPolicy()
-	if p.DeclarationDeadline <= 0 {
-		p.DeclarationDeadline = d.DeclarationDeadline
-	}
-	if p.DeclarationPollInterval <= 0 {
-		p.DeclarationPollInterval = d.DeclarationPollInterval
-	}
-	return p
+// Credit is what the merchant asks for.
+type Credit struct {
+	Amount     float64 `json:"amount"`
+	Currency   string  `json:"currency,omitempty"`
+	PeriodDays int     `json:"periodDays,omitempty"` // 30, 60 or 90
 }
 
 // OnboardingInput starts an onboarding.
 type OnboardingInput struct {
 	Company activities.Company `json:"company"`
 	Contact activities.Person  `json:"contact"`
+	Address string             `json:"address,omitempty"`
+	Credit  Credit             `json:"credit"`
 	Policy  Policy             `json:"policy"`
 }
 
 // CaseEvent is a Quickr case webhook as the gateway forwards it. Events are hints: they may
-// arrive early, twice or out of order, and the workflow treats them that way.
+// arrive early, twice or out of order; the workflow re-reads the case before it acts.
 type CaseEvent struct {
 	EventID      string    `json:"eventId"`
 	Type         string    `json:"type"`
@@ -110,6 +98,47 @@ type CaseEvent struct {
 	CaseID       string    `json:"caseId"`
 	Status       string    `json:"status"`
 	OccurredAt   time.Time `json:"occurredAt"`
+}
+
+// IDVEvent is an identity-verification callback as the gateway forwards it.
+type IDVEvent struct {
+	EventID   string `json:"eventId"`
+	SessionID int64  `json:"sessionId"`
+	State     string `json:"state"`
+}
+
+// Decisions an agent can take.
+const (
+	DecisionApprove = "approve"
+	DecisionDecline = "decline"
+)
+
+// Decision is an agent's decision in review.
+type Decision struct {
+	Decision  string `json:"decision"` // approve or decline
+	Agent     string `json:"agent"`
+	Reason    string `json:"reason,omitempty"`
+	RiskLevel string `json:"riskLevel,omitempty"` // LOW, MEDIUM or HIGH; empty keeps the case's
+	// Via says how the decision arrived ("update", "signal", or the gateway's token name).
+	Via string `json:"via,omitempty"`
+}
+
+// DecideResult answers the decide update.
+type DecideResult struct {
+	// Status is "decided" or "awaiting_second_approval" (a HIGH-risk approval needs two
+	// distinct agents).
+	Status  string  `json:"status"`
+	Outcome Outcome `json:"outcome,omitempty"`
+}
+
+// DeadlineChange is the extend-deadline update: a later declaration deadline and/or a policy
+// change. Deadlines only move later.
+type DeadlineChange struct {
+	DeclarationDeadline *time.Time    `json:"declarationDeadline,omitempty"`
+	ExtendBy            Duration      `json:"extendBy,omitempty"` // alternative: move the declaration deadline by this much
+	Policy              *PolicyChange `json:"policy,omitempty"`
+	Reason              string        `json:"reason,omitempty"`
+	By                  string        `json:"by,omitempty"`
 }
 
 // TimelineEntry is one thing that happened to the onboarding.
@@ -120,22 +149,49 @@ type TimelineEntry struct {
 	Detail string    `json:"detail,omitempty"`
 }
 
+// Evidence is what the onboarding learnt, step by step.
+type Evidence struct {
+	PriorKYC       *activities.PriorKYC             `json:"priorKyc,omitempty"`
+	Contract       *activities.ContractState        `json:"contract,omitempty"`
+	Identity       *activities.IDVResult            `json:"identity,omitempty"`
+	CreditAnalysis *activities.CreditAnalysisResult `json:"creditAnalysis,omitempty"`
+	CreditTerms    *activities.CreditTermsResult    `json:"creditTerms,omitempty"`
+	// Unavailable names evidence that could not be had, with why.
+	Unavailable map[string]string `json:"unavailable,omitempty"`
+}
+
+// RejectedDecision is a decision that arrived by signal and broke a rule.
+type RejectedDecision struct {
+	Decision Decision  `json:"decision"`
+	Reason   string    `json:"reason"`
+	At       time.Time `json:"at"`
+}
+
 // Status is the answer to QueryStatus.
 type Status struct {
-	WorkflowID     string               `json:"workflowId"`
-	Stage          Stage                `json:"stage"`
-	WaitingFor     string               `json:"waitingFor,omitempty"`
-	Until          *time.Time           `json:"until,omitempty"`
-	Company        activities.Company   `json:"company"`
-	CaseID         string               `json:"caseId,omitempty"`
-	CaseStatus     string               `json:"caseStatus,omitempty"`
-	DeclarationURL string               `json:"declarationUrl,omitempty"`
-	DeclaredAt     string               `json:"declaredAt,omitempty"`
-	Deadlines      map[string]time.Time `json:"deadlines,omitempty"`
-	EventsReceived int                  `json:"eventsReceived"`
-	Outcome        Outcome              `json:"outcome,omitempty"`
-	Reason         string               `json:"reason,omitempty"`
-	Timeline       []TimelineEntry      `json:"timeline"`
+	WorkflowID        string                 `json:"workflowId"`
+	Stage             Stage                  `json:"stage"`
+	WaitingFor        string                 `json:"waitingFor,omitempty"`
+	Until             *time.Time             `json:"until,omitempty"`
+	Company           activities.Company     `json:"company"`
+	CaseID            string                 `json:"caseId,omitempty"`
+	CaseStatus        string                 `json:"caseStatus,omitempty"`
+	DeclarationURL    string                 `json:"declarationUrl,omitempty"`
+	DeclaredAt        string                 `json:"declaredAt,omitempty"`
+	Deadlines         map[string]time.Time   `json:"deadlines,omitempty"`
+	Policy            Policy                 `json:"policy"`
+	RemindersSent     map[string]int         `json:"remindersSent,omitempty"`
+	RenewalsUsed      int                    `json:"renewalsUsed"`
+	EventsReceived    int                    `json:"eventsReceived"`
+	Evidence          Evidence               `json:"evidence"`
+	Evaluation        *activities.Evaluation `json:"evaluation,omitempty"`
+	ReviewReasons     []string               `json:"reviewReasons,omitempty"`
+	Approvals         []Decision             `json:"approvals,omitempty"`
+	Decision          *Decision              `json:"decision,omitempty"`
+	RejectedDecisions []RejectedDecision     `json:"rejectedDecisions,omitempty"`
+	Outcome           Outcome                `json:"outcome,omitempty"`
+	Reason            string                 `json:"reason,omitempty"`
+	Timeline          []TimelineEntry        `json:"timeline"`
 }
 
 // OnboardingResult is how the onboarding ended. A declined or expired merchant is a result,
@@ -144,6 +200,10 @@ type OnboardingResult struct {
 	WorkflowID string                   `json:"workflowId"`
 	Outcome    Outcome                  `json:"outcome"`
 	Reason     string                   `json:"reason,omitempty"`
+	RiskLevel  string                   `json:"riskLevel,omitempty"`
 	Case       *activities.CaseSnapshot `json:"case,omitempty"`
+	Evidence   Evidence                 `json:"evidence"`
+	Evaluation *activities.Evaluation   `json:"evaluation,omitempty"`
+	Decision   *Decision                `json:"decision,omitempty"`
 	Timeline   []TimelineEntry          `json:"timeline"`
 }

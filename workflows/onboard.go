@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -14,8 +15,10 @@ import (
 // a is the nil receiver the workflow uses to name activity methods.
 var a *activities.Activities
 
-// OnboardMerchant takes one merchant from "signed up" through the KYC case and its
-// declaration. It is the one durable workflow per merchant.
+// OnboardMerchant takes one merchant from "signed up" to a final outcome: KYC case,
+// declaration, signing (with identity verification, credit analysis and credit terms alongside),
+// the approval rules and, when they cannot decide, an agent. It is the one durable workflow per
+// merchant.
 func OnboardMerchant(ctx workflow.Context, in OnboardingInput) (*OnboardingResult, error) {
 	if err := validateInput(in); err != nil {
 		return nil, temporal.NewNonRetryableApplicationError(err.Error(), activities.ErrInvalidInput, nil)
@@ -24,19 +27,31 @@ func OnboardMerchant(ctx workflow.Context, in OnboardingInput) (*OnboardingResul
 	if err != nil {
 		return nil, err
 	}
-	return o.run(ctx)
+	res, err := o.run(ctx)
+	if errors.Is(err, errCancelled) || (err != nil && ctx.Err() != nil) {
+		return o.compensate(ctx)
+	}
+	return res, err
 }
 
 func validateInput(in OnboardingInput) error {
-	var missing []string
+	var bad []string
 	if strings.TrimSpace(in.Company.OrgNumber) == "" {
-		missing = append(missing, "company.orgNumber")
+		bad = append(bad, "company.orgNumber is required")
 	}
 	if len(strings.TrimSpace(in.Company.Country)) != 2 {
-		missing = append(missing, "company.country (ISO alpha-2)")
+		bad = append(bad, "company.country must be an ISO alpha-2 code")
 	}
-	if len(missing) > 0 {
-		return errors.New("invalid onboarding input: " + strings.Join(missing, ", "))
+	if in.Credit.Amount < 0 {
+		bad = append(bad, "credit.amount must not be negative")
+	}
+	switch in.Credit.PeriodDays {
+	case 0, 30, 60, 90:
+	default:
+		bad = append(bad, "credit.periodDays must be 30, 60 or 90")
+	}
+	if len(bad) > 0 {
+		return errors.New("invalid onboarding input: " + strings.Join(bad, "; "))
 	}
 	return nil
 }
@@ -44,45 +59,64 @@ func validateInput(in OnboardingInput) error {
 // onboarding is the workflow's state. status is what the status query returns, kept current.
 type onboarding struct {
 	in      OnboardingInput
-	policy  Policy
 	started time.Time
 	status  Status
 	kyc     *activities.CaseSnapshot
-	events  workflow.ReceiveChannel
+
+	// pendingSA collects search attribute changes; setStage writes them in one upsert.
+	pendingSA []temporal.SearchAttributeUpdate
 	// seenEvents dedupes provider events by id (webhooks are retried and may be duplicated).
 	seenEvents map[string]bool
-	// pendingSA collects search attribute changes; setStage writes them in one upsert, so
-	// each stage costs one history event for all of them.
-	pendingSA []temporal.SearchAttributeUpdate
+	// hints counts relevant provider events per wait kind; a change restarts that wait's poll.
+	hints map[string]int
+	// idvSession is the identity verification session, once started.
+	idvSession int64
+	// changes counts extend-deadline updates; waits re-plan when it moves.
+	changes int
+	// declarationDeadline can move later through extend-deadline.
+	declarationDeadline time.Time
+	// reviewSince is when review began (zero before).
+	reviewSince time.Time
+	notifySeq   int
+	notifies    []workflow.Future
 }
 
 func newOnboarding(ctx workflow.Context, in OnboardingInput) (*onboarding, error) {
 	info := workflow.GetInfo(ctx)
+	policy := in.Policy.withDefaults()
 	o := &onboarding{
 		in:         in,
-		policy:     in.Policy.withDefaults(),
 		started:    workflow.Now(ctx),
-		events:     workflow.GetSignalChannel(ctx, SignalCaseEvent),
 		seenEvents: map[string]bool{},
+		hints:      map[string]int{},
 		status: Status{
-			WorkflowID: info.WorkflowExecution.ID,
-			Stage:      StageStarting,
-			Company:    in.Company,
-			Deadlines:  map[string]time.Time{},
-			Timeline:   []TimelineEntry{},
+			WorkflowID:    info.WorkflowExecution.ID,
+			Stage:         StageStarting,
+			Company:       in.Company,
+			Deadlines:     map[string]time.Time{},
+			Policy:        policy,
+			RemindersSent: map[string]int{},
+			Timeline:      []TimelineEntry{},
 		},
 	}
+	o.declarationDeadline = o.started.Add(policy.DeclarationDeadline.D())
+	o.status.Deadlines["declaration"] = o.declarationDeadline
 	o.pendingSA = append(o.pendingSA,
 		SACountry.ValueSet(strings.ToUpper(in.Company.Country)),
 		SAOrgNumber.ValueSet(in.Company.OrgNumber),
 	)
-	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (Status, error) { return o.status, nil }); err != nil {
+	if err := o.registerHandlers(ctx); err != nil {
 		return nil, err
 	}
 	return o, nil
 }
 
+func (o *onboarding) policy() Policy { return o.status.Policy }
+
 func (o *onboarding) run(ctx workflow.Context) (*OnboardingResult, error) {
+	// Earlier KYC cases are evidence for the rules only, so the lookup runs alongside.
+	priorDone := o.lookupPriorKYC(ctx)
+
 	o.setStage(ctx, StageCreatingCase, "the KYC case to be created", nil)
 	var kyc activities.CaseSnapshot
 	err := workflow.ExecuteActivity(providerCall(ctx, "Create KYC case in Quickr"), a.CreateKYCCase, activities.CreateCaseInput{
@@ -91,222 +125,503 @@ func (o *onboarding) run(ctx workflow.Context) (*OnboardingResult, error) {
 		Contact:   o.in.Contact,
 	}).Get(ctx, &kyc)
 	if err != nil {
-		return o.finish(ctx, OutcomeFailed, "creating the KYC case failed: "+cause(err))
+		return o.failed(ctx, "creating the KYC case failed", err)
 	}
 	o.updateCase(&kyc)
 	o.note(ctx, "case created", kyc.ID)
 	o.pendingSA = append(o.pendingSA, SAKycCaseID.ValueSet(kyc.ID))
+	o.notify(ctx, activities.NotifyDeclarationURL, "The declaration form is ready for the merchant.",
+		map[string]any{"declarationUrl": kyc.DeclarationURL, "caseId": kyc.ID})
 
-	outcome, reason := o.awaitDeclaration(ctx)
-	if outcome != "" {
+	if outcome, reason, err := o.awaitDeclaration(ctx); err != nil || outcome != "" {
+		if err != nil {
+			return nil, err
+		}
 		return o.finish(ctx, outcome, reason)
 	}
-	o.setStage(ctx, StageDeclared, "", nil)
-	return o.finish(ctx, OutcomeDeclared, "declaration submitted at "+o.kyc.DeclaredAt)
-}
 
-// awaitDeclaration waits for the merchant's declaration, whichever comes first of a webhook
-// signal, the fallback poll and the deadline. It returns an outcome only when the onboarding
-// must end here.
-func (o *onboarding) awaitDeclaration(ctx workflow.Context) (Outcome, string) {
-	deadline := o.started.Add(o.policy.DeclarationDeadline)
-	o.status.Deadlines["declaration"] = deadline
-	o.setStage(ctx, StageAwaitingDeclaration, "the merchant's declaration", &deadline)
-
-	remaining := deadline.Sub(workflow.Now(ctx))
-	if remaining <= 0 {
-		return OutcomeExpired, "declaration deadline passed"
+	// Identity, credit analysis and credit terms need only the declaration: they run while
+	// the signatories sign.
+	sideCtx, cancelSide := workflow.WithCancel(ctx)
+	sideLeft := o.startSideChecks(sideCtx)
+	outcome, reason, err := o.awaitSignature(ctx)
+	if err != nil || outcome != "" {
+		cancelSide()
+		if err != nil {
+			return nil, err
+		}
+		return o.finish(ctx, outcome, reason)
+	}
+	if *sideLeft > 0 {
+		o.setStage(ctx, StageEvaluating, "identity verification and credit results", nil)
+		if err := workflow.Await(ctx, func() bool { return *sideLeft == 0 }); err != nil {
+			return nil, errCancelled
+		}
+	}
+	if err := workflow.Await(ctx, priorDone); err != nil {
+		return nil, errCancelled
 	}
 
-	pollCtx, cancelPoll := workflow.WithCancel(ctx)
-	defer cancelPoll()
-	// The poll may run two intervals past the deadline so that the deadline timer, not the
-	// poll's own timeout, decides expiry.
-	poll := workflow.ExecuteActivity(
-		pollUntil(pollCtx, "Poll Quickr for the declaration (webhook fallback)", o.policy.DeclarationPollInterval, remaining+2*o.policy.DeclarationPollInterval),
-		a.AwaitDeclaration, activities.CaseRef{CaseID: o.kyc.ID, Reference: o.kyc.Reference})
-
-	timerCtx, cancelTimer := workflow.WithCancel(ctx)
-	defer cancelTimer()
-	timer := workflow.NewTimerWithOptions(timerCtx, remaining, workflow.TimerOptions{Summary: "Declaration deadline"})
-
-	var (
-		declared  bool
-		expired   bool
-		pollErr   error
-		signalled bool
-	)
-	sel := workflow.NewSelector(ctx)
-	sel.AddReceive(o.events, func(c workflow.ReceiveChannel, _ bool) {
-		var ev CaseEvent
-		c.Receive(ctx, &ev)
-		if o.acceptEvent(ctx, ev) && declaredStatus(ev.Status) {
-			signalled = true
+	ev, err := o.evaluate(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, errCancelled
 		}
-	})
-	sel.AddFuture(poll, func(f workflow.Future) {
-		var snap activities.CaseSnapshot
-		if err := f.Get(ctx, &snap); err != nil {
-			if !temporal.IsCanceledError(err) {
-				pollErr = err
-			}
-			return
-		}
-		o.updateCase(&snap)
-		o.note(ctx, "declaration found by poll", snap.DeclaredAt)
-		declared = true
-	})
-	sel.AddFuture(timer, func(f workflow.Future) { expired = f.Get(ctx, nil) == nil })
-
-	for !declared && !signalled && !expired && pollErr == nil {
-		sel.Select(ctx)
+		return o.failed(ctx, "evaluating the approval rules failed", err)
 	}
-	cancelTimer()
-	cancelPoll()
-
 	switch {
-	case declared:
-		return "", ""
-	case signalled:
-		// The webhook is a hint: read the case once for the declared data.
+	case ev.Decision == "DECLINE":
+		return o.decide(ctx, OutcomeDeclined, "declined by rule: "+ev.Reason, nil)
+	case ev.Decision == "APPROVE" && len(o.status.ReviewReasons) == 0:
+		return o.decide(ctx, OutcomeApproved, "approved by rule: "+ev.Reason, nil)
+	case ev.Decision == "APPROVE":
+		o.status.ReviewReasons = append(o.status.ReviewReasons, "the rules approve, but: "+strings.Join(o.status.ReviewReasons, "; "))
+	default:
+		o.status.ReviewReasons = append(o.status.ReviewReasons, "the rules could not decide: "+ev.Reason)
+	}
+	d, err := o.awaitReview(ctx)
+	if err != nil {
+		return nil, err
+	}
+	outcome = OutcomeApproved
+	if d.Decision == DecisionDecline {
+		outcome = OutcomeDeclined
+	}
+	reason = "agent " + d.Agent + " decided " + d.Decision
+	if d.Reason != "" {
+		reason += ": " + d.Reason
+	}
+	return o.decide(ctx, outcome, reason, d)
+}
+
+// lookupPriorKYC asks Creditro for earlier KYC cases. An outage never blocks the onboarding:
+// after PriorKYCMaxWait the evidence is recorded as unavailable. It returns the condition
+// that tells when the lookup has settled.
+func (o *onboarding) lookupPriorKYC(ctx workflow.Context) func() bool {
+	done := false
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		Summary:                "Look up prior KYC cases in Creditro",
+		StartToCloseTimeout:    30 * time.Second,
+		ScheduleToCloseTimeout: o.policy().PriorKYCMaxWait.D(),
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:        5 * time.Second,
+			BackoffCoefficient:     2,
+			MaximumInterval:        2 * time.Minute,
+			NonRetryableErrorTypes: []string{activities.ErrProviderRejected, activities.ErrInvalidInput},
+		},
+	})
+	fut := workflow.ExecuteActivity(actx, a.LookupPriorKYC, activities.PriorKYCInput{Company: o.in.Company})
+	workflow.Go(ctx, func(gctx workflow.Context) {
+		var prior activities.PriorKYC
+		if err := fut.Get(gctx, &prior); err != nil {
+			prior = activities.PriorKYC{Status: activities.PriorKYCUnavailable, Reason: cause(err)}
+		}
+		o.status.Evidence.PriorKYC = &prior
+		o.note(gctx, "prior KYC "+prior.Status, prior.Reason)
+		done = true
+	})
+	return func() bool { return done }
+}
+
+// awaitDeclaration waits for the merchant's declaration: webhook, poll or deadline. It returns
+// an outcome only when the onboarding must end here.
+func (o *onboarding) awaitDeclaration(ctx workflow.Context) (Outcome, string, error) {
+	o.setStage(ctx, StageAwaitingDeclaration, "the merchant's declaration", &o.declarationDeadline)
+	since := workflow.Now(ctx)
+	var snap activities.CaseSnapshot
+	res, err := o.awaitPolled(ctx, pollSpec{
+		Kind:     "declaration",
+		Summary:  "Poll Quickr for the declaration (webhook fallback; sends reminders)",
+		Interval: o.policy().DeclarationPoll.D(),
+		Deadline: func() time.Time { return o.declarationDeadline },
+		Activity: a.AwaitDeclaration,
+		Arg: func() any {
+			return activities.AwaitCaseInput{CaseID: o.kyc.ID, Reference: o.status.WorkflowID,
+				Reminders: o.reminders("declaration", since, o.policy().DeclarationReminderEvery, o.kyc.DeclarationURL)}
+		},
+	}, &snap)
+	if errors.Is(err, errCancelled) {
+		return "", "", err
+	}
+	switch res {
+	case waitDone:
+		o.updateCase(&snap)
+		o.status.RemindersSent["declaration"] = snap.RemindersSent
+		o.note(ctx, "declaration submitted", snap.DeclaredAt)
+		return "", "", nil
+	case waitExpired:
+		o.status.RemindersSent["declaration"] = dueReminders(since, workflow.Now(ctx), o.policy().DeclarationReminderEvery.D())
+		o.archive(ctx, "declaration deadline passed")
+		return OutcomeExpired, "declaration deadline " + o.declarationDeadline.Format(time.RFC3339) + " passed", nil
+	default:
+		return OutcomeFailed, "waiting for the declaration failed: " + cause(err), nil
+	}
+}
+
+// awaitSignature waits until every signatory has signed and Quickr has run its checks,
+// re-opening an expired contract up to the policy's renewal limit. A rejected signature sends
+// the onboarding to review with the reason.
+func (o *onboarding) awaitSignature(ctx workflow.Context) (Outcome, string, error) {
+	o.setStage(ctx, StageAwaitingSignature, "all signatories to sign the contract", nil)
+	for {
+		since := workflow.Now(ctx)
 		var snap activities.CaseSnapshot
-		if err := workflow.ExecuteActivity(providerCall(ctx, "Read the declared case"), a.GetKYCCase,
-			activities.CaseRef{CaseID: o.kyc.ID}).Get(ctx, &snap); err != nil {
-			return OutcomeFailed, "reading the declared case failed: " + cause(err)
+		res, err := o.awaitPolled(ctx, pollSpec{
+			Kind:     "signature",
+			Summary:  "Poll Quickr for the signatures (webhook fallback; sends reminders)",
+			Interval: o.policy().SigningPoll.D(),
+			// A contract round ends by itself when the contract expires (Quickr: a month).
+			MaxWait:  60 * 24 * time.Hour,
+			Activity: a.AwaitSignature,
+			Arg: func() any {
+				// One kind per contract round: reminder ids restart with every round.
+				kind := "signature-" + strconv.Itoa(o.status.RenewalsUsed+1)
+				return activities.AwaitCaseInput{CaseID: o.kyc.ID, Reference: o.status.WorkflowID,
+					Reminders: o.reminders(kind, since, o.policy().SigningReminderEvery, "")}
+			},
+		}, &snap)
+		switch {
+		case errors.Is(err, errCancelled):
+			return "", "", err
+		case res == waitFailed:
+			return OutcomeFailed, "waiting for the signatures failed: " + cause(err), nil
+		case res != waitDone:
+			return OutcomeFailed, "the contract did not settle within 60 days", nil
 		}
 		o.updateCase(&snap)
-		return "", ""
-	case expired || (!workflow.Now(ctx).Before(deadline) && stillWaiting(pollErr)):
-		return OutcomeExpired, "declaration deadline " + deadline.Format(time.RFC3339) + " passed"
-	default:
-		return OutcomeFailed, "polling the case failed: " + cause(pollErr)
+		o.status.RemindersSent["signature"] += snap.RemindersSent
+		c := snap.Contract
+		switch {
+		case c == nil || c.Status == activities.ContractSigned || c.Status == activities.ContractNone:
+			o.note(ctx, "contract signed", snap.Status)
+			return "", "", nil
+		case c.Status == activities.ContractRejected:
+			why := "a signatory rejected the contract"
+			if c.RejectReason != "" {
+				why += ": " + c.RejectReason
+			}
+			o.status.ReviewReasons = append(o.status.ReviewReasons, why)
+			o.note(ctx, "contract rejected", c.RejectReason)
+			return "", "", nil
+		case c.Status == activities.ContractExpired && o.status.RenewalsUsed < o.policy().MaxContractRenewals:
+			var reopened activities.CaseSnapshot
+			err := workflow.ExecuteActivity(providerCall(ctx, "Re-open the expired contract"), a.ReopenContract,
+				activities.ContractRef{CaseID: o.kyc.ID, Reference: o.status.WorkflowID, ContractID: c.ID}).Get(ctx, &reopened)
+			if err != nil {
+				if ctx.Err() != nil {
+					return "", "", errCancelled
+				}
+				return OutcomeFailed, "re-opening the expired contract failed: " + cause(err), nil
+			}
+			o.status.RenewalsUsed++
+			o.updateCase(&reopened)
+			o.note(ctx, "contract renewed", "renewal "+strconv.Itoa(o.status.RenewalsUsed)+" of "+strconv.Itoa(o.policy().MaxContractRenewals))
+			o.notify(ctx, activities.NotifyContractRenewed, "The contract expired unsigned and was re-opened; every signatory must sign again.",
+				map[string]any{"renewal": o.status.RenewalsUsed, "maxRenewals": o.policy().MaxContractRenewals})
+		case c.Status == activities.ContractExpired:
+			o.archive(ctx, "contract expired after the last renewal")
+			return OutcomeExpired, "the contract expired unsigned after " + strconv.Itoa(o.status.RenewalsUsed) + " renewal(s)", nil
+		default:
+			return OutcomeFailed, "the contract is " + c.Status + " and cannot be signed", nil
+		}
 	}
 }
 
-// stillWaiting reports whether err is a poll that ran out of time without an answer.
-func stillWaiting(err error) bool {
-	var ae *temporal.ApplicationError
-	var te *temporal.TimeoutError
-	return (errors.As(err, &ae) && ae.Type() == activities.ErrStillWaiting) || errors.As(err, &te)
+// reminders is the reminder plan a polling activity carries for kind.
+func (o *onboarding) reminders(kind string, since time.Time, every Duration, detail string) activities.Reminders {
+	return activities.Reminders{WorkflowID: o.status.WorkflowID, Kind: kind, Since: since, Every: every.D(), Detail: detail}
 }
 
-// acceptEvent records a case event unless it is a duplicate or for another case, and reports
-// whether it is new.
-func (o *onboarding) acceptEvent(ctx workflow.Context, ev CaseEvent) bool {
-	if ev.EventID != "" && o.seenEvents[ev.EventID] {
-		return false
-	}
-	if ev.EventID != "" {
-		o.seenEvents[ev.EventID] = true
-	}
-	if o.kyc != nil && ev.CaseID != "" && ev.CaseID != o.kyc.ID {
-		o.note(ctx, "event for another case ignored", ev.CaseID)
-		return false
-	}
-	o.status.EventsReceived++
-	// A late event never moves the known status backwards.
-	if statusRank(ev.Status) > statusRank(o.status.CaseStatus) {
-		o.status.CaseStatus = ev.Status
-	}
-	o.note(ctx, "case event "+ev.Type, ev.Status)
-	return true
-}
-
-// declaredStatus reports whether a case in status s has its declaration submitted.
-func declaredStatus(s string) bool { return statusRank(s) >= statusRank("PROCESSING_DETAILS") }
-
-// statusRank orders case statuses along the lifecycle; unknown statuses rank lowest.
-func statusRank(s string) int {
-	switch s {
-	case "FORM_NOT_STARTED":
-		return 1
-	case "FORM_IN_PROGRESS":
-		return 2
-	case "PROCESSING_DETAILS":
-		return 3
-	case "READY_FOR_REVIEW", "REVIEW_IN_PROGRESS", "WAITING_FOR_DETAILS":
-		return 4
-	case "ACTIVE", "DECLINED", "SUSPENDED", "ARCHIVED":
-		return 5
-	default:
+// dueReminders is how many reminders fell due between since and now.
+func dueReminders(since, now time.Time, every time.Duration) int {
+	if every <= 0 || now.Before(since) {
 		return 0
 	}
+	return int(now.Sub(since) / every)
 }
 
-func (o *onboarding) updateCase(c *activities.CaseSnapshot) {
-	o.kyc = c
-	o.status.CaseID = c.ID
-	o.status.DeclarationURL = c.DeclarationURL
-	o.status.DeclaredAt = c.DeclaredAt
-	if statusRank(c.Status) >= statusRank(o.status.CaseStatus) {
-		o.status.CaseStatus = c.Status
+// startSideChecks starts identity verification, credit analysis and credit terms, each in its
+// own coroutine; the returned counter falls to zero when all have settled.
+func (o *onboarding) startSideChecks(ctx workflow.Context) *int {
+	left := 3
+	for _, check := range []func(workflow.Context){o.verifyIdentity, o.analyseCredit, o.requestCreditTerms} {
+		workflow.Go(ctx, func(gctx workflow.Context) {
+			defer func() { left-- }()
+			check(gctx)
+		})
 	}
+	return &left
 }
 
-// setStage moves to stage and tells ops what it waits for: search attribute, current details
-// (shown in the Temporal UI) and the timeline.
-func (o *onboarding) setStage(ctx workflow.Context, stage Stage, waitingFor string, until *time.Time) {
-	o.status.Stage, o.status.WaitingFor, o.status.Until = stage, waitingFor, until
-	o.note(ctx, "stage "+string(stage), waitingFor)
-	updates := append(o.pendingSA, SAStage.ValueSet(string(stage)))
-	o.pendingSA = nil
-	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
-		// Only a malformed update fails here; the onboarding itself is unaffected.
-		workflow.GetLogger(ctx).Warn("upsert search attributes", "error", err)
+// unavailable records evidence that could not be had; the rules then cannot approve.
+func (o *onboarding) unavailable(ctx workflow.Context, what, why string) {
+	if o.status.Evidence.Unavailable == nil {
+		o.status.Evidence.Unavailable = map[string]string{}
 	}
-	workflow.SetCurrentDetails(ctx, o.details())
+	o.status.Evidence.Unavailable[what] = why
+	o.note(ctx, what+" unavailable", why)
 }
 
-// details is the Markdown shown as the workflow's current details in the Temporal UI.
-// (Plain concatenation: workflowcheck cannot see through fmt on current Go runtimes.)
-func (o *onboarding) details() string {
-	var b strings.Builder
-	b.WriteString("**" + string(o.status.Stage) + "** " + o.in.Company.OrgNumber + " (" + o.in.Company.Country + ")\n\n")
-	if o.status.WaitingFor != "" {
-		b.WriteString("Waiting for " + o.status.WaitingFor)
-		if o.status.Until != nil {
-			b.WriteString(" until " + o.status.Until.Format(time.RFC3339))
+func (o *onboarding) verifyIdentity(ctx workflow.Context) {
+	person := o.kyc.FormSubmitter
+	if person == nil || person.Name == "" {
+		o.unavailable(ctx, "identity", "the declaration names no form submitter")
+		return
+	}
+	var sess activities.IDVSession
+	err := workflow.ExecuteActivity(providerCall(ctx, "Start identity verification of the form submitter"), a.StartIdentityVerification,
+		activities.IDVInput{Reference: o.status.WorkflowID, Person: *person}).Get(ctx, &sess)
+	if err != nil {
+		o.unavailable(ctx, "identity", "starting the verification failed: "+cause(err))
+		return
+	}
+	o.idvSession = sess.ID
+	var res activities.IDVResult
+	r, err := o.awaitPolled(ctx, pollSpec{
+		Kind:     "idv",
+		Summary:  "Poll the identity verification (callback fallback)",
+		Interval: o.policy().IDVPoll.D(),
+		MaxWait:  o.policy().IDVMaxWait.D(),
+		Activity: a.AwaitIdentityVerification,
+		Arg:      func() any { return activities.IDVCheck{SessionID: sess.ID, Expected: *person} },
+	}, &res)
+	switch {
+	case errors.Is(err, errCancelled):
+		return
+	case r == waitDone:
+		o.status.Evidence.Identity = &res
+		if !res.Match {
+			why := "identity verification " + strings.ToLower(res.State)
+			if len(res.Mismatches) > 0 {
+				why = "verified identity differs from the declaration (" + strings.Join(res.Mismatches, ", ") + ")"
+			}
+			o.status.ReviewReasons = append(o.status.ReviewReasons, why)
 		}
-		b.WriteString(".\n\n")
+		o.note(ctx, "identity verified", "match="+strconv.FormatBool(res.Match))
+	case r == waitTimedOut:
+		o.unavailable(ctx, "identity", "not completed within "+o.policy().IDVMaxWait.D().String())
+	default:
+		o.unavailable(ctx, "identity", "verification failed: "+cause(err))
 	}
-	if o.status.CaseID != "" {
-		b.WriteString("KYC case: " + o.status.CaseID + " (" + o.status.CaseStatus + ")\n\n")
-	}
-	if o.status.DeclarationURL != "" && o.status.DeclaredAt == "" {
-		b.WriteString("Declaration form: " + o.status.DeclarationURL + "\n")
-	}
-	if o.status.Outcome != "" {
-		b.WriteString("Outcome: " + string(o.status.Outcome) + ": " + o.status.Reason + "\n")
-	}
-	return b.String()
 }
 
-func (o *onboarding) note(ctx workflow.Context, event, detail string) {
-	o.status.Timeline = append(o.status.Timeline, TimelineEntry{At: workflow.Now(ctx), Stage: o.status.Stage, Event: event, Detail: detail})
+func (o *onboarding) analyseCredit(ctx workflow.Context) {
+	var ref activities.CreditAnalysisRef
+	err := workflow.ExecuteActivity(providerCall(ctx, "Start the open-banking credit analysis"), a.StartCreditAnalysis,
+		activities.CreditAnalysisInput{Reference: o.status.WorkflowID, Company: o.in.Company}).Get(ctx, &ref)
+	if err != nil {
+		o.unavailable(ctx, "creditAnalysis", "starting the analysis failed: "+cause(err))
+		return
+	}
+	var res activities.CreditAnalysisResult
+	r, err := o.awaitPolled(ctx, pollSpec{
+		Kind:     "creditAnalysis",
+		Summary:  "Poll the credit analysis until COMPLETED",
+		Interval: o.policy().CreditAnalysisPoll.D(),
+		MaxWait:  o.policy().CreditAnalysisMaxWait.D(),
+		Activity: a.AwaitCreditAnalysis,
+		Arg:      func() any { return ref },
+	}, &res)
+	switch {
+	case errors.Is(err, errCancelled):
+	case r == waitDone:
+		o.status.Evidence.CreditAnalysis = &res
+		o.note(ctx, "credit analysis completed", "score "+strconv.FormatFloat(res.Score, 'f', -1, 64))
+	case r == waitTimedOut:
+		o.unavailable(ctx, "creditAnalysis", "not completed within "+o.policy().CreditAnalysisMaxWait.D().String())
+	default:
+		o.unavailable(ctx, "creditAnalysis", "the analysis failed: "+cause(err))
+	}
 }
 
+func (o *onboarding) requestCreditTerms(ctx workflow.Context) {
+	contact := o.in.Contact
+	if o.kyc.FormSubmitter != nil && contact.Email == "" {
+		contact = *o.kyc.FormSubmitter
+	}
+	var ref activities.CreditTermsRef
+	err := workflow.ExecuteActivity(providerCall(ctx, "Request credit terms (DeepIDV)"), a.RequestCreditTerms, activities.CreditTermsInput{
+		ExternalID: o.status.WorkflowID,
+		Company:    o.in.Company,
+		Contact:    contact,
+		Address:    o.in.Address,
+		Amount:     o.in.Credit.Amount,
+		PeriodDays: o.in.Credit.PeriodDays,
+	}).Get(ctx, &ref)
+	if err != nil {
+		o.unavailable(ctx, "creditTerms", "the request failed: "+cause(err))
+		return
+	}
+	var res activities.CreditTermsResult
+	r, err := o.awaitPolled(ctx, pollSpec{
+		Kind:     "creditTerms",
+		Summary:  "Poll the credit terms until COMPLETED",
+		Interval: o.policy().CreditTermsPoll.D(),
+		MaxWait:  o.policy().CreditTermsMaxWait.D(),
+		Activity: a.AwaitCreditTerms,
+		Arg:      func() any { return ref },
+	}, &res)
+	switch {
+	case errors.Is(err, errCancelled):
+	case r == waitDone:
+		o.status.Evidence.CreditTerms = &res
+		o.note(ctx, "credit terms "+strings.ToLower(res.Status), res.ID)
+	case r == waitTimedOut:
+		o.unavailable(ctx, "creditTerms", "not completed within "+o.policy().CreditTermsMaxWait.D().String())
+	default:
+		o.unavailable(ctx, "creditTerms", "the request failed: "+cause(err))
+	}
+}
+
+// evaluate runs the approval rules over the case and the engine's own facts.
+func (o *onboarding) evaluate(ctx workflow.Context) (*activities.Evaluation, error) {
+	o.setStage(ctx, StageEvaluating, "the approval rules", nil)
+	ev := o.status.Evidence
+	facts := activities.Facts{}
+	if ev.Identity != nil {
+		m := ev.Identity.Match
+		facts.IdentityMatch = &m
+	}
+	if ev.CreditAnalysis != nil {
+		s := ev.CreditAnalysis.Score
+		facts.CreditAnalysisScore = &s
+	}
+	if ev.CreditTerms != nil {
+		facts.CreditTermsStatus = ev.CreditTerms.Status
+	}
+	if ev.PriorKYC != nil {
+		facts.PriorKYCStatus = ev.PriorKYC.Status
+		facts.PriorKYCCases = len(ev.PriorKYC.Cases)
+	}
+	var out activities.Evaluation
+	err := workflow.ExecuteActivity(providerCall(ctx, "Evaluate the approval rules"), a.EvaluateRules,
+		activities.EvaluateInput{CaseID: o.kyc.ID, Reference: o.status.WorkflowID, Facts: facts}).Get(ctx, &out)
+	if err != nil {
+		return nil, err
+	}
+	o.status.Evaluation = &out
+	if out.RiskLevel != "" {
+		o.pendingSA = append(o.pendingSA, SARiskLevel.ValueSet(out.RiskLevel))
+	}
+	o.note(ctx, "rules: "+out.Decision, out.Reason)
+	return &out, nil
+}
+
+// decide writes the final decision back to Quickr (status, risk level and a note with the
+// reason) and finishes.
+func (o *onboarding) decide(ctx workflow.Context, outcome Outcome, reason string, d *Decision) (*OnboardingResult, error) {
+	status, risk := "ACTIVE", o.riskLevel()
+	if outcome == OutcomeDeclined {
+		status = "DECLINED"
+	}
+	if d != nil && d.RiskLevel != "" {
+		risk = d.RiskLevel
+	}
+	err := workflow.ExecuteActivity(providerCall(ctx, "Record the decision in Quickr"), a.RecordDecision, activities.RecordDecisionInput{
+		CaseID: o.kyc.ID, Reference: o.status.WorkflowID, Status: status, RiskLevel: risk, Note: reason,
+	}).Get(ctx, nil)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, errCancelled
+		}
+		return o.failed(ctx, "recording the decision ("+string(outcome)+") in Quickr failed", err)
+	}
+	if risk != "" {
+		o.pendingSA = append(o.pendingSA, SARiskLevel.ValueSet(risk))
+	}
+	return o.finish(ctx, outcome, reason)
+}
+
+func (o *onboarding) riskLevel() string {
+	if o.status.Evaluation != nil && o.status.Evaluation.RiskLevel != "" {
+		return o.status.Evaluation.RiskLevel
+	}
+	if o.kyc != nil {
+		return o.kyc.RiskLevel
+	}
+	return ""
+}
+
+// archive archives the case, best effort: the onboarding ends either way.
+func (o *onboarding) archive(ctx workflow.Context, why string) {
+	if o.kyc == nil {
+		return
+	}
+	err := workflow.ExecuteActivity(providerCall(ctx, "Archive the KYC case"), a.RecordDecision,
+		activities.RecordDecisionInput{CaseID: o.kyc.ID, Reference: o.status.WorkflowID, Status: "ARCHIVED", Note: "Onboarding ended: " + why}).Get(ctx, nil)
+	if err != nil {
+		o.note(ctx, "archiving the case failed", cause(err))
+		return
+	}
+	o.note(ctx, "case archived", why)
+}
+
+// compensate ends a cancelled onboarding: the case is archived and the app told, in a
+// context the cancellation does not reach.
+func (o *onboarding) compensate(ctx workflow.Context) (*OnboardingResult, error) {
+	dctx, cancel := workflow.NewDisconnectedContext(ctx)
+	defer cancel()
+	o.note(dctx, "cancellation requested", "")
+	o.archive(dctx, "cancelled")
+	return o.finish(dctx, OutcomeCancelled, "the onboarding was cancelled")
+}
+
+// failed ends the onboarding as FAILED with the reason, unless the workflow is being cancelled.
+func (o *onboarding) failed(ctx workflow.Context, what string, err error) (*OnboardingResult, error) {
+	if ctx.Err() != nil {
+		return nil, errCancelled
+	}
+	return o.finish(ctx, OutcomeFailed, what+": "+cause(err))
+}
+
+// finish records the outcome, tells the app and returns the result.
 func (o *onboarding) finish(ctx workflow.Context, outcome Outcome, reason string) (*OnboardingResult, error) {
 	o.status.Outcome, o.status.Reason = outcome, reason
 	o.note(ctx, "finished "+string(outcome), reason)
 	o.pendingSA = append(o.pendingSA, SAOutcome.ValueSet(string(outcome)))
 	o.setStage(ctx, StageFinished, "", nil)
+	o.notify(ctx, activities.NotifyFinished, "The onboarding finished: "+string(outcome)+".",
+		map[string]any{"outcome": string(outcome), "reason": reason})
+	// Notifications are best effort but must be sent before the workflow closes.
+	for _, f := range o.notifies {
+		_ = f.Get(ctx, nil)
+	}
 	return &OnboardingResult{
 		WorkflowID: o.status.WorkflowID,
 		Outcome:    outcome,
 		Reason:     reason,
+		RiskLevel:  o.riskLevel(),
 		Case:       o.kyc,
+		Evidence:   o.status.Evidence,
+		Evaluation: o.status.Evaluation,
+		Decision:   o.status.Decision,
 		Timeline:   o.status.Timeline,
 	}, nil
 }
 
-// cause is the innermost message of an activity error, for people to read.
-func cause(err error) string {
-	var ae *temporal.ApplicationError
-	if errors.As(err, &ae) {
-		return ae.Error()
+// notify tells the app, without waiting: finish waits for every notification.
+func (o *onboarding) notify(ctx workflow.Context, typ, message string, data map[string]any) {
+	o.notifySeq++
+	n := activities.Notification{
+		ID:         o.status.WorkflowID + "/" + typ + "/" + strconv.Itoa(o.notifySeq),
+		WorkflowID: o.status.WorkflowID,
+		Type:       typ,
+		Stage:      string(o.status.Stage),
+		Outcome:    string(o.status.Outcome),
+		Message:    message,
+		Data:       data,
+		At:         workflow.Now(ctx),
 	}
-	for u := errors.Unwrap(err); u != nil; u = errors.Unwrap(u) {
-		err = u
-	}
-	return err.Error()
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		Summary:                "Notify the app: " + typ,
+		StartToCloseTimeout:    10 * time.Second,
+		ScheduleToCloseTimeout: 10 * time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:        time.Second,
+			BackoffCoefficient:     2,
+			MaximumInterval:        time.Minute,
+			NonRetryableErrorTypes: []string{activities.ErrProviderRejected, activities.ErrInvalidInput},
+		},
+	})
+	o.notifies = append(o.notifies, workflow.ExecuteActivity(actx, a.Notify, n))
 }

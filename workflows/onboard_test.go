@@ -3,6 +3,7 @@ package workflows_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,37 +19,180 @@ import (
 
 var a *activities.Activities
 
-const wfID = "onboarding:NO:987654321"
+const (
+	wfID   = "onboarding:NO:987654321"
+	caseID = "TQ1234567.100000001"
+)
 
-func input() workflows.OnboardingInput {
-	return workflows.OnboardingInput{
-		Company: activities.Company{OrgNumber: "987654321", Country: "NO"},
-		Contact: activities.Person{Name: "Ragnar Lothbrok", Email: "ragnar@example.test"},
-		Policy:  workflows.Policy{DeclarationDeadline: 72 * time.Hour, DeclarationPollInterval: time.Hour},
+var (
+	ragnar = activities.Person{Name: "Ragnar Lothbrok", BirthDate: "1980-01-01", Email: "ragnar@example.test"}
+	// errNotYet is what a poll activity answers while the provider is not done.
+	errNotYet = temporal.NewApplicationError("not yet", activities.ErrStillWaiting)
+)
+
+// fake plays every provider through mocked activities. Tests change its fields before
+// start; counters tell what the workflow asked for.
+type fake struct {
+	mu sync.Mutex
+
+	priorErr   error
+	createErr  error
+	declareAt  time.Duration // the poll finds the declaration this long after start; <0 never
+	declareErr error         // the declaration poll fails with this
+	signRounds []string      // contract status per signing round: "signed", "expired", "rejected"
+	idv        *activities.IDVResult
+	analysis   func(elapsed time.Duration) (*activities.CreditAnalysisResult, error)
+	evaluation activities.Evaluation
+	riskLevel  string
+	// recordDelay is how long writing a decision back to Quickr takes.
+	recordDelay time.Duration
+
+	start         time.Time
+	reopens       int
+	decisions     []activities.RecordDecisionInput
+	notifications []activities.Notification
+	reminders     []activities.Reminders
+}
+
+func newFake() *fake {
+	return &fake{
+		signRounds: []string{activities.ContractSigned},
+		idv:        &activities.IDVResult{SessionID: 7, State: "COMPLETED", Match: true},
+		analysis: func(time.Duration) (*activities.CreditAnalysisResult, error) {
+			return &activities.CreditAnalysisResult{AnalysisID: "an-1", Score: 82}, nil
+		},
+		evaluation: activities.Evaluation{Decision: "APPROVE", Reason: "Auto approve: clean company", RiskLevel: "LOW"},
 	}
 }
 
-var (
-	created  = &activities.CaseSnapshot{ID: "TQ1234567.100000001", Reference: wfID, Status: "FORM_NOT_STARTED", DeclarationURL: "http://sandbox/forms/1"}
-	declared = &activities.CaseSnapshot{ID: "TQ1234567.100000001", Reference: wfID, Status: "PROCESSING_DETAILS", DeclaredAt: "2026-11-02T10:00:00Z"}
-)
+func (f *fake) snapshot(status, contract string) *activities.CaseSnapshot {
+	s := &activities.CaseSnapshot{ID: caseID, Reference: wfID, Status: status, RiskLevel: f.riskLevel,
+		DeclarationURL: "http://sandbox/quickr/forms/" + caseID}
+	if status != "FORM_NOT_STARTED" {
+		s.DeclaredAt = "2026-11-02T10:00:00Z"
+		s.FormSubmitter = &ragnar
+	}
+	if contract != "" {
+		s.Contract = &activities.ContractState{ID: "c-1", Status: contract, Signatories: 3}
+	}
+	return s
+}
 
-func newEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
+func (f *fake) register(env *testsuite.TestWorkflowEnvironment) {
+	f.start = env.Now()
+	elapsed := func() time.Duration { return env.Now().Sub(f.start) }
+	env.OnActivity(a.LookupPriorKYC, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.PriorKYCInput) (*activities.PriorKYC, error) {
+			if f.priorErr != nil {
+				return nil, f.priorErr
+			}
+			return &activities.PriorKYC{Status: activities.PriorKYCNone}, nil
+		})
+	env.OnActivity(a.CreateKYCCase, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.CreateCaseInput) (*activities.CaseSnapshot, error) {
+			if f.createErr != nil {
+				return nil, f.createErr
+			}
+			return f.snapshot("FORM_NOT_STARTED", ""), nil
+		})
+	env.OnActivity(a.AwaitDeclaration, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.AwaitCaseInput) (*activities.CaseSnapshot, error) {
+			f.mu.Lock()
+			f.reminders = append(f.reminders, in.Reminders)
+			f.mu.Unlock()
+			if f.declareErr != nil {
+				return nil, f.declareErr
+			}
+			if f.declareAt < 0 || elapsed() < f.declareAt {
+				return nil, errNotYet
+			}
+			return f.snapshot("PROCESSING_DETAILS", activities.ContractUnsigned), nil
+		})
+	env.OnActivity(a.AwaitSignature, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.AwaitCaseInput) (*activities.CaseSnapshot, error) {
+			round := f.signRounds[min(f.reopens, len(f.signRounds)-1)]
+			status := "PROCESSING_DETAILS"
+			if round == activities.ContractSigned {
+				status = "READY_FOR_REVIEW"
+			}
+			s := f.snapshot(status, round)
+			if round == activities.ContractRejected {
+				s.Contract.RejectReason = "wrong company address"
+			}
+			return s, nil
+		})
+	env.OnActivity(a.ReopenContract, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.ContractRef) (*activities.CaseSnapshot, error) {
+			f.reopens++
+			return f.snapshot("PROCESSING_DETAILS", activities.ContractUnsigned), nil
+		})
+	env.OnActivity(a.StartIdentityVerification, mock.Anything, mock.Anything).Return(&activities.IDVSession{ID: 7}, nil)
+	env.OnActivity(a.AwaitIdentityVerification, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.IDVCheck) (*activities.IDVResult, error) { return f.idv, nil })
+	env.OnActivity(a.StartCreditAnalysis, mock.Anything, mock.Anything).Return(&activities.CreditAnalysisRef{CustomerID: "cu-1", AnalysisID: "an-1"}, nil)
+	env.OnActivity(a.AwaitCreditAnalysis, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.CreditAnalysisRef) (*activities.CreditAnalysisResult, error) {
+			return f.analysis(elapsed())
+		})
+	env.OnActivity(a.RequestCreditTerms, mock.Anything, mock.Anything).Return(&activities.CreditTermsRef{ID: "ct-1"}, nil)
+	env.OnActivity(a.AwaitCreditTerms, mock.Anything, mock.Anything).Return(&activities.CreditTermsResult{ID: "ct-1", Status: "COMPLETED"}, nil)
+	env.OnActivity(a.EvaluateRules, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.EvaluateInput) (*activities.Evaluation, error) {
+			ev := f.evaluation
+			return &ev, nil
+		})
+	env.OnActivity(a.RecordDecision, mock.Anything, mock.Anything).After(f.recordDelay).Return(
+		func(_ context.Context, in activities.RecordDecisionInput) error {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			f.decisions = append(f.decisions, in)
+			return nil
+		})
+	env.OnActivity(a.Notify, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, n activities.Notification) error {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			f.notifications = append(f.notifications, n)
+			return nil
+		})
+}
+
+func (f *fake) notified(typ string) []activities.Notification {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []activities.Notification
+	for _, n := range f.notifications {
+		if n.Type == typ {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func input() workflows.OnboardingInput {
+	return workflows.OnboardingInput{
+		Company: activities.Company{OrgNumber: "987654321", Country: "NO", Name: "Ragnarok AS"},
+		Contact: ragnar,
+		Credit:  workflows.Credit{Amount: 50000, Currency: "NOK", PeriodDays: 30},
+		Policy: workflows.Policy{
+			DeclarationDeadline:      workflows.Duration(72 * time.Hour),
+			DeclarationReminderEvery: workflows.Duration(24 * time.Hour),
+			DeclarationPoll:          workflows.Duration(time.Hour),
+			CreditAnalysisMaxWait:    workflows.Duration(2 * time.Hour),
+			ReviewSLA:                workflows.Duration(48 * time.Hour),
+			ReviewReminderEvery:      workflows.Duration(24 * time.Hour),
+		},
+	}
+}
+
+func newEnv(t *testing.T, f *fake) *testsuite.TestWorkflowEnvironment {
+	t.Helper()
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
-	env.SetStartWorkflowOptions(startOptions())
+	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: wfID})
 	workflows.Register(env, a)
+	f.register(env)
 	return env
-}
-
-func startOptions() client.StartWorkflowOptions { return client.StartWorkflowOptions{ID: wfID} }
-
-func notYet() error {
-	return temporal.NewApplicationError("not declared yet", activities.ErrStillWaiting)
-}
-
-func caseEvent(id, status string) workflows.CaseEvent {
-	return workflows.CaseEvent{EventID: id, Type: "CASE_STATUS_UPDATED", SubEventType: status, CaseID: created.ID, Status: status}
 }
 
 func result(t *testing.T, env *testsuite.TestWorkflowEnvironment) *workflows.OnboardingResult {
@@ -69,158 +213,442 @@ func status(t *testing.T, env *testsuite.TestWorkflowEnvironment) workflows.Stat
 	return st
 }
 
-func TestDeclaredByWebhookInTime(t *testing.T) {
-	env := newEnv(t)
-	env.OnActivity(a.CreateKYCCase, mock.Anything, mock.MatchedBy(func(in activities.CreateCaseInput) bool {
-		return in.Reference == wfID && in.Company.OrgNumber == "987654321"
-	})).Return(created, nil).Once()
-	env.OnActivity(a.AwaitDeclaration, mock.Anything, mock.Anything).Return(nil, notYet())
-	env.OnActivity(a.GetKYCCase, mock.Anything, activities.CaseRef{CaseID: created.ID}).Return(declared, nil).Once()
-
-	var start time.Time
-	env.RegisterDelayedCallback(func() {
-		start = env.Now()
-		st := status(t, env)
-		require.Equal(t, workflows.StageAwaitingDeclaration, st.Stage)
-		require.Equal(t, created.DeclarationURL, st.DeclarationURL)
-		require.Equal(t, "the merchant's declaration", st.WaitingFor)
-		env.SignalWorkflow(workflows.SignalCaseEvent, caseEvent("e1", "PROCESSING_DETAILS"))
-	}, 5*time.Hour)
-	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
-
-	res := result(t, env)
-	require.Equal(t, workflows.OutcomeDeclared, res.Outcome)
-	require.Equal(t, declared.DeclaredAt, res.Case.DeclaredAt)
-	require.WithinDuration(t, start, env.Now(), time.Minute, "the webhook, not the hourly poll, moved it on")
-	env.AssertExpectations(t)
+// updateOutcome is what an update came to; the test environment settles updates after the
+// callback that sent them returns, so tests read it once the workflow has finished.
+type updateOutcome struct {
+	res      any
+	rejected error // the validator's or handler's error
+	done     bool
 }
 
-func TestDeclaredOnlyViaPoll(t *testing.T) {
-	env := newEnv(t)
-	env.OnActivity(a.CreateKYCCase, mock.Anything, mock.Anything).Return(created, nil)
-	polls := 0
-	env.OnActivity(a.AwaitDeclaration, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, _ activities.CaseRef) (*activities.CaseSnapshot, error) {
-			polls++
-			if polls < 4 {
-				return nil, notYet()
+// update sends an update and records its outcome.
+func update(env *testsuite.TestWorkflowEnvironment, name string, arg any) *updateOutcome {
+	u := &updateOutcome{}
+	env.UpdateWorkflow(name, "", &testsuite.TestUpdateCallback{
+		OnReject: func(err error) { u.rejected, u.done = err, true },
+		OnAccept: func() {},
+		OnComplete: func(v any, err error) {
+			u.res, u.done = v, true
+			if err != nil {
+				u.rejected = err
 			}
-			return declared, nil
-		})
-	begin := env.Now()
-	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
-
-	res := result(t, env)
-	require.Equal(t, workflows.OutcomeDeclared, res.Outcome)
-	require.Equal(t, 4, polls)
-	// Three failed polls, each retried after exactly the poll interval.
-	require.WithinDuration(t, begin.Add(3*time.Hour), env.Now(), time.Minute)
+		},
+	}, arg)
+	return u
 }
 
-func TestDeclarationDeadlinePasses(t *testing.T) {
-	env := newEnv(t)
-	env.OnActivity(a.CreateKYCCase, mock.Anything, mock.Anything).Return(created, nil)
-	env.OnActivity(a.AwaitDeclaration, mock.Anything, mock.Anything).Return(nil, notYet())
-	begin := env.Now()
-	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
-
-	res := result(t, env)
-	require.Equal(t, workflows.OutcomeExpired, res.Outcome)
-	require.Contains(t, res.Reason, "deadline")
-	require.WithinDuration(t, begin.Add(72*time.Hour), env.Now(), time.Minute)
+func decide(env *testsuite.TestWorkflowEnvironment, d workflows.Decision) *updateOutcome {
+	return update(env, workflows.UpdateDecide, d)
 }
 
-func TestDuplicateAndOutOfOrderEvents(t *testing.T) {
-	env := newEnv(t)
-	env.OnActivity(a.CreateKYCCase, mock.Anything, mock.Anything).Return(created, nil)
-	env.OnActivity(a.AwaitDeclaration, mock.Anything, mock.Anything).Return(nil, notYet())
-	env.OnActivity(a.GetKYCCase, mock.Anything, mock.Anything).Return(declared, nil).Once()
+// accepted asserts the decide update went through with the given status.
+func (u *updateOutcome) accepted(t *testing.T, status string) {
+	t.Helper()
+	require.True(t, u.done, "update never settled")
+	require.NoError(t, u.rejected)
+	require.Equal(t, status, u.res.(*workflows.DecideResult).Status)
+}
 
+// refused asserts the update was rejected with a message containing want.
+func (u *updateOutcome) refused(t *testing.T, want string) {
+	t.Helper()
+	require.True(t, u.done, "update never settled")
+	require.ErrorContains(t, u.rejected, want)
+}
+
+// atReview runs fn an hour in, when the onboarding waits for an agent.
+func atReview(t *testing.T, env *testsuite.TestWorkflowEnvironment, fn func()) {
+	atReviewAfter(t, env, time.Hour, fn)
+}
+
+func atReviewAfter(t *testing.T, env *testsuite.TestWorkflowEnvironment, d time.Duration, fn func()) {
 	env.RegisterDelayedCallback(func() {
-		env.SignalWorkflow(workflows.SignalCaseEvent, caseEvent("e1", "FORM_IN_PROGRESS"))
-		env.SignalWorkflow(workflows.SignalCaseEvent, caseEvent("e1", "FORM_IN_PROGRESS")) // duplicate delivery
-	}, time.Hour)
+		require.Equal(t, workflows.StageAwaitingReview, status(t, env).Stage)
+		fn()
+	}, d)
+}
+
+func TestCleanCompanyIsApprovedByRule(t *testing.T) {
+	f := newFake()
+	env := newEnv(t, f)
+	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
+
+	res := result(t, env)
+	require.Equal(t, workflows.OutcomeApproved, res.Outcome, res.Reason)
+	require.Contains(t, res.Reason, "approved by rule")
+	require.True(t, res.Evidence.Identity.Match)
+	require.Equal(t, 82.0, res.Evidence.CreditAnalysis.Score)
+	require.Equal(t, "COMPLETED", res.Evidence.CreditTerms.Status)
+	require.Equal(t, activities.PriorKYCNone, res.Evidence.PriorKYC.Status)
+	require.Equal(t, []activities.RecordDecisionInput{{CaseID: caseID, Reference: wfID, Status: "ACTIVE", RiskLevel: "LOW", Note: res.Reason}}, f.decisions)
+	require.Len(t, f.notified(activities.NotifyDeclarationURL), 1)
+	require.Len(t, f.notified(activities.NotifyFinished), 1)
+}
+
+func TestSanctionedCompanyIsDeclinedByRule(t *testing.T) {
+	f := newFake()
+	f.evaluation = activities.Evaluation{Decision: "DECLINE", Reason: "Auto decline: sanctions", RiskLevel: "HIGH"}
+	env := newEnv(t, f)
+	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
+
+	res := result(t, env)
+	require.Equal(t, workflows.OutcomeDeclined, res.Outcome)
+	require.Equal(t, "DECLINED", f.decisions[0].Status)
+	require.Equal(t, "HIGH", res.RiskLevel)
+}
+
+func TestManualReview(t *testing.T) {
+	for _, tt := range []struct {
+		decision string
+		want     workflows.Outcome
+		status   string
+	}{
+		{workflows.DecisionApprove, workflows.OutcomeApproved, "ACTIVE"},
+		{workflows.DecisionDecline, workflows.OutcomeDeclined, "DECLINED"},
+	} {
+		t.Run(tt.decision, func(t *testing.T) {
+			f := newFake()
+			f.evaluation = activities.Evaluation{Decision: "REVIEW", Reason: "no automation fired", RiskLevel: "MEDIUM"}
+			env := newEnv(t, f)
+			var u *updateOutcome
+			atReview(t, env, func() {
+				st := status(t, env)
+				require.Contains(t, st.ReviewReasons[0], "could not decide")
+				u = decide(env, workflows.Decision{Decision: tt.decision, Agent: "agent.smith", Reason: "checked the documents"})
+			})
+			env.ExecuteWorkflow(workflows.OnboardMerchant, input())
+
+			u.accepted(t, "decided")
+			res := result(t, env)
+			require.Equal(t, tt.want, res.Outcome)
+			require.Equal(t, "agent.smith", res.Decision.Agent)
+			require.Equal(t, tt.status, f.decisions[0].Status)
+			require.Contains(t, f.decisions[0].Note, "checked the documents")
+			require.Len(t, f.notified(activities.NotifyReviewNeeded), 1)
+		})
+	}
+}
+
+func TestHighRiskApprovalNeedsTwoAgents(t *testing.T) {
+	f := newFake()
+	f.evaluation = activities.Evaluation{Decision: "REVIEW", Reason: "PEP", RiskLevel: "HIGH"}
+	env := newEnv(t, f)
+	var first, again, second *updateOutcome
+	atReview(t, env, func() { first = decide(env, workflows.Decision{Decision: "approve", Agent: "alice"}) })
+	env.RegisterDelayedCallback(func() {
+		require.Equal(t, workflows.StageAwaitingReview, status(t, env).Stage, "one approval is not enough")
+		again = decide(env, workflows.Decision{Decision: "approve", Agent: "ALICE"})
+	}, 2*time.Hour)
+	env.RegisterDelayedCallback(func() { second = decide(env, workflows.Decision{Decision: "approve", Agent: "bob"}) }, 3*time.Hour)
+	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
+
+	first.accepted(t, "awaiting_second_approval")
+	again.refused(t, "two different agents")
+	second.accepted(t, "decided")
+	res := result(t, env)
+	require.Equal(t, workflows.OutcomeApproved, res.Outcome)
+	st := status(t, env)
+	require.Len(t, st.Approvals, 2)
+}
+
+func TestDecideRejections(t *testing.T) {
+	f := newFake()
+	f.evaluation = activities.Evaluation{Decision: "REVIEW", Reason: "no automation fired", RiskLevel: "LOW"}
+	f.recordDelay = time.Minute // a decision arriving meanwhile finds the onboarding decided
+	env := newEnv(t, f)
+	var early, decline, late *updateOutcome
+	env.RegisterDelayedCallback(func() {
+		early = decide(env, workflows.Decision{Decision: "approve", Agent: "alice"})
+	}, time.Nanosecond)
+	cases := []struct {
+		d    workflows.Decision
+		want string
+		out  *updateOutcome
+	}{
+		{d: workflows.Decision{Decision: "maybe", Agent: "alice"}, want: `"approve" or "decline"`},
+		{d: workflows.Decision{Decision: "approve"}, want: "agent is required"},
+		{d: workflows.Decision{Decision: "approve", Agent: "alice", RiskLevel: "EXTREME"}, want: "riskLevel"},
+	}
+	atReview(t, env, func() {
+		for i := range cases {
+			cases[i].out = decide(env, cases[i].d)
+		}
+	})
+	env.RegisterDelayedCallback(func() {
+		require.Equal(t, workflows.StageAwaitingReview, status(t, env).Stage, "rejected updates change nothing")
+		decline = decide(env, workflows.Decision{Decision: "decline", Agent: "alice"})
+	}, 2*time.Hour)
+	env.RegisterDelayedCallback(func() { late = decide(env, workflows.Decision{Decision: "approve", Agent: "bob"}) }, 2*time.Hour+time.Second)
+	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
+
+	early.refused(t, "decisions are taken only in")
+	for _, c := range cases {
+		c.out.refused(t, c.want)
+	}
+	decline.accepted(t, "decided")
+	late.refused(t, "already decided")
+	require.Equal(t, workflows.OutcomeDeclined, result(t, env).Outcome)
+}
+
+func TestAgentDecisionSignal(t *testing.T) {
+	f := newFake()
+	f.evaluation = activities.Evaluation{Decision: "REVIEW", Reason: "no automation fired", RiskLevel: "LOW"}
+	env := newEnv(t, f)
+	atReview(t, env, func() {
+		env.SignalWorkflow(workflows.SignalAgentDecision, workflows.Decision{Decision: "approve"}) // no agent
+	})
 	env.RegisterDelayedCallback(func() {
 		st := status(t, env)
-		require.Equal(t, 1, st.EventsReceived, "a duplicate event id counts once")
-		require.Equal(t, workflows.StageAwaitingDeclaration, st.Stage, "FORM_IN_PROGRESS is not a declaration")
-		env.SignalWorkflow(workflows.SignalCaseEvent, caseEvent("e3", "READY_FOR_REVIEW"))
-		env.SignalWorkflow(workflows.SignalCaseEvent, caseEvent("e2", "PROCESSING_DETAILS")) // late, older
-		env.SignalWorkflow(workflows.SignalCaseEvent, caseEvent("e9", "FORM_NOT_STARTED"))   // stale
+		require.Len(t, st.RejectedDecisions, 1)
+		require.Contains(t, st.RejectedDecisions[0].Reason, "agent is required")
+		require.Equal(t, workflows.StageAwaitingReview, st.Stage)
+		env.SignalWorkflow(workflows.SignalAgentDecision, workflows.Decision{Decision: "approve", Agent: "ui.operator"})
 	}, 2*time.Hour)
 	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
 
 	res := result(t, env)
-	require.Equal(t, workflows.OutcomeDeclared, res.Outcome)
-	env.AssertExpectations(t) // the case was read once, not once per event
+	require.Equal(t, workflows.OutcomeApproved, res.Outcome)
+	require.Equal(t, "signal", res.Decision.Via)
 }
 
-func TestEarlyEventBeforeCaseCreated(t *testing.T) {
-	env := newEnv(t)
-	// The case creation takes a while; the webhook for it arrives first.
-	env.OnActivity(a.CreateKYCCase, mock.Anything, mock.Anything).After(10*time.Minute).Return(created, nil)
-	env.OnActivity(a.AwaitDeclaration, mock.Anything, mock.Anything).Return(nil, notYet())
-	env.OnActivity(a.GetKYCCase, mock.Anything, mock.Anything).Return(declared, nil)
+func TestReviewRemindersEscalateWithoutDeciding(t *testing.T) {
+	f := newFake()
+	f.evaluation = activities.Evaluation{Decision: "REVIEW", Reason: "no automation fired", RiskLevel: "LOW"}
+	env := newEnv(t, f)
+	var reviewStart time.Time
+	atReview(t, env, func() { reviewStart = status(t, env).Deadlines["reviewSla"].Add(-48 * time.Hour) })
+	// SLA 48h, then every 24h: reminders at 48h, 72h, 96h after review began.
 	env.RegisterDelayedCallback(func() {
-		env.SignalWorkflow(workflows.SignalCaseEvent, caseEvent("e1", "READY_FOR_REVIEW"))
-	}, time.Minute)
+		require.Len(t, f.notified(activities.NotifyReviewOverdue), 3)
+		st := status(t, env)
+		require.Equal(t, workflows.StageAwaitingReview, st.Stage, "no automatic decision")
+		decide(env, workflows.Decision{Decision: "approve", Agent: "late.agent"})
+	}, time.Hour+100*time.Hour)
 	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
-	require.Equal(t, workflows.OutcomeDeclared, result(t, env).Outcome)
+	require.Equal(t, workflows.OutcomeApproved, result(t, env).Outcome)
+	overdue := f.notified(activities.NotifyReviewOverdue)
+	require.WithinDuration(t, reviewStart.Add(48*time.Hour), overdue[0].At, time.Minute)
+	require.WithinDuration(t, reviewStart.Add(72*time.Hour), overdue[1].At, time.Minute)
 }
 
-func TestEventForAnotherCaseIgnored(t *testing.T) {
-	env := newEnv(t)
-	env.OnActivity(a.CreateKYCCase, mock.Anything, mock.Anything).Return(created, nil)
-	env.OnActivity(a.AwaitDeclaration, mock.Anything, mock.Anything).Return(nil, notYet())
+func TestDeclarationDeadlineExpires(t *testing.T) {
+	f := newFake()
+	f.declareAt = -1
+	env := newEnv(t, f)
+	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
+
+	res := result(t, env)
+	require.Equal(t, workflows.OutcomeExpired, res.Outcome)
+	require.Contains(t, res.Reason, "declaration deadline")
+	require.WithinDuration(t, f.start.Add(72*time.Hour), env.Now(), time.Minute)
+	require.Equal(t, "ARCHIVED", f.decisions[0].Status, "the case is archived")
+	require.Equal(t, 3, status(t, env).RemindersSent["declaration"], "daily reminders over three days")
+}
+
+func TestDeclarationRemindersTravelWithThePoll(t *testing.T) {
+	f := newFake()
+	f.declareAt = 30 * time.Hour
+	env := newEnv(t, f)
+	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
+	require.Equal(t, workflows.OutcomeApproved, result(t, env).Outcome)
+	// Every poll attempt carries the same plan: reminders are due at since + k*24h.
+	require.NotEmpty(t, f.reminders)
+	for _, r := range f.reminders {
+		require.Equal(t, wfID, r.WorkflowID)
+		require.Equal(t, "declaration", r.Kind)
+		require.Equal(t, 24*time.Hour, r.Every)
+		require.WithinDuration(t, f.start, r.Since, time.Minute)
+	}
+}
+
+func TestDeclarationDeadlineExtended(t *testing.T) {
+	f := newFake()
+	f.declareAt = 100 * time.Hour  // after the original 72h deadline
+	f.recordDelay = 20 * time.Hour // keeps it running well after the declaration
+	env := newEnv(t, f)
+	var shorten, extend, afterDeclared *updateOutcome
 	env.RegisterDelayedCallback(func() {
-		ev := caseEvent("x1", "READY_FOR_REVIEW")
-		ev.CaseID = "TQ1234567.999999999"
-		env.SignalWorkflow(workflows.SignalCaseEvent, ev)
-	}, time.Hour)
+		shorten = update(env, workflows.UpdateExtendDeadline, workflows.DeadlineChange{ExtendBy: workflows.Duration(-time.Hour)})
+		extend = update(env, workflows.UpdateExtendDeadline, workflows.DeadlineChange{ExtendBy: workflows.Duration(48 * time.Hour), By: "ops", Reason: "merchant asked"})
+	}, 10*time.Hour)
+	env.RegisterDelayedCallback(func() {
+		require.Equal(t, workflows.StageAwaitingDeclaration, status(t, env).Stage, "still waiting past the original 72h deadline")
+	}, 80*time.Hour)
+	env.RegisterDelayedCallback(func() {
+		afterDeclared = update(env, workflows.UpdateExtendDeadline, workflows.DeadlineChange{ExtendBy: workflows.Duration(time.Hour)})
+	}, 110*time.Hour)
 	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
-	require.Equal(t, workflows.OutcomeExpired, result(t, env).Outcome)
+	require.Equal(t, workflows.OutcomeApproved, result(t, env).Outcome)
+	shorten.refused(t, "only move later")
+	require.NoError(t, extend.rejected)
+	require.WithinDuration(t, f.start.Add(120*time.Hour), extend.res.(*workflows.Status).Deadlines["declaration"], time.Minute)
+	afterDeclared.refused(t, "already in")
 }
 
-func TestCaseCreationRejected(t *testing.T) {
-	env := newEnv(t)
-	rejected := temporal.NewNonRetryableApplicationError("quickr create case: HTTP 400 validation_error: sections must be non-empty", activities.ErrProviderRejected, nil)
-	env.OnActivity(a.CreateKYCCase, mock.Anything, mock.Anything).Return(nil, rejected).Once()
+func TestContractExpiryRenewalThenSigned(t *testing.T) {
+	f := newFake()
+	f.signRounds = []string{activities.ContractExpired, activities.ContractSigned}
+	env := newEnv(t, f)
+	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
+
+	res := result(t, env)
+	require.Equal(t, workflows.OutcomeApproved, res.Outcome)
+	require.Equal(t, 1, f.reopens)
+	require.Equal(t, 1, status(t, env).RenewalsUsed)
+	require.Len(t, f.notified(activities.NotifyContractRenewed), 1)
+}
+
+func TestRenewalsExhausted(t *testing.T) {
+	f := newFake()
+	f.signRounds = []string{activities.ContractExpired}
+	env := newEnv(t, f)
+	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
+
+	res := result(t, env)
+	require.Equal(t, workflows.OutcomeExpired, res.Outcome)
+	require.Contains(t, res.Reason, "2 renewal(s)")
+	require.Equal(t, 2, f.reopens, "the default policy renews twice")
+	require.Equal(t, "ARCHIVED", f.decisions[0].Status)
+}
+
+func TestSignatureRejectedGoesToReview(t *testing.T) {
+	f := newFake()
+	f.signRounds = []string{activities.ContractRejected}
+	env := newEnv(t, f)
+	atReview(t, env, func() {
+		require.Contains(t, status(t, env).ReviewReasons[0], "wrong company address")
+		decide(env, workflows.Decision{Decision: "decline", Agent: "agent.smith"})
+	})
+	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
+	require.Equal(t, workflows.OutcomeDeclined, result(t, env).Outcome)
+}
+
+func TestIdentityMismatchGoesToReview(t *testing.T) {
+	f := newFake()
+	f.idv = &activities.IDVResult{SessionID: 7, State: "COMPLETED", Match: false, Mismatches: []string{"birthDate"}}
+	env := newEnv(t, f)
+	atReview(t, env, func() {
+		reasons := status(t, env).ReviewReasons
+		require.Contains(t, reasons[0], "birthDate")
+		decide(env, workflows.Decision{Decision: "approve", Agent: "agent.smith"})
+	})
+	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
+	require.Equal(t, workflows.OutcomeApproved, result(t, env).Outcome, "the rules alone would have approved")
+}
+
+func TestCreditAnalysisNeverCompletes(t *testing.T) {
+	f := newFake()
+	f.analysis = func(time.Duration) (*activities.CreditAnalysisResult, error) { return nil, errNotYet }
+	f.evaluation = activities.Evaluation{Decision: "REVIEW", Reason: "credit_analysis_score missing", RiskLevel: "LOW"}
+	env := newEnv(t, f)
+	atReviewAfter(t, env, 3*time.Hour, func() {
+		st := status(t, env)
+		require.Contains(t, st.Evidence.Unavailable["creditAnalysis"], "not completed within 2h")
+		decide(env, workflows.Decision{Decision: "decline", Agent: "agent.smith"})
+	})
+	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
+	require.Equal(t, workflows.OutcomeDeclined, result(t, env).Outcome)
+}
+
+func TestCreditroDownDoesNotBlock(t *testing.T) {
+	f := newFake()
+	f.priorErr = temporal.NewApplicationError("creditro: HTTP 503", activities.ErrProviderUnavailable)
+	env := newEnv(t, f)
+	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
+
+	res := result(t, env)
+	require.Equal(t, workflows.OutcomeApproved, res.Outcome)
+	require.Equal(t, activities.PriorKYCUnavailable, res.Evidence.PriorKYC.Status)
+	require.Contains(t, res.Evidence.PriorKYC.Reason, "503")
+}
+
+func TestProviderRejectionFailsWithReason(t *testing.T) {
+	f := newFake()
+	f.createErr = temporal.NewNonRetryableApplicationError("quickr create case: HTTP 400 validation_error: sections must be non-empty", activities.ErrProviderRejected, nil)
+	env := newEnv(t, f)
 	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
 
 	res := result(t, env)
 	require.Equal(t, workflows.OutcomeFailed, res.Outcome)
 	require.Contains(t, res.Reason, "HTTP 400")
-	env.AssertExpectations(t) // not retried
 }
 
-func TestTransientFailureIsRetried(t *testing.T) {
-	env := newEnv(t)
-	calls := 0
-	env.OnActivity(a.CreateKYCCase, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, _ activities.CreateCaseInput) (*activities.CaseSnapshot, error) {
-			calls++
-			if calls < 3 {
-				return nil, temporal.NewApplicationError("quickr create case: HTTP 503", activities.ErrProviderUnavailable)
-			}
-			return created, nil
-		})
-	env.OnActivity(a.AwaitDeclaration, mock.Anything, mock.Anything).Return(declared, nil)
+func TestCaseOfAnotherOnboardingEndsItFailed(t *testing.T) {
+	f := newFake()
+	f.declareErr = temporal.NewNonRetryableApplicationError(`case TQ1234567.100000001 belongs to "onboarding:NO:987123654"`, activities.ErrCaseMismatch, nil)
+	env := newEnv(t, f)
 	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
-	require.Equal(t, workflows.OutcomeDeclared, result(t, env).Outcome)
-	require.Equal(t, 3, calls)
+
+	res := result(t, env) // a result, not a failed workflow
+	require.Equal(t, workflows.OutcomeFailed, res.Outcome)
+	require.Contains(t, res.Reason, "belongs to")
+	require.Empty(t, f.decisions, "nothing is written to a case that is not ours")
+}
+
+func TestWebhookHintsMoveItOnAtOnce(t *testing.T) {
+	f := newFake()
+	f.declareAt = 5*time.Hour + 5*time.Minute // between two hourly polls
+	env := newEnv(t, f)
+	var hinted time.Time
+	env.RegisterDelayedCallback(func() {
+		// Early, duplicate and out-of-order events: only the declared status is a hint.
+		ev := func(id, st string) workflows.CaseEvent {
+			return workflows.CaseEvent{EventID: id, Type: "CASE_STATUS_UPDATED", CaseID: caseID, Status: st}
+		}
+		env.SignalWorkflow(workflows.SignalCaseEvent, ev("e1", "FORM_IN_PROGRESS"))
+		env.SignalWorkflow(workflows.SignalCaseEvent, ev("e1", "FORM_IN_PROGRESS"))
+		other := ev("x1", "READY_FOR_REVIEW")
+		other.CaseID = "TQ1234567.999999999"
+		env.SignalWorkflow(workflows.SignalCaseEvent, other)
+	}, 90*time.Minute)
+	env.RegisterDelayedCallback(func() {
+		st := status(t, env)
+		require.Equal(t, 1, st.EventsReceived, "a duplicate counts once; another case's event not at all")
+		require.Equal(t, workflows.StageAwaitingDeclaration, st.Stage)
+		hinted = env.Now()
+		env.SignalWorkflow(workflows.SignalCaseEvent, workflows.CaseEvent{EventID: "e3", Type: "CASE_STATUS_UPDATED", CaseID: caseID, Status: "PROCESSING_DETAILS"})
+		env.SignalWorkflow(workflows.SignalCaseEvent, workflows.CaseEvent{EventID: "e2", Type: "CASE_STATUS_UPDATED", CaseID: caseID, Status: "FORM_IN_PROGRESS"})
+	}, 5*time.Hour+10*time.Minute)
+	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
+
+	require.Equal(t, workflows.OutcomeApproved, result(t, env).Outcome)
+	st := status(t, env)
+	require.Equal(t, "READY_FOR_REVIEW", st.CaseStatus, "late events never move the status back")
+	var declared time.Time
+	for _, e := range st.Timeline {
+		if e.Event == "declaration submitted" {
+			declared = e.At
+		}
+	}
+	require.WithinDuration(t, hinted, declared, time.Minute, "the webhook, not the next hourly poll, moved it on")
+}
+
+func TestCancellationArchivesTheCase(t *testing.T) {
+	f := newFake()
+	f.declareAt = -1
+	env := newEnv(t, f)
+	env.RegisterDelayedCallback(env.CancelWorkflow, 5*time.Hour)
+	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
+
+	res := result(t, env)
+	require.Equal(t, workflows.OutcomeCancelled, res.Outcome)
+	require.Equal(t, []activities.RecordDecisionInput{{CaseID: caseID, Reference: wfID, Status: "ARCHIVED", Note: "Onboarding ended: cancelled"}}, f.decisions)
+	require.Len(t, f.notified(activities.NotifyFinished), 1)
 }
 
 func TestInvalidInput(t *testing.T) {
-	env := newEnv(t)
+	f := newFake()
+	env := newEnv(t, f)
 	in := input()
 	in.Company.Country = "Norway"
+	in.Credit.PeriodDays = 45
 	env.ExecuteWorkflow(workflows.OnboardMerchant, in)
 	require.True(t, env.IsWorkflowCompleted())
-	err := env.GetWorkflowError()
 	var ae *temporal.ApplicationError
-	require.True(t, errors.As(err, &ae))
+	require.True(t, errors.As(env.GetWorkflowError(), &ae))
 	require.Equal(t, activities.ErrInvalidInput, ae.Type())
 	require.Contains(t, ae.Error(), "company.country")
+	require.Contains(t, ae.Error(), "periodDays")
 }
 
 func TestWorkflowID(t *testing.T) {

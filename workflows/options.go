@@ -28,23 +28,32 @@ func providerCall(ctx workflow.Context, summary string) workflow.Context {
 }
 
 // pollUntil is the preset for polling by activity retry: every attempt that finds the
-// provider not done fails with StillWaiting and is retried after exactly interval
-// (BackoffCoefficient 1), until the activity succeeds or within is spent. The whole wait costs
-// the events of one activity, however many polls it takes.
+// provider not done fails with StillWaiting and is retried, until the activity succeeds or
+// within is spent. Retries add no history events, so the whole wait costs one activity's
+// events however many polls it takes. The retries start eager (firstPoll) and double until
+// they settle at interval: a provider that answers in seconds is seen in seconds, and a long
+// wait polls at the policy's period.
 func pollUntil(ctx workflow.Context, summary string, interval, within time.Duration) workflow.Context {
-	// An explicit attempt bound says the same as the time bound, and keeps the test
-	// environment (which caps "unlimited" at 10 attempts) honest.
+	first := min(firstPoll, interval)
+	// An explicit attempt bound says the same as the time bound (the ramp adds a few
+	// attempts), and keeps the test environment, which caps "unlimited" at 10, honest.
 	attempts := int32(within/interval) + 2
+	for d := first; d < interval; d *= 2 {
+		attempts++
+	}
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		Summary:                summary,
 		StartToCloseTimeout:    30 * time.Second,
 		ScheduleToCloseTimeout: within,
 		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:        interval,
-			BackoffCoefficient:     1,
+			InitialInterval:        first,
+			BackoffCoefficient:     2,
 			MaximumInterval:        interval,
 			MaximumAttempts:        attempts,
 			NonRetryableErrorTypes: []string{activities.ErrProviderRejected, activities.ErrInvalidInput},
 		},
 	})
 }
+
+// firstPoll is the first retry delay of every poll.
+const firstPoll = 5 * time.Second

@@ -51,15 +51,16 @@ func New(cfg Config, tc Signaler, log *zap.Logger) *Server {
 		cfg.WebhookTolerance = 5 * time.Minute
 	}
 	s := &Server{cfg: cfg, tc: tc, log: log, mux: http.NewServeMux(), seen: newRecentIDs(100_000)}
-	s.mux.HandleFunc("POST /webhooks/quickr", s.quickrWebhook)
+	s.mux.HandleFunc("POST /webhooks/quickr", s.relay("quickr", parseQuickr))
+	s.mux.HandleFunc("POST /webhooks/idv", s.relay("idv", parseIDV))
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	return s
 }
 
-// Handler serves every route.
-func (s *Server) Handler() http.Handler { return s.mux }
+// Handler serves every route, with an access log.
+func (s *Server) Handler() http.Handler { return withAccessLog(s.log, s.mux) }
 
 // quickrEvent is the part of a Quickr webhook the engine reads. The sandbox documents its
 // shape; the case summary is a hint and the workflow re-reads the case.
@@ -75,59 +76,100 @@ type quickrEvent struct {
 	} `json:"case"`
 }
 
-// quickrWebhook verifies a Quickr webhook and signals the onboarding named by the case
-// reference. Answers: 401 bad signature (nothing signalled), 400 unreadable body, 202 accepted
-// (also for duplicates and unknown references, so the provider does not retry them), 503 when
-// Temporal is unreachable (the provider retries).
-func (s *Server) quickrWebhook(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWebhookBody))
-	if err != nil {
-		writeError(w, http.StatusRequestEntityTooLarge, "body too large")
-		return
+// relayed is what a provider webhook becomes: a signal to one onboarding.
+type relayed struct {
+	workflowID string // empty: not an onboarding's event; acknowledged and ignored
+	signal     string
+	arg        any
+}
+
+// relay verifies a provider webhook and signals the onboarding parse names. Answers: 401 bad
+// or stale signature (nothing signalled), 400 unreadable body, 202 accepted (also for repeats
+// and unknown references, so the provider does not retry them), 503 when Temporal is
+// unreachable (the provider's retry gets through later).
+func (s *Server) relay(provider string, parse func(eventID string, body []byte) (relayed, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWebhookBody))
+		if err != nil {
+			writeError(w, http.StatusRequestEntityTooLarge, "body too large")
+			return
+		}
+		eventID, err := webhooksig.Verify(r.Header, body, s.cfg.WebhookSecrets, s.cfg.Now(), s.cfg.WebhookTolerance)
+		if err != nil {
+			s.log.Warn("webhook rejected", zap.String("provider", provider), zap.Error(err))
+			writeError(w, http.StatusUnauthorized, err.Error())
+			return
+		}
+		ev, err := parse(eventID, body)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		key := provider + ":" + eventID
+		if !s.seen.add(key) {
+			writeJSON(w, http.StatusAccepted, map[string]string{"result": "duplicate"})
+			return
+		}
+		if ev.workflowID == "" {
+			s.log.Info("webhook without reference ignored", zap.String("provider", provider), zap.String("eventId", eventID))
+			writeJSON(w, http.StatusAccepted, map[string]string{"result": "ignored"})
+			return
+		}
+		err = s.tc.SignalWorkflow(r.Context(), ev.workflowID, "", ev.signal, ev.arg)
+		var notFound *serviceerror.NotFound
+		switch {
+		case err == nil:
+			writeJSON(w, http.StatusAccepted, map[string]string{"result": "signalled"})
+		case errors.As(err, &notFound):
+			// Not ours, or already finished: acknowledge so the provider stops retrying.
+			s.log.Info("webhook for unknown or finished onboarding", zap.String("provider", provider),
+				zap.String("workflowId", ev.workflowID), zap.String("eventId", eventID))
+			writeJSON(w, http.StatusAccepted, map[string]string{"result": "unknown reference"})
+		default:
+			s.seen.remove(key) // let the provider's retry through
+			s.log.Error("signal failed", zap.String("workflowId", ev.workflowID), zap.Error(err))
+			writeError(w, http.StatusServiceUnavailable, "could not deliver the event; retry later")
+		}
 	}
-	eventID, err := webhooksig.Verify(r.Header, body, s.cfg.WebhookSecrets, s.cfg.Now(), s.cfg.WebhookTolerance)
-	if err != nil {
-		s.log.Warn("webhook rejected", zap.String("provider", "quickr"), zap.Error(err))
-		writeError(w, http.StatusUnauthorized, err.Error())
-		return
-	}
+}
+
+// parseQuickr reads a Quickr case event; the case reference is the workflow ID.
+func parseQuickr(eventID string, body []byte) (relayed, error) {
 	var ev quickrEvent
 	if err := json.Unmarshal(body, &ev); err != nil || ev.Case.ID == "" {
-		writeError(w, http.StatusBadRequest, "body is not a Quickr case event")
-		return
-	}
-	if !s.seen.add("quickr:" + eventID) {
-		writeJSON(w, http.StatusAccepted, map[string]string{"result": "duplicate"})
-		return
-	}
-	if ev.Case.Reference == "" {
-		s.log.Info("webhook for a case without reference ignored", zap.String("caseId", ev.Case.ID))
-		writeJSON(w, http.StatusAccepted, map[string]string{"result": "ignored"})
-		return
+		return relayed{}, errors.New("body is not a Quickr case event")
 	}
 	occurred, _ := time.Parse(time.RFC3339Nano, ev.CreatedAt)
-	sig := workflows.CaseEvent{
+	return relayed{workflowID: ev.Case.Reference, signal: workflows.SignalCaseEvent, arg: workflows.CaseEvent{
 		EventID:      eventID,
 		Type:         ev.Type,
 		SubEventType: ev.SubEventType,
 		CaseID:       ev.Case.ID,
 		Status:       ev.Case.Status,
 		OccurredAt:   occurred,
+	}}, nil
+}
+
+// idvEvent is the session IDV callback (sandbox convention: {id, state, reference}).
+type idvEvent struct {
+	ID        json.Number `json:"id"`
+	State     string      `json:"state"`
+	Reference string      `json:"reference"`
+}
+
+// parseIDV reads an identity-verification callback; the session reference is the workflow ID.
+func parseIDV(eventID string, body []byte) (relayed, error) {
+	var ev idvEvent
+	if err := json.Unmarshal(body, &ev); err != nil || ev.State == "" {
+		return relayed{}, errors.New("body is not an identity verification event")
 	}
-	err = s.tc.SignalWorkflow(r.Context(), ev.Case.Reference, "", workflows.SignalCaseEvent, sig)
-	var notFound *serviceerror.NotFound
-	switch {
-	case err == nil:
-		writeJSON(w, http.StatusAccepted, map[string]string{"result": "signalled"})
-	case errors.As(err, &notFound):
-		// Not ours, or already finished: acknowledge so the provider stops retrying.
-		s.log.Info("webhook for unknown or finished onboarding", zap.String("workflowId", ev.Case.Reference), zap.String("eventId", eventID))
-		writeJSON(w, http.StatusAccepted, map[string]string{"result": "unknown reference"})
-	default:
-		s.seen.remove("quickr:" + eventID) // let the provider's retry through
-		s.log.Error("signal failed", zap.String("workflowId", ev.Case.Reference), zap.Error(err))
-		writeError(w, http.StatusServiceUnavailable, "could not deliver the event; retry later")
+	id, err := ev.ID.Int64()
+	if err != nil {
+		return relayed{}, errors.New("identity verification event without a numeric session id")
 	}
+	return relayed{workflowID: ev.Reference, signal: workflows.SignalIDVEvent, arg: workflows.IDVEvent{
+		EventID: eventID, SessionID: id, State: ev.State,
+	}}, nil
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

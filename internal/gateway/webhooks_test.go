@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"context"
 	"errors"
+	"github.com/google/uuid"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -22,7 +23,7 @@ import (
 type signal struct {
 	workflowID string
 	name       string
-	arg        workflows.CaseEvent
+	arg        any
 }
 
 type fakeTemporal struct {
@@ -37,7 +38,7 @@ func (f *fakeTemporal) SignalWorkflow(_ context.Context, id, _, name string, arg
 	if f.err != nil {
 		return f.err
 	}
-	f.signals = append(f.signals, signal{id, name, arg.(workflows.CaseEvent)})
+	f.signals = append(f.signals, signal{id, name, arg})
 	return nil
 }
 
@@ -50,8 +51,12 @@ const event = `{"id":"TQ1234567.event.1","type":"CASE_STATUS_UPDATED","sub_event
 "created_at":"2026-11-22T11:59:00Z","case":{"id":"TQ1234567.100000001","reference":"onboarding:NO:987654321","status":"PROCESSING_DETAILS"}}`
 
 func post(t *testing.T, h http.Handler, body string, sign func(http.Header, []byte)) *httptest.ResponseRecorder {
+	return postTo(t, h, "/webhooks/quickr", body, sign)
+}
+
+func postTo(t *testing.T, h http.Handler, path, body string, sign func(http.Header, []byte)) *httptest.ResponseRecorder {
 	t.Helper()
-	req := httptest.NewRequest(http.MethodPost, "/webhooks/quickr", strings.NewReader(body))
+	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
 	if sign != nil {
 		sign(req.Header, []byte(body))
 	}
@@ -77,9 +82,10 @@ func TestQuickrWebhook(t *testing.T) {
 		s := ft.signals[0]
 		require.Equal(t, "onboarding:NO:987654321", s.workflowID)
 		require.Equal(t, workflows.SignalCaseEvent, s.name)
-		require.Equal(t, "whk-1", s.arg.EventID)
-		require.Equal(t, "PROCESSING_DETAILS", s.arg.Status)
-		require.Equal(t, "TQ1234567.100000001", s.arg.CaseID)
+		ev := s.arg.(workflows.CaseEvent)
+		require.Equal(t, "whk-1", ev.EventID)
+		require.Equal(t, "PROCESSING_DETAILS", ev.Status)
+		require.Equal(t, "TQ1234567.100000001", ev.CaseID)
 	})
 	t.Run("repeat delivery is acknowledged, not signalled", func(t *testing.T) {
 		ft := &fakeTemporal{}
@@ -127,4 +133,52 @@ func TestQuickrWebhook(t *testing.T) {
 		require.Equal(t, http.StatusAccepted, post(t, h, event, signedAs("whk-8", secret, now)).Code)
 		require.Len(t, ft.signals, 1)
 	})
+}
+
+func TestIDVWebhook(t *testing.T) {
+	body := `{"id":42,"state":"COMPLETED","reference":"onboarding:NO:987654321"}`
+	t.Run("valid callback signals the onboarding", func(t *testing.T) {
+		ft := &fakeTemporal{}
+		rec := postTo(t, newGateway(ft), "/webhooks/idv", body, signedAs("idv.whk.1", secret, now))
+		require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
+		require.Len(t, ft.signals, 1)
+		require.Equal(t, workflows.SignalIDVEvent, ft.signals[0].name)
+		require.Equal(t, workflows.IDVEvent{EventID: "idv.whk.1", SessionID: 42, State: "COMPLETED"}, ft.signals[0].arg)
+	})
+	for name, bad := range map[string]string{
+		"no state":        `{"id":42,"reference":"r"}`,
+		"id not a number": `{"id":"abc","state":"COMPLETED","reference":"r"}`,
+		"not an object":   `[1,2]`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			ft := &fakeTemporal{}
+			rec := postTo(t, newGateway(ft), "/webhooks/idv", bad, signedAs("idv.whk.2", secret, now))
+			require.Equal(t, http.StatusBadRequest, rec.Code)
+			require.Empty(t, ft.signals)
+		})
+	}
+	t.Run("unsigned", func(t *testing.T) {
+		ft := &fakeTemporal{}
+		require.Equal(t, http.StatusUnauthorized, postTo(t, newGateway(ft), "/webhooks/idv", body, nil).Code)
+		require.Empty(t, ft.signals)
+	})
+}
+
+func TestRequestIDs(t *testing.T) {
+	h := newGateway(&fakeTemporal{})
+	rec := post(t, h, event, signedAs("whk-r1", secret, now))
+	_, err := uuid.Parse(rec.Header().Get(gateway.HeaderRequestID))
+	require.NoError(t, err, "a request without an id gets a fresh one")
+
+	req := httptest.NewRequest(http.MethodGet, "/healthz", nil)
+	req.Header.Set(gateway.HeaderRequestID, "0b8f3c4e-2a51-4f7e-9d7b-6b5f2f1c9a10")
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	require.Equal(t, "0b8f3c4e-2a51-4f7e-9d7b-6b5f2f1c9a10", rec.Header().Get(gateway.HeaderRequestID), "a caller's id is kept")
+
+	req = httptest.NewRequest(http.MethodGet, "/healthz", nil)
+	req.Header.Set(gateway.HeaderRequestID, "<script>")
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	require.NotEqual(t, "<script>", rec.Header().Get(gateway.HeaderRequestID), "a malformed id is replaced, never logged")
 }

@@ -1,0 +1,151 @@
+package activities
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strings"
+
+	"go.temporal.io/sdk/activity"
+
+	"github.com/merchantflow/onboarding/providers"
+	"github.com/merchantflow/onboarding/providers/idv"
+)
+
+// StartIdentityVerification starts the identity verification of the form submitter, once per
+// Reference (the workflow ID): it lists the sessions with that reference first and reuses the
+// newest one that is still running or completed (Existing = true); only when there is none, or
+// every earlier one failed or expired, does it create a session, with callback_url =
+// IDVCallbackURL and face verification on.
+//
+// A provider that does not serve session.list (404 MethodNotFound) cannot be asked; the
+// session is then created without the lookup, and a retry after a lost response may create a
+// second one.
+func (a *Activities) StartIdentityVerification(ctx context.Context, in IDVInput) (*IDVSession, error) {
+	if in.Reference == "" {
+		return nil, invalidInput("reference is required")
+	}
+	if a.IDV == nil {
+		return nil, notConfigured("idv")
+	}
+	sessions, err := a.IDV.ListSessions(ctx, idv.ListSessionsInput{Reference: in.Reference})
+	switch {
+	case err == nil:
+		if s := reusableSession(sessions); s != nil {
+			activity.GetLogger(ctx).Info("IDV session already exists", "sessionId", s.ID, "state", s.State)
+			return &IDVSession{ID: s.ID, Token: s.Token, Existing: true}, nil
+		}
+	case isMethodNotFound(err):
+		activity.GetLogger(ctx).Warn("IDV provider has no session.list; creating without lookup")
+	default:
+		return nil, providerError(err)
+	}
+	created, err := a.IDV.CreateSession(ctx, idv.CreateSessionInput{
+		CallbackURL:      a.IDVCallbackURL,
+		FaceVerification: true,
+		Reference:        in.Reference,
+	})
+	if err != nil {
+		return nil, providerError(err)
+	}
+	return &IDVSession{ID: created.ID, Token: created.Token}, nil
+}
+
+// reusableSession is the newest session (highest id) that did not fail or expire.
+func reusableSession(sessions []idv.Session) *idv.Session {
+	var best *idv.Session
+	for i := range sessions {
+		s := &sessions[i]
+		if s.State == idv.StateFailed || s.State == idv.StateExpired {
+			continue
+		}
+		if best == nil || s.ID > best.ID {
+			best = s
+		}
+	}
+	return best
+}
+
+func isMethodNotFound(err error) bool {
+	pe, ok := providers.AsError(err)
+	return ok && pe.Status == http.StatusNotFound && pe.Code == idv.ErrorMethodNotFound
+}
+
+// AwaitIdentityVerification polls the session until it is COMPLETED, FAILED or EXPIRED
+// (StillWaiting before that) and compares the verified identity with Expected:
+//   - name: the verified given names + surname against Expected.Name, ignoring case, accents,
+//     punctuation, spacing and word order; a declared name that leaves out middle names still
+//     matches when it has at least two words and all of them are among the verified ones. An
+//     empty Expected.Name is a mismatch (nothing to confirm).
+//   - birthDate: date_of_birth against Expected.BirthDate; a bare year (the seed's UBO dates)
+//     is compared as a year. An empty Expected.BirthDate is not compared.
+//
+// FAILED and EXPIRED sessions give Match false with their state and no mismatch list.
+func (a *Activities) AwaitIdentityVerification(ctx context.Context, in IDVCheck) (*IDVResult, error) {
+	if in.SessionID == 0 {
+		return nil, invalidInput("sessionId is required")
+	}
+	if a.IDV == nil {
+		return nil, notConfigured("idv")
+	}
+	s, err := a.IDV.GetSession(ctx, in.SessionID)
+	if err != nil {
+		return nil, providerError(err)
+	}
+	if !idv.Terminal(s.State) {
+		return nil, stillWaiting("IDV session %d is %s", in.SessionID, s.State)
+	}
+	res := &IDVResult{SessionID: in.SessionID, State: s.State}
+	if s.State != idv.StateCompleted {
+		return res, nil
+	}
+	res.VerifiedName = strings.TrimSpace(s.GivenNames + " " + s.Surname)
+	res.VerifiedBirthDate = s.DateOfBirth
+	if !namesMatch(in.Expected.Name, res.VerifiedName) {
+		res.Mismatches = append(res.Mismatches, "name")
+	}
+	if !birthDatesMatch(in.Expected.BirthDate, s.DateOfBirth) {
+		res.Mismatches = append(res.Mismatches, "birthDate")
+	}
+	res.Match = len(res.Mismatches) == 0
+	return res, nil
+}
+
+// namesMatch compares a declared and a verified name (see AwaitIdentityVerification).
+func namesMatch(declared, verified string) bool {
+	want, got := nameWords(declared), nameWords(verified)
+	if len(want) == 0 || len(got) == 0 {
+		return false
+	}
+	slices.Sort(want)
+	slices.Sort(got)
+	if slices.Equal(want, got) {
+		return true
+	}
+	if len(want) < 2 || len(want) > len(got) {
+		return false
+	}
+	rest := slices.Clone(got)
+	for _, w := range want {
+		i := slices.Index(rest, w)
+		if i < 0 {
+			return false
+		}
+		rest = slices.Delete(rest, i, i+1)
+	}
+	return true
+}
+
+// birthDatesMatch compares a declared birth date (YYYY-MM-DD or a bare YYYY) with a verified
+// YYYY-MM-DD; an empty declared date is not compared.
+func birthDatesMatch(declared, verified string) bool {
+	declared, verified = strings.TrimSpace(declared), strings.TrimSpace(verified)
+	switch {
+	case declared == "":
+		return true
+	case len(declared) == 4:
+		return strings.HasPrefix(verified, declared)
+	default:
+		return len(declared) >= 10 && len(verified) >= 10 && declared[:10] == verified[:10]
+	}
+}

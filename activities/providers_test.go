@@ -1,0 +1,278 @@
+package activities_test
+
+import (
+	"net/http"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/providers/idv"
+	"github.com/merchantflow/onboarding/providers/sandbox"
+)
+
+// Prior KYC (Creditro) -------------------------------------------------------------------------
+
+func TestLookupPriorKYC(t *testing.T) {
+	tests := []struct {
+		name       string
+		company    activities.Company
+		wantStatus string
+		wantCases  []string // statuses
+	}{
+		{"approved earlier", activities.Company{OrgNumber: orgRagnarok, Country: "NO"}, activities.PriorKYCFound, []string{"APPROVED"}},
+		{"rejected earlier", activities.Company{OrgNumber: orgEcbert, Country: "NO"}, activities.PriorKYCFound, []string{"REJECTED"}},
+		{"never seen", activities.Company{OrgNumber: orgFloki, Country: "NO"}, activities.PriorKYCNone, nil},
+		{"same number, other country", activities.Company{OrgNumber: orgRagnarok, Country: "SE"}, activities.PriorKYCNone, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			got := must[activities.PriorKYC](e, e.acts.LookupPriorKYC, activities.PriorKYCInput{Company: tt.company})
+			require.Equal(t, tt.wantStatus, got.Status)
+			var statuses []string
+			for _, c := range got.Cases {
+				require.NotEmpty(t, c.ID)
+				require.NotEmpty(t, c.CreatedAt)
+				statuses = append(statuses, c.Status)
+			}
+			require.Equal(t, tt.wantCases, statuses)
+		})
+	}
+}
+
+func TestLookupPriorKYCFailures(t *testing.T) {
+	e := newEnv(t)
+	e.control(http.MethodPut, "/control/faults", `{"creditro":{"rateLimit":1,"retryAfter":1000000000}}`)
+	_, err := run[activities.PriorKYC](e, nil, e.acts.LookupPriorKYC, activities.PriorKYCInput{Company: activities.Company{OrgNumber: orgRagnarok}})
+	var ae *temporal.ApplicationError
+	require.ErrorAs(t, err, &ae)
+	require.Equal(t, activities.ErrProviderUnavailable, ae.Type())
+	require.False(t, ae.NonRetryable())
+	require.Equal(t, 2*time.Minute, ae.NextRetryDelay(), "Creditro asks for a couple of minutes after a 429")
+
+	_, err = run[activities.PriorKYC](e, nil, e.acts.LookupPriorKYC, activities.PriorKYCInput{})
+	require.Equal(t, activities.ErrInvalidInput, errType(err))
+
+	e.acts.Creditro = nil
+	got := must[activities.PriorKYC](e, e.acts.LookupPriorKYC, activities.PriorKYCInput{Company: activities.Company{OrgNumber: orgRagnarok}})
+	require.Equal(t, activities.PriorKYCUnavailable, got.Status)
+}
+
+// Identity verification ------------------------------------------------------------------------
+
+func TestStartIdentityVerificationIsIdempotent(t *testing.T) {
+	e := newEnv(t)
+	ref := refFor(orgRagnarok)
+	in := activities.IDVInput{Reference: ref, Person: activities.Person{Name: "Ragnar Lothbrok", BirthDate: "1980-01-01"}}
+	first := must[activities.IDVSession](e, e.acts.StartIdentityVerification, in)
+	require.NotZero(t, first.ID)
+	require.NotEmpty(t, first.Token)
+	require.False(t, first.Existing)
+
+	again := must[activities.IDVSession](e, e.acts.StartIdentityVerification, in)
+	require.True(t, again.Existing)
+	require.Equal(t, first.ID, again.ID)
+	require.Equal(t, first.Token, again.Token)
+	require.Equal(t, 1, e.sb.Counters().Get(ref, sandbox.CountIDVSessions))
+
+	doc := e.control(http.MethodGet, "/control/idv/sessions/"+ref, "")
+	require.Equal(t, idv.StateCreated, doc["state"])
+
+	// A completed session is reused too; a failed one is replaced.
+	e.control(http.MethodPost, "/control/idv/sessions/"+ref+"/finish", `{"state":"FAILED"}`)
+	third := must[activities.IDVSession](e, e.acts.StartIdentityVerification, in)
+	require.False(t, third.Existing)
+	require.NotEqual(t, first.ID, third.ID)
+	e.control(http.MethodPost, "/control/idv/sessions/"+strconv.FormatInt(third.ID, 10)+"/finish", "")
+	fourth := must[activities.IDVSession](e, e.acts.StartIdentityVerification, in)
+	require.True(t, fourth.Existing)
+	require.Equal(t, third.ID, fourth.ID)
+	require.Equal(t, 2, e.sb.Counters().Get(ref, sandbox.CountIDVSessions))
+}
+
+func TestAwaitIdentityVerification(t *testing.T) {
+	ragnar := activities.Person{Name: "Ragnar Lothbrok", BirthDate: "1980-01-01"}
+	tests := []struct {
+		name           string
+		finish         string
+		expected       activities.Person
+		wantState      string
+		wantMatch      bool
+		wantMismatches []string
+	}{
+		{"match", `{}`, ragnar, idv.StateCompleted, true, nil},
+		{"match on the birth year only", `{}`, activities.Person{Name: "ragnar  LOTHBROK", BirthDate: "1980"}, idv.StateCompleted, true, nil},
+		{"someone else", `{"match":false}`, ragnar, idv.StateCompleted, false, []string{"name", "birthDate"}},
+		{"same name, other birth date", `{"person":{"name":"Ragnar Lothbrok","birthDate":"1981-02-03"}}`, ragnar, idv.StateCompleted, false, []string{"birthDate"}},
+		{"failed", `{"state":"FAILED"}`, ragnar, idv.StateFailed, false, nil},
+		{"expired", `{"state":"EXPIRED"}`, ragnar, idv.StateExpired, false, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			ref := refFor(orgRagnarok)
+			sess := must[activities.IDVSession](e, e.acts.StartIdentityVerification, activities.IDVInput{Reference: ref, Person: ragnar})
+			check := activities.IDVCheck{SessionID: sess.ID, Expected: tt.expected}
+
+			_, err := run[activities.IDVResult](e, nil, e.acts.AwaitIdentityVerification, check)
+			requireWaiting(t, err)
+			e.control(http.MethodPost, "/control/idv/sessions/"+ref+"/start", "")
+			_, err = run[activities.IDVResult](e, nil, e.acts.AwaitIdentityVerification, check)
+			requireWaiting(t, err)
+
+			e.control(http.MethodPost, "/control/idv/sessions/"+ref+"/finish", tt.finish)
+			got := must[activities.IDVResult](e, e.acts.AwaitIdentityVerification, check)
+			require.Equal(t, sess.ID, got.SessionID)
+			require.Equal(t, tt.wantState, got.State)
+			require.Equal(t, tt.wantMatch, got.Match)
+			require.Equal(t, tt.wantMismatches, got.Mismatches)
+			if tt.wantState == idv.StateCompleted {
+				require.NotEmpty(t, got.VerifiedName)
+				require.NotEmpty(t, got.VerifiedBirthDate)
+			}
+		})
+	}
+}
+
+func TestIdentityVerificationInput(t *testing.T) {
+	e := newEnv(t)
+	_, err := run[activities.IDVSession](e, nil, e.acts.StartIdentityVerification, activities.IDVInput{})
+	require.Equal(t, activities.ErrInvalidInput, errType(err))
+	_, err = run[activities.IDVResult](e, nil, e.acts.AwaitIdentityVerification, activities.IDVCheck{SessionID: 999})
+	require.Equal(t, activities.ErrProviderRejected, errType(err), "unknown session: 404")
+	e.acts.IDV = nil
+	_, err = run[activities.IDVSession](e, nil, e.acts.StartIdentityVerification, activities.IDVInput{Reference: "r"})
+	require.Equal(t, activities.ErrNotConfigured, errType(err))
+}
+
+// Credit analysis (open banking) ---------------------------------------------------------------
+
+func TestStartCreditAnalysisIsIdempotent(t *testing.T) {
+	e := newEnv(t)
+	ref := refFor(orgRagnarok)
+	in := activities.CreditAnalysisInput{Reference: ref, Company: activities.Company{OrgNumber: orgRagnarok, Country: "NO"}}
+	first := must[activities.CreditAnalysisRef](e, e.acts.StartCreditAnalysis, in)
+	require.NotEmpty(t, first.CustomerID)
+	require.NotEmpty(t, first.AnalysisID)
+
+	again := must[activities.CreditAnalysisRef](e, e.acts.StartCreditAnalysis, in)
+	require.Equal(t, first, again)
+	counts := e.sb.Counters().For(ref)
+	require.Equal(t, 1, counts[sandbox.CountCustomers])
+	require.Equal(t, 1, counts[sandbox.CountAnalyses])
+
+	_, err := run[activities.CreditAnalysisResult](e, nil, e.acts.AwaitCreditAnalysis, *first)
+	requireWaiting(t, err)
+
+	e.control(http.MethodPost, "/control/openbanking/analyses/"+first.AnalysisID+"/finish", "")
+	got := must[activities.CreditAnalysisResult](e, e.acts.AwaitCreditAnalysis, *first)
+	require.Equal(t, first.AnalysisID, got.AnalysisID)
+	require.Equal(t, 82.0, got.Score, "820 of 1000")
+	require.Empty(t, got.Indicators)
+	require.Equal(t, "LOW", got.Insights["riskLevel"])
+	require.EqualValues(t, 1, got.Insights["accountCount"])
+	require.Equal(t, "NOK", got.Insights["currency"])
+	require.Greater(t, got.Insights["totalIncome"], 0.0)
+
+	// A completed analysis is reused as well.
+	third := must[activities.CreditAnalysisRef](e, e.acts.StartCreditAnalysis, in)
+	require.Equal(t, first, third)
+	require.Equal(t, 1, e.sb.Counters().Get(ref, sandbox.CountAnalyses))
+}
+
+func TestCreditAnalysisRiskyProfile(t *testing.T) {
+	e := newEnv(t)
+	ref := refFor(orgRollo)
+	r := must[activities.CreditAnalysisRef](e, e.acts.StartCreditAnalysis, activities.CreditAnalysisInput{Reference: ref, Company: activities.Company{OrgNumber: orgRollo, Country: "NO"}})
+	e.control(http.MethodPost, "/control/openbanking/analyses/"+ref+"/finish", `{"profile":"risky"}`)
+	got := must[activities.CreditAnalysisResult](e, e.acts.AwaitCreditAnalysis, *r)
+	require.Equal(t, 31.0, got.Score, "310 of 1000")
+	require.Len(t, got.Indicators, 4)
+	require.Equal(t, "HIGH", got.Insights["riskLevel"])
+}
+
+func TestCreditAnalysisInput(t *testing.T) {
+	e := newEnv(t)
+	_, err := run[activities.CreditAnalysisRef](e, nil, e.acts.StartCreditAnalysis, activities.CreditAnalysisInput{Reference: "r"})
+	require.Equal(t, activities.ErrInvalidInput, errType(err))
+	_, err = run[activities.CreditAnalysisResult](e, nil, e.acts.AwaitCreditAnalysis, activities.CreditAnalysisRef{CustomerID: "cus_1"})
+	require.Equal(t, activities.ErrInvalidInput, errType(err))
+	e.control(http.MethodPut, "/control/faults", `{"openbanking":{"errorRate":1}}`)
+	_, err = run[activities.CreditAnalysisRef](e, nil, e.acts.StartCreditAnalysis, activities.CreditAnalysisInput{Reference: "r", Company: activities.Company{OrgNumber: "1"}})
+	require.Equal(t, activities.ErrProviderUnavailable, errType(err))
+}
+
+// Credit terms (DeepIDV) -----------------------------------------------------------------------
+
+func creditTermsInput(ref string) activities.CreditTermsInput {
+	return activities.CreditTermsInput{
+		ExternalID: ref,
+		Company:    activities.Company{OrgNumber: orgRagnarok, Country: "NO", Name: "Ragnarok AS"},
+		Contact:    activities.Person{Name: "Ragnar Lothbrok", Email: "ragnar.lothbrok@example.test"},
+		Address:    "Kattegat 1, 0150 Oslo",
+		Amount:     250000,
+		PeriodDays: 60,
+	}
+}
+
+func TestRequestCreditTermsIsIdempotent(t *testing.T) {
+	e := newEnv(t)
+	ref := refFor(orgRagnarok)
+	first := must[activities.CreditTermsRef](e, e.acts.RequestCreditTerms, creditTermsInput(ref))
+	require.NotEmpty(t, first.ID)
+	require.NotEmpty(t, first.URL)
+	require.False(t, first.Existing)
+
+	again := must[activities.CreditTermsRef](e, e.acts.RequestCreditTerms, creditTermsInput(ref))
+	require.True(t, again.Existing)
+	require.Equal(t, first.ID, again.ID)
+	require.Equal(t, 1, e.sb.Counters().Get(ref, sandbox.CountCreditTerms))
+
+	doc := e.control(http.MethodGet, "/control/deepidv/credit-terms/"+first.ID, "")
+	require.Equal(t, "PENDING", doc["status"])
+	cfg := doc["Config"].(map[string]any)
+	require.Equal(t, "Ragnarok AS", cfg["name"])
+	require.Equal(t, "Kattegat 1, 0150 Oslo", cfg["address"])
+	require.EqualValues(t, "60", cfg["period"])
+
+	_, err := run[activities.CreditTermsResult](e, nil, e.acts.AwaitCreditTerms, *first)
+	requireWaiting(t, err)
+	e.control(http.MethodPost, "/control/deepidv/credit-terms/"+ref+"/start", "")
+	_, err = run[activities.CreditTermsResult](e, nil, e.acts.AwaitCreditTerms, *first)
+	requireWaiting(t, err)
+	e.control(http.MethodPost, "/control/deepidv/credit-terms/"+ref+"/finish", "")
+	got := must[activities.CreditTermsResult](e, e.acts.AwaitCreditTerms, *first)
+	require.Equal(t, activities.CreditTermsResult{ID: first.ID, Status: "COMPLETED"}, *got)
+}
+
+func TestRequestCreditTermsInput(t *testing.T) {
+	e := newEnv(t)
+	for name, mutate := range map[string]func(*activities.CreditTermsInput){
+		"no external id": func(in *activities.CreditTermsInput) { in.ExternalID = "" },
+		"no email":       func(in *activities.CreditTermsInput) { in.Contact.Email = "" },
+		"no amount":      func(in *activities.CreditTermsInput) { in.Amount = 0 },
+		"odd period":     func(in *activities.CreditTermsInput) { in.PeriodDays = 45 },
+		"bad email":      func(in *activities.CreditTermsInput) { in.Contact.Email = "not-an-address" },
+	} {
+		t.Run(name, func(t *testing.T) {
+			in := creditTermsInput("r-" + name)
+			mutate(&in)
+			_, err := run[activities.CreditTermsRef](e, nil, e.acts.RequestCreditTerms, in)
+			require.Equal(t, activities.ErrInvalidInput, errType(err), "%v", err)
+		})
+	}
+	require.Zero(t, e.sb.Counters().Totals()[sandbox.CountCreditTerms])
+
+	// Defaults: one-word contact name, no company name, no address.
+	in := creditTermsInput("r-defaults")
+	in.Contact.Name, in.Company.Name, in.Address, in.PeriodDays = "Floki", "", "", 0
+	ref := must[activities.CreditTermsRef](e, e.acts.RequestCreditTerms, in)
+	doc := e.control(http.MethodGet, "/control/deepidv/credit-terms/"+ref.ID, "")
+	cfg := doc["Config"].(map[string]any)
+	require.Equal(t, orgRagnarok, cfg["name"])
+	require.Equal(t, "NO", cfg["address"])
+}

@@ -1,0 +1,179 @@
+package activities_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/automation"
+	"github.com/merchantflow/onboarding/providers"
+	"github.com/merchantflow/onboarding/providers/quickr"
+)
+
+// goodFacts are what the engine learns about a merchant that passes every side check.
+func goodFacts(priorCases int) activities.Facts {
+	match, score := true, 82.0
+	f := activities.Facts{IdentityMatch: &match, CreditAnalysisScore: &score, CreditTermsStatus: "COMPLETED", PriorKYCStatus: activities.PriorKYCNone}
+	if priorCases > 0 {
+		f.PriorKYCStatus, f.PriorKYCCases = activities.PriorKYCFound, priorCases
+	}
+	return f
+}
+
+// reviewReady takes the company's case through declaration and signing to READY_FOR_REVIEW.
+func (e *env) reviewReady(org string) *activities.CaseSnapshot {
+	e.t.Helper()
+	c := e.createCase(org)
+	e.declare(org)
+	e.control(http.MethodPost, "/control/quickr/cases/"+refFor(org)+"/sign", "")
+	snap := must[activities.CaseSnapshot](e, e.acts.AwaitSignature, activities.AwaitCaseInput{CaseID: c.ID})
+	require.Equal(e.t, quickr.StatusReadyForReview, snap.Status)
+	return snap
+}
+
+func TestEvaluateRulesOnTheTestCompanies(t *testing.T) {
+	tests := []struct {
+		name         string
+		org          string
+		prior        int
+		wantDecision string
+		wantRisk     string
+		wantAge      int
+		wantScore    float64
+		wantReason   string
+	}{
+		{"Ragnarok is approved", orgRagnarok, 1, automation.DecisionApprove, "LOW", 14, 100, "Auto approve: clean company"},
+		{"Floki (sole proprietorship) goes to review", orgFloki, 0, automation.DecisionReview, "MEDIUM", 7, 75, ""},
+		{"Ecbert (sanctioned, in liquidation) is declined", orgEcbert, 1, automation.DecisionDecline, "HIGH", 18, 45, "Auto decline: sanctions"},
+		{"Rollo (sanctioned, inactive) is declined", orgRollo, 0, automation.DecisionDecline, "HIGH", 9, 15, "Auto decline: company inactive or bankrupt"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			c := e.reviewReady(tt.org)
+			ev := must[activities.Evaluation](e, e.acts.EvaluateRules, activities.EvaluateInput{CaseID: c.ID, Facts: goodFacts(tt.prior)})
+			require.Equal(t, tt.wantDecision, ev.Decision, "%s\n%+v", ev.Reason, ev.Trace)
+			require.Contains(t, ev.Reason, tt.wantReason)
+			require.Equal(t, tt.wantRisk, ev.RiskLevel)
+			require.EqualValues(t, tt.wantAge, ev.Context["company_age"])
+			require.EqualValues(t, tt.wantScore, ev.Context["credit_score"])
+			require.Equal(t, 82.0, ev.Context["credit_analysis_score"])
+			require.Equal(t, true, ev.Context["identity_match"])
+			require.Equal(t, "COMPLETED", ev.Context["credit_terms_status"])
+			require.EqualValues(t, tt.prior, ev.Context["prior_kyc_cases"])
+			require.NotNil(t, ev.Trace)
+			require.Len(t, ev.Trace.Automations, 3, "the shipped rules, all traced")
+			for _, a := range ev.Trace.Automations {
+				require.True(t, a.Triggered, a.Name)
+				require.NotEmpty(t, a.Conditions, a.Name)
+			}
+		})
+	}
+}
+
+func TestEvaluateRulesWithoutFactsReviews(t *testing.T) {
+	e := newEnv(t)
+	c := e.reviewReady(orgRagnarok)
+	ev := must[activities.Evaluation](e, e.acts.EvaluateRules, activities.EvaluateInput{CaseID: c.ID})
+	require.Equal(t, automation.DecisionReview, ev.Decision)
+	require.NotContains(t, ev.Context, "identity_match", "unknown facts are left out")
+	require.NotContains(t, ev.Context, "credit_analysis_score")
+
+	// Nil rules mean the shipped ones.
+	e.acts.Rules = nil
+	ev = must[activities.Evaluation](e, e.acts.EvaluateRules, activities.EvaluateInput{CaseID: c.ID, Facts: goodFacts(0)})
+	require.Equal(t, automation.DecisionApprove, ev.Decision)
+}
+
+// linkedCase creates Ragnarok's case with Quickr automations linked, the way CreateKYCCase
+// shapes it, and takes it to READY_FOR_REVIEW.
+func (e *env) linkedCase(ids ...string) string {
+	e.t.Helper()
+	req := quickr.CaseCreate{
+		Actions:   []string{quickr.ActionRequestDeclaration},
+		Reference: refFor(orgRagnarok),
+		Prefills:  []quickr.TypeData{{Type: "company", Data: []map[string]any{{"organization_number": orgRagnarok, "country": "NO"}}}},
+	}
+	for _, s := range []string{"company", "signatory", "ultimate_beneficial_ownership", "politically_exposed_person", "bank_account", "form_submitter"} {
+		req.Sections = append(req.Sections, quickr.Section{Type: s})
+	}
+	for _, c := range []string{"company", "signatory", "sanction", "politically_exposed_person", "ultimate_beneficial_ownership", "bank_account", "credit_score"} {
+		req.Checks = append(req.Checks, quickr.CheckSpec{Type: c})
+	}
+	for _, id := range ids {
+		req.Automations = append(req.Automations, quickr.IDRef{ID: id})
+	}
+	c, err := e.quickr.CreateCase(ctx, req)
+	require.NoError(e.t, err)
+	e.declare(orgRagnarok)
+	e.control(http.MethodPost, "/control/quickr/cases/"+c.ID+"/sign", "")
+	return c.ID
+}
+
+func (e *env) automation(a quickr.Automation) string {
+	e.t.Helper()
+	a.Triggers = []quickr.AutomationTrigger{{Type: "case_status_updated", Status: "READY_FOR_REVIEW"}}
+	created, err := e.quickr.CreateAutomation(ctx, a)
+	require.NoError(e.t, err)
+	return created.ID
+}
+
+func TestEvaluateRulesAddsLinkedQuickrAutomations(t *testing.T) {
+	e := newEnv(t)
+	id := e.automation(quickr.Automation{
+		Name:       "Decline repeat applicants",
+		Conditions: []quickr.Condition{{Type: "greater_than_or_equal", Field: "$.context.prior_kyc_cases", Value: "1"}},
+		Actions:    []quickr.AutomationAction{{Type: "set_case_status", Status: "DECLINED"}},
+	})
+	caseID := e.linkedCase(id)
+
+	ev := must[activities.Evaluation](e, e.acts.EvaluateRules, activities.EvaluateInput{CaseID: caseID, Facts: goodFacts(1)})
+	require.Equal(t, automation.DecisionDecline, ev.Decision)
+	require.Contains(t, ev.Reason, "Decline repeat applicants")
+	require.Contains(t, ev.Reason, "decline overrides approval", "the shipped rule approved")
+	require.Len(t, ev.Trace.Automations, 4)
+	require.Equal(t, id, ev.Trace.Automations[3].ID)
+	require.True(t, ev.Trace.Automations[3].Fired)
+
+	ev = must[activities.Evaluation](e, e.acts.EvaluateRules, activities.EvaluateInput{CaseID: caseID, Facts: goodFacts(0)})
+	require.Equal(t, automation.DecisionApprove, ev.Decision)
+}
+
+func TestEvaluateRulesNeverSkipsAnUnreadableAutomation(t *testing.T) {
+	e := newEnv(t)
+	// Quickr accepts an automation without conditions; the engine refuses to act on one.
+	empty := e.automation(quickr.Automation{Name: "Approve everything", Actions: []quickr.AutomationAction{{Type: "set_case_status", Status: "ACTIVE"}}})
+	gone := "TQ1234567.automation.999"
+	caseID := e.linkedCase(empty, gone)
+
+	ev := must[activities.Evaluation](e, e.acts.EvaluateRules, activities.EvaluateInput{CaseID: caseID, Facts: goodFacts(0)})
+	require.Equal(t, automation.DecisionReview, ev.Decision, "an approval is withheld while a rule is unread")
+	require.True(t, strings.HasPrefix(ev.Reason, "approval withheld: automation "+empty+", "+gone), ev.Reason)
+	require.Len(t, ev.Trace.Automations, 5)
+	require.Contains(t, ev.Trace.Automations[3].Note, "not evaluated")
+	require.Contains(t, ev.Trace.Automations[4].Note, "not found")
+}
+
+func TestEvaluateRulesRetriesWhenAutomationsCannotBeFetched(t *testing.T) {
+	e := newEnv(t)
+	id := e.automation(quickr.Automation{
+		Name:       "Decline repeat applicants",
+		Conditions: []quickr.Condition{{Type: "greater_than_or_equal", Field: "$.context.prior_kyc_cases", Value: "1"}},
+		Actions:    []quickr.AutomationAction{{Type: "set_case_status", Status: "DECLINED"}},
+	})
+	caseID := e.linkedCase(id)
+	e.acts.Quickr = failingAutomations{e.quickr}
+	_, err := run[activities.Evaluation](e, nil, e.acts.EvaluateRules, activities.EvaluateInput{CaseID: caseID, Facts: goodFacts(1)})
+	require.Equal(t, activities.ErrProviderUnavailable, errType(err), "%v", err)
+}
+
+// failingAutomations answers every automation read with a 503.
+type failingAutomations struct{ *quickr.Client }
+
+func (failingAutomations) GetAutomation(context.Context, string) (*quickr.Automation, error) {
+	return nil, &providers.Error{Provider: "quickr", Op: "get automation", Status: http.StatusServiceUnavailable, Message: "down"}
+}

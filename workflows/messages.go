@@ -1,0 +1,275 @@
+package workflows
+
+import (
+	"errors"
+	"maps"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+)
+
+// registerHandlers installs the query, the updates and the signal receivers. Signals only
+// change state; the stages wait on that state, so an event that arrives early, twice or out
+// of order is harmless.
+func (o *onboarding) registerHandlers(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (Status, error) { return o.status, nil }); err != nil {
+		return err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateDecide,
+		func(ctx workflow.Context, d Decision) (*DecideResult, error) {
+			if d.Via == "" {
+				d.Via = "update"
+			}
+			return o.applyDecision(ctx, d), nil
+		},
+		workflow.UpdateHandlerOptions{Validator: func(d Decision) error { return o.checkDecision(d) }},
+	); err != nil {
+		return err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateExtendDeadline,
+		func(ctx workflow.Context, c DeadlineChange) (*Status, error) {
+			o.applyDeadlineChange(ctx, c)
+			// A copy: the answer must not change when the onboarding moves on.
+			st := o.status
+			st.Deadlines = maps.Clone(o.status.Deadlines)
+			st.Timeline = append([]TimelineEntry(nil), o.status.Timeline...)
+			return &st, nil
+		},
+		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, c DeadlineChange) error {
+			return o.checkDeadlineChange(workflow.Now(ctx), c)
+		}},
+	); err != nil {
+		return err
+	}
+	receive(ctx, SignalCaseEvent, o.onCaseEvent)
+	receive(ctx, SignalIDVEvent, o.onIDVEvent)
+	receive(ctx, SignalAgentDecision, func(ctx workflow.Context, d Decision) {
+		if d.Via == "" {
+			d.Via = "signal"
+		}
+		if err := o.checkDecision(d); err != nil {
+			o.status.RejectedDecisions = append(o.status.RejectedDecisions, RejectedDecision{Decision: d, Reason: err.Error(), At: workflow.Now(ctx)})
+			o.note(ctx, "decision by signal rejected", err.Error())
+			return
+		}
+		o.applyDecision(ctx, d)
+	})
+	return nil
+}
+
+// receive runs handle for every message on the named signal channel, for the workflow's life.
+func receive[T any](ctx workflow.Context, name string, handle func(workflow.Context, T)) {
+	ch := workflow.GetSignalChannel(ctx, name)
+	workflow.Go(ctx, func(gctx workflow.Context) {
+		for {
+			var v T
+			ch.Receive(gctx, &v)
+			handle(gctx, v)
+		}
+	})
+}
+
+// firstSeen dedupes provider events by id.
+func (o *onboarding) firstSeen(id string) bool {
+	if id == "" {
+		return true
+	}
+	if o.seenEvents[id] {
+		return false
+	}
+	o.seenEvents[id] = true
+	return true
+}
+
+// onCaseEvent records a Quickr event and, when it may settle the current wait, counts it as a
+// hint so that wait reads the case at once.
+func (o *onboarding) onCaseEvent(ctx workflow.Context, ev CaseEvent) {
+	if !o.firstSeen(ev.EventID) {
+		return
+	}
+	if o.kyc != nil && ev.CaseID != "" && ev.CaseID != o.kyc.ID {
+		o.note(ctx, "event for another case ignored", ev.CaseID)
+		return
+	}
+	o.status.EventsReceived++
+	// A late event never moves the known status backwards.
+	if statusRank(ev.Status) > statusRank(o.status.CaseStatus) {
+		o.status.CaseStatus = ev.Status
+	}
+	o.note(ctx, "case event "+ev.Type, firstNonEmpty(ev.SubEventType, ev.Status))
+	if declaredStatus(ev.Status) || ev.Type == "CASE_DECLARED" {
+		o.hints["declaration"]++
+	}
+	if strings.HasPrefix(ev.Type, "CONTRACT_") || statusRank(ev.Status) >= statusRank("READY_FOR_REVIEW") {
+		o.hints["signature"]++
+	}
+}
+
+// onIDVEvent counts a verification callback for our session as a hint.
+func (o *onboarding) onIDVEvent(ctx workflow.Context, ev IDVEvent) {
+	if !o.firstSeen("idv:" + ev.EventID) {
+		return
+	}
+	o.status.EventsReceived++
+	o.note(ctx, "identity verification event", ev.State)
+	if o.idvSession == 0 || ev.SessionID == o.idvSession {
+		o.hints["idv"]++
+	}
+}
+
+// declaredStatus reports whether a case in status s has its declaration submitted.
+func declaredStatus(s string) bool { return statusRank(s) >= statusRank("PROCESSING_DETAILS") }
+
+// statusRank orders case statuses along the lifecycle; unknown statuses rank lowest.
+func statusRank(s string) int {
+	switch s {
+	case "FORM_NOT_STARTED":
+		return 1
+	case "FORM_IN_PROGRESS":
+		return 2
+	case "PROCESSING_DETAILS":
+		return 3
+	case "READY_FOR_REVIEW", "REVIEW_IN_PROGRESS", "WAITING_FOR_DETAILS":
+		return 4
+	case "ACTIVE", "DECLINED", "SUSPENDED", "ARCHIVED":
+		return 5
+	default:
+		return 0
+	}
+}
+
+// checkDecision is the one rule set for decisions, whether they come by update or signal.
+func (o *onboarding) checkDecision(d Decision) error {
+	if o.status.Stage != StageAwaitingReview {
+		return errors.New("the onboarding is in stage " + string(o.status.Stage) + "; decisions are taken only in " + string(StageAwaitingReview))
+	}
+	if o.status.Decision != nil {
+		return errors.New("the onboarding is already decided")
+	}
+	if d.Decision != DecisionApprove && d.Decision != DecisionDecline {
+		return errors.New(`decision must be "approve" or "decline", got "` + d.Decision + `"`)
+	}
+	if strings.TrimSpace(d.Agent) == "" {
+		return errors.New("agent is required: every decision names who took it")
+	}
+	switch d.RiskLevel {
+	case "", "LOW", "MEDIUM", "HIGH":
+	default:
+		return errors.New(`riskLevel must be LOW, MEDIUM or HIGH, got "` + d.RiskLevel + `"`)
+	}
+	if d.Decision == DecisionApprove && o.highRisk(d) {
+		for _, prior := range o.status.Approvals {
+			if strings.EqualFold(prior.Agent, d.Agent) {
+				return errors.New("a HIGH risk case needs approvals from two different agents; " + d.Agent + " has already approved")
+			}
+		}
+	}
+	return nil
+}
+
+// highRisk reports whether approving needs four eyes.
+func (o *onboarding) highRisk(d Decision) bool {
+	return d.RiskLevel == "HIGH" || o.riskLevel() == "HIGH"
+}
+
+// applyDecision records a valid decision. A first approval of a HIGH risk case waits for a
+// second agent; anything else decides.
+func (o *onboarding) applyDecision(ctx workflow.Context, d Decision) *DecideResult {
+	if d.Decision == DecisionApprove && o.highRisk(d) && len(o.status.Approvals) == 0 {
+		o.status.Approvals = append(o.status.Approvals, d)
+		o.note(ctx, "first approval", d.Agent)
+		return &DecideResult{Status: "awaiting_second_approval"}
+	}
+	if d.Decision == DecisionApprove {
+		o.status.Approvals = append(o.status.Approvals, d)
+	}
+	o.status.Decision = &d
+	o.note(ctx, "agent decided "+d.Decision, d.Agent)
+	outcome := OutcomeApproved
+	if d.Decision == DecisionDecline {
+		outcome = OutcomeDeclined
+	}
+	return &DecideResult{Status: "decided", Outcome: outcome}
+}
+
+// checkDeadlineChange validates an extend-deadline update against the current state.
+func (o *onboarding) checkDeadlineChange(now time.Time, c DeadlineChange) error {
+	if o.status.Stage == StageFinished {
+		return errors.New("the onboarding has finished")
+	}
+	if c.DeclarationDeadline == nil && c.ExtendBy == 0 && c.Policy == nil {
+		return errors.New("nothing to change: give declarationDeadline, extendBy or policy")
+	}
+	if c.DeclarationDeadline != nil && c.ExtendBy != 0 {
+		return errors.New("give declarationDeadline or extendBy, not both")
+	}
+	if c.DeclarationDeadline != nil || c.ExtendBy != 0 {
+		if o.status.DeclaredAt != "" || stageAfter(o.status.Stage, StageAwaitingDeclaration) {
+			return errors.New("the declaration is already in; its deadline no longer applies")
+		}
+		next := o.newDeclarationDeadline(c)
+		if c.ExtendBy < 0 || !next.After(o.declarationDeadline) {
+			return errors.New("deadlines only move later: the declaration deadline is " + o.declarationDeadline.Format(time.RFC3339))
+		}
+		if !next.After(now) {
+			return errors.New("the new declaration deadline is in the past")
+		}
+	}
+	if err := c.Policy.validate(); err != nil {
+		return err
+	}
+	if c.Policy != nil && c.Policy.MaxContractRenewals != nil && *c.Policy.MaxContractRenewals < o.status.RenewalsUsed {
+		return errors.New("maxContractRenewals cannot be below the renewals already used")
+	}
+	return nil
+}
+
+func (o *onboarding) newDeclarationDeadline(c DeadlineChange) time.Time {
+	if c.DeclarationDeadline != nil {
+		return c.DeclarationDeadline.UTC()
+	}
+	return o.declarationDeadline.Add(c.ExtendBy.D())
+}
+
+// applyDeadlineChange applies a validated change; waits re-plan on o.changes.
+func (o *onboarding) applyDeadlineChange(ctx workflow.Context, c DeadlineChange) {
+	detail := strings.TrimSpace(c.By + " " + c.Reason)
+	if c.DeclarationDeadline != nil || c.ExtendBy != 0 {
+		o.declarationDeadline = o.newDeclarationDeadline(c)
+		o.status.Deadlines["declaration"] = o.declarationDeadline
+		if o.status.Stage == StageAwaitingDeclaration {
+			o.status.Until = &o.declarationDeadline
+			workflow.SetCurrentDetails(ctx, o.details())
+		}
+		o.note(ctx, "declaration deadline moved to "+o.declarationDeadline.Format(time.RFC3339), detail)
+	}
+	if c.Policy != nil {
+		o.status.Policy = c.Policy.apply(o.status.Policy)
+		o.note(ctx, "policy changed", detail)
+	}
+	o.changes++
+}
+
+// stageAfter reports whether s comes after ref in the lifecycle.
+func stageAfter(s, ref Stage) bool {
+	order := []Stage{StageStarting, StageCreatingCase, StageAwaitingDeclaration, StageAwaitingSignature, StageEvaluating, StageAwaitingReview, StageFinished}
+	pos := func(x Stage) int {
+		for i, v := range order {
+			if v == x {
+				return i
+			}
+		}
+		return -1
+	}
+	return pos(s) > pos(ref)
+}
+
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
