@@ -3,6 +3,7 @@ package activities_test
 import (
 	"context"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -176,4 +177,42 @@ type failingAutomations struct{ *quickr.Client }
 
 func (failingAutomations) GetAutomation(context.Context, string) (*quickr.Automation, error) {
 	return nil, &providers.Error{Provider: "quickr", Op: "get automation", Status: http.StatusServiceUnavailable, Message: "down"}
+}
+
+// TestQuickrGuideExampleOnSandboxCases evaluates the Quickr guide's complete "Auto approve"
+// example, as the seed writes it, against the case documents the sandbox produces for its four
+// test companies. The example requires the credit_score check's data to be empty ("length ==
+// 0") while also reading a score from it, so on real case documents, where the check returned
+// data, it never approves: every company goes to review, and the trace says why.
+func TestQuickrGuideExampleOnSandboxCases(t *testing.T) {
+	guide, err := automation.Load(filepath.Join("..", "automation", "testdata", "guide_auto_approve.json"))
+	require.NoError(t, err)
+	for _, org := range []string{orgRagnarok, orgFloki, orgEcbert, orgRollo} {
+		t.Run(org, func(t *testing.T) {
+			e := newEnv(t)
+			e.acts.Rules = guide
+			c := e.reviewReady(org)
+			ev := must[activities.Evaluation](e, e.acts.EvaluateRules, activities.EvaluateInput{CaseID: c.ID, Facts: goodFacts(0)})
+			require.Equal(t, automation.DecisionReview, ev.Decision)
+			require.Len(t, ev.Trace.Automations, 1)
+			guideTrace := ev.Trace.Automations[0]
+			require.True(t, guideTrace.Triggered)
+			require.False(t, guideTrace.Fired)
+			found := false
+			var walk func([]automation.ConditionTrace)
+			walk = func(cs []automation.ConditionTrace) {
+				for _, c := range cs {
+					if strings.Contains(c.Field, "credit_score") && strings.HasSuffix(c.Field, ".length") {
+						require.False(t, c.Result, "the credit check has data on a sandbox case")
+						require.Len(t, c.Values, 1, "%+v", c)
+						require.EqualValues(t, 1, c.Values[0], "one credit_score item: %+v", c)
+						found = true
+					}
+					walk(c.Children)
+				}
+			}
+			walk(guideTrace.Conditions)
+			require.True(t, found, "the trace shows the credit_score data length condition")
+		})
+	}
 }

@@ -518,7 +518,7 @@ func (o *onboarding) decide(ctx workflow.Context, outcome Outcome, reason string
 		risk = d.RiskLevel
 	}
 	err := workflow.ExecuteActivity(providerCall(ctx, "Record the decision in Quickr"), a.RecordDecision, activities.RecordDecisionInput{
-		CaseID: o.kyc.ID, Reference: o.status.WorkflowID, Status: status, RiskLevel: risk, Note: reason,
+		CaseID: o.kyc.ID, Reference: o.status.WorkflowID, Status: status, RiskLevel: risk, Note: o.decisionNote(reason),
 	}).Get(ctx, nil)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -530,6 +530,29 @@ func (o *onboarding) decide(ctx workflow.Context, outcome Outcome, reason string
 		o.pendingSA = append(o.pendingSA, SARiskLevel.ValueSet(risk))
 	}
 	return o.finish(ctx, outcome, reason)
+}
+
+// decisionNote is the note written to the case with the decision: the reason, why review was
+// needed, and the rules' verdict with each rule's result.
+func (o *onboarding) decisionNote(reason string) string {
+	var b strings.Builder
+	b.WriteString(reason)
+	if len(o.status.ReviewReasons) > 0 {
+		b.WriteString("\n\nReviewed because: " + strings.Join(o.status.ReviewReasons, "; "))
+	}
+	if ev := o.status.Evaluation; ev != nil {
+		b.WriteString("\n\nRules: " + ev.Decision + " (" + ev.Reason + ")")
+		if ev.Trace != nil {
+			for _, rule := range ev.Trace.Automations {
+				verdict := "did not fire"
+				if rule.Fired {
+					verdict = "fired"
+				}
+				b.WriteString("\n- " + rule.Name + ": " + verdict)
+			}
+		}
+	}
+	return b.String()
 }
 
 func (o *onboarding) riskLevel() string {

@@ -37,6 +37,7 @@ type fake struct {
 
 	priorErr   error
 	createErr  error
+	createTime time.Duration // how long creating the case takes
 	declareAt  time.Duration // the poll finds the declaration this long after start; <0 never
 	declareErr error         // the declaration poll fails with this
 	signRounds []string      // contract status per signing round: "signed", "expired", "rejected"
@@ -88,7 +89,7 @@ func (f *fake) register(env *testsuite.TestWorkflowEnvironment) {
 			}
 			return &activities.PriorKYC{Status: activities.PriorKYCNone}, nil
 		})
-	env.OnActivity(a.CreateKYCCase, mock.Anything, mock.Anything).Return(
+	env.OnActivity(a.CreateKYCCase, mock.Anything, mock.Anything).After(f.createTime).Return(
 		func(_ context.Context, in activities.CreateCaseInput) (*activities.CaseSnapshot, error) {
 			if f.createErr != nil {
 				return nil, f.createErr
@@ -280,7 +281,11 @@ func TestCleanCompanyIsApprovedByRule(t *testing.T) {
 	require.Equal(t, 82.0, res.Evidence.CreditAnalysis.Score)
 	require.Equal(t, "COMPLETED", res.Evidence.CreditTerms.Status)
 	require.Equal(t, activities.PriorKYCNone, res.Evidence.PriorKYC.Status)
-	require.Equal(t, []activities.RecordDecisionInput{{CaseID: caseID, Reference: wfID, Status: "ACTIVE", RiskLevel: "LOW", Note: res.Reason}}, f.decisions)
+	require.Len(t, f.decisions, 1)
+	d := f.decisions[0]
+	require.Equal(t, activities.RecordDecisionInput{CaseID: caseID, Reference: wfID, Status: "ACTIVE", RiskLevel: "LOW", Note: d.Note}, d)
+	require.Contains(t, d.Note, res.Reason)
+	require.Contains(t, d.Note, "Rules: APPROVE (Auto approve: clean company)", "the note carries the rules' verdict")
 	require.Len(t, f.notified(activities.NotifyDeclarationURL), 1)
 	require.Len(t, f.notified(activities.NotifyFinished), 1)
 }
@@ -324,6 +329,7 @@ func TestManualReview(t *testing.T) {
 			require.Equal(t, "agent.smith", res.Decision.Agent)
 			require.Equal(t, tt.status, f.decisions[0].Status)
 			require.Contains(t, f.decisions[0].Note, "checked the documents")
+			require.Contains(t, f.decisions[0].Note, "Reviewed because: the rules could not decide")
 			require.Len(t, f.notified(activities.NotifyReviewNeeded), 1)
 		})
 	}
@@ -621,6 +627,22 @@ func TestWebhookHintsMoveItOnAtOnce(t *testing.T) {
 		}
 	}
 	require.WithinDuration(t, hinted, declared, time.Minute, "the webhook, not the next hourly poll, moved it on")
+}
+
+func TestEarlyEventBeforeTheCaseExists(t *testing.T) {
+	f := newFake()
+	f.createTime = 10 * time.Minute // Quickr is slow to answer; its webhook is not
+	env := newEnv(t, f)
+	env.RegisterDelayedCallback(func() {
+		require.Equal(t, workflows.StageCreatingCase, status(t, env).Stage)
+		env.SignalWorkflow(workflows.SignalCaseEvent, workflows.CaseEvent{EventID: "early", Type: "CASE_STATUS_UPDATED", CaseID: caseID, Status: "PROCESSING_DETAILS"})
+	}, time.Minute)
+	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
+
+	require.Equal(t, workflows.OutcomeApproved, result(t, env).Outcome)
+	st := status(t, env)
+	require.Equal(t, 1, st.EventsReceived, "the early event was kept, not lost or doubled")
+	require.Len(t, f.notified(activities.NotifyDeclarationURL), 1)
 }
 
 func TestCancellationArchivesTheCase(t *testing.T) {
