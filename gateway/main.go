@@ -2,22 +2,16 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"net"
-	"net/http"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"go.uber.org/zap"
 
 	"github.com/merchantflow/onboarding/internal/config"
 	"github.com/merchantflow/onboarding/internal/gateway"
-	"github.com/merchantflow/onboarding/internal/logging"
+	"github.com/merchantflow/onboarding/internal/process"
 	"github.com/merchantflow/onboarding/internal/temporalx"
 )
 
@@ -53,27 +47,10 @@ func (c Config) Validate() error {
 }
 
 func main() {
-	if len(os.Args) > 1 && (os.Args[1] == "-h" || os.Args[1] == "-help" || os.Args[1] == "--help") {
-		fmt.Print("gateway: HTTP for apps and provider webhooks.\n\nEnvironment:\n" + config.Usage(&Config{}))
-		return
-	}
-	var cfg Config
-	if err := config.Load(&cfg); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	log, err := logging.New(cfg.LogLevel, cfg.LogFormat)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	defer log.Sync() //nolint:errcheck
-	if err := run(cfg, log); err != nil {
-		log.Fatal("gateway stopped", zap.Error(err))
-	}
+	process.Main("gateway", "HTTP for apps and provider webhooks.", &Config{}, run)
 }
 
-func run(cfg Config, log *zap.Logger) error {
+func run(cfg *Config, log *zap.Logger) error {
 	tc, err := temporalx.Dial(cfg.Temporal, log)
 	if err != nil {
 		return fmt.Errorf("connect to Temporal at %s: %w", cfg.TemporalAddress, err)
@@ -84,32 +61,5 @@ func run(cfg Config, log *zap.Logger) error {
 		secrets = append(secrets, []byte(strings.TrimSpace(s)))
 	}
 	gw := gateway.New(gateway.Config{WebhookSecrets: secrets, WebhookTolerance: cfg.WebhookTolerance}, tc, log)
-	srv := &http.Server{
-		Addr:              cfg.Addr,
-		Handler:           gw.Handler(),
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       60 * time.Second,
-	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s (ONBOARDING_GATEWAY_ADDR): %w", cfg.Addr, err)
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	log.Info("gateway listening", zap.String("addr", "http://"+cfg.Addr))
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return process.ServeHTTP(cfg.Addr, "GATEWAY_ADDR", gw.Handler(), log)
 }

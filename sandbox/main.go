@@ -3,20 +3,14 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"net"
-	"net/http"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"go.uber.org/zap"
 
 	"github.com/merchantflow/onboarding/internal/config"
-	"github.com/merchantflow/onboarding/internal/logging"
+	"github.com/merchantflow/onboarding/internal/process"
 	"github.com/merchantflow/onboarding/providers/sandbox"
 )
 
@@ -53,27 +47,10 @@ func (c Config) Validate() error {
 }
 
 func main() {
-	if len(os.Args) > 1 && (os.Args[1] == "-h" || os.Args[1] == "-help" || os.Args[1] == "--help") {
-		fmt.Print("sandbox: the five providers imitated on loopback.\n\nEnvironment:\n" + config.Usage(&Config{}))
-		return
-	}
-	var cfg Config
-	if err := config.Load(&cfg); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	log, err := logging.New(cfg.LogLevel, cfg.LogFormat)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	defer log.Sync() //nolint:errcheck
-	if err := run(cfg, log); err != nil {
-		log.Fatal("sandbox stopped", zap.Error(err))
-	}
+	process.Main("sandbox", "the five providers imitated on loopback.", &Config{}, run)
 }
 
-func run(cfg Config, log *zap.Logger) error {
+func run(cfg *Config, log *zap.Logger) error {
 	creds := sandbox.DefaultCredentials()
 	creds.WebhookSigningSecret = cfg.WebhookSecret
 	public := cfg.PublicURL
@@ -98,25 +75,5 @@ func run(cfg Config, log *zap.Logger) error {
 		Logf:        func(f string, args ...any) { log.Sugar().Infof(f, args...) },
 	})
 	defer sb.Close()
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s (ONBOARDING_SANDBOX_ADDR): %w", cfg.Addr, err)
-	}
-	srv := &http.Server{Handler: sb.Handler(), ReadHeaderTimeout: 5 * time.Second}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	log.Info("sandbox listening", zap.String("addr", public), zap.Bool("auto", cfg.Auto), zap.Uint64("seed", seed))
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return process.ServeHTTP(cfg.Addr, "SANDBOX_ADDR", sb.Handler(), log)
 }

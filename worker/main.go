@@ -5,13 +5,12 @@ package main
 
 import (
 	"fmt"
-	"os"
 
 	"go.temporal.io/sdk/worker"
 	"go.uber.org/zap"
 
 	"github.com/merchantflow/onboarding/internal/config"
-	"github.com/merchantflow/onboarding/internal/logging"
+	"github.com/merchantflow/onboarding/internal/process"
 	"github.com/merchantflow/onboarding/internal/temporalx"
 	"github.com/merchantflow/onboarding/internal/workerapp"
 )
@@ -35,27 +34,10 @@ func (c Config) Validate() error {
 }
 
 func main() {
-	if len(os.Args) > 1 && (os.Args[1] == "-h" || os.Args[1] == "-help" || os.Args[1] == "--help") {
-		fmt.Print("worker: runs onboarding workflows and activities.\n\nEnvironment:\n" + config.Usage(&Config{}))
-		return
-	}
-	var cfg Config
-	if err := config.Load(&cfg); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	log, err := logging.New(cfg.LogLevel, cfg.LogFormat)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	defer log.Sync() //nolint:errcheck
-	if err := run(cfg, log); err != nil {
-		log.Fatal("worker stopped", zap.Error(err))
-	}
+	process.Main("worker", "runs onboarding workflows and activities.", &Config{}, run)
 }
 
-func run(cfg Config, log *zap.Logger) error {
+func run(cfg *Config, log *zap.Logger) error {
 	tc, err := temporalx.Dial(cfg.Temporal, log)
 	if err != nil {
 		return fmt.Errorf("connect to Temporal at %s: %w", cfg.TemporalAddress, err)

@@ -28,6 +28,9 @@ type Logging struct {
 	LogFormat string `envconfig:"LOG_FORMAT" default:"console" desc:"console or json"`
 }
 
+// LoggingSettings returns the logging settings; every binary's config gets it by embedding.
+func (l Logging) LoggingSettings() Logging { return l }
+
 // Validator is implemented by configs that check their values after loading.
 type Validator interface{ Validate() error }
 

@@ -1,0 +1,83 @@
+// Package process is what every binary's main does the same way: answer -help with the
+// environment it reads, load the one config, build the logger, run, and exit with a code
+// scripts can rely on; and serve HTTP until SIGINT or SIGTERM, then shut down gracefully.
+package process
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/merchantflow/onboarding/internal/config"
+	"github.com/merchantflow/onboarding/internal/logging"
+)
+
+// Configured is a binary's config: it embeds config.Logging.
+type Configured interface {
+	LoggingSettings() config.Logging
+}
+
+// Main loads cfg (a pointer) from the environment and calls run with a logger. It exits 2 on
+// a configuration error and 1 when run fails.
+func Main[C Configured](name, about string, cfg C, run func(cfg C, log *zap.Logger) error) {
+	if len(os.Args) > 1 && (os.Args[1] == "-h" || os.Args[1] == "-help" || os.Args[1] == "--help") {
+		fmt.Print(name + ": " + about + "\n\nEnvironment:\n" + config.Usage(cfg))
+		return
+	}
+	if err := config.Load(cfg); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	ls := cfg.LoggingSettings()
+	log, err := logging.New(ls.LogLevel, ls.LogFormat)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	if err := run(cfg, log); err != nil {
+		log.Error(name+" stopped", zap.Error(err))
+		_ = log.Sync()
+		os.Exit(1)
+	}
+	_ = log.Sync()
+}
+
+// ServeHTTP serves h on addr until SIGINT or SIGTERM, then lets requests in flight finish.
+// addrVar names the setting, so a port already in use says which variable to change.
+func ServeHTTP(addr, addrVar string, h http.Handler, log *zap.Logger) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (%s_%s): %w", addr, config.Prefix, addrVar, err)
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       60 * time.Second,
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("listening", zap.String("addr", "http://"+ln.Addr().String()))
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
