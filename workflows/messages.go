@@ -114,7 +114,7 @@ func (o *onboarding) onIDVEvent(ctx workflow.Context, ev IDVEvent) {
 	o.status.EventsReceived++
 	o.note(ctx, "identity verification event", ev.State)
 	if o.idvSession == 0 || ev.SessionID == o.idvSession {
-		o.hints["idv"]++
+		o.hints["identity"]++
 	}
 }
 

@@ -377,32 +377,42 @@ func (o *onboarding) verifyIdentity(ctx workflow.Context) {
 	}
 	o.idvSession = sess.ID
 	var res activities.IDVResult
-	r, err := o.awaitPolled(ctx, pollSpec{
-		Kind:     "idv",
+	if !o.awaitEvidence(ctx, pollSpec{
+		Kind:     "identity",
 		Summary:  "Poll the identity verification (callback fallback)",
 		Interval: o.policy().IDVPoll.D(),
 		MaxWait:  o.policy().IDVMaxWait.D(),
 		Activity: a.AwaitIdentityVerification,
 		Arg:      func() any { return activities.IDVCheck{SessionID: sess.ID, Expected: *person} },
-	}, &res)
+	}, &res) {
+		return
+	}
+	o.status.Evidence.Identity = &res
+	if !res.Match {
+		why := "identity verification " + strings.ToLower(res.State)
+		if len(res.Mismatches) > 0 {
+			why = "verified identity differs from the declaration (" + strings.Join(res.Mismatches, ", ") + ")"
+		}
+		o.status.ReviewReasons = append(o.status.ReviewReasons, why)
+	}
+	o.note(ctx, "identity verified", "match="+strconv.FormatBool(res.Match))
+}
+
+// awaitEvidence waits for a side check's result. When it cannot be had (the maximum wait is
+// spent, or the provider failed) it records why under p.Kind and returns false; the rules then
+// cannot approve.
+func (o *onboarding) awaitEvidence(ctx workflow.Context, p pollSpec, out any) bool {
+	r, err := o.awaitPolled(ctx, p, out)
 	switch {
 	case errors.Is(err, errCancelled):
-		return
 	case r == waitDone:
-		o.status.Evidence.Identity = &res
-		if !res.Match {
-			why := "identity verification " + strings.ToLower(res.State)
-			if len(res.Mismatches) > 0 {
-				why = "verified identity differs from the declaration (" + strings.Join(res.Mismatches, ", ") + ")"
-			}
-			o.status.ReviewReasons = append(o.status.ReviewReasons, why)
-		}
-		o.note(ctx, "identity verified", "match="+strconv.FormatBool(res.Match))
+		return true
 	case r == waitTimedOut:
-		o.unavailable(ctx, "identity", "not completed within "+o.policy().IDVMaxWait.D().String())
+		o.unavailable(ctx, p.Kind, "not completed within "+p.MaxWait.String())
 	default:
-		o.unavailable(ctx, "identity", "verification failed: "+cause(err))
+		o.unavailable(ctx, p.Kind, "failed: "+cause(err))
 	}
+	return false
 }
 
 func (o *onboarding) analyseCredit(ctx workflow.Context) {
@@ -414,23 +424,16 @@ func (o *onboarding) analyseCredit(ctx workflow.Context) {
 		return
 	}
 	var res activities.CreditAnalysisResult
-	r, err := o.awaitPolled(ctx, pollSpec{
+	if o.awaitEvidence(ctx, pollSpec{
 		Kind:     "creditAnalysis",
 		Summary:  "Poll the credit analysis until COMPLETED",
 		Interval: o.policy().CreditAnalysisPoll.D(),
 		MaxWait:  o.policy().CreditAnalysisMaxWait.D(),
 		Activity: a.AwaitCreditAnalysis,
 		Arg:      func() any { return ref },
-	}, &res)
-	switch {
-	case errors.Is(err, errCancelled):
-	case r == waitDone:
+	}, &res) {
 		o.status.Evidence.CreditAnalysis = &res
 		o.note(ctx, "credit analysis completed", "score "+strconv.FormatFloat(res.Score, 'f', -1, 64))
-	case r == waitTimedOut:
-		o.unavailable(ctx, "creditAnalysis", "not completed within "+o.policy().CreditAnalysisMaxWait.D().String())
-	default:
-		o.unavailable(ctx, "creditAnalysis", "the analysis failed: "+cause(err))
 	}
 }
 
@@ -453,23 +456,16 @@ func (o *onboarding) requestCreditTerms(ctx workflow.Context) {
 		return
 	}
 	var res activities.CreditTermsResult
-	r, err := o.awaitPolled(ctx, pollSpec{
+	if o.awaitEvidence(ctx, pollSpec{
 		Kind:     "creditTerms",
 		Summary:  "Poll the credit terms until COMPLETED",
 		Interval: o.policy().CreditTermsPoll.D(),
 		MaxWait:  o.policy().CreditTermsMaxWait.D(),
 		Activity: a.AwaitCreditTerms,
 		Arg:      func() any { return ref },
-	}, &res)
-	switch {
-	case errors.Is(err, errCancelled):
-	case r == waitDone:
+	}, &res) {
 		o.status.Evidence.CreditTerms = &res
 		o.note(ctx, "credit terms "+strings.ToLower(res.Status), res.ID)
-	case r == waitTimedOut:
-		o.unavailable(ctx, "creditTerms", "not completed within "+o.policy().CreditTermsMaxWait.D().String())
-	default:
-		o.unavailable(ctx, "creditTerms", "the request failed: "+cause(err))
 	}
 }
 

@@ -28,7 +28,7 @@ const (
 // activity's events. Webhooks are hints: a relevant one restarts the poll at once, so the
 // onboarding moves on without waiting for the next interval.
 type pollSpec struct {
-	Kind     string // hint key and label: "declaration", "signature", "idv", ...
+	Kind     string // hint key and label: "declaration", "signature", "identity", ...
 	Summary  string
 	Interval time.Duration
 	// Deadline, when it returns a non-zero time, ends the wait as waitExpired; it is asked
