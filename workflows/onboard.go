@@ -171,11 +171,13 @@ func (o *onboarding) run(ctx workflow.Context) (*OnboardingResult, error) {
 	}
 	switch {
 	case ev.Decision == "DECLINE":
-		return o.decide(ctx, OutcomeDeclined, "declined by rule: "+ev.Reason, nil)
+		return o.decide(ctx, OutcomeDeclined, "rules: "+ev.Reason, nil)
 	case ev.Decision == "APPROVE" && len(o.status.ReviewReasons) == 0:
-		return o.decide(ctx, OutcomeApproved, "approved by rule: "+ev.Reason, nil)
+		return o.decide(ctx, OutcomeApproved, "rules: "+ev.Reason, nil)
 	case ev.Decision == "APPROVE":
-		o.status.ReviewReasons = append(o.status.ReviewReasons, "the rules approve, but: "+strings.Join(o.status.ReviewReasons, "; "))
+		// The rules would approve, but something they cannot see (a rejected signature, a
+		// mismatching identity) needs a person: the review reasons already say what.
+		o.note(ctx, "approval held for review", strings.Join(o.status.ReviewReasons, "; "))
 	default:
 		o.status.ReviewReasons = append(o.status.ReviewReasons, "the rules could not decide: "+ev.Reason)
 	}

@@ -276,7 +276,7 @@ func TestCleanCompanyIsApprovedByRule(t *testing.T) {
 
 	res := result(t, env)
 	require.Equal(t, workflows.OutcomeApproved, res.Outcome, res.Reason)
-	require.Contains(t, res.Reason, "approved by rule")
+	require.Equal(t, "rules: Auto approve: clean company", res.Reason)
 	require.True(t, res.Evidence.Identity.Match)
 	require.Equal(t, 82.0, res.Evidence.CreditAnalysis.Score)
 	require.Equal(t, "COMPLETED", res.Evidence.CreditTerms.Status)
@@ -535,6 +535,7 @@ func TestIdentityMismatchGoesToReview(t *testing.T) {
 	env := newEnv(t, f)
 	atReview(t, env, func() {
 		reasons := status(t, env).ReviewReasons
+		require.Len(t, reasons, 1, "each reason once: %v", reasons)
 		require.Contains(t, reasons[0], "birthDate")
 		decide(env, workflows.Decision{Decision: "approve", Agent: "agent.smith"})
 	})
