@@ -208,11 +208,11 @@ func (c *Client) GetCreditTerms(ctx context.Context, id string) (*CreditTerms, e
 
 // decodeOne reads a single credit-terms object, or (defensively) a one-item list page.
 func decodeOne(raw json.RawMessage) (*CreditTerms, error) {
-	f, err := decodeFields(raw)
+	f, err := providers.DecodeFields(raw)
 	if err != nil {
 		return nil, err
 	}
-	if f.raw("creditTerms", "credit_terms") != nil {
+	if f.Raw("creditTerms", "credit_terms") != nil {
 		var p Page
 		if err := json.Unmarshal(raw, &p); err != nil {
 			return nil, err

@@ -3,8 +3,7 @@ package deepidv
 import (
 	"bytes"
 	"encoding/json"
-	"strconv"
-	"strings"
+	"github.com/merchantflow/onboarding/providers"
 )
 
 // Credit-terms statuses. The seed documents no failure or expiry status.
@@ -23,7 +22,7 @@ const (
 // Periods are the accepted requested credit periods (bank-statement period), as strings.
 var Periods = []string{"30", "60", "90"}
 
-// CreateInput is a credit-terms request. The first six fields are required.
+// CreateInput is a credit-terms request. The first six providers.Fields are required.
 type CreateInput struct {
 	BusinessEmail         string
 	FirstName             string
@@ -65,15 +64,15 @@ type CreateResult struct {
 
 // UnmarshalJSON reads camelCase or snake_case; links as an array (table) or a string (example).
 func (r *CreateResult) UnmarshalJSON(b []byte) error {
-	f, err := decodeFields(b)
+	f, err := providers.DecodeFields(b)
 	if err != nil {
 		return err
 	}
 	*r = CreateResult{
-		CreditTermsID:  f.str("creditTermsId", "credit_terms_id", "id"),
-		CreditTermsURL: f.str("creditTermsUrl", "credit_terms_url", "url"),
-		ExternalID:     f.str("externalId", "external_id"),
-		Links:          f.links("links"),
+		CreditTermsID:  f.Str("creditTermsId", "credit_terms_id", "id"),
+		CreditTermsURL: f.Str("creditTermsUrl", "credit_terms_url", "url"),
+		ExternalID:     f.Str("externalId", "external_id"),
+		Links:          links(f, "links"),
 	}
 	return nil
 }
@@ -93,20 +92,20 @@ type CreditTerms struct {
 // UnmarshalJSON reads camelCase or snake_case keys, and Config under "Config" (example) or
 // "config" (table), as an object or a JSON-encoded string.
 func (c *CreditTerms) UnmarshalJSON(b []byte) error {
-	f, err := decodeFields(b)
+	f, err := providers.DecodeFields(b)
 	if err != nil {
 		return err
 	}
 	*c = CreditTerms{
-		ID:           f.str("id", "creditTermsId", "credit_terms_id"),
-		ExternalID:   f.str("externalId", "external_id"),
-		Status:       f.str("status"),
-		Type:         f.str("type", "statementType", "statement_type"),
-		CreatedAt:    f.str("createdAt", "created_at"),
-		UpdatedAt:    f.str("updatedAt", "updated_at"),
-		SenderUserID: f.str("senderUserId", "sender_user_id"),
+		ID:           f.Str("id", "creditTermsId", "credit_terms_id"),
+		ExternalID:   f.Str("externalId", "external_id"),
+		Status:       f.Str("status"),
+		Type:         f.Str("type", "statementType", "statement_type"),
+		CreatedAt:    f.Str("createdAt", "created_at"),
+		UpdatedAt:    f.Str("updatedAt", "updated_at"),
+		SenderUserID: f.Str("senderUserId", "sender_user_id"),
 	}
-	raw := f.raw("Config", "config")
+	raw := f.Raw("Config", "config")
 	if len(raw) > 0 && raw[0] == '"' {
 		var s string
 		if json.Unmarshal(raw, &s) == nil {
@@ -132,15 +131,15 @@ type StatementConfig struct {
 
 // UnmarshalJSON reads period and amount as numbers or strings, in either casing.
 func (c *StatementConfig) UnmarshalJSON(b []byte) error {
-	f, err := decodeFields(b)
+	f, err := providers.DecodeFields(b)
 	if err != nil {
 		return err
 	}
 	*c = StatementConfig{
-		Period:          f.str("period", "requestedCreditPeriod", "requested_credit_period"),
-		Name:            f.str("name", "businessName", "business_name"),
-		Address:         f.str("address", "businessAddress", "business_address"),
-		RequestedAmount: f.num("requestedAmount", "requested_amount", "requestedCreditAmount", "requested_credit_amount"),
+		Period:          f.Str("period", "requestedCreditPeriod", "requested_credit_period"),
+		Name:            f.Str("name", "businessName", "business_name"),
+		Address:         f.Str("address", "businessAddress", "business_address"),
+		RequestedAmount: f.Num("requestedAmount", "requested_amount", "requestedCreditAmount", "requested_credit_amount"),
 	}
 	return nil
 }
@@ -153,12 +152,12 @@ type Page struct {
 
 // UnmarshalJSON reads creditTerms/credit_terms and nextToken/next_token.
 func (p *Page) UnmarshalJSON(b []byte) error {
-	f, err := decodeFields(b)
+	f, err := providers.DecodeFields(b)
 	if err != nil {
 		return err
 	}
-	*p = Page{NextToken: f.str("nextToken", "next_token")}
-	if raw := f.raw("creditTerms", "credit_terms"); len(raw) > 0 && !bytes.Equal(raw, []byte("null")) {
+	*p = Page{NextToken: f.Str("nextToken", "next_token")}
+	if raw := f.Raw("creditTerms", "credit_terms"); len(raw) > 0 && !bytes.Equal(raw, []byte("null")) {
 		return json.Unmarshal(raw, &p.CreditTerms)
 	}
 	return nil
@@ -169,57 +168,9 @@ type apiError struct {
 	Error string `json:"error"`
 }
 
-// fields is a JSON object read key by key, so one field can come under several names.
-type fields map[string]json.RawMessage
-
-func decodeFields(b []byte) (fields, error) {
-	var f fields
-	if err := json.Unmarshal(b, &f); err != nil {
-		return nil, err
-	}
-	return f, nil
-}
-
-// raw returns the first present, non-null value under keys.
-func (f fields) raw(keys ...string) json.RawMessage {
-	for _, k := range keys {
-		if v, ok := f[k]; ok && !bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
-			return bytes.TrimSpace(v)
-		}
-	}
-	return nil
-}
-
-// str returns a string or number value as text.
-func (f fields) str(keys ...string) string {
-	v := f.raw(keys...)
-	if len(v) == 0 {
-		return ""
-	}
-	var s string
-	if json.Unmarshal(v, &s) == nil {
-		return s
-	}
-	var n json.Number
-	if json.Unmarshal(v, &n) == nil {
-		return n.String()
-	}
-	return ""
-}
-
-// num returns a number or numeric string as a float64 (0 when absent or unreadable).
-func (f fields) num(keys ...string) float64 {
-	s := strings.TrimSpace(f.str(keys...))
-	n, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return 0
-	}
-	return n
-}
-
 // links reads an array of strings or {href|url} objects, or a single string.
-func (f fields) links(keys ...string) []string {
-	v := f.raw(keys...)
+func links(f providers.Fields, keys ...string) []string {
+	v := f.Raw(keys...)
 	if len(v) == 0 {
 		return nil
 	}
@@ -240,8 +191,8 @@ func (f fields) links(keys ...string) []string {
 			out = append(out, one)
 			continue
 		}
-		if obj, err := decodeFields(m); err == nil {
-			if s := obj.str("href", "url"); s != "" {
+		if obj, err := providers.DecodeFields(m); err == nil {
+			if s := obj.Str("href", "url"); s != "" {
 				out = append(out, s)
 			}
 		}

@@ -267,11 +267,11 @@ func decodeCustomers(raw json.RawMessage) ([]Customer, error) {
 		err := json.Unmarshal(raw, &list)
 		return list, err
 	}
-	f, err := decodeFields(raw)
+	f, err := providers.DecodeFields(raw)
 	if err != nil {
 		return nil, err
 	}
-	if inner := f.raw("data", "customers", "items", "results"); inner != nil {
+	if inner := f.Raw("data", "customers", "items", "results"); inner != nil {
 		err := json.Unmarshal(inner, &list)
 		return list, err
 	}
@@ -367,11 +367,11 @@ func decodeAnalyses(raw json.RawMessage) ([]Analysis, error) {
 		err := json.Unmarshal(raw, &list)
 		return list, err
 	}
-	f, err := decodeFields(raw)
+	f, err := providers.DecodeFields(raw)
 	if err != nil {
 		return nil, err
 	}
-	inner := f.raw("data", "analyses", "items", "results")
+	inner := f.Raw("data", "analyses", "items", "results")
 	if inner == nil {
 		return nil, fmt.Errorf("want a list of analyses")
 	}

@@ -3,6 +3,7 @@ package openbanking
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/merchantflow/onboarding/providers"
 	"strconv"
 )
 
@@ -22,12 +23,12 @@ type Token struct {
 
 // UnmarshalJSON accepts expires_in as a number or a numeric string.
 func (t *Token) UnmarshalJSON(b []byte) error {
-	f, err := decodeFields(b)
+	f, err := providers.DecodeFields(b)
 	if err != nil {
 		return err
 	}
-	*t = Token{AccessToken: f.str("access_token", "accessToken"), TokenType: f.str("token_type", "tokenType")}
-	t.ExpiresIn, _ = strconv.ParseInt(f.str("expires_in", "expiresIn"), 10, 64)
+	*t = Token{AccessToken: f.Str("access_token", "accessToken"), TokenType: f.Str("token_type", "tokenType")}
+	t.ExpiresIn, _ = strconv.ParseInt(f.Str("expires_in", "expiresIn"), 10, 64)
 	return nil
 }
 
@@ -41,14 +42,14 @@ type Customer struct {
 
 // UnmarshalJSON accepts the id as a string or a number, and snake_case keys.
 func (c *Customer) UnmarshalJSON(b []byte) error {
-	f, err := decodeFields(b)
+	f, err := providers.DecodeFields(b)
 	if err != nil {
 		return err
 	}
 	*c = Customer{
-		ID:               f.str("id", "_id", "customerId"),
-		CustomIdentifier: f.str("customIdentifier", "custom_identifier"),
-		CreatedAt:        f.str("createdAt", "created_at"),
+		ID:               f.Str("id", "_id", "customerId"),
+		CustomIdentifier: f.Str("customIdentifier", "custom_identifier"),
+		CreatedAt:        f.Str("createdAt", "created_at"),
 	}
 	return nil
 }
@@ -59,7 +60,7 @@ type AnalysisInput struct {
 	Transactions []Transaction `json:"transactions"`
 }
 
-// Account is one bank account of the customer. The seed has no schema; these are the fields
+// Account is one bank account of the customer. The seed has no schema; these are the providers.Fields
 // an open-banking aggregator provides ([SBX]).
 type Account struct {
 	ID          string  `json:"id"` // referenced by Transaction.AccountID
@@ -97,18 +98,18 @@ func (a *Analysis) Completed() bool { return a.Status == StatusCompleted }
 
 // UnmarshalJSON accepts a numeric id and snake_case keys.
 func (a *Analysis) UnmarshalJSON(b []byte) error {
-	f, err := decodeFields(b)
+	f, err := providers.DecodeFields(b)
 	if err != nil {
 		return err
 	}
-	*a = Analysis{ID: f.str("id", "_id", "analysisId"), Status: f.str("status")}
-	if raw := f.raw("scores"); raw != nil {
+	*a = Analysis{ID: f.Str("id", "_id", "analysisId"), Status: f.Str("status")}
+	if raw := f.Raw("scores"); raw != nil {
 		a.Scores = &Scores{}
 		if err := json.Unmarshal(raw, a.Scores); err != nil {
 			return err
 		}
 	}
-	if raw := f.raw("creditInsights", "credit_insights"); raw != nil {
+	if raw := f.Raw("creditInsights", "credit_insights"); raw != nil {
 		if err := json.Unmarshal(raw, &a.CreditInsights); err != nil {
 			return err
 		}
@@ -136,7 +137,7 @@ type CreditScore struct {
 
 // UnmarshalJSON reads creditScore (or credit_score) as an object or a bare number.
 func (s *Scores) UnmarshalJSON(b []byte) error {
-	f, err := decodeFields(b)
+	f, err := providers.DecodeFields(b)
 	if err != nil {
 		return err
 	}
@@ -144,7 +145,7 @@ func (s *Scores) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &s.Raw); err != nil {
 		return err
 	}
-	raw := f.raw("creditScore", "credit_score")
+	raw := f.Raw("creditScore", "credit_score")
 	if raw == nil {
 		return nil
 	}
@@ -156,16 +157,16 @@ func (s *Scores) UnmarshalJSON(b []byte) error {
 		s.CreditScore = &CreditScore{Value: v}
 		return nil
 	}
-	cf, err := decodeFields(raw)
+	cf, err := providers.DecodeFields(raw)
 	if err != nil {
 		return err
 	}
-	v, err := strconv.ParseFloat(cf.str("value", "score"), 64)
+	v, err := strconv.ParseFloat(cf.Str("value", "score"), 64)
 	if err != nil {
 		return err
 	}
 	s.CreditScore = &CreditScore{Value: v}
-	if ind := cf.raw("indicators"); ind != nil {
+	if ind := cf.Raw("indicators"); ind != nil {
 		if err := json.Unmarshal(ind, &s.CreditScore.Indicators); err != nil {
 			return err
 		}
@@ -179,45 +180,4 @@ type apiError struct {
 	Message string `json:"message"`
 	Error   any    `json:"error"`
 	Detail  string `json:"error_description"`
-}
-
-// fields is a JSON object read key by key, so one field can come under several names.
-type fields map[string]json.RawMessage
-
-func decodeFields(b []byte) (fields, error) {
-	var f fields
-	if err := json.Unmarshal(b, &f); err != nil {
-		return nil, err
-	}
-	return f, nil
-}
-
-// raw returns the first present, non-null value under keys.
-func (f fields) raw(keys ...string) json.RawMessage {
-	for _, k := range keys {
-		if v, ok := f[k]; ok {
-			v = bytes.TrimSpace(v)
-			if len(v) > 0 && !bytes.Equal(v, []byte("null")) {
-				return v
-			}
-		}
-	}
-	return nil
-}
-
-// str returns a string or number value as text.
-func (f fields) str(keys ...string) string {
-	v := f.raw(keys...)
-	if v == nil {
-		return ""
-	}
-	var s string
-	if json.Unmarshal(v, &s) == nil {
-		return s
-	}
-	var n json.Number
-	if json.Unmarshal(v, &n) == nil {
-		return n.String()
-	}
-	return ""
 }
