@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/merchantflow/onboarding/providers"
@@ -19,13 +18,6 @@ const Provider = "openbanking"
 
 // DefaultTokenPath is the [SBX] token endpoint; the seed names none.
 const DefaultTokenPath = "/oauth/token"
-
-// defaultTokenTTL is assumed when the token response has no expires_in (the seed gives no
-// lifetime); a 401 re-authenticates anyway.
-const defaultTokenTTL = 15 * time.Minute
-
-// tokenSlack renews a token this long before it expires (or at half its life when shorter).
-const tokenSlack = time.Minute
 
 // RetryRule: the seed gives no error or rate-limit guidance; retry 429, 5xx and network
 // failures with a short exponential backoff, never other 4xx. 422 on customer creation is
@@ -65,9 +57,7 @@ type Client struct {
 	caller providers.Caller
 	now    func() time.Time
 
-	mu      sync.Mutex
-	token   string
-	expires time.Time
+	tokens *providers.Tokens
 }
 
 // New returns a client. A nil hc gets an *http.Client with the configured timeout
@@ -87,11 +77,14 @@ func New(cfg Config, hc *http.Client) *Client {
 	if now == nil {
 		now = time.Now
 	}
-	return &Client{
+	c := &Client{
 		cfg:    cfg,
 		now:    now,
 		caller: providers.Caller{Provider: Provider, HTTP: hc, Now: now, ParseError: parseError},
 	}
+	// The seed gives no token lifetime: 15 minutes is assumed, and a 401 re-authenticates anyway.
+	c.tokens = &providers.Tokens{Fetch: c.fetchToken, DefaultTTL: 15 * time.Minute, Slack: time.Minute, Now: now}
+	return c
 }
 
 // parseError reads {message, code}, {error: "..."}, {error: {code, message}} and the OAuth
@@ -133,14 +126,9 @@ func (c *Client) url(path string) string {
 	return c.cfg.BaseURL + path
 }
 
-// accessToken returns the cached token or exchanges the client credentials for a new one.
-// The exchange is an OAuth2 client-credentials form post ([SBX]; the sandbox also takes JSON).
-func (c *Client) accessToken(ctx context.Context, force bool) (string, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !force && c.token != "" && c.now().Before(c.expires) {
-		return c.token, nil
-	}
+// fetchToken exchanges the client credentials for an access token: an OAuth2
+// client-credentials form post ([SBX]; the sandbox also takes JSON).
+func (c *Client) fetchToken(ctx context.Context) (string, time.Duration, error) {
 	form := url.Values{
 		"grant_type":    {"client_credentials"},
 		"client_id":     {c.cfg.ClientID},
@@ -155,33 +143,17 @@ func (c *Client) accessToken(ctx context.Context, force bool) (string, error) {
 		RawBody: []byte(form.Encode()),
 	}, &tok)
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
 	if tok.AccessToken == "" {
-		return "", &providers.Error{Provider: Provider, Op: "get token", Status: http.StatusBadGateway, Message: "token response without access_token"}
+		return "", 0, &providers.Error{Provider: Provider, Op: "get token", Status: http.StatusBadGateway, Message: "token response without access_token"}
 	}
-	ttl := time.Duration(tok.ExpiresIn) * time.Second
-	if ttl <= 0 {
-		ttl = defaultTokenTTL
-	}
-	c.token, c.expires = tok.AccessToken, c.now().Add(ttl-min(tokenSlack, ttl/2))
-	return c.token, nil
+	return tok.AccessToken, time.Duration(tok.ExpiresIn) * time.Second, nil
 }
 
 // do runs an authenticated call, re-authenticating once when the token is refused.
 func (c *Client) do(ctx context.Context, req providers.Request, out any) (int, error) {
-	for attempt := 0; ; attempt++ {
-		tok, err := c.accessToken(ctx, attempt > 0)
-		if err != nil {
-			return 0, err
-		}
-		req.Header = http.Header{"Authorization": {"Bearer " + tok}}
-		status, err := c.caller.Do(ctx, req, out)
-		if status == http.StatusUnauthorized && attempt == 0 {
-			continue
-		}
-		return status, err
-	}
+	return c.caller.DoBearer(ctx, c.tokens, req, out)
 }
 
 func badInput(op, msg string) *providers.Error {

@@ -7,15 +7,10 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/merchantflow/onboarding/providers"
 )
-
-// tokenSlack renews a token this long before it expires, so a call never starts with a token
-// about to lapse.
-const tokenSlack = 5 * time.Minute
 
 // Config configures a Client.
 type Config struct {
@@ -32,9 +27,7 @@ type Client struct {
 	caller providers.Caller
 	now    func() time.Time
 
-	mu      sync.Mutex
-	token   string
-	expires time.Time
+	tokens *providers.Tokens
 }
 
 // New returns a client. The API key is never logged or returned in errors.
@@ -47,7 +40,7 @@ func New(cfg Config, hc *http.Client) *Client {
 		now = time.Now
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	return &Client{
+	c := &Client{
 		cfg: cfg,
 		now: now,
 		caller: providers.Caller{
@@ -63,19 +56,17 @@ func New(cfg Config, hc *http.Client) *Client {
 			},
 		},
 	}
+	// Tokens live an hour (documented) and are renewed five minutes ahead.
+	c.tokens = &providers.Tokens{Fetch: c.fetchToken, DefaultTTL: time.Hour, Slack: 5 * time.Minute, Now: now}
+	return c
 }
 
 func (c *Client) url(path string) string {
 	return c.cfg.BaseURL + "/accounts/" + url.PathEscape(c.cfg.AccountID) + path
 }
 
-// accessToken returns a cached token or fetches a new one.
-func (c *Client) accessToken(ctx context.Context, force bool) (string, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !force && c.token != "" && c.now().Before(c.expires) {
-		return c.token, nil
-	}
+// fetchToken exchanges the API key for an access token (POST /auth/token).
+func (c *Client) fetchToken(ctx context.Context) (string, time.Duration, error) {
 	var tok Token
 	_, err := c.caller.Do(ctx, providers.Request{
 		Op:     "get token",
@@ -84,41 +75,17 @@ func (c *Client) accessToken(ctx context.Context, force bool) (string, error) {
 		Header: http.Header{"Authorization": {"Bearer " + c.cfg.APIKey}},
 	}, &tok)
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
 	if tok.AccessToken == "" {
-		return "", &providers.Error{Provider: "quickr", Op: "get token", Status: http.StatusBadGateway, Message: "token response without access_token"}
+		return "", 0, &providers.Error{Provider: "quickr", Op: "get token", Status: http.StatusBadGateway, Message: "token response without access_token"}
 	}
-	ttl := time.Duration(tok.ExpiresIn) * time.Second
-	if ttl <= 0 {
-		ttl = time.Hour // the documented lifetime
-	}
-	// Renew ahead of expiry, but never cache a token for less than half its life.
-	slack := min(tokenSlack, ttl/2)
-	c.token, c.expires = tok.AccessToken, c.now().Add(ttl-slack)
-	return c.token, nil
+	return tok.AccessToken, time.Duration(tok.ExpiresIn) * time.Second, nil
 }
 
 // do runs an authenticated call, re-authenticating once when the token is refused.
 func (c *Client) do(ctx context.Context, req providers.Request, out any) (int, error) {
-	for attempt := 0; ; attempt++ {
-		tok, err := c.accessToken(ctx, attempt > 0)
-		if err != nil {
-			return 0, err
-		}
-		h := http.Header{}
-		for k, v := range req.Header {
-			h[k] = v
-		}
-		h.Set("Authorization", "Bearer "+tok)
-		r := req
-		r.Header = h
-		status, err := c.caller.Do(ctx, r, out)
-		if status == http.StatusUnauthorized && attempt == 0 {
-			continue
-		}
-		return status, err
-	}
+	return c.caller.DoBearer(ctx, c.tokens, req, out)
 }
 
 // CreateCase creates a case (POST /cases).
