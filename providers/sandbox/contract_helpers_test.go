@@ -136,16 +136,6 @@ func (rc *ctReceiver) next(t *testing.T, n int) []ctDelivery {
 	return out
 }
 
-// none asserts that no further webhook is waiting.
-func (rc *ctReceiver) none(t *testing.T) {
-	t.Helper()
-	select {
-	case d := <-rc.ch:
-		t.Fatalf("unexpected webhook %v", d.Body)
-	default:
-	}
-}
-
 // basic is an HTTP Basic credential.
 func basic(user, pass string) string {
 	return base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))

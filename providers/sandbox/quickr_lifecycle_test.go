@@ -105,8 +105,8 @@ func TestQuickrReopenRefused(t *testing.T) {
 	t.Run("closed by control", func(t *testing.T) {
 		e := qtNew(t, nil)
 		id := e.create("r", "987654321", "signatory")
-		doc := e.mustControl(id, "declare", nil)
-		doc = e.mustControl(id, "close", nil)
+		e.mustControl(id, "declare", nil)
+		doc := e.mustControl(id, "close", nil)
 		require.Equal(t, "closed", qtContractStatus(t, doc))
 		st, _ := e.control(id, "sign", nil)
 		require.Equal(t, http.StatusConflict, st)
