@@ -31,7 +31,7 @@ func startOnboarding(t *testing.T, ctx context.Context, s *stack, org string) *e
 	t.Helper()
 	tc := sandbox.TestCompanies[org]
 	board := tc.Board[0]
-	started, err := engine.Start(ctx, s.tc, s.taskQueue, workflows.OnboardingInput{
+	started, err := engine.New(s.tc, "default", s.taskQueue).Start(ctx, workflows.OnboardingInput{
 		Company: activities.Company{OrgNumber: org, Country: "NO", Name: tc.Name},
 		Contact: activities.Person{Name: board.Name, Email: "contact@example.test"},
 		Address: tc.Address + ", " + tc.PostalCode + " " + tc.City,
@@ -47,7 +47,7 @@ func waitStage(t *testing.T, ctx context.Context, s *stack, id string, stage wor
 	var st *workflows.Status
 	require.Eventually(t, func() bool {
 		var err error
-		st, err = engine.Status(ctx, s.tc, id)
+		st, err = engine.New(s.tc, "default", s.taskQueue).Status(ctx, id)
 		return err == nil && st.Stage == stage
 	}, 60*time.Second, 100*time.Millisecond, "stage %s not reached; last status %+v", stage, st)
 	return st
@@ -151,7 +151,7 @@ func TestExpiredContractIsRenewed(t *testing.T) {
 
 	s.control(t, "/control/quickr/cases/"+ref+"/expire", "")
 	require.Eventually(t, func() bool {
-		st, err := engine.Status(ctx, s.tc, ref)
+		st, err := engine.New(s.tc, "default", s.taskQueue).Status(ctx, ref)
 		return err == nil && st.RenewalsUsed == 1
 	}, 30*time.Second, 100*time.Millisecond)
 	s.control(t, "/control/quickr/cases/"+ref+"/sign", "")

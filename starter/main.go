@@ -143,7 +143,7 @@ func cmdStart(ctx context.Context, cfg Config, log *zap.Logger, args []string, o
 		return err
 	}
 	defer c.Close()
-	st, err := engine.Start(ctx, c, cfg.TaskQueue, in)
+	st, err := engine.New(c, cfg.TemporalNamespace, cfg.TaskQueue).Start(ctx, in)
 	if err != nil {
 		return err
 	}
@@ -207,7 +207,7 @@ func cmdStatus(ctx context.Context, cfg Config, log *zap.Logger, args []string, 
 		return err
 	}
 	defer c.Close()
-	st, err := engine.Status(ctx, c, id)
+	st, err := engine.New(c, cfg.TemporalNamespace, cfg.TaskQueue).Status(ctx, id)
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,18 @@ import (
 	"github.com/merchantflow/onboarding/workflows"
 )
 
+// Engine is a Temporal client bound to the onboardings' namespace and task queue.
+type Engine struct {
+	Client    client.Client
+	Namespace string
+	TaskQueue string
+}
+
+// New returns the engine over c.
+func New(c client.Client, namespace, taskQueue string) *Engine {
+	return &Engine{Client: c, Namespace: namespace, TaskQueue: taskQueue}
+}
+
 // Started tells which onboarding a start refers to.
 type Started struct {
 	WorkflowID string `json:"workflowId"`
@@ -24,11 +36,12 @@ type Started struct {
 
 // Start starts the merchant's onboarding, or returns the one already running for the same
 // business key (USE_EXISTING): two starts never make twins.
-func Start(ctx context.Context, c client.Client, taskQueue string, in workflows.OnboardingInput) (*Started, error) {
+func (e *Engine) Start(ctx context.Context, in workflows.OnboardingInput) (*Started, error) {
+	c := e.Client
 	id := workflows.WorkflowID(in.Company.Country, in.Company.OrgNumber)
 	opts := client.StartWorkflowOptions{
 		ID:                       id,
-		TaskQueue:                taskQueue,
+		TaskQueue:                e.TaskQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		StaticSummary:            summary(in),
 		// Set at start so ops can filter on them before the first workflow task runs.
@@ -61,10 +74,10 @@ func summary(in workflows.OnboardingInput) string {
 }
 
 // Status queries the onboarding's status.
-func Status(ctx context.Context, c client.Client, workflowID string) (*workflows.Status, error) {
-	v, err := c.QueryWorkflow(ctx, workflowID, "", workflows.QueryStatus)
+func (e *Engine) Status(ctx context.Context, workflowID string) (*workflows.Status, error) {
+	v, err := e.Client.QueryWorkflow(ctx, workflowID, "", workflows.QueryStatus)
 	if err != nil {
-		return nil, fmt.Errorf("status of %s: %w", workflowID, err)
+		return nil, e.classify(ctx, workflowID, "status of", err)
 	}
 	var st workflows.Status
 	if err := v.Get(&st); err != nil {

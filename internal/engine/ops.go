@@ -1,0 +1,255 @@
+package engine
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	commonpb "go.temporal.io/api/common/v1"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/merchantflow/onboarding/workflows"
+)
+
+// ErrNotFound: no onboarding has this workflow ID.
+var ErrNotFound = errors.New("no such onboarding")
+
+// ErrFinished: the onboarding has ended, so it takes no more decisions or changes.
+var ErrFinished = errors.New("the onboarding has finished")
+
+// RejectedError is a request the onboarding refused (its update validator said no). Nothing
+// was written to the onboarding's history.
+type RejectedError struct{ Reason string }
+
+func (e *RejectedError) Error() string { return "rejected: " + e.Reason }
+
+// Decide sends an agent's decision through the decide update and waits for its answer.
+// requestID makes a retried request idempotent (empty: a new id).
+func (e *Engine) Decide(ctx context.Context, workflowID, requestID string, d workflows.Decision) (*workflows.DecideResult, error) {
+	var res workflows.DecideResult
+	if err := e.update(ctx, workflowID, requestID, workflows.UpdateDecide, d, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+// ExtendDeadline sends the extend-deadline update and returns the status it answers with.
+func (e *Engine) ExtendDeadline(ctx context.Context, workflowID, requestID string, ch workflows.DeadlineChange) (*workflows.Status, error) {
+	var st workflows.Status
+	if err := e.update(ctx, workflowID, requestID, workflows.UpdateExtendDeadline, ch, &st); err != nil {
+		return nil, err
+	}
+	return &st, nil
+}
+
+func (e *Engine) update(ctx context.Context, workflowID, requestID, name string, arg, out any) error {
+	h, err := e.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID:   workflowID,
+		UpdateID:     requestID,
+		UpdateName:   name,
+		Args:         []any{arg},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err == nil {
+		err = h.Get(ctx, out)
+	}
+	if err == nil {
+		return nil
+	}
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) {
+		return &RejectedError{Reason: app.Message()}
+	}
+	return e.classify(ctx, workflowID, name, err)
+}
+
+// Cancel asks the onboarding to stop. The workflow archives the KYC case, tells the app and
+// ends CANCELLED; Cancel returns once the request is recorded, not when that is done.
+func (e *Engine) Cancel(ctx context.Context, workflowID, reason, by string) error {
+	_, err := e.Client.WorkflowService().RequestCancelWorkflowExecution(ctx, &workflowservice.RequestCancelWorkflowExecutionRequest{
+		Namespace:         e.Namespace,
+		WorkflowExecution: &commonpb.WorkflowExecution{WorkflowId: workflowID},
+		Identity:          by,
+		Reason:            reason,
+	})
+	if err == nil {
+		return nil
+	}
+	return e.classify(ctx, workflowID, "cancel", err)
+}
+
+// classify turns "not found" into ErrNotFound or ErrFinished: the server says not found for
+// both, and callers answer them differently.
+func (e *Engine) classify(ctx context.Context, workflowID, op string, err error) error {
+	var nf *serviceerror.NotFound
+	if !errors.As(err, &nf) && !strings.Contains(err.Error(), "already completed") {
+		return fmt.Errorf("%s %s: %w", op, workflowID, err)
+	}
+	d, derr := e.Client.DescribeWorkflowExecution(ctx, workflowID, "")
+	if derr == nil && d.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		return ErrFinished
+	}
+	if derr != nil && errors.As(derr, &nf) {
+		return ErrNotFound
+	}
+	return fmt.Errorf("%s %s: %w", op, workflowID, err)
+}
+
+// ListFilter selects onboardings from visibility. Empty fields do not filter.
+type ListFilter struct {
+	Stage   string // one of the workflows.Stage values
+	Outcome string // one of the workflows.Outcome values
+	Country string
+	// PageSize is at most 1000 (default 50); PageToken continues a previous page.
+	PageSize  int
+	PageToken string
+}
+
+// Summary is one onboarding as visibility knows it (no query, so it is cheap for many).
+type Summary struct {
+	WorkflowID string     `json:"workflowId"`
+	RunID      string     `json:"runId"`
+	Status     string     `json:"status"` // Running, Completed, Failed, Canceled, Terminated, ...
+	Stage      string     `json:"stage,omitempty"`
+	Outcome    string     `json:"outcome,omitempty"`
+	Country    string     `json:"country,omitempty"`
+	OrgNumber  string     `json:"orgNumber,omitempty"`
+	CaseID     string     `json:"caseId,omitempty"`
+	RiskLevel  string     `json:"riskLevel,omitempty"`
+	StartedAt  time.Time  `json:"startedAt"`
+	ClosedAt   *time.Time `json:"closedAt,omitempty"`
+}
+
+// Page is one page of a list; NextPageToken is empty on the last page.
+type Page struct {
+	Onboardings   []Summary `json:"onboardings"`
+	NextPageToken string    `json:"nextPageToken,omitempty"`
+}
+
+var (
+	stages   = []workflows.Stage{workflows.StageStarting, workflows.StageCreatingCase, workflows.StageAwaitingDeclaration, workflows.StageAwaitingSignature, workflows.StageEvaluating, workflows.StageAwaitingReview, workflows.StageFinished}
+	outcomes = []workflows.Outcome{workflows.OutcomeApproved, workflows.OutcomeDeclined, workflows.OutcomeExpired, workflows.OutcomeCancelled, workflows.OutcomeFailed}
+)
+
+// Query builds the visibility query of f, or a *ValidationError. Values are checked against
+// the known stages, outcomes and countries, so nothing a caller sends reaches the query text
+// unchecked.
+func (f ListFilter) Query() (string, error) {
+	v := &ValidationError{}
+	parts := []string{"WorkflowType = 'OnboardMerchant'"}
+	if f.Stage != "" {
+		if !slices.Contains(stages, workflows.Stage(f.Stage)) {
+			v.add("stage", "must be one of "+joinStrings(stages))
+		}
+		parts = append(parts, fmt.Sprintf("%s = '%s'", workflows.SAStage.GetName(), f.Stage))
+	}
+	if f.Outcome != "" {
+		if !slices.Contains(outcomes, workflows.Outcome(f.Outcome)) {
+			v.add("outcome", "must be one of "+joinStrings(outcomes))
+		}
+		parts = append(parts, fmt.Sprintf("%s = '%s'", workflows.SAOutcome.GetName(), f.Outcome))
+	}
+	if f.Country != "" {
+		if _, ok := orgNumberFormats[f.Country]; !ok {
+			v.add("country", "must be one of NO, SE, DK, FI")
+		}
+		parts = append(parts, fmt.Sprintf("%s = '%s'", workflows.SACountry.GetName(), f.Country))
+	}
+	if f.PageSize < 0 || f.PageSize > 1000 {
+		v.add("pageSize", "must be between 1 and 1000")
+	}
+	if _, err := base64.RawURLEncoding.DecodeString(f.PageToken); err != nil {
+		v.add("pageToken", "is not a token from a previous page")
+	}
+	if err := v.orNil(); err != nil {
+		return "", err
+	}
+	return strings.Join(parts, " AND ") + " ORDER BY StartTime DESC", nil
+}
+
+func joinStrings[S ~string](vs []S) string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return strings.Join(out, ", ")
+}
+
+// List reads one page of onboardings from visibility, newest first.
+func (e *Engine) List(ctx context.Context, f ListFilter) (*Page, error) {
+	q, err := f.Query()
+	if err != nil {
+		return nil, err
+	}
+	size := f.PageSize
+	if size == 0 {
+		size = 50
+	}
+	token, _ := base64.RawURLEncoding.DecodeString(f.PageToken)
+	resp, err := e.Client.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+		Namespace:     e.Namespace,
+		PageSize:      int32(size),
+		NextPageToken: token,
+		Query:         q,
+	})
+	if err != nil {
+		var inv *serviceerror.InvalidArgument
+		if errors.As(err, &inv) && f.PageToken != "" {
+			return nil, &ValidationError{Fields: []FieldError{{"pageToken", "is not a token from a previous page"}}}
+		}
+		return nil, fmt.Errorf("list onboardings: %w", err)
+	}
+	page := &Page{Onboardings: []Summary{}, NextPageToken: base64.RawURLEncoding.EncodeToString(resp.GetNextPageToken())}
+	for _, e := range resp.GetExecutions() {
+		s := Summary{
+			WorkflowID: e.GetExecution().GetWorkflowId(),
+			RunID:      e.GetExecution().GetRunId(),
+			Status:     statusName(e.GetStatus()),
+			StartedAt:  e.GetStartTime().AsTime(),
+		}
+		if ct := e.GetCloseTime(); ct != nil && e.GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+			t := ct.AsTime()
+			s.ClosedAt = &t
+		}
+		fields := e.GetSearchAttributes().GetIndexedFields()
+		s.Stage = keyword(fields, workflows.SAStage.GetName())
+		s.Outcome = keyword(fields, workflows.SAOutcome.GetName())
+		s.Country = keyword(fields, workflows.SACountry.GetName())
+		s.OrgNumber = keyword(fields, workflows.SAOrgNumber.GetName())
+		s.CaseID = keyword(fields, workflows.SAKycCaseID.GetName())
+		s.RiskLevel = keyword(fields, workflows.SARiskLevel.GetName())
+		page.Onboardings = append(page.Onboardings, s)
+	}
+	return page, nil
+}
+
+// keyword decodes a Keyword search attribute. Search attributes are never encrypted by the
+// payload codec (the server indexes them), so the default converter reads them.
+func keyword(fields map[string]*commonpb.Payload, name string) string {
+	p, ok := fields[name]
+	if !ok {
+		return ""
+	}
+	var s string
+	if err := converter.GetDefaultDataConverter().FromPayload(p, &s); err != nil {
+		return ""
+	}
+	return s
+}
+
+func statusName(s enumspb.WorkflowExecutionStatus) string {
+	name := strings.TrimPrefix(s.String(), "WORKFLOW_EXECUTION_STATUS_")
+	if name == "" {
+		return ""
+	}
+	return name[:1] + strings.ToLower(name[1:])
+}

@@ -1,0 +1,192 @@
+package engine
+
+import (
+	"math"
+	"net/mail"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/merchantflow/onboarding/workflows"
+)
+
+// FieldError is one problem with one input field, named by its JSON path.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// ValidationError lists every problem with an input; nothing was started.
+type ValidationError struct {
+	Fields []FieldError `json:"fields"`
+}
+
+func (e *ValidationError) Error() string {
+	parts := make([]string, 0, len(e.Fields))
+	for _, f := range e.Fields {
+		parts = append(parts, f.Field+": "+f.Message)
+	}
+	return "invalid input: " + strings.Join(parts, "; ")
+}
+
+func (e *ValidationError) add(field, msg string) { e.Fields = append(e.Fields, FieldError{field, msg}) }
+
+func (e *ValidationError) orNil() error {
+	if len(e.Fields) == 0 {
+		return nil
+	}
+	return e
+}
+
+// orgNumberFormats are the company-number formats of the countries Quickr serves, after
+// spaces are removed. Only the shape is checked: the sandbox's documented test companies do
+// not carry valid check digits, so a checksum rule would refuse them.
+var orgNumberFormats = map[string]struct {
+	re      *regexp.Regexp
+	example string
+}{
+	"NO": {regexp.MustCompile(`^\d{9}$`), "9 digits, e.g. 987654321"},
+	"SE": {regexp.MustCompile(`^\d{6}-?\d{4}$`), "10 digits, e.g. 5561234567 or 556123-4567"},
+	"DK": {regexp.MustCompile(`^\d{8}$`), "8 digits (CVR), e.g. 12345678"},
+	"FI": {regexp.MustCompile(`^\d{7}-\d$`), "Business ID, e.g. 1234567-8"},
+}
+
+// Currencies the credit providers are asked in.
+var currencies = map[string]bool{"NOK": true, "SEK": true, "DKK": true, "EUR": true}
+
+// Input bounds. The amount bound keeps requests within what a credit provider takes seriously
+// and far from float64 rounding.
+const (
+	maxAmount    = 1_000_000_000
+	maxNameLen   = 200
+	maxEmailLen  = 254
+	maxAddrLen   = 300
+	minPollEvery = time.Second
+)
+
+// Normalize trims the input's strings and upper-cases codes, so the same merchant always
+// maps to the same workflow ID.
+func Normalize(in *workflows.OnboardingInput) {
+	in.Company.OrgNumber = strings.Join(strings.Fields(in.Company.OrgNumber), "")
+	in.Company.Country = strings.ToUpper(strings.TrimSpace(in.Company.Country))
+	in.Company.Name = strings.TrimSpace(in.Company.Name)
+	in.Contact.Name = strings.TrimSpace(in.Contact.Name)
+	in.Contact.Email = strings.TrimSpace(in.Contact.Email)
+	in.Address = strings.TrimSpace(in.Address)
+	in.Credit.Currency = strings.ToUpper(strings.TrimSpace(in.Credit.Currency))
+}
+
+// ValidateInput checks a normalized start input field by field against what the providers
+// accept: every problem is reported, not only the first. It returns a *ValidationError.
+func ValidateInput(in workflows.OnboardingInput) error {
+	v := &ValidationError{}
+	switch f, ok := orgNumberFormats[in.Company.Country]; {
+	case in.Company.Country == "":
+		v.add("company.country", "is required (NO, SE, DK or FI)")
+	case !ok:
+		v.add("company.country", `must be one of NO, SE, DK, FI (ISO 3166-1 alpha-2), got "`+clip(in.Company.Country)+`"`)
+	case in.Company.OrgNumber == "":
+		v.add("company.orgNumber", "is required")
+	case !f.re.MatchString(in.Company.OrgNumber):
+		v.add("company.orgNumber", "is not a "+in.Company.Country+" company number: expected "+f.example)
+	}
+	if in.Company.Country == "" && in.Company.OrgNumber == "" {
+		v.add("company.orgNumber", "is required")
+	}
+	if len(in.Company.Name) > maxNameLen {
+		v.add("company.name", "must be at most 200 characters")
+	}
+	switch {
+	case in.Contact.Name == "":
+		v.add("contact.name", "is required (the credit terms request is addressed to a person)")
+	case len(in.Contact.Name) > maxNameLen:
+		v.add("contact.name", "must be at most 200 characters")
+	}
+	switch {
+	case in.Contact.Email == "":
+		v.add("contact.email", "is required")
+	case len(in.Contact.Email) > maxEmailLen || !plainEmail(in.Contact.Email):
+		v.add("contact.email", "is not an e-mail address like name@example.com")
+	}
+	if in.Contact.BirthDate != "" {
+		if _, err := time.Parse(time.DateOnly, in.Contact.BirthDate); err != nil {
+			v.add("contact.birthDate", "must be a date like 1980-01-31")
+		}
+	}
+	if len(in.Address) > maxAddrLen {
+		v.add("address", "must be at most 300 characters")
+	}
+	c := in.Credit
+	switch {
+	case math.IsNaN(c.Amount) || c.Amount <= 0:
+		v.add("credit.amount", "must be a positive number")
+	case c.Amount > maxAmount:
+		v.add("credit.amount", "must be at most 1000000000")
+	case math.Abs(c.Amount*100-math.Round(c.Amount*100)) > 1e-6:
+		v.add("credit.amount", "must have at most two decimals")
+	}
+	if c.Currency != "" && !currencies[c.Currency] {
+		v.add("credit.currency", `must be NOK, SEK, DKK or EUR, got "`+clip(c.Currency)+`"`)
+	}
+	switch c.PeriodDays {
+	case 0, 30, 60, 90:
+	default:
+		v.add("credit.periodDays", "must be 30, 60 or 90 (bank-statement days)")
+	}
+	validatePolicy(v, in.Policy)
+	return v.orNil()
+}
+
+// validatePolicy checks the optional timing overrides: zero takes the default, negative is
+// an error, and polls are at least a second.
+func validatePolicy(v *ValidationError, p workflows.Policy) {
+	durations := []struct {
+		name string
+		d    workflows.Duration
+		poll bool
+	}{
+		{"declarationDeadline", p.DeclarationDeadline, false},
+		{"declarationReminderEvery", p.DeclarationReminderEvery, false},
+		{"declarationPoll", p.DeclarationPoll, true},
+		{"signingReminderEvery", p.SigningReminderEvery, false},
+		{"signingPoll", p.SigningPoll, true},
+		{"idvPoll", p.IDVPoll, true},
+		{"idvMaxWait", p.IDVMaxWait, false},
+		{"creditAnalysisPoll", p.CreditAnalysisPoll, true},
+		{"creditAnalysisMaxWait", p.CreditAnalysisMaxWait, false},
+		{"creditTermsPoll", p.CreditTermsPoll, true},
+		{"creditTermsMaxWait", p.CreditTermsMaxWait, false},
+		{"priorKycMaxWait", p.PriorKYCMaxWait, false},
+		{"reviewSla", p.ReviewSLA, false},
+		{"reviewReminderEvery", p.ReviewReminderEvery, false},
+	}
+	for _, d := range durations {
+		switch {
+		case d.d < 0:
+			v.add("policy."+d.name, "must not be negative")
+		case d.poll && d.d > 0 && d.d.D() < minPollEvery:
+			v.add("policy."+d.name, "must be at least 1s")
+		}
+	}
+	if p.MaxContractRenewals > 10 {
+		v.add("policy.maxContractRenewals", "must be at most 10")
+	}
+}
+
+// plainEmail accepts a bare address (no display name, no angle brackets) with a dotted domain.
+func plainEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || a.Name != "" {
+		return false
+	}
+	at := strings.LastIndexByte(s, '@')
+	return at > 0 && strings.Contains(s[at+1:], ".")
+}
+
+// clip shortens an echoed value, so an error message never carries a large input back.
+func clip(s string) string {
+	if len(s) > 20 {
+		return s[:20] + "…"
+	}
+	return s
+}
