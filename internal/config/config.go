@@ -31,6 +31,28 @@ type Logging struct {
 // LoggingSettings returns the logging settings; every binary's config gets it by embedding.
 func (l Logging) LoggingSettings() Logging { return l }
 
+// Payload says where the payload encryption keys are: in ONBOARDING_PAYLOAD_KEYS itself or in
+// the file named by ONBOARDING_PAYLOAD_KEYS_FILE, exactly one of the two. Both hold the same
+// format (package codec parses it): entries "id=base64key" separated by commas or newlines,
+// the first entry being the key that encrypts; '#' starts a comment. Like every setting with
+// an explicit name, each also falls back to its unprefixed variable (PAYLOAD_KEYS, ...).
+type Payload struct {
+	PayloadKeys     string `envconfig:"PAYLOAD_KEYS" desc:"SECRET payload encryption keys: id=base64key entries (32-byte AES-256 keys) separated by commas or newlines; the first encrypts, all decrypt"`
+	PayloadKeysFile string `envconfig:"PAYLOAD_KEYS_FILE" desc:"file holding the payload encryption keys instead: one id=base64key per line, # comments allowed"`
+}
+
+// Validate checks that exactly one source of payload keys is set.
+func (p Payload) Validate() error {
+	keys, file := strings.TrimSpace(p.PayloadKeys) != "", strings.TrimSpace(p.PayloadKeysFile) != ""
+	switch {
+	case !keys && !file:
+		return fmt.Errorf("config: set %s_PAYLOAD_KEYS or %s_PAYLOAD_KEYS_FILE (payload encryption keys)", Prefix, Prefix)
+	case keys && file:
+		return fmt.Errorf("config: set only one of %s_PAYLOAD_KEYS and %s_PAYLOAD_KEYS_FILE", Prefix, Prefix)
+	}
+	return nil
+}
+
 // Validator is implemented by configs that check their values after loading.
 type Validator interface{ Validate() error }
 

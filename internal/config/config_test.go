@@ -60,3 +60,36 @@ func TestLoad(t *testing.T) {
 		require.ErrorContains(t, config.Load(&s), "TEMPORAL_ADDRESS")
 	})
 }
+
+func TestPayloadValidate(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		wantErr string
+	}{
+		{name: "keys", env: map[string]string{"ONBOARDING_PAYLOAD_KEYS": "k1=abc"}},
+		{name: "file", env: map[string]string{"ONBOARDING_PAYLOAD_KEYS_FILE": "/run/secrets/payload-keys"}},
+		{name: "neither", wantErr: "set ONBOARDING_PAYLOAD_KEYS or ONBOARDING_PAYLOAD_KEYS_FILE"},
+		{name: "blank", env: map[string]string{"ONBOARDING_PAYLOAD_KEYS": "  "}, wantErr: "set ONBOARDING_PAYLOAD_KEYS or ONBOARDING_PAYLOAD_KEYS_FILE"},
+		{
+			name:    "both",
+			env:     map[string]string{"ONBOARDING_PAYLOAD_KEYS": "k1=abc", "ONBOARDING_PAYLOAD_KEYS_FILE": "/run/secrets/payload-keys"},
+			wantErr: "set only one of ONBOARDING_PAYLOAD_KEYS and ONBOARDING_PAYLOAD_KEYS_FILE",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			var p config.Payload
+			err := config.Load(&p)
+			if tt.wantErr == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.ErrorContains(t, err, tt.wantErr)
+			require.NotContains(t, err.Error(), "k1=abc", "the keys are never echoed")
+		})
+	}
+}
