@@ -20,6 +20,16 @@ type Temporal struct {
 	TemporalAddress   string `envconfig:"TEMPORAL_ADDRESS" default:"127.0.0.1:7233" desc:"Temporal frontend host:port"`
 	TemporalNamespace string `envconfig:"TEMPORAL_NAMESPACE" default:"default" desc:"Temporal namespace"`
 	TaskQueue         string `envconfig:"TASK_QUEUE" default:"onboarding" desc:"task queue of the onboarding workflows and activities"`
+	// A real cluster or Temporal Cloud: mTLS with a client certificate, or an API key (which
+	// implies TLS). The dev server needs none of them.
+	TemporalTLS        bool   `envconfig:"TEMPORAL_TLS" desc:"connect with TLS (implied by a client certificate or an API key)"`
+	TemporalTLSCert    string `envconfig:"TEMPORAL_TLS_CERT" desc:"client certificate file (PEM) for mTLS"`
+	TemporalTLSKey     string `envconfig:"TEMPORAL_TLS_KEY" desc:"client key file (PEM) for mTLS (secret)"`
+	TemporalTLSCA      string `envconfig:"TEMPORAL_TLS_CA" desc:"CA bundle (PEM) to verify the server; default: the system's"`
+	TemporalServerName string `envconfig:"TEMPORAL_TLS_SERVER_NAME" desc:"TLS server name, when it differs from the address's host"`
+	TemporalAPIKey     string `envconfig:"TEMPORAL_API_KEY" desc:"Temporal Cloud API key (secret)"`
+	// Payload encryption: every binary that talks to Temporal encrypts and decrypts the same way.
+	Payload
 }
 
 // Logging configures zap.
@@ -78,6 +88,12 @@ func (t Temporal) Validate() error {
 	}
 	if t.TaskQueue == "" {
 		return fmt.Errorf("config: %s_TASK_QUEUE must not be empty", Prefix)
+	}
+	if (t.TemporalTLSCert == "") != (t.TemporalTLSKey == "") {
+		return fmt.Errorf("config: %s_TEMPORAL_TLS_CERT and %s_TEMPORAL_TLS_KEY go together", Prefix, Prefix)
+	}
+	if err := t.Payload.Validate(); err != nil {
+		return err
 	}
 	return nil
 }

@@ -23,6 +23,18 @@ func (s spec) Validate() error {
 }
 
 func TestLoad(t *testing.T) {
+	// config checks only that keys are configured; package codec parses them.
+	t.Setenv("ONBOARDING_PAYLOAD_KEYS", "k1=unparsed-here")
+	t.Run("payload keys are required", func(t *testing.T) {
+		t.Setenv("ONBOARDING_PAYLOAD_KEYS", "")
+		var s spec
+		require.ErrorContains(t, config.Load(&s), "ONBOARDING_PAYLOAD_KEYS")
+	})
+	t.Run("a TLS certificate needs its key", func(t *testing.T) {
+		t.Setenv("ONBOARDING_TEMPORAL_TLS_CERT", "/etc/cert.pem")
+		var s spec
+		require.ErrorContains(t, config.Load(&s), "ONBOARDING_TEMPORAL_TLS_KEY")
+	})
 	t.Run("defaults", func(t *testing.T) {
 		var s spec
 		require.NoError(t, config.Load(&s))
