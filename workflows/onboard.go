@@ -601,6 +601,9 @@ func (o *onboarding) finish(ctx workflow.Context, outcome Outcome, reason string
 	o.note(ctx, "finished "+string(outcome), reason)
 	o.pendingSA = append(o.pendingSA, SAOutcome.ValueSet(string(outcome)))
 	o.setStage(ctx, StageFinished, "", nil)
+	// The outcome is final: a cancellation arriving now must not cut the app's notice short.
+	ctx, cancel := workflow.NewDisconnectedContext(ctx)
+	defer cancel()
 	o.notify(ctx, activities.NotifyFinished, "The onboarding finished: "+string(outcome)+".",
 		map[string]any{"outcome": string(outcome), "reason": reason})
 	// Notifications are best effort but must be sent before the workflow closes.

@@ -75,6 +75,15 @@ func (e *Engine) update(ctx context.Context, workflowID, requestID, name string,
 // Cancel asks the onboarding to stop. The workflow archives the KYC case, tells the app and
 // ends CANCELLED; Cancel returns once the request is recorded, not when that is done.
 func (e *Engine) Cancel(ctx context.Context, workflowID, reason, by string) error {
+	// An onboarding with an outcome is only finishing its paperwork; a cancellation would
+	// change nothing, so say it has finished.
+	if d, err := e.Client.DescribeWorkflowExecution(ctx, workflowID, ""); err == nil {
+		info := d.GetWorkflowExecutionInfo()
+		if info.GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING ||
+			keyword(info.GetSearchAttributes().GetIndexedFields(), workflows.SAStage.GetName()) == string(workflows.StageFinished) {
+			return ErrFinished
+		}
+	}
 	_, err := e.Client.WorkflowService().RequestCancelWorkflowExecution(ctx, &workflowservice.RequestCancelWorkflowExecutionRequest{
 		Namespace:         e.Namespace,
 		WorkflowExecution: &commonpb.WorkflowExecution{WorkflowId: workflowID},
@@ -173,7 +182,7 @@ func (f ListFilter) Query() (string, error) {
 	if err := v.orNil(); err != nil {
 		return "", err
 	}
-	return strings.Join(parts, " AND ") + " ORDER BY StartTime DESC", nil
+	return strings.Join(parts, " AND "), nil
 }
 
 func joinStrings[S ~string](vs []S) string {
@@ -184,7 +193,7 @@ func joinStrings[S ~string](vs []S) string {
 	return strings.Join(out, ", ")
 }
 
-// List reads one page of onboardings from visibility, newest first.
+// List reads one page of onboardings from visibility (running ones first, then newest).
 func (e *Engine) List(ctx context.Context, f ListFilter) (*Page, error) {
 	q, err := f.Query()
 	if err != nil {
