@@ -13,13 +13,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/worker"
 	"go.uber.org/zap"
 
+	"github.com/merchantflow/onboarding/internal/codec"
 	"github.com/merchantflow/onboarding/internal/config"
+	"github.com/merchantflow/onboarding/internal/engine"
 	"github.com/merchantflow/onboarding/internal/gateway"
 	"github.com/merchantflow/onboarding/internal/logging"
 	"github.com/merchantflow/onboarding/internal/workerapp"
@@ -78,18 +81,58 @@ type stack struct {
 	taskQueue  string
 	sandbox    *sandbox.Server
 	sandboxURL string
+	gatewayURL string
+	keys       *codec.Keyring // nil: payloads are not encrypted
 }
 
-func newStack(t *testing.T, sbCfg sandbox.Config) *stack {
+// API tokens of every test gateway.
+const (
+	appToken   = "e2e-app-token-0123456789"
+	agentToken = "e2e-agent-token-0123456789"
+	agent2     = "e2e-agent2-token-0123456789"
+	codecToken = "e2e-codec-token-0123456789"
+)
+
+// stackOption changes how newStack wires the stack.
+type stackOption func(*stackSettings)
+
+type stackSettings struct{ encrypt bool }
+
+// withPayloadEncryption gives the worker and the gateway a client that encrypts payloads, and
+// the gateway a codec server, as in production.
+func withPayloadEncryption() stackOption { return func(s *stackSettings) { s.encrypt = true } }
+
+func newStack(t *testing.T, sbCfg sandbox.Config, opts ...stackOption) *stack {
 	t.Helper()
+	var set stackSettings
+	for _, o := range opts {
+		o(&set)
+	}
 	tc := devServer.Client()
+	var keys *codec.Keyring
+	if set.encrypt {
+		spec, err := codec.GenerateSpec("e2e-1")
+		require.NoError(t, err)
+		keys, err = codec.ParseKeys(spec)
+		require.NoError(t, err)
+		tc, err = client.Dial(client.Options{HostPort: devServer.FrontendHostPort(), Logger: logging.SDK(zap.NewNop()), DataConverter: codec.DataConverter(keys)})
+		require.NoError(t, err)
+		t.Cleanup(tc.Close)
+	}
 	creds := sandbox.DefaultCredentials()
 	sbCfg.Credentials = creds
 	sb := sandbox.New(sbCfg)
 	sbSrv := httptest.NewServer(sb.Handler())
 	t.Cleanup(func() { sb.Close(); sbSrv.Close() })
 
-	gw := gateway.New(gateway.Config{WebhookSecrets: [][]byte{[]byte(creds.WebhookSigningSecret)}}, tc, zap.NewNop())
+	tq := "e2e-" + t.Name()
+	tokens, err := gateway.ParseTokens("app:e2e-app=" + appToken + ",agent:alice=" + agentToken + ",agent:bob=" + agent2)
+	require.NoError(t, err)
+	gwCfg := gateway.Config{WebhookSecrets: [][]byte{[]byte(creds.WebhookSigningSecret)}, APITokens: tokens}
+	if keys != nil {
+		gwCfg.Codec = codec.Handler(keys, codec.HandlerOptions{Tokens: []string{codecToken}, AllowedOrigins: []string{"http://127.0.0.1:8233"}})
+	}
+	gw := gateway.New(gwCfg, tc, engine.New(tc, "default", tq), zap.NewNop())
 	gwSrv := httptest.NewServer(gw.Handler())
 	t.Cleanup(gwSrv.Close)
 
@@ -111,13 +154,12 @@ func newStack(t *testing.T, sbCfg sandbox.Config) *stack {
 	if err != nil {
 		t.Fatalf("activities: %v", err)
 	}
-	tq := "e2e-" + t.Name()
 	w := workerapp.New(tc, tq, acts, worker.Options{})
 	if err := w.Start(); err != nil {
 		t.Fatalf("start worker: %v", err)
 	}
 	t.Cleanup(w.Stop)
-	return &stack{tc: tc, taskQueue: tq, sandbox: sb, sandboxURL: sbSrv.URL}
+	return &stack{tc: tc, taskQueue: tq, sandbox: sb, sandboxURL: sbSrv.URL, gatewayURL: gwSrv.URL, keys: keys}
 }
 
 // control POSTs body (may be empty) to a sandbox control endpoint and fails the test on a

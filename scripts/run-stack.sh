@@ -52,10 +52,36 @@ start() { # name, command...
   say "$name started (pid $!, log $RUN_DIR/logs/$name.log)"
 }
 
+# Local secrets, made once and kept in .run/ (never in the repository): the payload
+# encryption key, API tokens for an app and two agents, and the codec server's token. The
+# starter reads them too: `set -a; . .run/secrets.env; set +a`.
+SECRETS="$RUN_DIR/secrets.env"
+if [ ! -s "$SECRETS" ]; then
+  rand() { head -c "$1" /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n'; }
+  (umask 077; cat >"$SECRETS" <<ENV
+# Made by make run for this machine only. Rotate the payload key by putting a new id=key
+# first in ONBOARDING_PAYLOAD_KEYS and keeping the old one after it (see the README).
+ONBOARDING_PAYLOAD_KEYS=local-$(date +%Y%m%d)=$(head -c 32 /dev/urandom | base64)
+ONBOARDING_API_TOKENS=app:demo-app=$(rand 24),agent:demo-agent=$(rand 24),agent:second-agent=$(rand 24)
+ONBOARDING_CODEC_TOKENS=$(rand 24)
+ENV
+  )
+  say "made local secrets in $SECRETS"
+fi
+set -a
+# shellcheck disable=SC1090
+. "$SECRETS"
+set +a
+CODEC_TOKEN=${ONBOARDING_CODEC_TOKENS%%,*}
+APP_TOKEN=$(sed -n 's/.*app:demo-app=\([^,]*\).*/\1/p' <<<"$ONBOARDING_API_TOKENS")
+AGENT_TOKEN=$(sed -n 's/.*agent:demo-agent=\([^,]*\).*/\1/p' <<<"$ONBOARDING_API_TOKENS")
+export ONBOARDING_CODEC_ORIGINS="http://$HOST:$UI_PORT,http://localhost:$UI_PORT"
+
 sa_flags=()
 for sa in "${SEARCH_ATTRIBUTES[@]}"; do sa_flags+=(--search-attribute "$sa=Keyword"); done
 start temporal bin/temporal server start-dev --ip "$HOST" --port "$TEMPORAL_PORT" --ui-port "$UI_PORT" \
-  --db-filename "$RUN_DIR/temporal.db" --log-level warn "${sa_flags[@]}"
+  --db-filename "$RUN_DIR/temporal.db" --log-level warn "${sa_flags[@]}" \
+  --ui-codec-endpoint "http://$HOST:$GATEWAY_PORT/codec/t/$CODEC_TOKEN"
 
 export ONBOARDING_TEMPORAL_ADDRESS="$HOST:$TEMPORAL_PORT"
 for _ in $(seq 1 120); do
@@ -85,19 +111,24 @@ start gateway bin/gateway
 
 cat <<MSG
 
-  Temporal UI   http://$HOST:$UI_PORT   (filter: OnboardingStage="AWAITING_REVIEW")
+  Temporal UI   http://$HOST:$UI_PORT   (filter: OnboardingStage="AWAITING_REVIEW"; payloads decoded by the gateway's codec server)
   Temporal      $HOST:$TEMPORAL_PORT
-  gateway       http://$HOST:$GATEWAY_PORT
+  gateway       http://$HOST:$GATEWAY_PORT   (API: /v1, contract: /v1/openapi.json)
   sandbox       http://$HOST:$SANDBOX_PORT   (auto mode: $ONBOARDING_SANDBOX_AUTO; app inbox: /control/inbox)
+  secrets       $SECRETS   (payload key, API and codec tokens; load them with: set -a; . $SECRETS; set +a)
 
-  Start an onboarding (another terminal):
-    bin/starter start --company 987654321 --country NO --name "Ragnarok AS" \\
-      --contact-name "Ragnar Lothbrok" --contact-email ragnar@example.test --amount 50000
+  Start an onboarding through the gateway (another terminal):
+    curl -s -X POST http://$HOST:$GATEWAY_PORT/v1/onboardings -H "Authorization: Bearer $APP_TOKEN" \\
+      -H 'Content-Type: application/json' -d '{"company":{"orgNumber":"987654321","country":"NO","name":"Ragnarok AS"},
+      "contact":{"name":"Ragnar Lothbrok","email":"ragnar@example.test"},"credit":{"amount":50000}}'
   Follow it (the sandbox declares, signs and verifies by itself in about half a minute):
-    bin/starter status onboarding:NO:987654321
-  123456789 (Floki) goes to review; decide it as an agent:
-    bin/temporal workflow update execute --workflow-id onboarding:NO:123456789 --name decide \\
-      --input '{"decision":"approve","agent":"you"}'
+    curl -s http://$HOST:$GATEWAY_PORT/v1/onboardings/onboarding:NO:987654321 -H "Authorization: Bearer $APP_TOKEN"
+  Or with the CLI, after loading the secrets:
+    bin/starter start --company 123456789 --country NO --name "Floki Shipbuilders" \\
+      --contact-name "Floki Vilgerdarson" --contact-email floki@example.test --amount 50000
+  Floki goes to review; decide it as the demo agent:
+    curl -s -X POST http://$HOST:$GATEWAY_PORT/v1/onboardings/onboarding:NO:123456789/decision \\
+      -H "Authorization: Bearer $AGENT_TOKEN" -H 'Content-Type: application/json' -d '{"decision":"approve"}'
 
   Ctrl-C stops everything.
 MSG

@@ -1,4 +1,6 @@
-// Package gateway is the engine's HTTP face: provider webhooks become workflow signals (and,
-// as the API grows, apps start onboardings, read their status and agents decide). It talks to
-// Temporal through a narrow interface and never to providers directly.
+// Package gateway is the engine's HTTP face: the versioned /v1 API for apps and agents
+// (start, status, list, decide, extend a deadline, cancel; bearer tokens, strict input,
+// field-level errors, an OpenAPI document), provider webhooks that become workflow signals,
+// and the mount point of the payload codec server for the Temporal UI. It talks to Temporal
+// through internal/engine and narrow interfaces, and never to providers directly.
 package gateway

@@ -27,7 +27,11 @@ type Config struct {
 	WebhookSecrets [][]byte
 	// WebhookTolerance is how far a webhook's timestamp may be from now.
 	WebhookTolerance time.Duration
-	Now              func() time.Time
+	// APITokens authenticate the /v1 API; without any, every API call is refused.
+	APITokens []Token
+	// Codec, when set, is the codec server for the Temporal UI, mounted at /codec/.
+	Codec http.Handler
+	Now   func() time.Time
 }
 
 // maxWebhookBody bounds a webhook body.
@@ -37,20 +41,25 @@ const maxWebhookBody = 256 << 10
 type Server struct {
 	cfg  Config
 	tc   Signaler
+	eng  Onboardings
 	log  *zap.Logger
 	mux  *http.ServeMux
 	seen *recentIDs
 }
 
-// New returns the gateway.
-func New(cfg Config, tc Signaler, log *zap.Logger) *Server {
+// New returns the gateway: webhooks signal through tc, the API works through eng.
+func New(cfg Config, tc Signaler, eng Onboardings, log *zap.Logger) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
 	if cfg.WebhookTolerance == 0 {
 		cfg.WebhookTolerance = 5 * time.Minute
 	}
-	s := &Server{cfg: cfg, tc: tc, log: log, mux: http.NewServeMux(), seen: newRecentIDs(100_000)}
+	s := &Server{cfg: cfg, tc: tc, eng: eng, log: log, mux: http.NewServeMux(), seen: newRecentIDs(100_000)}
+	s.mountAPI()
+	if cfg.Codec != nil {
+		s.mux.Handle("/codec/", cfg.Codec)
+	}
 	s.mux.HandleFunc("POST /webhooks/quickr", s.relay("quickr", parseQuickr))
 	s.mux.HandleFunc("POST /webhooks/idv", s.relay("idv", parseIDV))
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -178,9 +187,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, map[string]string{"error": msg})
-}
+func writeError(w http.ResponseWriter, status int, msg string) { writeProblem(w, status, msg, nil) }
 
 // recentIDs remembers the last n event ids, so a redelivered webhook is acknowledged without
 // a second signal. The workflow dedupes too; this only saves the signal.

@@ -70,7 +70,7 @@ func signedAs(id string, key []byte, at time.Time) func(http.Header, []byte) {
 }
 
 func newGateway(ft *fakeTemporal) http.Handler {
-	return gateway.New(gateway.Config{WebhookSecrets: [][]byte{secret}, Now: func() time.Time { return now }}, ft, zap.NewNop()).Handler()
+	return gateway.New(gateway.Config{WebhookSecrets: [][]byte{secret}, Now: func() time.Time { return now }}, ft, &fakeEngine{}, zap.NewNop()).Handler()
 }
 
 func TestQuickrWebhook(t *testing.T) {
