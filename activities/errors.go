@@ -73,9 +73,13 @@ func providerError(err error) error {
 	})
 }
 
-// stillWaiting is the retryable error of a poll that found nothing final yet.
+// stillWaiting is the retryable error of a poll that found nothing final yet. It is benign:
+// polling by retry fails every attempt until the provider is done, which is normal
+// operation, so the SDK logs it at debug level and leaves it out of
+// temporal_activity_execution_failed, keeping that metric for real failures.
 func stillWaiting(format string, args ...any) error {
-	return temporal.NewApplicationError(fmt.Sprintf(format, args...), ErrStillWaiting)
+	return temporal.NewApplicationErrorWithOptions(fmt.Sprintf(format, args...), ErrStillWaiting,
+		temporal.ApplicationErrorOptions{Category: temporal.ApplicationErrorCategoryBenign})
 }
 
 // invalidInput is the non-retryable error for unusable activity input.

@@ -128,11 +128,15 @@ func errType(err error) string {
 	return ""
 }
 
-// requireWaiting asserts that an activity attempt ended in StillWaiting.
+// requireWaiting asserts that an activity attempt ended in StillWaiting, a benign error (no
+// error log, no activity failure metric).
 func requireWaiting(t *testing.T, err error) {
 	t.Helper()
 	require.Error(t, err)
 	require.Equal(t, activities.ErrStillWaiting, errType(err), "%v", err)
+	var ae *temporal.ApplicationError
+	require.ErrorAs(t, err, &ae)
+	require.Equal(t, temporal.ApplicationErrorCategoryBenign, ae.Category())
 }
 
 // Test companies (providers.md 2.15).

@@ -42,11 +42,18 @@ const (
 // 2xx is success. 4xx other than 408 and 429 is non-retryable (the app refuses this
 // notification); anything else (network, 3xx, 408, 429, 5xx) is retried, honouring
 // Retry-After. With no NotifyURL configured Notify does nothing (logged once at debug level).
+// A review-overdue notification the app accepted counts as a "review" reminder
+// (MetricRemindersSent).
 func (a *Activities) Notify(ctx context.Context, n Notification) error {
 	if n.ID == "" || n.Type == "" {
 		return invalidInput("notification id and type are required")
 	}
-	return a.notify(ctx, n)
+	err := a.notify(ctx, n)
+	if err == nil && n.Type == NotifyReviewOverdue {
+		// The review's reminders are sent by the workflow, one notification each.
+		a.countReminder(ctx, "review")
+	}
+	return err
 }
 
 func (a *Activities) notify(ctx context.Context, n Notification) error {

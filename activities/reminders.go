@@ -97,6 +97,8 @@ func (a *Activities) sendDueReminders(ctx context.Context, r Reminders) int {
 			return sent
 		}
 		logger.Error("Reminder refused by the app; not retried", "notificationId", n.ID, "error", err)
+	} else {
+		a.countReminder(ctx, r.Kind)
 	}
 	if due-sent > 1 {
 		logger.Info("Several reminders fell due at once; sent only the newest", "kind", r.Kind, "skipped", due-sent-1)

@@ -1,8 +1,10 @@
 package providers
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strconv"
 	"time"
@@ -44,10 +46,13 @@ func (e *Error) Temporary() bool {
 		e.Status == http.StatusTooManyRequests || e.Status >= 500
 }
 
-// Class is a short, stable label for metrics and logs: "network", "rate_limited", "server",
-// "auth", "not_found", "conflict" or "client".
+// Class is a short, stable label for metrics and logs: "timeout" (no answer in time, or
+// 408), "network" (no answer for another reason), "rate_limited", "server", "auth",
+// "not_found", "conflict" or "client".
 func (e *Error) Class() string {
 	switch {
+	case e.Status == http.StatusRequestTimeout || (e.Status == 0 && isTimeout(e.Err)):
+		return "timeout"
 	case e.Status == 0:
 		return "network"
 	case e.Status == http.StatusTooManyRequests:
@@ -63,6 +68,13 @@ func (e *Error) Class() string {
 	default:
 		return "client"
 	}
+}
+
+// isTimeout reports whether err is a deadline that ran out: the client's timeout or the
+// context's.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
 }
 
 // AsError returns the *Error in err's chain, if any.

@@ -11,6 +11,7 @@ TEMPORAL_PORT=${TEMPORAL_PORT:-7233}
 UI_PORT=${UI_PORT:-8233}
 SANDBOX_PORT=${SANDBOX_PORT:-8090}
 GATEWAY_PORT=${GATEWAY_PORT:-8081}
+METRICS_PORT=${METRICS_PORT:-9464}
 RUN_DIR=.run
 mkdir -p "$RUN_DIR/logs"
 
@@ -22,7 +23,8 @@ die() { printf '\033[31m[run] %s\033[0m\n' "$*" >&2; exit 1; }
 
 port_busy() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
 for spec in "Temporal:$TEMPORAL_PORT:TEMPORAL_PORT" "Temporal UI:$UI_PORT:UI_PORT" \
-            "sandbox:$SANDBOX_PORT:SANDBOX_PORT" "gateway:$GATEWAY_PORT:GATEWAY_PORT"; do
+            "sandbox:$SANDBOX_PORT:SANDBOX_PORT" "gateway:$GATEWAY_PORT:GATEWAY_PORT" \
+            "worker metrics:$METRICS_PORT:METRICS_PORT"; do
   IFS=: read -r name port var <<<"$spec"
   if port_busy "$port"; then
     die "port $port ($name) is already in use on $HOST. Stop whatever listens there (e.g. an earlier 'make run'), or pick another: make run $var=<port>"
@@ -96,6 +98,7 @@ bin/temporal operator cluster health --address "$ONBOARDING_TEMPORAL_ADDRESS" >/
 export ONBOARDING_SANDBOX_AUTO="${SANDBOX_AUTO:-${ONBOARDING_SANDBOX_AUTO:-true}}"
 export ONBOARDING_SANDBOX_ADDR="$HOST:$SANDBOX_PORT"
 export ONBOARDING_GATEWAY_ADDR="$HOST:$GATEWAY_PORT"
+export ONBOARDING_METRICS_ADDR="$HOST:$METRICS_PORT"
 sandbox="http://$HOST:$SANDBOX_PORT"
 export ONBOARDING_QUICKR_BASE_URL="$sandbox/quickr/v2"
 export ONBOARDING_CREDITRO_BASE_URL="$sandbox/creditro"
@@ -115,6 +118,7 @@ cat <<MSG
   Temporal      $HOST:$TEMPORAL_PORT
   gateway       http://$HOST:$GATEWAY_PORT   (API: /v1, contract: /v1/openapi.json)
   sandbox       http://$HOST:$SANDBOX_PORT   (auto mode: $ONBOARDING_SANDBOX_AUTO; app inbox: /control/inbox)
+  metrics       http://$HOST:$METRICS_PORT/metrics   (worker, Prometheus format; see README "Metrics")
   secrets       $SECRETS   (payload key, API and codec tokens; load them with: set -a; . $SECRETS; set +a)
 
   Start an onboarding through the gateway (another terminal):

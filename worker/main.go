@@ -1,15 +1,21 @@
 // Command worker runs the onboarding workflows and activities: it parses its config once,
 // builds the provider clients (internal/workerapp), registers everything and polls the task
-// queue until interrupted.
+// queue until interrupted. It serves Prometheus metrics (the Temporal SDK's and the engine's)
+// on ONBOARDING_METRICS_ADDR at /metrics.
 package main
 
 import (
 	"fmt"
+	"net"
+	"net/http"
+	"strconv"
 
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 	"go.uber.org/zap"
 
 	"github.com/merchantflow/onboarding/internal/config"
+	"github.com/merchantflow/onboarding/internal/metrics"
 	"github.com/merchantflow/onboarding/internal/process"
 	"github.com/merchantflow/onboarding/internal/temporalx"
 	"github.com/merchantflow/onboarding/internal/workerapp"
@@ -20,6 +26,8 @@ type Config struct {
 	config.Temporal
 	config.Logging
 	workerapp.Providers
+
+	MetricsAddr string `envconfig:"METRICS_ADDR" default:"127.0.0.1:9464" desc:"host:port serving Prometheus metrics at /metrics; empty turns them off"`
 }
 
 // Validate checks values envconfig cannot.
@@ -30,7 +38,20 @@ func (c Config) Validate() error {
 	if err := c.Logging.Validate(); err != nil {
 		return err
 	}
+	if c.MetricsAddr != "" && !validHostPort(c.MetricsAddr) {
+		return fmt.Errorf("config: %s_METRICS_ADDR must be host:port with a port from 0 to 65535 (empty turns metrics off), got %q", config.Prefix, c.MetricsAddr)
+	}
 	return c.Providers.Validate()
+}
+
+// validHostPort reports whether addr is host:port (host may be empty) with a numeric port.
+func validHostPort(addr string) bool {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	n, err := strconv.ParseUint(port, 10, 16)
+	return err == nil && n <= 65535
 }
 
 func main() {
@@ -38,7 +59,19 @@ func main() {
 }
 
 func run(cfg *Config, log *zap.Logger) error {
-	tc, err := temporalx.Dial(cfg.Temporal, log)
+	opts, err := temporalx.Options(cfg.Temporal, log)
+	if err != nil {
+		return err
+	}
+	if cfg.MetricsAddr != "" {
+		handler, stop, err := serveMetrics(cfg.MetricsAddr, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		opts.MetricsHandler = handler
+	}
+	tc, err := client.Dial(opts)
 	if err != nil {
 		return fmt.Errorf("connect to Temporal at %s: %w", cfg.TemporalAddress, err)
 	}
@@ -51,4 +84,29 @@ func run(cfg *Config, log *zap.Logger) error {
 	w := workerapp.New(tc, cfg.TaskQueue, acts, worker.Options{})
 	log.Info("worker polling", zap.String("temporal", cfg.TemporalAddress), zap.String("namespace", cfg.TemporalNamespace), zap.String("taskQueue", cfg.TaskQueue))
 	return w.Run(worker.InterruptCh())
+}
+
+// serveMetrics starts the metrics endpoint on addr and returns the handler for the Temporal
+// client and the function that stops the endpoint and the meter provider behind it.
+func serveMetrics(addr string, log *zap.Logger) (client.MetricsHandler, func(), error) {
+	handler, h, closer, err := metrics.New()
+	if err != nil {
+		return nil, nil, fmt.Errorf("metrics: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle(metrics.Path, h)
+	stopHTTP, err := process.StartHTTP(addr, "METRICS_ADDR", mux, log)
+	if err != nil {
+		_ = closer.Close()
+		return nil, nil, err
+	}
+	log.Info("serving metrics", zap.String("url", "http://"+addr+metrics.Path))
+	return handler, func() {
+		if err := stopHTTP(); err != nil {
+			log.Warn("metrics endpoint", zap.Error(err))
+		}
+		if err := closer.Close(); err != nil {
+			log.Warn("metrics shutdown", zap.Error(err))
+		}
+	}, nil
 }

@@ -27,6 +27,7 @@ func OnboardMerchant(ctx workflow.Context, in OnboardingInput) (*OnboardingResul
 	if err != nil {
 		return nil, err
 	}
+	o.countStarted(ctx)
 	res, err := o.run(ctx)
 	if errors.Is(err, errCancelled) || (err != nil && ctx.Err() != nil) {
 		return o.compensate(ctx)
@@ -62,6 +63,9 @@ type onboarding struct {
 	started time.Time
 	status  Status
 	kyc     *activities.CaseSnapshot
+
+	// stageSince is when the current stage began (workflow time), for the stage duration.
+	stageSince time.Time
 
 	// pendingSA collects search attribute changes; setStage writes them in one upsert.
 	pendingSA []temporal.SearchAttributeUpdate
@@ -99,6 +103,7 @@ func newOnboarding(ctx workflow.Context, in OnboardingInput) (*onboarding, error
 			Timeline:      []TimelineEntry{},
 		},
 	}
+	o.stageSince = o.started
 	o.declarationDeadline = o.started.Add(policy.DeclarationDeadline.D())
 	o.status.Deadlines["declaration"] = o.declarationDeadline
 	o.pendingSA = append(o.pendingSA,
@@ -316,6 +321,7 @@ func (o *onboarding) awaitSignature(ctx workflow.Context) (Outcome, string, erro
 				return OutcomeFailed, "re-opening the expired contract failed: " + cause(err), nil
 			}
 			o.status.RenewalsUsed++
+			countRenewal(ctx)
 			o.updateCase(&reopened)
 			o.note(ctx, "contract renewed", "renewal "+strconv.Itoa(o.status.RenewalsUsed)+" of "+strconv.Itoa(o.policy().MaxContractRenewals))
 			o.notify(ctx, activities.NotifyContractRenewed, "The contract expired unsigned and was re-opened; every signatory must sign again.",
@@ -601,6 +607,7 @@ func (o *onboarding) finish(ctx workflow.Context, outcome Outcome, reason string
 	o.note(ctx, "finished "+string(outcome), reason)
 	o.pendingSA = append(o.pendingSA, SAOutcome.ValueSet(string(outcome)))
 	o.setStage(ctx, StageFinished, "", nil)
+	countFinished(ctx, outcome)
 	// The outcome is final: a cancellation arriving now must not cut the app's notice short.
 	ctx, cancel := workflow.NewDisconnectedContext(ctx)
 	defer cancel()

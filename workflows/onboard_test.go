@@ -189,6 +189,12 @@ func input() workflows.OnboardingInput {
 func newEnv(t *testing.T, f *fake) *testsuite.TestWorkflowEnvironment {
 	t.Helper()
 	var s testsuite.WorkflowTestSuite
+	return newSuiteEnv(t, &s, f)
+}
+
+// newSuiteEnv is newEnv from a suite the test has set up (e.g. with a metrics handler).
+func newSuiteEnv(t *testing.T, s *testsuite.WorkflowTestSuite, f *fake) *testsuite.TestWorkflowEnvironment {
+	t.Helper()
 	env := s.NewTestWorkflowEnvironment()
 	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: wfID})
 	workflows.Register(env, a)

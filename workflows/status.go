@@ -27,8 +27,13 @@ func (o *onboarding) updateCase(c *activities.CaseSnapshot) {
 
 // setStage moves to stage and tells ops what it waits for: the search attributes (written in
 // one upsert with every pending change), the current details the Temporal UI shows, and the
-// timeline.
+// timeline. Moving to another stage records the time spent in the one left.
 func (o *onboarding) setStage(ctx workflow.Context, stage Stage, waitingFor string, until *time.Time) {
+	if stage != o.status.Stage {
+		now := workflow.Now(ctx)
+		o.recordStageTime(ctx, now)
+		o.stageSince = now
+	}
 	o.status.Stage, o.status.WaitingFor, o.status.Until = stage, waitingFor, until
 	o.note(ctx, "stage "+string(stage), waitingFor)
 	updates := append(o.pendingSA, SAStage.ValueSet(string(stage)))

@@ -1,6 +1,7 @@
 // Package process is what every binary's main does the same way: answer -help with the
 // environment it reads, load the one config, build the logger, run, and exit with a code
-// scripts can rely on; and serve HTTP until SIGINT or SIGTERM, then shut down gracefully.
+// scripts can rely on; and serve HTTP until SIGINT or SIGTERM (or, beside other work, until
+// told to stop), then shut down gracefully.
 package process
 
 import (
@@ -53,9 +54,43 @@ func Main[C Configured](name, about string, cfg C, run func(cfg C, log *zap.Logg
 // ServeHTTP serves h on addr until SIGINT or SIGTERM, then lets requests in flight finish.
 // addrVar names the setting, so a port already in use says which variable to change.
 func ServeHTTP(addr, addrVar string, h http.Handler, log *zap.Logger) error {
+	srv, errc, err := startHTTP(addr, addrVar, h, log)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	return shutdown(srv)
+}
+
+// StartHTTP serves h on addr in the background, for a binary whose main work is something
+// else (the worker's metrics). The listener is open when it returns, so a port in use is an
+// error here, naming addrVar. Stop lets requests in flight finish and reports a server that
+// had failed meanwhile.
+func StartHTTP(addr, addrVar string, h http.Handler, log *zap.Logger) (stop func() error, err error) {
+	srv, errc, err := startHTTP(addr, addrVar, h, log)
+	if err != nil {
+		return nil, err
+	}
+	return func() error {
+		select {
+		case err := <-errc:
+			return err
+		default:
+		}
+		return shutdown(srv)
+	}, nil
+}
+
+func startHTTP(addr, addrVar string, h http.Handler, log *zap.Logger) (*http.Server, <-chan error, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s (%s_%s): %w", addr, config.Prefix, addrVar, err)
+		return nil, nil, fmt.Errorf("listen on %s (%s_%s): %w", addr, config.Prefix, addrVar, err)
 	}
 	srv := &http.Server{
 		Handler:           h,
@@ -64,19 +99,17 @@ func ServeHTTP(addr, addrVar string, h http.Handler, log *zap.Logger) error {
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       60 * time.Second,
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("listening", zap.String("addr", "http://"+ln.Addr().String()))
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	return srv, errc, nil
+}
+
+// shutdown stops srv, letting requests in flight finish for up to ten seconds.
+func shutdown(srv *http.Server) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil

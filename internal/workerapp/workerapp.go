@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/merchantflow/onboarding/activities"
@@ -115,8 +116,11 @@ func (p Providers) Activities() (*activities.Activities, error) {
 	}, nil
 }
 
-// New returns a worker on taskQueue with the onboarding workflows and acts registered.
+// New returns a worker on taskQueue with the onboarding workflows and acts registered, and
+// the interceptor that counts failed provider calls (activities.ProviderErrorMetrics) added
+// to opts. Metrics go to c's MetricsHandler.
 func New(c client.Client, taskQueue string, acts *activities.Activities, opts worker.Options) worker.Worker {
+	opts.Interceptors = append(append([]interceptor.WorkerInterceptor(nil), opts.Interceptors...), activities.ProviderErrorMetrics())
 	w := worker.New(c, taskQueue, opts)
 	workflows.Register(w, acts)
 	return w

@@ -1,0 +1,57 @@
+package workflows
+
+import (
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+)
+
+// Metrics the workflow emits. They go through workflow.GetMetricsHandler, which is silent
+// while a workflow task replays history, so each is counted once however often the code
+// runs, and emitting one adds no command to the history. The worker turns them into
+// Prometheus metrics (internal/metrics): counters get a _total suffix, durations are
+// histograms in seconds.
+const (
+	// MetricStarted counts onboardings whose workflow began, tagged TagCountry. Input that
+	// fails validation is not an onboarding and is not counted.
+	MetricStarted = "onboarding_started"
+	// MetricFinished counts onboardings that reached an outcome, tagged TagOutcome.
+	MetricFinished = "onboarding_finished"
+	// MetricStageDuration is the workflow time spent in a stage, recorded when the stage is
+	// left and tagged TagStage with the stage left.
+	MetricStageDuration = "onboarding_stage_duration"
+	// MetricContractRenewals counts expired contracts re-opened for another signing round.
+	MetricContractRenewals = "onboarding_contract_renewals"
+)
+
+// Tag keys of the workflow's metrics.
+const (
+	TagCountry = "country"
+	TagOutcome = "outcome"
+	TagStage   = "stage"
+)
+
+// countStarted counts the onboarding as started.
+func (o *onboarding) countStarted(ctx workflow.Context) {
+	workflow.GetMetricsHandler(ctx).
+		WithTags(map[string]string{TagCountry: strings.ToUpper(strings.TrimSpace(o.in.Company.Country))}).
+		Counter(MetricStarted).Inc(1)
+}
+
+// countFinished counts the onboarding as finished with outcome.
+func countFinished(ctx workflow.Context, outcome Outcome) {
+	workflow.GetMetricsHandler(ctx).WithTags(map[string]string{TagOutcome: string(outcome)}).Counter(MetricFinished).Inc(1)
+}
+
+// recordStageTime records the time spent in the stage being left, up to now.
+func (o *onboarding) recordStageTime(ctx workflow.Context, now time.Time) {
+	workflow.GetMetricsHandler(ctx).
+		WithTags(map[string]string{TagStage: string(o.status.Stage)}).
+		Timer(MetricStageDuration).Record(now.Sub(o.stageSince))
+}
+
+// countRenewal counts one re-opened contract.
+func countRenewal(ctx workflow.Context) {
+	workflow.GetMetricsHandler(ctx).Counter(MetricContractRenewals).Inc(1)
+}
