@@ -11,6 +11,7 @@ import (
 )
 
 func TestMetricsAddrConfig(t *testing.T) {
+	t.Setenv("ONBOARDING_PAYLOAD_KEYS", "k1=checked-by-codec-not-config")
 	tests := []struct {
 		name    string
 		env     *string // nil: unset
