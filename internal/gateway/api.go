@@ -1,0 +1,376 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.temporal.io/api/serviceerror"
+	"go.uber.org/zap"
+
+	"github.com/merchantflow/onboarding/internal/engine"
+	"github.com/merchantflow/onboarding/workflows"
+)
+
+// Onboardings is what the API needs of the engine; *engine.Engine implements it.
+type Onboardings interface {
+	Start(ctx context.Context, in workflows.OnboardingInput) (*engine.Started, error)
+	Status(ctx context.Context, workflowID string) (*workflows.Status, error)
+	List(ctx context.Context, f engine.ListFilter) (*engine.Page, error)
+	Decide(ctx context.Context, workflowID, requestID string, d workflows.Decision) (*workflows.DecideResult, error)
+	ExtendDeadline(ctx context.Context, workflowID, requestID string, c workflows.DeadlineChange) (*workflows.Status, error)
+	Cancel(ctx context.Context, workflowID, reason, by string) error
+}
+
+// API limits.
+const (
+	maxAPIBody    = 64 << 10
+	maxReasonLen  = 1000
+	apiTimeout    = 20 * time.Second
+	headerIdemKey = "Idempotency-Key"
+)
+
+// route is one API operation. The OpenAPI document lists exactly these (a test checks it).
+type route struct {
+	method, path string
+	role         Role // empty: no token needed
+	handle       http.HandlerFunc
+}
+
+func (s *Server) apiRoutes() []route {
+	return []route{
+		{"GET", "/v1/openapi.json", "", s.serveOpenAPI},
+		{"POST", "/v1/onboardings", RoleApp, s.startOnboarding},
+		{"GET", "/v1/onboardings", RoleApp, s.listOnboardings},
+		{"GET", "/v1/onboardings/{id}", RoleApp, s.getOnboarding},
+		{"POST", "/v1/onboardings/{id}/cancel", RoleApp, s.cancelOnboarding},
+		{"POST", "/v1/onboardings/{id}/decision", RoleAgent, s.decide},
+		{"POST", "/v1/onboardings/{id}/deadline", RoleAgent, s.extendDeadline},
+	}
+}
+
+func (s *Server) mountAPI() {
+	for _, rt := range s.apiRoutes() {
+		h := rt.handle
+		if rt.role != "" {
+			h = s.requireRole(rt.role, h)
+		}
+		s.mux.Handle(rt.method+" "+rt.path, withTimeout(apiTimeout, h))
+	}
+	// Anything else under /v1 is a JSON 404, not the mux's text one.
+	s.mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, http.StatusNotFound, "no such API route: "+r.Method+" "+r.URL.Path, nil)
+	})
+}
+
+// withTimeout bounds the Temporal calls a request makes.
+func withTimeout(d time.Duration, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		h.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// StartResponse answers POST /v1/onboardings.
+type StartResponse struct {
+	WorkflowID string `json:"workflowId"`
+	RunID      string `json:"runId"`
+	// Existing is true (and the status 200, not 201) when this merchant's onboarding was
+	// already running: a repeated start never makes a twin.
+	Existing  bool   `json:"existing"`
+	StatusURL string `json:"statusUrl"`
+}
+
+func (s *Server) startOnboarding(w http.ResponseWriter, r *http.Request) {
+	var in workflows.OnboardingInput
+	if !decodeBody(w, r, &in) {
+		return
+	}
+	engine.Normalize(&in)
+	if err := engine.ValidateInput(in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	st, err := s.eng.Start(r.Context(), in)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	loc := "/v1/onboardings/" + url.PathEscape(st.WorkflowID)
+	w.Header().Set("Location", loc)
+	code := http.StatusCreated
+	if st.Existing {
+		code = http.StatusOK
+	}
+	s.log.Info("onboarding started", zap.String("workflowId", st.WorkflowID), zap.Bool("existing", st.Existing),
+		zap.String("caller", callerOf(r.Context()).String()))
+	writeJSON(w, code, StartResponse{WorkflowID: st.WorkflowID, RunID: st.RunID, Existing: st.Existing, StatusURL: loc})
+}
+
+func (s *Server) getOnboarding(w http.ResponseWriter, r *http.Request) {
+	st, err := s.eng.Status(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+// listParams are the query parameters GET /v1/onboardings takes.
+var listParams = map[string]bool{"stage": true, "outcome": true, "country": true, "pageSize": true, "pageToken": true}
+
+func (s *Server) listOnboardings(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	v := &engine.ValidationError{}
+	for k := range q {
+		if !listParams[k] {
+			v.Fields = append(v.Fields, engine.FieldError{Field: clip(k), Message: "unknown parameter; use stage, outcome, country, pageSize or pageToken"})
+		}
+	}
+	f := engine.ListFilter{
+		Stage:     strings.ToUpper(q.Get("stage")),
+		Outcome:   strings.ToUpper(q.Get("outcome")),
+		Country:   strings.ToUpper(q.Get("country")),
+		PageToken: q.Get("pageToken"),
+	}
+	if ps := q.Get("pageSize"); ps != "" {
+		n, err := strconv.Atoi(ps)
+		if err != nil || n < 1 {
+			v.Fields = append(v.Fields, engine.FieldError{Field: "pageSize", Message: "must be a whole number between 1 and 1000"})
+		}
+		f.PageSize = n
+	}
+	if _, err := f.Query(); err != nil {
+		var fe *engine.ValidationError
+		if errors.As(err, &fe) {
+			v.Fields = append(v.Fields, fe.Fields...)
+		}
+	}
+	if len(v.Fields) > 0 {
+		writeProblem(w, http.StatusBadRequest, "invalid query parameters", v.Fields)
+		return
+	}
+	page, err := s.eng.List(r.Context(), f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, page)
+}
+
+// DecisionRequest is an agent's decision. The agent is the token's name: a token cannot
+// decide as somebody else, which is what makes the four-eyes rule mean something.
+type DecisionRequest struct {
+	Decision  string `json:"decision"`
+	Reason    string `json:"reason,omitempty"`
+	RiskLevel string `json:"riskLevel,omitempty"`
+}
+
+func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
+	var req DecisionRequest
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	v := &engine.ValidationError{}
+	if req.Decision != workflows.DecisionApprove && req.Decision != workflows.DecisionDecline {
+		v.Fields = append(v.Fields, engine.FieldError{Field: "decision", Message: `must be "approve" or "decline"`})
+	}
+	switch req.RiskLevel {
+	case "", "LOW", "MEDIUM", "HIGH":
+	default:
+		v.Fields = append(v.Fields, engine.FieldError{Field: "riskLevel", Message: "must be LOW, MEDIUM or HIGH"})
+	}
+	if len(req.Reason) > maxReasonLen {
+		v.Fields = append(v.Fields, engine.FieldError{Field: "reason", Message: "must be at most 1000 characters"})
+	}
+	if len(v.Fields) > 0 {
+		s.fail(w, r, v)
+		return
+	}
+	caller := callerOf(r.Context())
+	d := workflows.Decision{
+		Decision: req.Decision, Agent: caller.Name, Reason: req.Reason, RiskLevel: req.RiskLevel,
+		Via: "api token " + caller.Name,
+	}
+	res, err := s.eng.Decide(r.Context(), r.PathValue("id"), r.Header.Get(headerIdemKey), d)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.log.Info("decision recorded", zap.String("workflowId", r.PathValue("id")), zap.String("agent", caller.Name),
+		zap.String("decision", req.Decision), zap.String("result", res.Status))
+	writeJSON(w, http.StatusOK, res)
+}
+
+// DeadlineRequest is the extend-deadline change; who asked is the token's name.
+type DeadlineRequest struct {
+	DeclarationDeadline *time.Time              `json:"declarationDeadline,omitempty"`
+	ExtendBy            workflows.Duration      `json:"extendBy,omitempty"`
+	Policy              *workflows.PolicyChange `json:"policy,omitempty"`
+	Reason              string                  `json:"reason,omitempty"`
+}
+
+func (s *Server) extendDeadline(w http.ResponseWriter, r *http.Request) {
+	var req DeadlineRequest
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	if len(req.Reason) > maxReasonLen {
+		s.fail(w, r, &engine.ValidationError{Fields: []engine.FieldError{{Field: "reason", Message: "must be at most 1000 characters"}}})
+		return
+	}
+	ch := workflows.DeadlineChange{
+		DeclarationDeadline: req.DeclarationDeadline, ExtendBy: req.ExtendBy, Policy: req.Policy,
+		Reason: req.Reason, By: callerOf(r.Context()).Name,
+	}
+	st, err := s.eng.ExtendDeadline(r.Context(), r.PathValue("id"), r.Header.Get(headerIdemKey), ch)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+// CancelRequest asks an onboarding to stop.
+type CancelRequest struct {
+	Reason string `json:"reason"`
+}
+
+func (s *Server) cancelOnboarding(w http.ResponseWriter, r *http.Request) {
+	var req CancelRequest
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	req.Reason = strings.TrimSpace(req.Reason)
+	switch {
+	case req.Reason == "":
+		s.fail(w, r, &engine.ValidationError{Fields: []engine.FieldError{{Field: "reason", Message: "is required: say why the onboarding stops"}}})
+		return
+	case len(req.Reason) > maxReasonLen:
+		s.fail(w, r, &engine.ValidationError{Fields: []engine.FieldError{{Field: "reason", Message: "must be at most 1000 characters"}}})
+		return
+	}
+	caller := callerOf(r.Context())
+	if err := s.eng.Cancel(r.Context(), r.PathValue("id"), req.Reason, "api token "+caller.Name); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]string{"result": "cancellation requested",
+		"statusUrl": "/v1/onboardings/" + url.PathEscape(r.PathValue("id"))})
+}
+
+// fail answers an engine error with its status code. Unexpected errors are logged and
+// answered without detail: they may name internals.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var invalid *engine.ValidationError
+	var rejected *engine.RejectedError
+	var unavailable *serviceerror.Unavailable
+	switch {
+	case errors.As(err, &invalid):
+		writeProblem(w, http.StatusUnprocessableEntity, "invalid input", invalid.Fields)
+	case errors.Is(err, engine.ErrNotFound):
+		writeProblem(w, http.StatusNotFound, "no onboarding with id "+clip(r.PathValue("id")), nil)
+	case errors.Is(err, engine.ErrFinished):
+		writeProblem(w, http.StatusConflict, err.Error(), nil)
+	case errors.As(err, &rejected):
+		writeProblem(w, http.StatusConflict, rejected.Reason, nil)
+	case errors.Is(err, context.DeadlineExceeded):
+		s.log.Warn("request timed out", zap.String("path", r.URL.Path), zap.Error(err))
+		writeProblem(w, http.StatusGatewayTimeout, "the engine did not answer in time; retry", nil)
+	case errors.As(err, &unavailable):
+		s.log.Error("temporal unavailable", zap.Error(err))
+		writeProblem(w, http.StatusServiceUnavailable, "the engine is unavailable; retry later", nil)
+	default:
+		s.log.Error("request failed", zap.String("path", r.URL.Path), zap.Error(err))
+		writeProblem(w, http.StatusInternalServerError, "internal error", nil)
+	}
+}
+
+// decodeBody reads a JSON body strictly: the right content type, within the size limit, one
+// object, no unknown fields, the right types. On failure it has answered and returns false.
+func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		writeProblem(w, http.StatusUnsupportedMediaType, "send the body as Content-Type: application/json", nil)
+		return false
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxAPIBody))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil && dec.More() {
+		err = errors.New("trailing data after the JSON object")
+	} else if err == nil {
+		if _, terr := dec.Token(); terr != io.EOF {
+			err = errors.New("trailing data after the JSON object")
+		}
+	}
+	if err == nil {
+		return true
+	}
+	var tooBig *http.MaxBytesError
+	var typeErr *json.UnmarshalTypeError
+	var syntax *json.SyntaxError
+	switch {
+	case errors.As(err, &tooBig):
+		writeProblem(w, http.StatusRequestEntityTooLarge, "the body is larger than "+strconv.Itoa(maxAPIBody>>10)+" KiB", nil)
+	case errors.Is(err, io.EOF):
+		writeProblem(w, http.StatusBadRequest, "the body is empty; send a JSON object", nil)
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			field = "(body)"
+		}
+		writeProblem(w, http.StatusBadRequest, "wrong type", []engine.FieldError{{Field: field, Message: "must be " + jsonKind(typeErr.Type.Kind().String()) + ", not " + typeErr.Value}})
+	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
+		writeProblem(w, http.StatusBadRequest, "the body is not valid JSON", nil)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		writeProblem(w, http.StatusBadRequest, "unknown field", []engine.FieldError{{Field: clip(name), Message: "is not a field of this request"}})
+	default:
+		writeProblem(w, http.StatusBadRequest, "the body could not be read: "+err.Error(), nil)
+	}
+	return false
+}
+
+// jsonKind names a Go kind the way a JSON client thinks of it.
+func jsonKind(k string) string {
+	switch k {
+	case "string":
+		return "a string"
+	case "struct", "map", "ptr":
+		return "an object"
+	case "slice", "array":
+		return "an array"
+	case "bool":
+		return "true or false"
+	default:
+		return "a number"
+	}
+}
+
+// problem is every API error body: a message, and the fields at fault when there are some.
+type problem struct {
+	Error  string              `json:"error"`
+	Fields []engine.FieldError `json:"fields,omitempty"`
+}
+
+func writeProblem(w http.ResponseWriter, status int, msg string, fields []engine.FieldError) {
+	writeJSON(w, status, problem{Error: msg, Fields: fields})
+}
+
+// Routes lists the API's operations as "METHOD /path" (the OpenAPI test reads it).
+func Routes() []string {
+	var s Server
+	var out []string
+	for _, r := range s.apiRoutes() {
+		out = append(out, r.method+" "+r.path)
+	}
+	return out
+}

@@ -1,0 +1,292 @@
+package gateway_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"go.uber.org/zap"
+
+	"github.com/merchantflow/onboarding/internal/engine"
+	"github.com/merchantflow/onboarding/internal/gateway"
+	"github.com/merchantflow/onboarding/workflows"
+)
+
+// fakeEngine records what the API asked of it; err, when set, is every call's answer.
+type fakeEngine struct {
+	mu       sync.Mutex
+	calls    []string
+	started  []workflows.OnboardingInput
+	decided  []workflows.Decision
+	changes  []workflows.DeadlineChange
+	filters  []engine.ListFilter
+	existing bool
+	err      error
+}
+
+func (f *fakeEngine) record(call string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, call)
+	return f.err
+}
+
+func (f *fakeEngine) Start(_ context.Context, in workflows.OnboardingInput) (*engine.Started, error) {
+	if err := f.record("start"); err != nil {
+		return nil, err
+	}
+	f.started = append(f.started, in)
+	return &engine.Started{WorkflowID: workflows.WorkflowID(in.Company.Country, in.Company.OrgNumber), RunID: "run-1", Existing: f.existing}, nil
+}
+
+func (f *fakeEngine) Status(_ context.Context, id string) (*workflows.Status, error) {
+	if err := f.record("status " + id); err != nil {
+		return nil, err
+	}
+	return &workflows.Status{WorkflowID: id, Stage: workflows.StageAwaitingReview}, nil
+}
+
+func (f *fakeEngine) List(_ context.Context, lf engine.ListFilter) (*engine.Page, error) {
+	if err := f.record("list"); err != nil {
+		return nil, err
+	}
+	f.filters = append(f.filters, lf)
+	return &engine.Page{Onboardings: []engine.Summary{{WorkflowID: "onboarding:NO:123456789"}}}, nil
+}
+
+func (f *fakeEngine) Decide(_ context.Context, id, requestID string, d workflows.Decision) (*workflows.DecideResult, error) {
+	if err := f.record("decide " + id + " " + requestID); err != nil {
+		return nil, err
+	}
+	f.decided = append(f.decided, d)
+	return &workflows.DecideResult{Status: "decided", Outcome: workflows.OutcomeApproved}, nil
+}
+
+func (f *fakeEngine) ExtendDeadline(_ context.Context, id, _ string, c workflows.DeadlineChange) (*workflows.Status, error) {
+	if err := f.record("extend " + id); err != nil {
+		return nil, err
+	}
+	f.changes = append(f.changes, c)
+	return &workflows.Status{WorkflowID: id}, nil
+}
+
+func (f *fakeEngine) Cancel(_ context.Context, id, reason, by string) error {
+	return f.record("cancel " + id + " " + reason + " " + by)
+}
+
+const (
+	appToken   = "app-token-0123456789"
+	agentToken = "agent-token-0123456789"
+	validStart = `{"company":{"orgNumber":"987654321","country":"no","name":"Ragnarok AS"},
+		"contact":{"name":"Ragnar Lothbrok","email":"ragnar@example.test"},"credit":{"amount":50000,"currency":"NOK","periodDays":30}}`
+)
+
+func apiServer(t *testing.T, fe *fakeEngine) http.Handler {
+	t.Helper()
+	tokens, err := gateway.ParseTokens("app:shop=" + appToken + ",agent:alice=" + agentToken)
+	require.NoError(t, err)
+	return gateway.New(gateway.Config{WebhookSecrets: [][]byte{secret}, APITokens: tokens}, &fakeTemporal{}, fe, zap.NewNop()).Handler()
+}
+
+func call(t *testing.T, h http.Handler, method, path, token, body string) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+type problemBody struct {
+	Error  string              `json:"error"`
+	Fields []engine.FieldError `json:"fields"`
+}
+
+func problemOf(t *testing.T, rec *httptest.ResponseRecorder) problemBody {
+	t.Helper()
+	var p problemBody
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &p), rec.Body.String())
+	return p
+}
+
+func TestStartOnboarding(t *testing.T) {
+	t.Run("a new merchant is 201 with a Location; the input is normalized", func(t *testing.T) {
+		fe := &fakeEngine{}
+		rec := call(t, apiServer(t, fe), "POST", "/v1/onboardings", appToken, validStart)
+		require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
+		require.Equal(t, "/v1/onboardings/onboarding:NO:987654321", rec.Header().Get("Location"))
+		var got gateway.StartResponse
+		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &got))
+		require.Equal(t, "onboarding:NO:987654321", got.WorkflowID)
+		require.False(t, got.Existing)
+		require.Equal(t, "NO", fe.started[0].Company.Country)
+	})
+	t.Run("a merchant already onboarding is 200", func(t *testing.T) {
+		fe := &fakeEngine{existing: true}
+		rec := call(t, apiServer(t, fe), "POST", "/v1/onboardings", appToken, validStart)
+		require.Equal(t, http.StatusOK, rec.Code)
+	})
+	t.Run("every invalid field is reported and nothing starts", func(t *testing.T) {
+		fe := &fakeEngine{}
+		rec := call(t, apiServer(t, fe), "POST", "/v1/onboardings", appToken,
+			`{"company":{"orgNumber":"12","country":"NO"},"contact":{"email":"nope"},"credit":{"amount":-1,"periodDays":45}}`)
+		require.Equal(t, http.StatusUnprocessableEntity, rec.Code)
+		var fields []string
+		for _, f := range problemOf(t, rec).Fields {
+			fields = append(fields, f.Field)
+		}
+		require.ElementsMatch(t, []string{"company.orgNumber", "contact.name", "contact.email", "credit.amount", "credit.periodDays"}, fields)
+		require.Empty(t, fe.calls)
+	})
+}
+
+func TestAPIAuth(t *testing.T) {
+	fe := &fakeEngine{}
+	h := apiServer(t, fe)
+	rec := call(t, h, "GET", "/v1/onboardings/onboarding:NO:1", "", "")
+	require.Equal(t, http.StatusUnauthorized, rec.Code)
+	require.Contains(t, rec.Header().Get("WWW-Authenticate"), "Bearer")
+	require.Equal(t, http.StatusUnauthorized, call(t, h, "GET", "/v1/onboardings/onboarding:NO:1", "wrong-token-0123456789", "").Code)
+	rec = call(t, h, "POST", "/v1/onboardings/onboarding:NO:1/decision", appToken, `{"decision":"approve"}`)
+	require.Equal(t, http.StatusForbidden, rec.Code)
+	require.Empty(t, fe.calls, "nothing reaches the engine without the right token")
+	require.Equal(t, http.StatusOK, call(t, h, "GET", "/v1/onboardings/onboarding:NO:1", agentToken, "").Code)
+	require.Equal(t, http.StatusOK, call(t, h, "GET", "/v1/openapi.json", "", "").Code, "the contract is public")
+}
+
+func TestDecision(t *testing.T) {
+	t.Run("the agent is the token's name and the request id makes it idempotent", func(t *testing.T) {
+		fe := &fakeEngine{}
+		req := httptest.NewRequest("POST", "/v1/onboardings/onboarding:NO:123456789/decision", strings.NewReader(`{"decision":"approve","reason":"docs ok"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+agentToken)
+		req.Header.Set("Idempotency-Key", "req-7")
+		rec := httptest.NewRecorder()
+		apiServer(t, fe).ServeHTTP(rec, req)
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+		require.Equal(t, []string{"decide onboarding:NO:123456789 req-7"}, fe.calls)
+		require.Equal(t, "alice", fe.decided[0].Agent)
+		require.Equal(t, "api token alice", fe.decided[0].Via)
+	})
+	t.Run("a body cannot name another agent", func(t *testing.T) {
+		fe := &fakeEngine{}
+		rec := call(t, apiServer(t, fe), "POST", "/v1/onboardings/x/decision", agentToken, `{"decision":"approve","agent":"bob"}`)
+		require.Equal(t, http.StatusBadRequest, rec.Code)
+		require.Equal(t, "agent", problemOf(t, rec).Fields[0].Field)
+		require.Empty(t, fe.calls)
+	})
+	errs := []struct {
+		name string
+		err  error
+		code int
+		msg  string
+	}{
+		{"validator rejection", &engine.RejectedError{Reason: "the onboarding is already decided"}, http.StatusConflict, "already decided"},
+		{"finished", engine.ErrFinished, http.StatusConflict, "finished"},
+		{"unknown id", engine.ErrNotFound, http.StatusNotFound, "no onboarding"},
+		{"timeout", context.DeadlineExceeded, http.StatusGatewayTimeout, "retry"},
+	}
+	for _, tc := range errs {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := call(t, apiServer(t, &fakeEngine{err: tc.err}), "POST", "/v1/onboardings/x/decision", agentToken, `{"decision":"decline"}`)
+			require.Equal(t, tc.code, rec.Code)
+			require.Contains(t, problemOf(t, rec).Error, tc.msg)
+		})
+	}
+}
+
+func TestListOnboardings(t *testing.T) {
+	fe := &fakeEngine{}
+	h := apiServer(t, fe)
+	rec := call(t, h, "GET", "/v1/onboardings?stage=awaiting_review&pageSize=10", appToken, "")
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	require.Equal(t, engine.ListFilter{Stage: "AWAITING_REVIEW", PageSize: 10}, fe.filters[0])
+	for _, q := range []string{"stage=NAPPING", "outcome=MAYBE", "pageSize=0", "pageSize=x", "sort=asc", "pageToken=!!"} {
+		rec := call(t, h, "GET", "/v1/onboardings?"+q, appToken, "")
+		require.Equal(t, http.StatusBadRequest, rec.Code, q)
+		require.NotEmpty(t, problemOf(t, rec).Fields, q)
+	}
+	require.Len(t, fe.calls, 1)
+}
+
+func TestCancelAndDeadline(t *testing.T) {
+	fe := &fakeEngine{}
+	h := apiServer(t, fe)
+	require.Equal(t, http.StatusUnprocessableEntity, call(t, h, "POST", "/v1/onboardings/x/cancel", appToken, `{"reason":" "}`).Code)
+	rec := call(t, h, "POST", "/v1/onboardings/x/cancel", appToken, `{"reason":"merchant withdrew"}`)
+	require.Equal(t, http.StatusAccepted, rec.Code)
+	require.Equal(t, []string{"cancel x merchant withdrew api token shop"}, fe.calls)
+
+	rec = call(t, h, "POST", "/v1/onboardings/x/deadline", agentToken, `{"extendBy":"72h","reason":"merchant on holiday"}`)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	require.Equal(t, "alice", fe.changes[0].By)
+	rec = call(t, h, "POST", "/v1/onboardings/x/deadline", agentToken, `{"extendBy":"three days"}`)
+	require.Equal(t, http.StatusBadRequest, rec.Code)
+	require.Contains(t, problemOf(t, rec).Error, "invalid duration")
+}
+
+func TestParseTokens(t *testing.T) {
+	good, err := gateway.ParseTokens("app:shop=0123456789abcdef,\nagent:alice@corp=fedcba9876543210")
+	require.NoError(t, err)
+	require.Equal(t, "app:shop", good[0].String())
+	require.Equal(t, gateway.RoleAgent, good[1].Role)
+	for spec, want := range map[string]string{
+		"shop=0123456789abcdef":                             "role:name=secret",
+		"admin:root=0123456789abcdef":                       "use app or agent",
+		"app:shop=short":                                    "at least 16",
+		"app:sh op=0123456789abcdef":                        "name must be",
+		"app:a=0123456789abcdef,agent:a=0123456789abcdefgh": "used twice",
+	} {
+		_, err := gateway.ParseTokens(spec)
+		require.ErrorContains(t, err, want, spec)
+		require.NotContains(t, err.Error(), "0123456789abcdef", "errors never show a secret")
+	}
+}
+
+// TestOpenAPIMatchesRoutes keeps the served contract and the handlers in step: every
+// documented operation is routed (not a JSON 404 or 405), every /v1 route is documented, and
+// operations that need a token document 401 and answer it.
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Security  *[]any                     `json:"security"`
+			Responses map[string]json.RawMessage `json:"responses"`
+		} `json:"paths"`
+	}
+	require.NoError(t, json.Unmarshal(gateway.OpenAPI(), &doc))
+	h := apiServer(t, &fakeEngine{})
+	var documented []string
+	param := regexp.MustCompile(`\{[a-z]+\}`)
+	for path, ops := range doc.Paths {
+		for method, op := range ops {
+			method = strings.ToUpper(method)
+			documented = append(documented, method+" "+path)
+			concrete := param.ReplaceAllString(path, "onboarding:NO:987654321")
+			rec := call(t, h, method, concrete, "", "")
+			public := op.Security != nil && len(*op.Security) == 0
+			if public {
+				require.Equal(t, http.StatusOK, rec.Code, "%s %s", method, path)
+				continue
+			}
+			require.Equal(t, http.StatusUnauthorized, rec.Code, "%s %s is routed and needs a token", method, path)
+			require.Contains(t, op.Responses, "401", "%s %s documents 401", method, path)
+			require.Contains(t, op.Responses, "500", "%s %s documents 500", method, path)
+		}
+	}
+	routed := gateway.Routes()
+	slices.Sort(routed)
+	slices.Sort(documented)
+	require.Equal(t, routed, documented)
+}
