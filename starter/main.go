@@ -91,6 +91,9 @@ const usage = `usage:
                  [--request-id ID] [--json]
         --by/--until move the declaration deadline (only later); the others change the policy
   starter cancel WORKFLOW_ID --reason R [--by NAME] [--json]
+  starter setup-search-attributes                 create the search attributes in the namespace
+                                                  (idempotent; prints the tcld commands on Cloud)
+  starter new-payload-key ID                      print a new ID=key line for key rotation
 
 --request-id makes a retried decide or extend idempotent (same id, same answer).
 Durations are Go durations: 90m, 72h.
@@ -137,6 +140,8 @@ var parsers = map[string]func(c cli, args []string) (action, error){
 	"decide": parseDecide,
 	"extend": parseExtend,
 	"cancel": parseCancel,
+	// For ops: register the search attributes on a real cluster.
+	"setup-search-attributes": parseSetup,
 }
 
 func (c cli) run(args []string) int {
@@ -147,6 +152,9 @@ func (c cli) run(args []string) int {
 	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprint(c.stdout, usage)
 		return exitOK
+	}
+	if args[0] == "new-payload-key" {
+		return c.newPayloadKey(args[1:])
 	}
 	parse, ok := parsers[args[0]]
 	if !ok {

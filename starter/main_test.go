@@ -17,11 +17,13 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/worker"
 	"go.uber.org/zap"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/merchantflow/onboarding/activities"
 	"github.com/merchantflow/onboarding/internal/config"
@@ -354,6 +356,23 @@ func TestAgainstDevServer(t *testing.T) {
 	require.Equal(t, exitNotFound, r.code, r.stderr)
 	r = invoke("", "status", "onboarding:NO:111111111")
 	require.Equal(t, exitNotFound, r.code, r.stderr)
+
+	// A fresh namespace, as on a new cluster: setup creates the attributes, then finds them.
+	var cfg Config
+	require.NoError(t, config.Load(&cfg))
+	c, err := temporalx.Dial(cfg.Temporal, zap.NewNop())
+	require.NoError(t, err)
+	defer c.Close()
+	_, err = c.WorkflowService().RegisterNamespace(context.Background(), &workflowservice.RegisterNamespaceRequest{
+		Namespace: "setup-test", WorkflowExecutionRetentionPeriod: durationpb.New(24 * time.Hour)})
+	require.NoError(t, err)
+	t.Setenv("ONBOARDING_TEMPORAL_NAMESPACE", "setup-test")
+	r = invoke("", "setup-search-attributes")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	require.Equal(t, len(workflows.SearchAttributeNames), strings.Count(r.stdout, "created"), r.stdout)
+	r = invoke("", "setup-search-attributes")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	require.Equal(t, len(workflows.SearchAttributeNames), strings.Count(r.stdout, "exists"), r.stdout)
 }
 
 // fastPolicy keeps polls short: the sandbox answers in milliseconds and sends no webhooks
