@@ -1,0 +1,56 @@
+package engine_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/internal/engine"
+	"github.com/merchantflow/onboarding/workflows"
+)
+
+func input(country, org string) workflows.OnboardingInput {
+	return workflows.OnboardingInput{
+		Company: activities.Company{OrgNumber: org, Country: country},
+		Contact: activities.Person{Name: "Kari Nordmann", Email: "kari@example.test"},
+		Credit:  workflows.Credit{Amount: 1000.5},
+	}
+}
+
+func TestCompanyNumberFormats(t *testing.T) {
+	for _, tc := range []struct {
+		country, org string
+		ok           bool
+	}{
+		{"no", " 987 654 321 ", true}, {"NO", "98765432", false},
+		{"SE", "5561234567", true}, {"SE", "556123-4567", true}, {"SE", "55612-34567", false},
+		{"DK", "12345678", true}, {"DK", "123456789", false},
+		{"FI", "1234567-8", true}, {"FI", "12345678", false},
+		{"DE", "12345678", false}, {"", "", false},
+	} {
+		in := input(tc.country, tc.org)
+		engine.Normalize(&in)
+		err := engine.ValidateInput(in)
+		if tc.ok {
+			require.NoError(t, err, "%s %q", tc.country, tc.org)
+		} else {
+			require.Error(t, err, "%s %q", tc.country, tc.org)
+		}
+	}
+}
+
+func TestNormalizeMakesOneWorkflowIDPerMerchant(t *testing.T) {
+	a, b := input(" no", "987 654 321"), input("NO", "987654321")
+	engine.Normalize(&a)
+	engine.Normalize(&b)
+	require.Equal(t, workflows.WorkflowID(b.Company.Country, b.Company.OrgNumber), workflows.WorkflowID(a.Company.Country, a.Company.OrgNumber))
+}
+
+func TestListFilterQueryRefusesUnknownValues(t *testing.T) {
+	q, err := engine.ListFilter{Stage: "AWAITING_REVIEW", Country: "NO"}.Query()
+	require.NoError(t, err)
+	require.Equal(t, "WorkflowType = 'OnboardMerchant' AND OnboardingStage = 'AWAITING_REVIEW' AND MerchantCountry = 'NO'", q)
+	_, err = engine.ListFilter{Stage: "X' OR '1'='1"}.Query()
+	require.ErrorContains(t, err, "stage")
+}
