@@ -41,7 +41,7 @@ test: $(TEMPORAL) ## every test, end-to-end ones included (they start their own 
 
 .PHONY: record-histories
 record-histories: $(TEMPORAL) ## re-record workflows/testdata/histories from end-to-end runs (replayed by make test)
-	RECORD_HISTORIES=1 go test -count=1 -run 'TestTestCompaniesThroughTheLifecycle|TestExpiredContractIsRenewed' ./e2e/
+	RECORD_HISTORIES=1 go test -count=1 -run 'TestTestCompaniesThroughTheLifecycle|TestExpiredContractIsRenewed|TestCancelThroughGateway' ./e2e/
 
 .PHONY: lint
 lint: $(WORKFLOWCHECK) compose-check ## gofmt, go vet, workflowcheck, workflow import rules, compose file

@@ -21,7 +21,9 @@ import (
 	"go.temporal.io/sdk/converter"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/merchantflow/onboarding/activities"
 	"github.com/merchantflow/onboarding/internal/codec"
+	"github.com/merchantflow/onboarding/internal/engine"
 	"github.com/merchantflow/onboarding/internal/gateway"
 	"github.com/merchantflow/onboarding/providers/sandbox"
 	"github.com/merchantflow/onboarding/providers/webhooksig"
@@ -388,4 +390,27 @@ func decodedData(t *testing.T, body []byte) string {
 	require.NoError(t, protojson.Unmarshal(body, &ps))
 	require.NotEmpty(t, ps.GetPayloads())
 	return string(ps.GetPayloads()[0].GetData())
+}
+
+// TestCancelThroughGateway: an app withdraws a merchant that never declared. The onboarding
+// archives its case, tells the app and ends CANCELLED; a second cancel is refused.
+func TestCancelThroughGateway(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	s := newStack(t, sandbox.Config{})
+	started := s.do(t, apiCall{method: "POST", path: "/v1/onboardings", token: appToken, body: startBody("987123654")})
+	require.Equal(t, http.StatusCreated, started.code, started.raw)
+	id, statusURL := started.body["workflowId"].(string), started.body["statusUrl"].(string)
+	waitStage(t, ctx, s, id, workflows.StageAwaitingDeclaration)
+
+	a := s.do(t, apiCall{method: "POST", path: statusURL + "/cancel", token: appToken, body: `{"reason":"merchant withdrew the application"}`})
+	require.Equal(t, http.StatusAccepted, a.code, a.raw)
+	var res workflows.OnboardingResult
+	require.NoError(t, s.tc.GetWorkflow(ctx, id, "").Get(ctx, &res))
+	require.Equal(t, workflows.OutcomeCancelled, res.Outcome)
+	require.Equal(t, 1, s.sandbox.Counters().Get(id, sandbox.CountArchived), "the case is archived once")
+	require.Contains(t, s.inboxTypes(t, id), activities.NotifyFinished)
+	again := s.do(t, apiCall{method: "POST", path: statusURL + "/cancel", token: appToken, body: `{"reason":"again"}`})
+	require.Equal(t, http.StatusConflict, again.code, again.raw)
+	s.recordHistory(t, ctx, &engine.Started{WorkflowID: id, RunID: started.body["runId"].(string)}, "cancelled")
 }
