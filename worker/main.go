@@ -20,6 +20,7 @@ type Config struct {
 	config.Temporal
 	config.Logging
 	workerapp.Providers
+	workerapp.Tuning
 }
 
 // Validate checks values envconfig cannot.
@@ -30,7 +31,10 @@ func (c Config) Validate() error {
 	if err := c.Logging.Validate(); err != nil {
 		return err
 	}
-	return c.Providers.Validate()
+	if err := c.Providers.Validate(); err != nil {
+		return err
+	}
+	return c.Tuning.Validate()
 }
 
 func main() {
@@ -48,7 +52,9 @@ func run(cfg *Config, log *zap.Logger) error {
 	if err != nil {
 		return err
 	}
-	w := workerapp.New(tc, cfg.TaskQueue, acts, worker.Options{})
-	log.Info("worker polling", zap.String("temporal", cfg.TemporalAddress), zap.String("namespace", cfg.TemporalNamespace), zap.String("taskQueue", cfg.TaskQueue))
+	cfg.ApplyStickyCache()
+	w := workerapp.New(tc, cfg.TaskQueue, acts, cfg.Tuning.Options())
+	log.Info("worker polling", zap.String("temporal", cfg.TemporalAddress), zap.String("namespace", cfg.TemporalNamespace), zap.String("taskQueue", cfg.TaskQueue),
+		zap.Bool("pollerAutoscaling", cfg.PollerAutoscaling), zap.Int("pollersMin", cfg.PollersMin), zap.Int("pollersInitial", cfg.PollersInitial), zap.Int("pollersMax", cfg.PollersMax))
 	return w.Run(worker.InterruptCh())
 }
