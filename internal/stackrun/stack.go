@@ -76,7 +76,10 @@ type Stack struct {
 	TemporalAddr string // host:port of the frontend gRPC
 	SandboxURL   string // http://host:port
 	GatewayURL   string
-	TaskQueue    string
+	// MetricsURL is the dev server's Prometheus endpoint (http://host:port/metrics); the bench
+	// reads Temporal's own "action" counter from it.
+	MetricsURL string
+	TaskQueue  string
 
 	Temporal, Sandbox, Worker, Gateway *Proc
 
@@ -119,6 +122,7 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 		TemporalAddr: addr(ports[0]),
 		SandboxURL:   "http://" + addr(ports[3]),
 		GatewayURL:   "http://" + addr(ports[4]),
+		MetricsURL:   "http://" + addr(ports[2]) + "/metrics",
 		TaskQueue:    cfg.TaskQueue,
 	}
 	base := baseEnv()
