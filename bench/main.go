@@ -65,6 +65,8 @@ func main() {
 		waitSpan = flag.Duration("wait-span", time.Minute, "real time each long wait is scaled into (waiting phase)")
 		idleSpan = flag.Duration("idle-span", 30*time.Second, "how long the parked onboardings are watched idle")
 		binDir   = flag.String("bin", "", "directory with temporal, sandbox, worker and gateway (default <repo>/bin)")
+		tunings  = flag.String("tunings", "sdk,engine", "worker settings the burst phase compares: sdk (Go SDK defaults), engine (ONBOARDING_WORKER_* defaults)")
+		wenv     = flag.String("worker-env", "", "extra comma-separated ONBOARDING_WORKER_*=value settings for the engine-tuned worker (to try other settings)")
 	)
 	flag.Parse()
 	phases := strings.Split(*only, ",")
@@ -73,6 +75,9 @@ func main() {
 			fmt.Fprintf(os.Stderr, "bench: unknown phase %q (want %s)\n", p, strings.Join(allPhases, ","))
 			os.Exit(2)
 		}
+	}
+	if *wenv != "" {
+		engineWorkerEnv = strings.Split(*wenv, ",")
 	}
 	vars := strings.Split(*variants, ",")
 	for _, v := range vars {
@@ -133,7 +138,7 @@ func main() {
 		r.Waiting = w
 	}
 	if has("burst") {
-		for _, tuning := range []string{"sdk", "engine"} {
+		for _, tuning := range strings.Split(*tunings, ",") {
 			b, err := burstPhase(ctx, bin, runDir, tuning, *burst, *par)
 			if err != nil {
 				fail("burst/"+tuning, err)

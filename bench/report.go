@@ -43,17 +43,19 @@ func printTable(out io.Writer, r *Results) {
 		if w.Prompt != nil {
 			fmt.Fprintf(out, "   prompt path: %.0f events, %.0f history actions, %.1f server actions\n", w.Prompt.Events, w.Prompt.Actions, w.Prompt.ServerActions)
 		}
-		fmt.Fprintln(out, "   SCALED: a dev server cannot skip time; policy durations and the sandbox's delay are divided by the scale, so the")
-		fmt.Fprintln(out, "   number of polls and reminders matches real durations (the engine's fixed 5 s first poll does not scale; see 'expected').")
+		fmt.Fprintln(out, "   SCALED, not real time: a dev server cannot skip timers, so policy durations and the sandbox's delay are divided by the")
+		fmt.Fprintln(out, "   scale (reminders: as many as at real durations). The dev server retries an activity at most ~once a second, so the run")
+		fmt.Fprintln(out, "   polls every >= 1 s and makes FEWER polls than real durations; each poll costs the same, so the last column gives the")
+		fmt.Fprintln(out, "   real-duration counts computed from the retry policy (history events do not grow with polls; actions do).")
 		tw := tabwriter.NewWriter(out, 2, 2, 2, ' ', 0)
-		fmt.Fprintln(tw, "wait\tscale\toutcome\tevents (+)\thistory actions (+)\tserver actions (+)\tfailed polls\theartbeats\treminders app/status\texpected at real durations: polls, reminders, heartbeats, extra actions")
+		fmt.Fprintln(tw, "wait\tscale\tpoll every\toutcome\tevents (+)\thistory actions (+)\tserver actions (+)\tfailed polls\theartbeats\tserver actions/poll\treminders app/status\treal durations (computed): polls, reminders, heartbeats, extra actions")
 		for _, c := range []*WaitCase{w.Declaration, w.Analysis} {
 			if c == nil {
 				continue
 			}
 			x := c.Expected
-			fmt.Fprintf(tw, "%s\tx%.0f\t%s\t%d (%+.0f)\t%d (%+.0f)\t%.0f (%+.0f)\t%.0f\t%.0f\t%d/%d\t%d, %d, %d, %+d\n", c.What, c.Scale, c.Outcome,
-				c.Events, c.ExtraEvents, c.ActTotal, c.ExtraActions, c.ServerActions, c.ExtraServerActions, c.PollAttempts, c.Heartbeats,
+			fmt.Fprintf(tw, "%s\tx%.0f\t%s\t%s\t%d (%+.0f)\t%d (%+.0f)\t%.0f (%+.0f)\t%.0f\t%.0f\t%.2f\t%d/%d\t%d, %d, %d, %+d\n", c.What, c.Scale, c.PollInterval, c.Outcome,
+				c.Events, c.ExtraEvents, c.ActTotal, c.ExtraActions, c.ServerActions, c.ExtraServerActions, c.PollAttempts, c.Heartbeats, c.PerPoll,
 				c.RemindersToApp, c.RemindersInStatus, x.PollAttempts, x.Reminders, x.Heartbeats, x.ExtraActions)
 		}
 		tw.Flush()

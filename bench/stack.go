@@ -29,13 +29,17 @@ type stackOptions struct {
 	tuning  string // "engine" (the worker's defaults) or "sdk" (the Go SDK's)
 }
 
+// engineWorkerEnv is extra ONBOARDING_WORKER_* settings for the "engine" tuning (-worker-env),
+// to try other settings against the SDK's defaults.
+var engineWorkerEnv []string
+
 // workerEnv is the worker's environment for a tuning.
 func workerEnv(tuning string) []string {
 	if tuning == "sdk" {
 		// Autoscaling off and every count zero: the Go SDK's own defaults.
 		return []string{"ONBOARDING_WORKER_POLLER_AUTOSCALING=false"}
 	}
-	return nil
+	return engineWorkerEnv
 }
 
 // startStack starts the stack under dir/<name>.
@@ -65,10 +69,29 @@ func startStack(ctx context.Context, bin stackrun.Binaries, dir string, o stackO
 
 func (e *env) close() { _ = e.stack.Close() }
 
+// counters reads the server's counters once they have settled: the server reports its
+// metrics about once a second, so a read right after a batch can miss its last actions. It
+// waits until two reads 1.5 s apart agree (at most 6 s).
 func (e *env) counters(ctx context.Context) ServerCounters {
-	c, err := scrapeCounters(ctx, e.stack.MetricsURL, stackrun.Namespace)
-	if err != nil {
-		logf("%s: %v", e.name, err)
+	read := func() ServerCounters {
+		c, err := scrapeCounters(ctx, e.stack.MetricsURL, stackrun.Namespace)
+		if err != nil {
+			logf("%s: %v", e.name, err)
+		}
+		return c
+	}
+	c := read()
+	for range 4 {
+		select {
+		case <-ctx.Done():
+			return c
+		case <-time.After(1500 * time.Millisecond):
+		}
+		next := read()
+		if next.ActionsTotal() == c.ActionsTotal() {
+			return next
+		}
+		c = next
 	}
 	return c
 }

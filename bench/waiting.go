@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-
 	"github.com/merchantflow/onboarding/internal/engine"
 	"github.com/merchantflow/onboarding/internal/stackrun"
 	"github.com/merchantflow/onboarding/providers/sandbox"
@@ -19,10 +18,14 @@ import (
 // Waiting is the extra history cost of two long waits, each against the prompt path.
 //
 // A real dev server cannot skip time, so each wait runs with its policy durations (and the
-// sandbox's delay) divided by Scale: a real time of WaitSpan stands for 30 days or 2 hours.
-// Poll intervals, reminder cadence and deadlines all shrink by the same factor, so the number
-// of polls and reminders is the same as at real durations, except for the engine's fixed
-// 5-second first poll, which does not scale (Expected gives the real-duration counts).
+// sandbox's delay) divided by Scale: a real time of WaitSpan stands for 30 days or 2 hours,
+// and the reminder cadence and deadlines shrink by the same factor, so the reminders are as
+// many as at real durations. The poll interval cannot shrink as far: the dev server retries
+// an activity at most about once a second, so the scaled poll interval is at least 1 s and
+// the run makes fewer polls than real durations would. Every poll costs the same (one retry
+// action, and one heartbeat action once a reminder is due; history events do not grow), so
+// Expected computes the real-duration counts from the retry policy and PerPoll shows the
+// measured cost of one poll.
 type Waiting struct {
 	Prompt      *PromptBaseline `json:"prompt"`
 	Declaration *WaitCase       `json:"declaration"`
@@ -47,9 +50,13 @@ type WaitCase struct {
 	// Server: the dev server's counters over the whole onboarding (one onboarding per server).
 	Server        ServerCounters `json:"server"`
 	ServerActions float64        `json:"serverActions"`
+	// PollInterval is the scaled poll interval the run used.
+	PollInterval string `json:"pollInterval"`
 	// PollAttempts is failed poll attempts the server saw (RespondActivityTaskFailed).
 	PollAttempts float64 `json:"pollAttemptsFailed"`
 	Heartbeats   float64 `json:"heartbeats"`
+	// PerPoll is the server's actions (activity_retry + heartbeats) per failed poll.
+	PerPoll float64 `json:"serverActionsPerFailedPoll"`
 	// RemindersToApp is the highest reminder number the app received; RemindersInStatus is
 	// what the workflow's status says it sent.
 	RemindersToApp    int `json:"remindersToApp"`
@@ -110,7 +117,7 @@ func waitingPhase(ctx context.Context, bin stackrun.Binaries, dir string, span t
 	}
 	const (
 		day         = 24 * time.Hour
-		declWait    = 30*day + time.Hour // after the 10th reminder (day 30)
+		declWait    = 30*day + 12*time.Hour // half a day after the 10th reminder (day 30)
 		declEvery   = 3 * day
 		declPoll    = 15 * time.Minute
 		declDead    = 45 * day
@@ -121,6 +128,8 @@ func waitingPhase(ctx context.Context, bin stackrun.Binaries, dir string, span t
 	kDecl := float64(declWait) / float64(span)
 	kAn := float64(analysisDur) / float64(span)
 	sc := func(d time.Duration, k float64) time.Duration { return time.Duration(float64(d) / k) }
+	// The dev server retries an activity at most about once a second.
+	poll := func(d time.Duration, k float64) time.Duration { return max(time.Second, sc(d, k)) }
 	cases := []struct {
 		name   string
 		k      float64
@@ -130,12 +139,12 @@ func waitingPhase(ctx context.Context, bin stackrun.Binaries, dir string, span t
 		out    **WaitCase
 	}{
 		{
-			name: "declaration after 30 days of reminders", k: kDecl,
+			name: "declaration after 30.5 days (10 reminders)", k: kDecl,
 			delays: sandbox.Delays{Declare: sc(declWait, kDecl)},
 			policy: workflows.Policy{
 				DeclarationDeadline:      workflows.Duration(sc(declDead, kDecl)),
 				DeclarationReminderEvery: workflows.Duration(sc(declEvery, kDecl)),
-				DeclarationPoll:          workflows.Duration(sc(declPoll, kDecl)),
+				DeclarationPoll:          workflows.Duration(poll(declPoll, kDecl)),
 			},
 			exp: expected(declPoll, declWait, declEvery),
 			out: &w.Declaration,
@@ -144,7 +153,7 @@ func waitingPhase(ctx context.Context, bin stackrun.Binaries, dir string, span t
 			name: "credit analysis after 2 hours of polling", k: kAn,
 			delays: sandbox.Delays{Analysis: sc(analysisDur, kAn)},
 			policy: workflows.Policy{
-				CreditAnalysisPoll:    workflows.Duration(sc(anPoll, kAn)),
+				CreditAnalysisPoll:    workflows.Duration(poll(anPoll, kAn)),
 				CreditAnalysisMaxWait: workflows.Duration(sc(anMax, kAn)),
 			},
 			exp: expected(anPoll, analysisDur, 0),
@@ -163,6 +172,7 @@ func waitingPhase(ctx context.Context, bin stackrun.Binaries, dir string, span t
 				return
 			}
 			wc.What, wc.Scale, wc.Expected = cs.name, cs.k, cs.exp
+			wc.PollInterval = (time.Duration(max(cs.policy.DeclarationPoll, cs.policy.CreditAnalysisPoll))).String()
 			if w.Prompt != nil {
 				wc.ExtraEvents = float64(wc.Events) - w.Prompt.Events
 				wc.ExtraActions = float64(wc.ActTotal) - w.Prompt.Actions
@@ -211,6 +221,9 @@ func runWaitCase(ctx context.Context, bin stackrun.Binaries, dir, name string, d
 	wc.ServerActions = wc.Server.ActionsTotal()
 	wc.PollAttempts = wc.Server.Requests["RespondActivityTaskFailed"]
 	wc.Heartbeats = wc.Server.Requests["RecordActivityTaskHeartbeat"] + wc.Server.Requests["RecordActivityTaskHeartbeatById"]
+	if wc.PollAttempts > 0 {
+		wc.PerPoll = (wc.Server.Actions["activity_retry"] + wc.Server.Actions["grpc_RecordActivityTaskHeartbeat"]) / wc.PollAttempts
+	}
 	wc.RemindersToApp = remindersToApp(ctx, e.stack, id)
 	// The status query is billed too, so it comes after the counters were read.
 	if st, err := engine.Status(ctx, e.c, id); err == nil {
@@ -246,4 +259,3 @@ func remindersToApp(ctx context.Context, s *stackrun.Stack, id string) int {
 	}
 	return best
 }
-
