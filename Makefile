@@ -39,6 +39,16 @@ run: $(TEMPORAL) build ## the whole stack on loopback: Temporal dev server + UI,
 test: $(TEMPORAL) ## every test, end-to-end ones included (they start their own dev server)
 	go test $(GO_TEST_FLAGS) ./...
 
+.PHONY: bench
+bench: tools build ## measure the engine against a floor workflow on the real stack (BENCH_FLAGS="-n 300 -only throughput"; results in bench-results/)
+	go run ./bench $(BENCH_FLAGS)
+
+CHAOS_FLAGS ?=
+
+.PHONY: chaos
+chaos: $(TEMPORAL) build ## kill, fail and restart parts of the real stack under a batch of onboardings (CHAOS_FLAGS='-scenario worker-kill -n 50')
+	go run ./chaos -bin $(BIN) $(CHAOS_FLAGS)
+
 .PHONY: record-histories
 record-histories: $(TEMPORAL) ## re-record workflows/testdata/histories from end-to-end runs (replayed by make test)
 	RECORD_HISTORIES=1 go test -count=1 -run 'TestTestCompaniesThroughTheLifecycle|TestExpiredContractIsRenewed|TestCancelThroughGateway' ./e2e/

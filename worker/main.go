@@ -26,6 +26,7 @@ type Config struct {
 	config.Temporal
 	config.Logging
 	workerapp.Providers
+	workerapp.Tuning
 
 	MetricsAddr string `envconfig:"METRICS_ADDR" default:"127.0.0.1:9464" desc:"host:port serving Prometheus metrics at /metrics; empty turns them off"`
 }
@@ -41,7 +42,10 @@ func (c Config) Validate() error {
 	if c.MetricsAddr != "" && !validHostPort(c.MetricsAddr) {
 		return fmt.Errorf("config: %s_METRICS_ADDR must be host:port with a port from 0 to 65535 (empty turns metrics off), got %q", config.Prefix, c.MetricsAddr)
 	}
-	return c.Providers.Validate()
+	if err := c.Providers.Validate(); err != nil {
+		return err
+	}
+	return c.Tuning.Validate()
 }
 
 // validHostPort reports whether addr is host:port (host may be empty) with a numeric port.
@@ -81,8 +85,10 @@ func run(cfg *Config, log *zap.Logger) error {
 	if err != nil {
 		return err
 	}
-	w := workerapp.New(tc, cfg.TaskQueue, acts, worker.Options{})
-	log.Info("worker polling", zap.String("temporal", cfg.TemporalAddress), zap.String("namespace", cfg.TemporalNamespace), zap.String("taskQueue", cfg.TaskQueue))
+	cfg.ApplyStickyCache()
+	w := workerapp.New(tc, cfg.TaskQueue, acts, cfg.Tuning.Options())
+	log.Info("worker polling", zap.String("temporal", cfg.TemporalAddress), zap.String("namespace", cfg.TemporalNamespace), zap.String("taskQueue", cfg.TaskQueue),
+		zap.Bool("pollerAutoscaling", cfg.PollerAutoscaling), zap.Int("pollersMin", cfg.PollersMin), zap.Int("pollersInitial", cfg.PollersInitial), zap.Int("pollersMax", cfg.PollersMax))
 	return w.Run(worker.InterruptCh())
 }
 

@@ -21,6 +21,7 @@ type WorkflowRegistry interface {
 // RegisterWorkflows registers every workflow under its stable name.
 func RegisterWorkflows(r WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(OnboardMerchant, workflow.RegisterOptions{Name: "OnboardMerchant"})
+	r.RegisterWorkflowWithOptions(BenchFloor, workflow.RegisterOptions{Name: "BenchFloor"})
 }
 
 // Register registers every workflow and the activities a.

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	historypb "go.temporal.io/api/history/v1"
+	"google.golang.org/protobuf/encoding/protojson"
+)
+
+func recorded(t *testing.T, name string) []*historypb.HistoryEvent {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "workflows", "testdata", "histories", name+".json"))
+	require.NoError(t, err)
+	var h historypb.History
+	require.NoError(t, protojson.UnmarshalOptions{DiscardUnknown: true}.Unmarshal(b, &h))
+	return h.GetEvents()
+}
+
+func TestAnalyzeTheRecordedAutomatedPath(t *testing.T) {
+	events := recorded(t, "auto_approve")
+	c := Analyze(events)
+	require.Equal(t, 142, c.Events)
+	require.Equal(t, Actions{
+		WorkflowStarted: 1,
+		Activities:      18, // 16 provider calls and 2 notifications
+		ActivityRetries: 2,  // the credit analysis and credit terms polls answered on attempt 2
+		Timers:          2,  // the declaration deadline, started twice (AwaitWithOptions)
+		Signals:         12,
+		Upserts:         6,
+	}, c.Actions)
+	require.Equal(t, 41, c.Actions.Total())
+	require.Equal(t, 2, c.ActivityTypes["Notify"])
+	require.False(t, c.Closed.IsZero())
+	// The last provider event is the decision written back to Quickr and the webhook it
+	// causes; after it come the finished notification and the close.
+	require.Equal(t, "03:03:37.953", c.LastProviderEvent.Format("15:04:05.000"))
+	require.Equal(t, 16*time.Millisecond, c.LastProviderToOutcome().Truncate(time.Millisecond))
+	require.Equal(t, 1362*time.Millisecond, c.StartToOutcome().Round(time.Millisecond))
+}
+
+func TestAnalyzeCountsAnAcceptedUpdate(t *testing.T) {
+	c := Analyze(recorded(t, "manual_review"))
+	require.Equal(t, 1, c.Actions.Updates)
+}
+
+func TestStageAndSignalTimes(t *testing.T) {
+	events := recorded(t, "auto_approve")
+	sig := StageReached(events, "AWAITING_SIGNATURE")
+	require.Equal(t, "03:03:36.874", sig.Format("15:04:05.000"))
+	require.True(t, StageReached(events, "AWAITING_REVIEW").IsZero())
+	decl := StageReached(events, "AWAITING_DECLARATION")
+	require.Equal(t, "03:03:36.851", FirstSignalAfter(events, decl).Format("15:04:05.000"))
+}

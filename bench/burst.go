@@ -1,0 +1,203 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/merchantflow/onboarding/internal/stackrun"
+	"github.com/merchantflow/onboarding/providers/sandbox"
+	"github.com/merchantflow/onboarding/workflows"
+)
+
+// parkDelay keeps the sandbox from declaring by itself during a run: onboardings stay parked
+// at the declaration until the bench declares for them.
+const parkDelay = 240 * time.Hour
+
+// Burst is N onboardings parked at the declaration, then every declaration made at once
+// (sandbox control endpoint), each followed by Quickr's webhook to the gateway.
+type Burst struct {
+	Tuning string `json:"tuning"` // "sdk" (Go SDK defaults) or "engine" (ONBOARDING_WORKER_* defaults)
+	N      int    `json:"n"`
+	// ParkSeconds is how long starting and parking the N took.
+	ParkSeconds float64 `json:"parkSeconds"`
+	// WebhookToStage: the declaration webhook's signal -> OnboardingStage=AWAITING_SIGNATURE.
+	WebhookToStage Percentiles `json:"webhookToStage"`
+	// DeclareToStage: the declare call -> the same stage (adds webhook delivery).
+	DeclareToStage Percentiles `json:"declareToStage"`
+	// DrainSeconds: first declare call -> the last onboarding in the next stage.
+	DrainSeconds float64        `json:"drainSeconds"`
+	Reached      int            `json:"reachedNextStage"`
+	Outcomes     map[string]int `json:"outcomes"`
+	Usage        Usage          `json:"usage"`
+}
+
+func burstPhase(ctx context.Context, bin stackrun.Binaries, dir, tuning string, n, par int) (*Burst, error) {
+	e, err := startStack(ctx, bin, dir, stackOptions{name: "burst-" + tuning, tuning: tuning, delays: sandbox.Delays{Declare: parkDelay}})
+	if err != nil {
+		return nil, err
+	}
+	defer e.close()
+	b := &Burst{Tuning: tuning, N: n}
+	t0 := time.Now()
+	ids, err := park(ctx, e, "burst", n, par)
+	if err != nil {
+		return nil, err
+	}
+	b.ParkSeconds = time.Since(t0).Seconds()
+
+	logf("%s: %d parked in %.0fs; declaring all at once", e.name, n, b.ParkSeconds)
+	m := startMeter(e)
+	declared := make([]time.Time, n)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 100)
+	first := time.Now()
+	var derr error
+	var mu sync.Mutex
+	for i, id := range ids {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			declared[i] = time.Now()
+			if err := e.stack.SandboxControl(ctx, http.MethodPost, "/control/quickr/cases/"+id+"/declare", nil, nil); err != nil {
+				mu.Lock()
+				derr = err
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if derr != nil {
+		return nil, derr
+	}
+	// Auto mode does the rest at once (sign, IDV, analyses): wait for every outcome.
+	b.Outcomes = map[string]int{}
+	err = forEach(ctx, len(ids), 64, func(i int) error {
+		var out workflows.OnboardingResult
+		wctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+		defer cancel()
+		err := e.c.GetWorkflow(wctx, ids[i], "").Get(wctx, &out)
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			b.Outcomes["error: "+firstLine(err.Error())]++
+			return nil
+		}
+		b.Outcomes[string(out.Outcome)]++
+		return nil
+	})
+	b.Usage = m.stop()
+	if err != nil {
+		return nil, err
+	}
+	hs, err := histories(ctx, e.c, ids, 16)
+	if err != nil {
+		return nil, err
+	}
+	var hook, decl []time.Duration
+	var last time.Time
+	for i, id := range ids {
+		ev := hs[id]
+		stage := StageReached(ev, string(workflows.StageAwaitingSignature))
+		if stage.IsZero() {
+			continue
+		}
+		b.Reached++
+		last = latest(last, stage)
+		decl = append(decl, stage.Sub(declared[i]))
+		if sig := FirstSignalAfter(ev, declared[i]); !sig.IsZero() && !sig.After(stage) {
+			hook = append(hook, stage.Sub(sig))
+		}
+	}
+	b.WebhookToStage = percentiles(hook)
+	b.DeclareToStage = percentiles(decl)
+	if !last.IsZero() {
+		b.DrainSeconds = last.Sub(first).Seconds()
+	}
+	return b, nil
+}
+
+// park starts n onboardings with the default policy and waits until all of them wait for
+// the declaration.
+func park(ctx context.Context, e *env, tag string, n, par int) ([]string, error) {
+	run := fmt.Sprintf("%s-%d", tag, time.Now().UnixNano())
+	ids, err := startAll(ctx, n, par, func(ctx context.Context, i int) (client.WorkflowRun, error) {
+		return startOnboarding(ctx, e.c, e.stack.TaskQueue, onboardingID(run, i), workflows.Policy{})
+	})
+	if err != nil {
+		return nil, err
+	}
+	_, err = waitCount(ctx, 30*time.Minute, int64(n), func(ctx context.Context) (int64, error) {
+		return countRunning(ctx, e.c, workflows.StageAwaitingDeclaration)
+	})
+	return ids, err
+}
+
+// Parked is N onboardings parked at the declaration on the file-backed dev server.
+type Parked struct {
+	N           int     `json:"n"`
+	ParkSeconds float64 `json:"parkSeconds"`
+	ParkRate    float64 `json:"parkedPerSecond"`
+	// Idle is the window after parking: server and worker CPU, worker memory.
+	Idle Usage `json:"idle"`
+	// IdleServer are the server's counters over the idle window (the polls' first, eager
+	// retries still run: 5 s, 10 s, 20 s, ... up to the 15-minute poll interval).
+	IdleServer       ServerCounters `json:"idleServer"`
+	ServerCPUPercent float64        `json:"serverCpuPercentIdle"`
+	WorkerCPUPercent float64        `json:"workerCpuPercentIdle"`
+	WorkerRSS        int64          `json:"workerRssBytes"`
+	DBBytes          int64          `json:"dbBytes"` // temporal.db + WAL + shm, growth over the phase
+	DBBytesPer       float64        `json:"dbBytesPerOnboarding"`
+}
+
+func parkedPhase(ctx context.Context, bin stackrun.Binaries, dir string, n, par int, idle time.Duration) (*Parked, error) {
+	e, err := startStack(ctx, bin, dir, stackOptions{name: "parked-file", persist: true, delays: sandbox.Delays{Declare: parkDelay}})
+	if err != nil {
+		return nil, err
+	}
+	defer e.close()
+	db0 := dbSize(e.stack.Dir)
+	p := &Parked{N: n}
+	t0 := time.Now()
+	logf("%s: parking %d onboardings", e.name, n)
+	if _, err := park(ctx, e, "parked", n, par); err != nil {
+		return nil, err
+	}
+	p.ParkSeconds = time.Since(t0).Seconds()
+	p.ParkRate = float64(n) / p.ParkSeconds
+	logf("%s: %d parked in %.0fs; watching %s idle", e.name, n, p.ParkSeconds, idle)
+	before := e.counters(ctx)
+	m := startMeter(e)
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-time.After(idle):
+	}
+	p.Idle = m.stop()
+	p.IdleServer = e.counters(ctx).Sub(before)
+	p.ServerCPUPercent = 100 * p.Idle.ServerCPUSec / p.Idle.Seconds
+	p.WorkerCPUPercent = 100 * p.Idle.WorkerCPUSec / p.Idle.Seconds
+	p.WorkerRSS = p.Idle.WorkerRSSAtEnd
+	p.DBBytes = dbSize(e.stack.Dir) - db0
+	p.DBBytesPer = float64(p.DBBytes) / float64(n)
+	return p, nil
+}
+
+// dbSize is the size of the dev server's SQLite files in dir.
+func dbSize(dir string) int64 {
+	var total int64
+	for _, f := range []string{"temporal.db", "temporal.db-wal", "temporal.db-shm"} {
+		if st, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			total += st.Size()
+		}
+	}
+	return total
+}

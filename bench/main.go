@@ -1,0 +1,209 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/merchantflow/onboarding/internal/stackrun"
+)
+
+// Phases, in the order they run; -only picks some.
+var allPhases = []string{"throughput", "waiting", "burst", "parked"}
+
+// Results is everything one `make bench` measured; it is what -json writes.
+type Results struct {
+	StartedAt time.Time `json:"startedAt"`
+	Machine   Machine   `json:"machine"`
+	Flags     Flags     `json:"flags"`
+
+	Throughput []*Throughput `json:"throughput,omitempty"`
+	Waiting    *Waiting      `json:"waiting,omitempty"`
+	Burst      []*Burst      `json:"burst,omitempty"`
+	Parked     *Parked       `json:"parked,omitempty"`
+	Errors     []string      `json:"errors,omitempty"`
+}
+
+// Flags are the run's settings.
+type Flags struct {
+	N        int      `json:"n"`
+	Parked   int      `json:"parked"`
+	BurstN   int      `json:"burst"`
+	Only     []string `json:"only"`
+	Variants []string `json:"variants"`
+	WaitSpan string   `json:"waitSpan"`
+	IdleSpan string   `json:"idleSpan"`
+}
+
+// Machine is where the bench ran.
+type Machine struct {
+	CPUs     int    `json:"cpus"`
+	CPUModel string `json:"cpuModel"`
+	MemTotal string `json:"memTotal"`
+	GoOS     string `json:"goos"`
+	Go       string `json:"go"`
+}
+
+func main() {
+	var (
+		n        = flag.Int("n", 300, "onboardings (and floor runs) in the throughput batch")
+		parked   = flag.Int("parked", 10000, "onboardings parked at the declaration for the scale phase")
+		burst    = flag.Int("burst", 500, "onboardings parked, then declared at once, for the burst phase")
+		jsonPath = flag.String("json", "", "where to write the results (default bench-results/<timestamp>.json)")
+		only     = flag.String("only", strings.Join(allPhases, ","), "phases to run: "+strings.Join(allPhases, ","))
+		variants = flag.String("variants", "memory,file", "dev server variants of the throughput phase: memory (in-memory SQLite), file (SQLite file)")
+		par      = flag.Int("concurrency", 32, "workflow starts in flight at once")
+		waitSpan = flag.Duration("wait-span", time.Minute, "real time each long wait is scaled into (waiting phase)")
+		idleSpan = flag.Duration("idle-span", 30*time.Second, "how long the parked onboardings are watched idle")
+		binDir   = flag.String("bin", "", "directory with temporal, sandbox, worker and gateway (default <repo>/bin)")
+		tunings  = flag.String("tunings", "sdk,engine", "worker settings the burst phase compares: sdk (Go SDK defaults), engine (ONBOARDING_WORKER_* defaults)")
+		wenv     = flag.String("worker-env", "", "extra comma-separated ONBOARDING_WORKER_*=value settings for the engine-tuned worker (to try other settings)")
+	)
+	flag.Parse()
+	phases := strings.Split(*only, ",")
+	for _, p := range phases {
+		if !slices.Contains(allPhases, p) {
+			fmt.Fprintf(os.Stderr, "bench: unknown phase %q (want %s)\n", p, strings.Join(allPhases, ","))
+			os.Exit(2)
+		}
+	}
+	if *wenv != "" {
+		engineWorkerEnv = strings.Split(*wenv, ",")
+	}
+	vars := strings.Split(*variants, ",")
+	for _, v := range vars {
+		if v != "memory" && v != "file" {
+			fmt.Fprintf(os.Stderr, "bench: unknown variant %q (want memory, file)\n", v)
+			os.Exit(2)
+		}
+	}
+	root, err := stackrun.RepoRoot()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+	if *binDir == "" {
+		*binDir = filepath.Join(root, "bin")
+	}
+	bin := stackrun.BinariesIn(*binDir)
+	if err := bin.Check(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+	started := time.Now()
+	if *jsonPath == "" {
+		*jsonPath = filepath.Join(root, "bench-results", started.Format("20060102-150405")+".json")
+	}
+	runDir := filepath.Join(root, "bench-results", "run-"+started.Format("20060102-150405"))
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	r := &Results{
+		StartedAt: started,
+		Machine:   machine(),
+		Flags: Flags{N: *n, Parked: *parked, BurstN: *burst, Only: phases, Variants: vars,
+			WaitSpan: waitSpan.String(), IdleSpan: idleSpan.String()},
+	}
+	fail := func(phase string, err error) {
+		logf("%s: %v", phase, err)
+		r.Errors = append(r.Errors, phase+": "+err.Error())
+	}
+	has := func(p string) bool { return slices.Contains(phases, p) }
+
+	if has("throughput") {
+		for _, v := range vars {
+			t, err := throughputPhase(ctx, bin, runDir, v, *n, *par)
+			if err != nil {
+				fail("throughput/"+v, err)
+				continue
+			}
+			r.Throughput = append(r.Throughput, t)
+		}
+	}
+	if has("waiting") {
+		w, err := waitingPhase(ctx, bin, runDir, *waitSpan, prompt(r))
+		if err != nil {
+			fail("waiting", err)
+		}
+		r.Waiting = w
+	}
+	if has("burst") {
+		for _, tuning := range strings.Split(*tunings, ",") {
+			b, err := burstPhase(ctx, bin, runDir, tuning, *burst, *par)
+			if err != nil {
+				fail("burst/"+tuning, err)
+				continue
+			}
+			r.Burst = append(r.Burst, b)
+		}
+	}
+	if has("parked") {
+		p, err := parkedPhase(ctx, bin, runDir, *parked, *par, *idleSpan)
+		if err != nil {
+			fail("parked", err)
+		}
+		r.Parked = p
+	}
+
+	printTable(os.Stdout, r)
+	if err := os.MkdirAll(filepath.Dir(*jsonPath), 0o755); err == nil {
+		b, _ := json.MarshalIndent(r, "", "  ")
+		if err := os.WriteFile(*jsonPath, append(b, '\n'), 0o644); err != nil {
+			logf("write %s: %v", *jsonPath, err)
+		} else {
+			fmt.Printf("\nresults: %s (logs: %s), %s in all\n", *jsonPath, runDir, time.Since(started).Round(time.Second))
+		}
+	}
+	if len(r.Errors) > 0 {
+		os.Exit(1)
+	}
+}
+
+func throughputPhase(ctx context.Context, bin stackrun.Binaries, dir, variant string, n, par int) (*Throughput, error) {
+	e, err := startStack(ctx, bin, dir, stackOptions{name: "throughput-" + variant, persist: variant == "file"})
+	if err != nil {
+		return nil, err
+	}
+	defer e.close()
+	return runThroughput(ctx, e, variant, n, par)
+}
+
+// prompt is the onboarding workload of the first throughput variant, the prompt path the
+// waiting phase compares with (nil if none ran).
+func prompt(r *Results) *Workload {
+	if len(r.Throughput) == 0 {
+		return nil
+	}
+	return r.Throughput[0].Onboarding
+}
+
+func machine() Machine {
+	m := Machine{CPUs: runtime.NumCPU(), GoOS: runtime.GOOS + "/" + runtime.GOARCH, Go: runtime.Version()}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				m.CPUModel = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && k == "MemTotal" {
+				m.MemTotal = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	return m
+}

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.0f", float64(d)/float64(time.Millisecond)) }
+
+func mb(b int64) string { return fmt.Sprintf("%.0f", float64(b)/(1<<20)) }
+
+func lat(p Percentiles) string { return ms(p.P50) + "/" + ms(p.P95) + "/" + ms(p.P99) }
+
+// printTable writes the human-readable summary.
+func printTable(out io.Writer, r *Results) {
+	fmt.Fprintf(out, "\nmake bench, %s: %d CPUs (%s), %s RAM, %s\n", r.StartedAt.Format(time.RFC3339), r.Machine.CPUs, r.Machine.CPUModel, r.Machine.MemTotal, r.Machine.Go)
+	if len(r.Throughput) > 0 {
+		fmt.Fprintf(out, "\n== Throughput: %d onboardings (automated path) vs %d floor runs (%d no-op activities), same server and worker ==\n", r.Flags.N, r.Flags.N, floorActivities())
+		fmt.Fprintln(out, "   latency ms p50/p95/p99; events and history actions: median per workflow; server actions: the dev server's own counter per workflow")
+		tw := tabwriter.NewWriter(out, 2, 2, 2, ' ', 0)
+		fmt.Fprintln(tw, "server\tworkflow\trate/s\tstart->outcome\tlast provider event->outcome\tevents\tactions (history)\tactions (server)\tworker CPU ms/wf\tserver CPU ms/wf\tworker peak RSS MB\toutcomes")
+		for _, t := range r.Throughput {
+			for _, w := range []*Workload{t.Onboarding, t.Floor} {
+				fmt.Fprintf(tw, "%s\t%s\t%.1f\t%s\t%s\t%.0f\t%.0f\t%.1f\t%.1f\t%.1f\t%s\t%s\n", t.Variant, w.Kind, w.Rate,
+					lat(w.StartToOutcome), lat(w.LastProviderToOutcome), w.Events.Median, w.Actions.Median, w.ServerActions,
+					w.WorkerCPUms, w.ServerCPUms, mb(w.Usage.WorkerPeakRSS), outcomes(w.Outcomes))
+			}
+			fmt.Fprintf(tw, "%s\tratio onboarding/floor\t%.2f\n", t.Variant, t.Ratio)
+		}
+		tw.Flush()
+		if o := r.Throughput[0].Onboarding; o != nil {
+			a := o.ActionsOfMedian
+			fmt.Fprintf(out, "   onboarding history actions (median workflow): start %d + activities %d + retries %d + timers %d + signals %d + updates %d + search-attribute upserts %d + other %d = %d\n",
+				a.WorkflowStarted, a.Activities, a.ActivityRetries, a.Timers, a.Signals, a.Updates, a.Upserts, a.Other, a.Total())
+		}
+	}
+	if w := r.Waiting; w != nil && (w.Declaration != nil || w.Analysis != nil) {
+		fmt.Fprintln(out, "\n== Extra history cost of waiting (against the prompt path's median) ==")
+		if w.Prompt != nil {
+			fmt.Fprintf(out, "   prompt path: %.0f events, %.0f history actions, %.1f server actions\n", w.Prompt.Events, w.Prompt.Actions, w.Prompt.ServerActions)
+		}
+		fmt.Fprintln(out, "   SCALED, not real time: a dev server cannot skip timers, so policy durations and the sandbox's delay are divided by the")
+		fmt.Fprintln(out, "   scale (reminders: as many as at real durations). The dev server retries an activity at most ~once a second, so the run")
+		fmt.Fprintln(out, "   polls every >= 1 s and makes FEWER polls than real durations; each poll costs the same, so the last column gives the")
+		fmt.Fprintln(out, "   real-duration counts computed from the retry policy (history events do not grow with polls; actions do).")
+		tw := tabwriter.NewWriter(out, 2, 2, 2, ' ', 0)
+		fmt.Fprintln(tw, "wait\tscale\tpoll every\toutcome\tevents (+)\thistory actions (+)\tserver actions (+)\tfailed polls\theartbeats\tserver actions/poll\treminders app/status\treal durations (computed): polls, reminders, heartbeats, extra actions")
+		for _, c := range []*WaitCase{w.Declaration, w.Analysis} {
+			if c == nil {
+				continue
+			}
+			x := c.Expected
+			fmt.Fprintf(tw, "%s\tx%.0f\t%s\t%s\t%d (%+.0f)\t%d (%+.0f)\t%.0f (%+.0f)\t%.0f\t%.0f\t%.2f\t%d/%d\t%d, %d, %d, %+d\n", c.What, c.Scale, c.PollInterval, c.Outcome,
+				c.Events, c.ExtraEvents, c.ActTotal, c.ExtraActions, c.ServerActions, c.ExtraServerActions, c.PollAttempts, c.Heartbeats, c.PerPoll,
+				c.RemindersToApp, c.RemindersInStatus, x.PollAttempts, x.Reminders, x.Heartbeats, x.ExtraActions)
+		}
+		tw.Flush()
+	}
+	if len(r.Burst) > 0 {
+		fmt.Fprintf(out, "\n== Burst: %d onboardings parked at the declaration, then all declared at once (webhooks) ==\n", r.Flags.BurstN)
+		tw := tabwriter.NewWriter(out, 2, 2, 2, ' ', 0)
+		fmt.Fprintln(tw, "worker settings\tpark s\twebhook->next stage ms p50/p95/p99\tdeclare->next stage ms p50/p95/p99\tdrain s\treached\tworker CPU s\toutcomes")
+		for _, b := range r.Burst {
+			fmt.Fprintf(tw, "%s\t%.0f\t%s\t%s\t%.1f\t%d/%d\t%.1f\t%s\n", tuningLabel(b.Tuning), b.ParkSeconds, lat(b.WebhookToStage), lat(b.DeclareToStage),
+				b.DrainSeconds, b.Reached, b.N, b.Usage.WorkerCPUSec, outcomes(b.Outcomes))
+		}
+		tw.Flush()
+	}
+	if p := r.Parked; p != nil && p.N > 0 && p.ParkSeconds > 0 {
+		fmt.Fprintf(out, "\n== Parked scale: %d onboardings waiting for the declaration (file-backed dev server) ==\n", p.N)
+		fmt.Fprintf(out, "   parked in %.0f s (%.1f/s); idle %.0f s: server CPU %.1f%%, worker CPU %.1f%% of one core; worker RSS %s MB;\n",
+			p.ParkSeconds, p.ParkRate, p.Idle.Seconds, p.ServerCPUPercent, p.WorkerCPUPercent, mb(p.WorkerRSS))
+		fmt.Fprintf(out, "   database %s MB, %.0f bytes per onboarding; during the idle window %.0f poll attempts (%.1f/s) still ran (the polls' eager first retries)\n",
+			mb(p.DBBytes), p.DBBytesPer, p.IdleServer.Requests["RespondActivityTaskFailed"], p.IdleServer.Requests["RespondActivityTaskFailed"]/p.Idle.Seconds)
+	}
+	if len(r.Errors) > 0 {
+		fmt.Fprintln(out, "\nERRORS:")
+		for _, e := range r.Errors {
+			fmt.Fprintln(out, "  "+e)
+		}
+	}
+}
+
+func tuningLabel(t string) string {
+	if t == "sdk" {
+		return "Go SDK defaults"
+	}
+	return "engine defaults (ONBOARDING_WORKER_*)"
+}
+
+func outcomes(m map[string]int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
+	}
+	return strings.Join(parts, ", ")
+}

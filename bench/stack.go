@@ -1,0 +1,167 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/merchantflow/onboarding/internal/stackrun"
+	"github.com/merchantflow/onboarding/providers/sandbox"
+)
+
+// env is one started stack with its client.
+type env struct {
+	name  string
+	stack *stackrun.Stack
+	c     client.Client
+}
+
+// stackOptions say how to start a stack for one phase.
+type stackOptions struct {
+	name    string // run directory name and label
+	persist bool   // file-backed dev server
+	delays  sandbox.Delays
+	tuning  string // "engine" (the worker's defaults) or "sdk" (the Go SDK's)
+}
+
+// engineWorkerEnv is extra ONBOARDING_WORKER_* settings for the "engine" tuning (-worker-env),
+// to try other settings against the SDK's defaults.
+var engineWorkerEnv []string
+
+// workerEnv is the worker's environment for a tuning.
+func workerEnv(tuning string) []string {
+	if tuning == "sdk" {
+		// Autoscaling off and every count zero: the Go SDK's own defaults.
+		return []string{"ONBOARDING_WORKER_POLLER_AUTOSCALING=false"}
+	}
+	return engineWorkerEnv
+}
+
+// startStack starts the stack under dir/<name>.
+func startStack(ctx context.Context, bin stackrun.Binaries, dir string, o stackOptions) (*env, error) {
+	d := filepath.Join(dir, o.name)
+	if err := os.RemoveAll(d); err != nil {
+		return nil, err
+	}
+	s, err := stackrun.Start(ctx, stackrun.Config{
+		Bin:             bin,
+		Dir:             d,
+		PersistTemporal: o.persist,
+		LogLevel:        "warn",
+		Sandbox:         stackrun.SandboxConfig{Seed: 1, Delays: o.delays},
+		ProcEnv:         map[string][]string{stackrun.ProcWorker: workerEnv(o.tuning)},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", o.name, err)
+	}
+	c, err := s.Client(ctx)
+	if err != nil {
+		_ = s.Close()
+		return nil, err
+	}
+	return &env{name: o.name, stack: s, c: c}, nil
+}
+
+func (e *env) close() { _ = e.stack.Close() }
+
+// counters reads the server's counters once they have settled: the server reports its
+// metrics about once a second, so a read right after a batch can miss its last actions. It
+// waits until two reads 1.5 s apart agree (at most 6 s).
+func (e *env) counters(ctx context.Context) ServerCounters {
+	read := func() ServerCounters {
+		c, err := scrapeCounters(ctx, e.stack.MetricsURL, stackrun.Namespace)
+		if err != nil {
+			logf("%s: %v", e.name, err)
+		}
+		return c
+	}
+	c := read()
+	for range 4 {
+		select {
+		case <-ctx.Done():
+			return c
+		case <-time.After(1500 * time.Millisecond):
+		}
+		next := read()
+		if next.ActionsTotal() == c.ActionsTotal() {
+			return next
+		}
+		c = next
+	}
+	return c
+}
+
+// Usage is CPU and memory of the worker and the server over a span of time.
+type Usage struct {
+	Seconds        float64 `json:"seconds"`
+	WorkerCPUSec   float64 `json:"workerCpuSeconds"`
+	ServerCPUSec   float64 `json:"serverCpuSeconds"`
+	WorkerPeakRSS  int64   `json:"workerPeakRssBytes"`
+	WorkerRSSAtEnd int64   `json:"workerRssBytesAtEnd"`
+	ServerPeakRSS  int64   `json:"serverPeakRssBytes"`
+}
+
+// meter samples the worker's and the server's usage until stop.
+type meter struct {
+	e        *env
+	t0       time.Time
+	w0, s0   stackrun.Usage
+	mu       sync.Mutex
+	wPeak    int64
+	sPeak    int64
+	stopOnce sync.Once
+	done     chan struct{}
+}
+
+func startMeter(e *env) *meter {
+	m := &meter{e: e, t0: time.Now(), done: make(chan struct{})}
+	m.w0, _ = e.stack.Worker.Usage()
+	m.s0, _ = e.stack.Temporal.Usage()
+	go func() {
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			m.sample()
+			select {
+			case <-m.done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return m
+}
+
+func (m *meter) sample() (stackrun.Usage, stackrun.Usage) {
+	w, _ := m.e.stack.Worker.Usage()
+	s, _ := m.e.stack.Temporal.Usage()
+	m.mu.Lock()
+	m.wPeak = max(m.wPeak, w.RSS)
+	m.sPeak = max(m.sPeak, s.RSS)
+	m.mu.Unlock()
+	return w, s
+}
+
+func (m *meter) stop() Usage {
+	m.stopOnce.Do(func() { close(m.done) })
+	w, s := m.sample()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return Usage{
+		Seconds:        time.Since(m.t0).Seconds(),
+		WorkerCPUSec:   (w.CPU - m.w0.CPU).Seconds(),
+		ServerCPUSec:   (s.CPU - m.s0.CPU).Seconds(),
+		WorkerPeakRSS:  m.wPeak,
+		WorkerRSSAtEnd: w.RSS,
+		ServerPeakRSS:  m.sPeak,
+	}
+}
+
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...)
+}

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/merchantflow/onboarding/providers/sandbox"
+	"github.com/merchantflow/onboarding/workflows"
+)
+
+// scenario is one fault and the batch run under it.
+type scenario struct {
+	name  string
+	about string
+	// persist backs the dev server with a file, so it can be restarted with its state.
+	persist bool
+	// faults, when set, are given to every provider before the batch starts.
+	faults *sandbox.Fault
+	policy workflows.Policy
+	// chaos runs alongside the batch until ctx ends (the batch is over).
+	chaos func(ctx context.Context, h *harness, begin time.Time)
+	// onlyByName keeps it out of -scenario all.
+	onlyByName bool
+}
+
+// webhookPolicy lets webhooks carry the waits they exist for: the declaration, signing and
+// IDV polls are the slow fallback (a minute), so a webhook the engine mishandles shows up as
+// a slow or stuck onboarding. Credit analysis and credit terms have no webhooks and poll
+// every second.
+func webhookPolicy() workflows.Policy {
+	return workflows.Policy{
+		DeclarationPoll:    workflows.Duration(time.Minute),
+		SigningPoll:        workflows.Duration(time.Minute),
+		IDVPoll:            workflows.Duration(time.Minute),
+		CreditAnalysisPoll: workflows.Duration(time.Second),
+		CreditTermsPoll:    workflows.Duration(time.Second),
+	}
+}
+
+// pollPolicy is for runs without webhooks: every wait polls every few seconds.
+func pollPolicy() workflows.Policy {
+	p := 3 * time.Second
+	return workflows.Policy{
+		DeclarationPoll:    workflows.Duration(p),
+		SigningPoll:        workflows.Duration(p),
+		IDVPoll:            workflows.Duration(p),
+		CreditAnalysisPoll: workflows.Duration(time.Second),
+		CreditTermsPoll:    workflows.Duration(time.Second),
+	}
+}
+
+// faultWindow is how long provider-faults keeps the providers failing.
+const faultWindow = time.Minute
+
+var scenarios = []scenario{
+	{
+		name:   "worker-kill",
+		about:  "the worker is SIGKILLed every 2-6 s (random) and started again",
+		policy: webhookPolicy(),
+		chaos: func(ctx context.Context, h *harness, begin time.Time) {
+			for !h.allDone() {
+				wait := 2*time.Second + time.Duration(h.rnd.Int64N(int64(4*time.Second)))
+				if !pause(ctx, wait) || h.allDone() {
+					return
+				}
+				pid := h.stack.Worker.PID()
+				if err := h.stack.Worker.Kill(); err != nil {
+					h.note(begin, "kill worker: %v", err)
+					continue
+				}
+				h.note(begin, "SIGKILL worker pid %d (%d/%d finished)", pid, h.finished.Load(), len(h.merchants))
+				if err := h.stack.Worker.Start(ctx); err != nil && ctx.Err() == nil {
+					h.note(begin, "restart worker: %v", err)
+				}
+			}
+		},
+	},
+	{
+		name: "provider-faults",
+		about: "for the first minute every provider answers 30% 5xx, 10% 429 with Retry-After 1 s, " +
+			"and 10% of calls 2 s late; then the providers recover",
+		faults: &sandbox.Fault{
+			ErrorRate: 0.3, ErrorStatus: 503, RateLimit: 0.1, RetryAfter: time.Second,
+			Latency: 5 * time.Millisecond, SpikeRate: 0.1, Spike: 2 * time.Second,
+		},
+		policy: webhookPolicy(),
+		// A window, not the whole run: an activity makes two or three calls, so it fails
+		// about 60% of its attempts, and the engine's retry policy backs off up to 5 minutes.
+		// Held for the whole run, the last onboardings would wait out those backoffs for a
+		// quarter of an hour; a minute of faults puts every onboarding through them.
+		chaos: func(ctx context.Context, h *harness, begin time.Time) {
+			if !pause(ctx, faultWindow) {
+				return
+			}
+			err := h.stack.ClearFaults(ctx)
+			h.note(begin, "faults cleared after %s (%d/%d finished): %v", faultWindow, h.finished.Load(), len(h.merchants), err)
+		},
+	},
+	{
+		name:    "temporal-restart",
+		about:   "the file-backed dev server is SIGKILLed, then later SIGTERMed, and restarted on its port and db",
+		persist: true,
+		policy:  webhookPolicy(),
+		chaos: func(ctx context.Context, h *harness, begin time.Time) {
+			for i, how := range []string{"SIGKILL", "SIGTERM"} {
+				// The first stop lands while onboardings are still being started, the second
+				// while most run.
+				if !pause(ctx, time.Duration(3+5*i)*time.Second) || h.allDone() {
+					return
+				}
+				var err error
+				if how == "SIGKILL" {
+					err = h.stack.Temporal.Kill()
+				} else {
+					err = h.stack.Temporal.Stop()
+				}
+				h.note(begin, "%s Temporal (%d started, %d finished): %v", how, h.started.Load(), h.finished.Load(), err)
+				if !pause(ctx, 3*time.Second) {
+					return
+				}
+				err = h.stack.Temporal.Start(ctx)
+				h.note(begin, "Temporal started again: %v", err)
+			}
+		},
+	},
+	{
+		name:   "webhooks-dropped",
+		about:  "every provider webhook is dropped; the poll fallback alone carries each onboarding",
+		faults: &sandbox.Fault{DropWebhooks: 1},
+		policy: pollPolicy(),
+	},
+	{
+		name:   "webhooks-dup-reorder",
+		about:  "every webhook is delivered twice, each copy after a random delay of up to 2 s (reordered)",
+		faults: &sandbox.Fault{DuplicateWebhooks: 1, WebhookJitter: 2 * time.Second},
+		policy: webhookPolicy(),
+	},
+	{
+		name:       "baseline",
+		about:      "no fault: the reference the other scenarios are held to (run it by name)",
+		policy:     webhookPolicy(),
+		onlyByName: true,
+	},
+}

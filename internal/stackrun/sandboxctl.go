@@ -1,0 +1,97 @@
+package stackrun
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+
+	"github.com/merchantflow/onboarding/providers/sandbox"
+)
+
+// Providers the sandbox imitates, the keys of SetFaults.
+var Providers = []string{"quickr", "creditro", "idv", "deepidv", "openbanking"}
+
+// Counts are side-effect counts of one reference by kind (sandbox.CountCases, ...).
+type Counts map[string]int
+
+// SandboxControl calls the sandbox's control endpoints.
+func (s *Stack) SandboxControl(ctx context.Context, method, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, s.SandboxURL+path, body)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("stackrun: sandbox %s %s: %w", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("stackrun: sandbox %s %s: HTTP %d: %s", method, path, resp.StatusCode, bytes.TrimSpace(b))
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			return fmt.Errorf("stackrun: sandbox %s %s: %w", method, path, err)
+		}
+	}
+	return nil
+}
+
+// SetFaults sets each named provider's faults; a zero Fault clears that provider's.
+func (s *Stack) SetFaults(ctx context.Context, faults map[string]sandbox.Fault) error {
+	return s.SandboxControl(ctx, http.MethodPut, "/control/faults", faults, nil)
+}
+
+// SetAllFaults gives every provider the same faults.
+func (s *Stack) SetAllFaults(ctx context.Context, f sandbox.Fault) error {
+	m := map[string]sandbox.Fault{}
+	for _, p := range Providers {
+		m[p] = f
+	}
+	return s.SetFaults(ctx, m)
+}
+
+// ClearFaults turns every provider's faults off.
+func (s *Stack) ClearFaults(ctx context.Context) error { return s.SetAllFaults(ctx, sandbox.Fault{}) }
+
+// Counters returns the side-effect counts of every reference (the engine's reference is the
+// workflow ID).
+func (s *Stack) Counters(ctx context.Context) (map[string]Counts, error) {
+	var out struct {
+		References map[string]Counts `json:"references"`
+	}
+	if err := s.SandboxControl(ctx, http.MethodGet, "/control/counters", nil, &out); err != nil {
+		return nil, err
+	}
+	if out.References == nil {
+		out.References = map[string]Counts{}
+	}
+	return out.References, nil
+}
+
+// CountersFor returns the side-effect counts of one reference.
+func (s *Stack) CountersFor(ctx context.Context, ref string) (Counts, error) {
+	var out struct {
+		Counts Counts `json:"counts"`
+	}
+	if err := s.SandboxControl(ctx, http.MethodGet, "/control/counters?reference="+url.QueryEscape(ref), nil, &out); err != nil {
+		return nil, err
+	}
+	if out.Counts == nil {
+		out.Counts = Counts{}
+	}
+	return out.Counts, nil
+}
