@@ -339,6 +339,10 @@ func TestGatewayLifecycleWithEncryption(t *testing.T) {
 	require.Equal(t, "api token alice", decision["via"])
 	cancelled := s.do(t, apiCall{method: "POST", path: flokiURL + "/cancel", token: appToken, body: `{"reason":"too late"}`})
 	require.Equal(t, http.StatusConflict, cancelled.code, cancelled.raw)
+	// Both close before this test's worker stops (other tests onboard the same merchants).
+	for _, id := range []any{first.body["workflowId"], floki.body["workflowId"]} {
+		require.NoError(t, s.tc.GetWorkflow(ctx, id.(string), "").Get(ctx, nil))
+	}
 
 	// At rest the start input is ciphertext under the active key ...
 	plain := devServer.Client() // no codec: sees what the database holds
