@@ -37,6 +37,7 @@ type Results struct {
 type Flags struct {
 	N        int      `json:"n"`
 	Parked   int      `json:"parked"`
+	ParkedF  int      `json:"parkedFile"`
 	BurstN   int      `json:"burst"`
 	Only     []string `json:"only"`
 	Variants []string `json:"variants"`
@@ -56,7 +57,10 @@ type Machine struct {
 func main() {
 	var (
 		n        = flag.Int("n", 300, "onboardings (and floor runs) in the throughput batch")
-		parked   = flag.Int("parked", 10000, "onboardings parked at the declaration for the scale phase")
+		parked   = flag.Int("parked", 10000, "onboardings parked at the declaration on the in-memory server (idle CPU, RSS)")
+		parkedF  = flag.Int("parked-file", 1000, "onboardings parked on the file-backed server (database bytes per onboarding)")
+		parkRate = flag.Float64("park-rate", 25, "starts per second while parking on the in-memory server")
+		fileRate = flag.Float64("park-rate-file", 8, "starts per second while parking on the file-backed server")
 		burst    = flag.Int("burst", 500, "onboardings parked, then declared at once, for the burst phase")
 		jsonPath = flag.String("json", "", "where to write the results (default bench-results/<timestamp>.json)")
 		only     = flag.String("only", strings.Join(allPhases, ","), "phases to run: "+strings.Join(allPhases, ","))
@@ -67,6 +71,12 @@ func main() {
 		binDir   = flag.String("bin", "", "directory with temporal, sandbox, worker and gateway (default <repo>/bin)")
 		tunings  = flag.String("tunings", "sdk,engine", "worker settings the burst phase compares: sdk (Go SDK defaults), engine (ONBOARDING_WORKER_* defaults)")
 		wenv     = flag.String("worker-env", "", "extra comma-separated ONBOARDING_WORKER_*=value settings for the engine-tuned worker (to try other settings)")
+		// An existing cluster instead of a stack of the bench's own (throughput only).
+		address    = flag.String("address", "", "host:port of an existing Temporal frontend: run the throughput phase there, against a worker, gateway and auto-mode sandbox you started")
+		namespace  = flag.String("namespace", "default", "with -address: namespace")
+		taskQueue  = flag.String("task-queue", "onboarding", "with -address: the worker's task queue")
+		metricsURL = flag.String("metrics-url", "", "with -address: the server's Prometheus endpoint, for its action counter (optional)")
+		workerPID  = flag.Int("worker-pid", 0, "with -address: pid of a local worker, for its CPU and RSS (optional)")
 	)
 	flag.Parse()
 	phases := strings.Split(*only, ",")
@@ -86,6 +96,13 @@ func main() {
 			os.Exit(2)
 		}
 	}
+	if *address != "" && *only != "throughput" {
+		if *only != strings.Join(allPhases, ",") {
+			fmt.Fprintln(os.Stderr, "bench: with -address only the throughput phase runs")
+			os.Exit(2)
+		}
+		phases = []string{"throughput"}
+	}
 	root, err := stackrun.RepoRoot()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -95,7 +112,7 @@ func main() {
 		*binDir = filepath.Join(root, "bin")
 	}
 	bin := stackrun.BinariesIn(*binDir)
-	if err := bin.Check(); err != nil {
+	if err := bin.Check(); err != nil && *address == "" {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -111,7 +128,7 @@ func main() {
 	r := &Results{
 		StartedAt: started,
 		Machine:   machine(),
-		Flags: Flags{N: *n, Parked: *parked, BurstN: *burst, Only: phases, Variants: vars,
+		Flags: Flags{N: *n, Parked: *parked, ParkedF: *parkedF, BurstN: *burst, Only: phases, Variants: vars,
 			WaitSpan: waitSpan.String(), IdleSpan: idleSpan.String()},
 	}
 	fail := func(phase string, err error) {
@@ -120,7 +137,15 @@ func main() {
 	}
 	has := func(p string) bool { return slices.Contains(phases, p) }
 
-	if has("throughput") {
+	if has("throughput") && *address != "" {
+		x := external{address: *address, namespace: *namespace, taskQueue: *taskQueue, metricsURL: *metricsURL, workerPID: *workerPID}
+		t, err := externalThroughput(ctx, x, *n, *par)
+		if err != nil {
+			fail("throughput/"+*address, err)
+		} else {
+			r.Throughput = append(r.Throughput, t)
+		}
+	} else if has("throughput") {
 		for _, v := range vars {
 			t, err := throughputPhase(ctx, bin, runDir, v, *n, *par)
 			if err != nil {
@@ -148,7 +173,7 @@ func main() {
 		}
 	}
 	if has("parked") {
-		p, err := parkedPhase(ctx, bin, runDir, *parked, *par, *idleSpan)
+		p, err := parkedPhase(ctx, bin, runDir, *parked, *parkedF, *parkRate, *fileRate, *idleSpan)
 		if err != nil {
 			fail("parked", err)
 		}
@@ -176,6 +201,15 @@ func throughputPhase(ctx context.Context, bin stackrun.Binaries, dir, variant st
 	}
 	defer e.close()
 	return runThroughput(ctx, e, variant, n, par)
+}
+
+func externalThroughput(ctx context.Context, x external, n, par int) (*Throughput, error) {
+	e, err := connect(ctx, x)
+	if err != nil {
+		return nil, err
+	}
+	defer e.close()
+	return runThroughput(ctx, e, x.address, n, par)
 }
 
 // prompt is the onboarding workload of the first throughput variant, the prompt path the

@@ -29,9 +29,11 @@ func printTable(out io.Writer, r *Results) {
 					lat(w.StartToOutcome), lat(w.LastProviderToOutcome), w.Events.Median, w.Actions.Median, w.ServerActions,
 					w.WorkerCPUms, w.ServerCPUms, mb(w.Usage.WorkerPeakRSS), outcomes(w.Outcomes))
 			}
-			fmt.Fprintf(tw, "%s\tratio onboarding/floor\t%.2f\n", t.Variant, t.Ratio)
 		}
 		tw.Flush()
+		for _, t := range r.Throughput {
+			fmt.Fprintf(out, "   %s: throughput ratio onboarding/floor %.2f (%.1f/s vs %.1f/s)\n", t.Variant, t.Ratio, t.Onboarding.Rate, t.Floor.Rate)
+		}
 		if o := r.Throughput[0].Onboarding; o != nil {
 			a := o.ActionsOfMedian
 			fmt.Fprintf(out, "   onboarding history actions (median workflow): start %d + activities %d + retries %d + timers %d + signals %d + updates %d + search-attribute upserts %d + other %d = %d\n",
@@ -70,12 +72,19 @@ func printTable(out io.Writer, r *Results) {
 		}
 		tw.Flush()
 	}
-	if p := r.Parked; p != nil && p.N > 0 && p.ParkSeconds > 0 {
-		fmt.Fprintf(out, "\n== Parked scale: %d onboardings waiting for the declaration (file-backed dev server) ==\n", p.N)
-		fmt.Fprintf(out, "   parked in %.0f s (%.1f/s); idle %.0f s: server CPU %.1f%%, worker CPU %.1f%% of one core; worker RSS %s MB;\n",
-			p.ParkSeconds, p.ParkRate, p.Idle.Seconds, p.ServerCPUPercent, p.WorkerCPUPercent, mb(p.WorkerRSS))
-		fmt.Fprintf(out, "   database %s MB, %.0f bytes per onboarding; during the idle window %.0f poll attempts (%.1f/s) still ran (the polls' eager first retries)\n",
-			mb(p.DBBytes), p.DBBytesPer, p.IdleServer.Requests["RespondActivityTaskFailed"], p.IdleServer.Requests["RespondActivityTaskFailed"]/p.Idle.Seconds)
+	if p := r.Parked; p != nil && (p.ParkSeconds > 0 || p.FileParkSeconds > 0) {
+		fmt.Fprintln(out, "\n== Parked scale: onboardings waiting for the declaration ==")
+		if p.ParkSeconds > 0 {
+			polls := p.IdleServer.Requests["RespondActivityTaskFailed"]
+			fmt.Fprintf(out, "   in-memory server, %d parked in %.0f s (starts paced at %.0f/s); idle %.0f s: server CPU %.1f%%, worker CPU %.1f%% of one core;\n",
+				p.N, p.ParkSeconds, p.Rate, p.Idle.Seconds, p.ServerCPUPercent, p.WorkerCPUPercent)
+			fmt.Fprintf(out, "   worker RSS %s MB (%.1f KB per onboarding above the idle worker), server RSS %s MB; %.0f poll attempts ran in the idle window (%.1f/s: the polls' eager first retries)\n",
+				mb(p.WorkerRSS), float64(p.WorkerRSS-p.WorkerRSSBase)/1024/float64(p.N), mb(p.ServerRSS), polls, polls/p.Idle.Seconds)
+		}
+		if p.FileParkSeconds > 0 {
+			fmt.Fprintf(out, "   file-backed server, %d parked in %.0f s: database grew %s MB, %.0f bytes per onboarding\n",
+				p.FileN, p.FileParkSeconds, mb(p.DBBytes), p.DBBytesPer)
+		}
 	}
 	if len(r.Errors) > 0 {
 		fmt.Fprintln(out, "\nERRORS:")

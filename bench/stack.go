@@ -9,16 +9,25 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.uber.org/zap"
 
+	"github.com/merchantflow/onboarding/internal/logging"
 	"github.com/merchantflow/onboarding/internal/stackrun"
 	"github.com/merchantflow/onboarding/providers/sandbox"
 )
 
-// env is one started stack with its client.
+// env is where a phase runs: a stack the bench started, or a cluster it was pointed at
+// (-address), where stack is nil and the process and server numbers come only from
+// -worker-pid and -metrics-url when given.
 type env struct {
-	name  string
-	stack *stackrun.Stack
-	c     client.Client
+	name       string
+	stack      *stackrun.Stack
+	c          client.Client
+	tq         string
+	metricsURL string
+	namespace  string
+	workerPID  func() int
+	serverPID  func() int
 }
 
 // stackOptions say how to start a stack for one phase.
@@ -64,17 +73,52 @@ func startStack(ctx context.Context, bin stackrun.Binaries, dir string, o stackO
 		_ = s.Close()
 		return nil, err
 	}
-	return &env{name: o.name, stack: s, c: c}, nil
+	return &env{name: o.name, stack: s, c: c, tq: s.TaskQueue, metricsURL: s.MetricsURL, namespace: stackrun.Namespace,
+		workerPID: s.Worker.PID, serverPID: s.Temporal.PID}, nil
 }
 
-func (e *env) close() { _ = e.stack.Close() }
+// external is a cluster the bench did not start.
+type external struct {
+	address, namespace, taskQueue, metricsURL string
+	workerPID                                 int
+}
+
+// connect dials an external cluster.
+func connect(ctx context.Context, x external) (*env, error) {
+	c, err := client.DialContext(ctx, client.Options{HostPort: x.address, Namespace: x.namespace, Logger: logging.SDK(zap.NewNop())})
+	if err != nil {
+		return nil, fmt.Errorf("dial %s: %w", x.address, err)
+	}
+	return &env{name: x.address, c: c, tq: x.taskQueue, metricsURL: x.metricsURL, namespace: x.namespace,
+		workerPID: func() int { return x.workerPID }, serverPID: func() int { return 0 }}, nil
+}
+
+func (e *env) close() {
+	if e.stack != nil {
+		_ = e.stack.Close()
+		return
+	}
+	e.c.Close()
+}
+
+// usage reads a process's usage; zero when pid is unknown.
+func usage(pid func() int) stackrun.Usage {
+	if pid == nil || pid() == 0 {
+		return stackrun.Usage{}
+	}
+	u, _ := stackrun.ReadUsage(pid())
+	return u
+}
 
 // counters reads the server's counters once they have settled: the server reports its
 // metrics about once a second, so a read right after a batch can miss its last actions. It
 // waits until two reads 1.5 s apart agree (at most 6 s).
 func (e *env) counters(ctx context.Context) ServerCounters {
+	if e.metricsURL == "" {
+		return ServerCounters{Actions: map[string]float64{}, Requests: map[string]float64{}}
+	}
 	read := func() ServerCounters {
-		c, err := scrapeCounters(ctx, e.stack.MetricsURL, stackrun.Namespace)
+		c, err := scrapeCounters(ctx, e.metricsURL, e.namespace)
 		if err != nil {
 			logf("%s: %v", e.name, err)
 		}
@@ -120,8 +164,7 @@ type meter struct {
 
 func startMeter(e *env) *meter {
 	m := &meter{e: e, t0: time.Now(), done: make(chan struct{})}
-	m.w0, _ = e.stack.Worker.Usage()
-	m.s0, _ = e.stack.Temporal.Usage()
+	m.w0, m.s0 = usage(e.workerPID), usage(e.serverPID)
 	go func() {
 		t := time.NewTicker(200 * time.Millisecond)
 		defer t.Stop()
@@ -138,8 +181,7 @@ func startMeter(e *env) *meter {
 }
 
 func (m *meter) sample() (stackrun.Usage, stackrun.Usage) {
-	w, _ := m.e.stack.Worker.Usage()
-	s, _ := m.e.stack.Temporal.Usage()
+	w, s := usage(m.e.workerPID), usage(m.e.serverPID)
 	m.mu.Lock()
 	m.wPeak = max(m.wPeak, w.RSS)
 	m.sPeak = max(m.sPeak, s.RSS)

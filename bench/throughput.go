@@ -48,7 +48,7 @@ type Throughput struct {
 
 // runThroughput runs a warm-up, then n onboardings, then n floor runs.
 func runThroughput(ctx context.Context, e *env, variant string, n, par int) (*Throughput, error) {
-	tq := e.stack.TaskQueue
+	tq := e.tq
 	tag := fmt.Sprintf("%d", time.Now().UnixNano())
 	onb := func(label string) starter {
 		return func(ctx context.Context, i int) (client.WorkflowRun, error) {

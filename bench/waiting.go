@@ -198,7 +198,7 @@ func runWaitCase(ctx context.Context, bin stackrun.Binaries, dir, name string, d
 	defer e.close()
 	before := e.counters(ctx)
 	id := onboardingID(name, 1)
-	run, err := startOnboarding(ctx, e.c, e.stack.TaskQueue, id, p)
+	run, err := startOnboarding(ctx, e.c, e.tq, id, p)
 	if err != nil {
 		return nil, err
 	}

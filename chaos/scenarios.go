@@ -93,6 +93,9 @@ var scenarios = []scenario{
 				return
 			}
 			err := h.stack.ClearFaults(ctx)
+			for err != nil && pause(ctx, time.Second) {
+				err = h.stack.ClearFaults(ctx)
+			}
 			h.note(begin, "faults cleared after %s (%d/%d finished): %v", faultWindow, h.finished.Load(), len(h.merchants), err)
 		},
 	},

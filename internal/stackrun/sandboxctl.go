@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -18,15 +19,37 @@ var Providers = []string{"quickr", "creditro", "idv", "deepidv", "openbanking"}
 // Counts are side-effect counts of one reference by kind (sandbox.CountCases, ...).
 type Counts map[string]int
 
-// SandboxControl calls the sandbox's control endpoints.
+// SandboxControl calls the sandbox's control endpoints. GET and PUT are sent again (up to
+// three times) when the connection fails, e.g. on a keep-alive connection the sandbox closed
+// as idle just as the request went out.
 func (s *Stack) SandboxControl(ctx context.Context, method, path string, in, out any) error {
-	var body io.Reader
+	var b []byte
 	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
+		var err error
+		if b, err = json.Marshal(in); err != nil {
 			return err
 		}
-		body = bytes.NewReader(b)
+	}
+	attempts := 1
+	if method == http.MethodGet || method == http.MethodPut {
+		attempts = 3
+	}
+	var err error
+	for range attempts {
+		if err = s.sandboxCall(ctx, method, path, b, out); err == nil || ctx.Err() != nil || !errors.Is(err, errTransport) {
+			return err
+		}
+	}
+	return err
+}
+
+// errTransport marks a failure to exchange the request at all.
+var errTransport = errors.New("transport")
+
+func (s *Stack) sandboxCall(ctx context.Context, method, path string, in []byte, out any) error {
+	var body io.Reader
+	if in != nil {
+		body = bytes.NewReader(in)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, s.SandboxURL+path, body)
 	if err != nil {
@@ -35,10 +58,13 @@ func (s *Stack) SandboxControl(ctx context.Context, method, path string, in, out
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return fmt.Errorf("stackrun: sandbox %s %s: %w", method, path, err)
+		return fmt.Errorf("stackrun: sandbox %s %s: %w (%w)", method, path, err, errTransport)
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return fmt.Errorf("stackrun: sandbox %s %s: %w (%w)", method, path, err, errTransport)
+	}
 	if resp.StatusCode/100 != 2 {
 		return fmt.Errorf("stackrun: sandbox %s %s: HTTP %d: %s", method, path, resp.StatusCode, bytes.TrimSpace(b))
 	}
