@@ -141,14 +141,7 @@ func newStack(t *testing.T, sbCfg sandbox.Config, opts ...stackOption) *stack {
 	if err := config.Load(&p); err != nil {
 		t.Fatalf("default provider config: %v", err)
 	}
-	p.QuickrBaseURL = sbSrv.URL + "/quickr/v2"
-	p.CreditroBaseURL = sbSrv.URL + "/creditro"
-	p.IDVBaseURL = sbSrv.URL + "/idv"
-	p.DeepIDVBaseURL = sbSrv.URL + "/deepidv"
-	p.OpenBankingBaseURL = sbSrv.URL + "/openbanking"
-	p.NotifyURL = sbSrv.URL + "/app/inbox"
-	p.QuickrCallbackURL = gwSrv.URL + "/webhooks/quickr"
-	p.IDVCallbackURL = gwSrv.URL + "/webhooks/idv"
+	p.Local(sbSrv.URL, gwSrv.URL)
 	p.ProviderTimeout = 5 * time.Second
 	acts, err := p.Activities()
 	if err != nil {

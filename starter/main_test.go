@@ -437,14 +437,7 @@ func newCLIStack(t *testing.T) *cliStack {
 
 	var p workerapp.Providers
 	require.NoError(t, config.Load(&p))
-	p.QuickrBaseURL = sbSrv.URL + "/quickr/v2"
-	p.CreditroBaseURL = sbSrv.URL + "/creditro"
-	p.IDVBaseURL = sbSrv.URL + "/idv"
-	p.DeepIDVBaseURL = sbSrv.URL + "/deepidv"
-	p.OpenBankingBaseURL = sbSrv.URL + "/openbanking"
-	p.NotifyURL = sbSrv.URL + "/app/inbox"
-	p.QuickrCallbackURL = sink.URL + "/webhooks/quickr"
-	p.IDVCallbackURL = sink.URL + "/webhooks/idv"
+	p.Local(sbSrv.URL, sink.URL)
 	p.ProviderTimeout = 5 * time.Second
 	acts, err := p.Activities()
 	require.NoError(t, err)

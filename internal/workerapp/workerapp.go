@@ -125,3 +125,16 @@ func New(c client.Client, taskQueue string, acts *activities.Activities, opts wo
 	workflows.Register(w, acts)
 	return w
 }
+
+// Local points every provider at one sandbox and the callbacks at one gateway, as make run
+// and the tests wire them (sandboxURL and gatewayURL are http://host:port).
+func (p *Providers) Local(sandboxURL, gatewayURL string) {
+	p.QuickrBaseURL = sandboxURL + "/quickr/v2"
+	p.CreditroBaseURL = sandboxURL + "/creditro"
+	p.IDVBaseURL = sandboxURL + "/idv"
+	p.DeepIDVBaseURL = sandboxURL + "/deepidv"
+	p.OpenBankingBaseURL = sandboxURL + "/openbanking"
+	p.NotifyURL = sandboxURL + "/app/inbox"
+	p.QuickrCallbackURL = gatewayURL + "/webhooks/quickr"
+	p.IDVCallbackURL = gatewayURL + "/webhooks/idv"
+}
