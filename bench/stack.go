@@ -11,8 +11,9 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.uber.org/zap"
 
-	"github.com/merchantflow/onboarding/internal/logging"
+	"github.com/merchantflow/onboarding/internal/config"
 	"github.com/merchantflow/onboarding/internal/stackrun"
+	"github.com/merchantflow/onboarding/internal/temporalx"
 	"github.com/merchantflow/onboarding/providers/sandbox"
 )
 
@@ -83,9 +84,20 @@ type external struct {
 	workerPID                                 int
 }
 
-// connect dials an external cluster.
+// connect dials an external cluster with the binaries' own settings (ONBOARDING_TEMPORAL_*
+// for TLS or an API key, ONBOARDING_PAYLOAD_KEYS for the worker's payload encryption); the
+// flags give the address and namespace.
 func connect(ctx context.Context, x external) (*env, error) {
-	c, err := client.DialContext(ctx, client.Options{HostPort: x.address, Namespace: x.namespace, Logger: logging.SDK(zap.NewNop())})
+	var cfg config.Temporal
+	if err := config.Load(&cfg); err != nil {
+		return nil, err
+	}
+	cfg.TemporalAddress, cfg.TemporalNamespace = x.address, x.namespace
+	opts, err := temporalx.Options(cfg, zap.NewNop())
+	if err != nil {
+		return nil, err
+	}
+	c, err := client.DialContext(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", x.address, err)
 	}
