@@ -12,9 +12,9 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/internal/engine"
 	"github.com/merchantflow/onboarding/providers/sandbox"
 	"github.com/merchantflow/onboarding/workflows"
 )
@@ -43,21 +43,11 @@ func onboardingInput(p workflows.Policy) workflows.OnboardingInput {
 	}
 }
 
-// startOnboarding starts one onboarding with the options Engine.Start uses (conflict policy,
-// summary, search attributes at start), under the bench's own ID.
+// startOnboarding starts one onboarding with the options Engine.Start uses, under the
+// bench's own ID (production IDs are one per merchant).
 func startOnboarding(ctx context.Context, c client.Client, tq, id string, p workflows.Policy) (client.WorkflowRun, error) {
 	in := onboardingInput(p)
-	return c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                       id,
-		TaskQueue:                tq,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		StaticSummary:            "Onboarding " + in.Company.Name + " " + in.Company.OrgNumber + " (NO), bench",
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			workflows.SACountry.ValueSet("NO"),
-			workflows.SAOrgNumber.ValueSet(in.Company.OrgNumber),
-			workflows.SAStage.ValueSet(string(workflows.StageStarting)),
-		),
-	}, workflows.OnboardMerchant, in)
+	return c.ExecuteWorkflow(ctx, engine.StartOptions(id, tq, in), workflows.OnboardMerchant, in)
 }
 
 // startFloor starts one floor run.
@@ -122,37 +112,18 @@ func runBatch(ctx context.Context, n, par int, start starter) (*batchResult, err
 // startAll starts n workflows with par starts in flight and does not wait for them.
 func startAll(ctx context.Context, n, par int, start starter) ([]string, error) {
 	ids := make([]string, n)
-	errs := make(chan error, 1)
-	var wg sync.WaitGroup
-	next := atomic.Int64{}
-	for range par {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n || ctx.Err() != nil {
-					return
-				}
-				run, err := start(ctx, i)
-				if err != nil {
-					select {
-					case errs <- fmt.Errorf("start %d: %w", i, err):
-					default:
-					}
-					return
-				}
-				ids[i] = run.GetID()
-			}
-		}()
-	}
-	wg.Wait()
-	select {
-	case err := <-errs:
+	err := forEach(ctx, n, par, func(i int) error {
+		run, err := start(ctx, i)
+		if err != nil {
+			return fmt.Errorf("start %d: %w", i, err)
+		}
+		ids[i] = run.GetID()
+		return nil
+	})
+	if err != nil {
 		return nil, err
-	default:
-		return ids, nil
 	}
+	return ids, nil
 }
 
 // histories fetches the full history of every workflow ID, par at a time.

@@ -39,18 +39,7 @@ type Started struct {
 func (e *Engine) Start(ctx context.Context, in workflows.OnboardingInput) (*Started, error) {
 	c := e.Client
 	id := workflows.WorkflowID(in.Company.Country, in.Company.OrgNumber)
-	opts := client.StartWorkflowOptions{
-		ID:                       id,
-		TaskQueue:                e.TaskQueue,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		StaticSummary:            summary(in),
-		// Set at start so ops can filter on them before the first workflow task runs.
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			workflows.SACountry.ValueSet(strings.ToUpper(in.Company.Country)),
-			workflows.SAOrgNumber.ValueSet(in.Company.OrgNumber),
-			workflows.SAStage.ValueSet(string(workflows.StageStarting)),
-		),
-	}
+	opts := StartOptions(id, e.TaskQueue, in)
 	// USE_EXISTING is what prevents twins; this look-up only labels the answer. Two starts
 	// racing may both be labelled new, but only one onboarding runs.
 	existing := false
@@ -63,6 +52,23 @@ func (e *Engine) Start(ctx context.Context, in workflows.OnboardingInput) (*Star
 		return nil, fmt.Errorf("start onboarding %s: %w", id, err)
 	}
 	return &Started{WorkflowID: run.GetID(), RunID: run.GetRunID(), Existing: existing}, nil
+}
+
+// StartOptions are the options every onboarding starts with: the conflict policy that
+// prevents twins, a summary naming the merchant, and the search attributes ops filter on
+// before the first workflow task runs.
+func StartOptions(id, taskQueue string, in workflows.OnboardingInput) client.StartWorkflowOptions {
+	return client.StartWorkflowOptions{
+		ID:                       id,
+		TaskQueue:                taskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		StaticSummary:            summary(in),
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			workflows.SACountry.ValueSet(strings.ToUpper(in.Company.Country)),
+			workflows.SAOrgNumber.ValueSet(in.Company.OrgNumber),
+			workflows.SAStage.ValueSet(string(workflows.StageStarting)),
+		),
+	}
 }
 
 func summary(in workflows.OnboardingInput) string {
