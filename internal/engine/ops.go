@@ -157,29 +157,29 @@ func (f ListFilter) Query() (string, error) {
 	parts := []string{"WorkflowType = 'OnboardMerchant'"}
 	if f.Stage != "" {
 		if !slices.Contains(stages, workflows.Stage(f.Stage)) {
-			v.add("stage", "must be one of "+joinStrings(stages))
+			v.Add("stage", "must be one of "+joinStrings(stages))
 		}
 		parts = append(parts, fmt.Sprintf("%s = '%s'", workflows.SAStage.GetName(), f.Stage))
 	}
 	if f.Outcome != "" {
 		if !slices.Contains(outcomes, workflows.Outcome(f.Outcome)) {
-			v.add("outcome", "must be one of "+joinStrings(outcomes))
+			v.Add("outcome", "must be one of "+joinStrings(outcomes))
 		}
 		parts = append(parts, fmt.Sprintf("%s = '%s'", workflows.SAOutcome.GetName(), f.Outcome))
 	}
 	if f.Country != "" {
 		if _, ok := orgNumberFormats[f.Country]; !ok {
-			v.add("country", "must be one of NO, SE, DK, FI")
+			v.Add("country", "must be one of NO, SE, DK, FI")
 		}
 		parts = append(parts, fmt.Sprintf("%s = '%s'", workflows.SACountry.GetName(), f.Country))
 	}
 	if f.PageSize < 0 || f.PageSize > 1000 {
-		v.add("pageSize", "must be between 1 and 1000")
+		v.Add("pageSize", "must be between 1 and 1000")
 	}
 	if _, err := base64.RawURLEncoding.DecodeString(f.PageToken); err != nil {
-		v.add("pageToken", "is not a token from a previous page")
+		v.Add("pageToken", "is not a token from a previous page")
 	}
-	if err := v.orNil(); err != nil {
+	if err := v.OrNil(); err != nil {
 		return "", err
 	}
 	return strings.Join(parts, " AND "), nil
@@ -213,7 +213,9 @@ func (e *Engine) List(ctx context.Context, f ListFilter) (*Page, error) {
 	if err != nil {
 		var inv *serviceerror.InvalidArgument
 		if errors.As(err, &inv) && f.PageToken != "" {
-			return nil, &ValidationError{Fields: []FieldError{{"pageToken", "is not a token from a previous page"}}}
+			v := &ValidationError{}
+			v.Add("pageToken", "is not a token from a previous page")
+			return nil, v
 		}
 		return nil, fmt.Errorf("list onboardings: %w", err)
 	}

@@ -29,9 +29,11 @@ func (e *ValidationError) Error() string {
 	return "invalid input: " + strings.Join(parts, "; ")
 }
 
-func (e *ValidationError) add(field, msg string) { e.Fields = append(e.Fields, FieldError{field, msg}) }
+// Add records a problem with field.
+func (e *ValidationError) Add(field, msg string) { e.Fields = append(e.Fields, FieldError{field, msg}) }
 
-func (e *ValidationError) orNil() error {
+// OrNil returns e when it holds a problem, else nil.
+func (e *ValidationError) OrNil() error {
 	if len(e.Fields) == 0 {
 		return nil
 	}
@@ -82,59 +84,59 @@ func ValidateInput(in workflows.OnboardingInput) error {
 	v := &ValidationError{}
 	switch f, ok := orgNumberFormats[in.Company.Country]; {
 	case in.Company.Country == "":
-		v.add("company.country", "is required (NO, SE, DK or FI)")
+		v.Add("company.country", "is required (NO, SE, DK or FI)")
 	case !ok:
-		v.add("company.country", `must be one of NO, SE, DK, FI (ISO 3166-1 alpha-2), got "`+clip(in.Company.Country)+`"`)
+		v.Add("company.country", `must be one of NO, SE, DK, FI (ISO 3166-1 alpha-2), got "`+Clip(in.Company.Country)+`"`)
 	case in.Company.OrgNumber == "":
-		v.add("company.orgNumber", "is required")
+		v.Add("company.orgNumber", "is required")
 	case !f.re.MatchString(in.Company.OrgNumber):
-		v.add("company.orgNumber", "is not a "+in.Company.Country+" company number: expected "+f.example)
+		v.Add("company.orgNumber", "is not a "+in.Company.Country+" company number: expected "+f.example)
 	}
 	if in.Company.Country == "" && in.Company.OrgNumber == "" {
-		v.add("company.orgNumber", "is required")
+		v.Add("company.orgNumber", "is required")
 	}
 	if len(in.Company.Name) > maxNameLen {
-		v.add("company.name", "must be at most 200 characters")
+		v.Add("company.name", "must be at most 200 characters")
 	}
 	switch {
 	case in.Contact.Name == "":
-		v.add("contact.name", "is required (the credit terms request is addressed to a person)")
+		v.Add("contact.name", "is required (the credit terms request is addressed to a person)")
 	case len(in.Contact.Name) > maxNameLen:
-		v.add("contact.name", "must be at most 200 characters")
+		v.Add("contact.name", "must be at most 200 characters")
 	}
 	switch {
 	case in.Contact.Email == "":
-		v.add("contact.email", "is required")
+		v.Add("contact.email", "is required")
 	case len(in.Contact.Email) > maxEmailLen || !plainEmail(in.Contact.Email):
-		v.add("contact.email", "is not an e-mail address like name@example.com")
+		v.Add("contact.email", "is not an e-mail address like name@example.com")
 	}
 	if in.Contact.BirthDate != "" {
 		if _, err := time.Parse(time.DateOnly, in.Contact.BirthDate); err != nil {
-			v.add("contact.birthDate", "must be a date like 1980-01-31")
+			v.Add("contact.birthDate", "must be a date like 1980-01-31")
 		}
 	}
 	if len(in.Address) > maxAddrLen {
-		v.add("address", "must be at most 300 characters")
+		v.Add("address", "must be at most 300 characters")
 	}
 	c := in.Credit
 	switch {
 	case math.IsNaN(c.Amount) || c.Amount <= 0:
-		v.add("credit.amount", "must be a positive number")
+		v.Add("credit.amount", "must be a positive number")
 	case c.Amount > maxAmount:
-		v.add("credit.amount", "must be at most 1000000000")
+		v.Add("credit.amount", "must be at most 1000000000")
 	case math.Abs(c.Amount*100-math.Round(c.Amount*100)) > 1e-6:
-		v.add("credit.amount", "must have at most two decimals")
+		v.Add("credit.amount", "must have at most two decimals")
 	}
 	if c.Currency != "" && !currencies[c.Currency] {
-		v.add("credit.currency", `must be NOK, SEK, DKK or EUR, got "`+clip(c.Currency)+`"`)
+		v.Add("credit.currency", `must be NOK, SEK, DKK or EUR, got "`+Clip(c.Currency)+`"`)
 	}
 	switch c.PeriodDays {
 	case 0, 30, 60, 90:
 	default:
-		v.add("credit.periodDays", "must be 30, 60 or 90 (bank-statement days)")
+		v.Add("credit.periodDays", "must be 30, 60 or 90 (bank-statement days)")
 	}
 	validatePolicy(v, in.Policy)
-	return v.orNil()
+	return v.OrNil()
 }
 
 // validatePolicy checks the optional timing overrides: zero takes the default, negative is
@@ -163,13 +165,13 @@ func validatePolicy(v *ValidationError, p workflows.Policy) {
 	for _, d := range durations {
 		switch {
 		case d.d < 0:
-			v.add("policy."+d.name, "must not be negative")
+			v.Add("policy."+d.name, "must not be negative")
 		case d.poll && d.d > 0 && d.d.D() < minPollEvery:
-			v.add("policy."+d.name, "must be at least 1s")
+			v.Add("policy."+d.name, "must be at least 1s")
 		}
 	}
 	if p.MaxContractRenewals > 10 {
-		v.add("policy.maxContractRenewals", "must be at most 10")
+		v.Add("policy.maxContractRenewals", "must be at most 10")
 	}
 }
 
@@ -183,10 +185,11 @@ func plainEmail(s string) bool {
 	return at > 0 && strings.Contains(s[at+1:], ".")
 }
 
-// clip shortens an echoed value, so an error message never carries a large input back.
-func clip(s string) string {
-	if len(s) > 20 {
-		return s[:20] + "…"
+// Clip shortens an echoed value, so an error message never carries a large input back.
+func Clip(s string) string {
+	r := []rune(s)
+	if len(r) > 64 {
+		return string(r[:64]) + "…"
 	}
 	return s
 }

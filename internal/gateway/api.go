@@ -132,7 +132,7 @@ func (s *Server) listOnboardings(w http.ResponseWriter, r *http.Request) {
 	v := &engine.ValidationError{}
 	for k := range q {
 		if !listParams[k] {
-			v.Fields = append(v.Fields, engine.FieldError{Field: clip(k), Message: "unknown parameter; use stage, outcome, country, pageSize or pageToken"})
+			v.Add(engine.Clip(k), "unknown parameter; use stage, outcome, country, pageSize or pageToken")
 		}
 	}
 	f := engine.ListFilter{
@@ -144,7 +144,7 @@ func (s *Server) listOnboardings(w http.ResponseWriter, r *http.Request) {
 	if ps := q.Get("pageSize"); ps != "" {
 		n, err := strconv.Atoi(ps)
 		if err != nil || n < 1 {
-			v.Fields = append(v.Fields, engine.FieldError{Field: "pageSize", Message: "must be a whole number between 1 and 1000"})
+			v.Add("pageSize", "must be a whole number between 1 and 1000")
 		}
 		f.PageSize = n
 	}
@@ -181,18 +181,15 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 	}
 	v := &engine.ValidationError{}
 	if req.Decision != workflows.DecisionApprove && req.Decision != workflows.DecisionDecline {
-		v.Fields = append(v.Fields, engine.FieldError{Field: "decision", Message: `must be "approve" or "decline"`})
+		v.Add("decision", `must be "approve" or "decline"`)
 	}
 	switch req.RiskLevel {
 	case "", "LOW", "MEDIUM", "HIGH":
 	default:
-		v.Fields = append(v.Fields, engine.FieldError{Field: "riskLevel", Message: "must be LOW, MEDIUM or HIGH"})
+		v.Add("riskLevel", "must be LOW, MEDIUM or HIGH")
 	}
-	if len(req.Reason) > maxReasonLen {
-		v.Fields = append(v.Fields, engine.FieldError{Field: "reason", Message: "must be at most 1000 characters"})
-	}
-	if len(v.Fields) > 0 {
-		s.fail(w, r, v)
+	if err := checkReason(v, req.Reason, false); err != nil {
+		s.fail(w, r, err)
 		return
 	}
 	caller := callerOf(r.Context())
@@ -223,8 +220,8 @@ func (s *Server) extendDeadline(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &req) {
 		return
 	}
-	if len(req.Reason) > maxReasonLen {
-		s.fail(w, r, &engine.ValidationError{Fields: []engine.FieldError{{Field: "reason", Message: "must be at most 1000 characters"}}})
+	if err := checkReason(&engine.ValidationError{}, req.Reason, false); err != nil {
+		s.fail(w, r, err)
 		return
 	}
 	ch := workflows.DeadlineChange{
@@ -250,12 +247,8 @@ func (s *Server) cancelOnboarding(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.Reason = strings.TrimSpace(req.Reason)
-	switch {
-	case req.Reason == "":
-		s.fail(w, r, &engine.ValidationError{Fields: []engine.FieldError{{Field: "reason", Message: "is required: say why the onboarding stops"}}})
-		return
-	case len(req.Reason) > maxReasonLen:
-		s.fail(w, r, &engine.ValidationError{Fields: []engine.FieldError{{Field: "reason", Message: "must be at most 1000 characters"}}})
+	if err := checkReason(&engine.ValidationError{}, req.Reason, true); err != nil {
+		s.fail(w, r, err)
 		return
 	}
 	caller := callerOf(r.Context())
@@ -265,6 +258,17 @@ func (s *Server) cancelOnboarding(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusAccepted, map[string]string{"result": "cancellation requested",
 		"statusUrl": "/v1/onboardings/" + url.PathEscape(r.PathValue("id"))})
+}
+
+// checkReason adds the problem with a request's free-text reason to v and returns v.OrNil().
+func checkReason(v *engine.ValidationError, reason string, required bool) error {
+	switch {
+	case required && reason == "":
+		v.Add("reason", "is required: say why")
+	case len(reason) > maxReasonLen:
+		v.Add("reason", "must be at most 1000 characters")
+	}
+	return v.OrNil()
 }
 
 // fail answers an engine error with its status code. Unexpected errors are logged and
@@ -277,7 +281,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.As(err, &invalid):
 		writeProblem(w, http.StatusUnprocessableEntity, "invalid input", invalid.Fields)
 	case errors.Is(err, engine.ErrNotFound):
-		writeProblem(w, http.StatusNotFound, "no onboarding with id "+clip(r.PathValue("id")), nil)
+		writeProblem(w, http.StatusNotFound, "no onboarding with id "+engine.Clip(r.PathValue("id")), nil)
 	case errors.Is(err, engine.ErrFinished):
 		writeProblem(w, http.StatusConflict, err.Error(), nil)
 	case errors.As(err, &rejected):
@@ -332,7 +336,7 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
 		writeProblem(w, http.StatusBadRequest, "the body is not valid JSON", nil)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		writeProblem(w, http.StatusBadRequest, "unknown field", []engine.FieldError{{Field: clip(name), Message: "is not a field of this request"}})
+		writeProblem(w, http.StatusBadRequest, "unknown field", []engine.FieldError{{Field: engine.Clip(name), Message: "is not a field of this request"}})
 	default:
 		writeProblem(w, http.StatusBadRequest, "the body could not be read: "+err.Error(), nil)
 	}

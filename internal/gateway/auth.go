@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/merchantflow/onboarding/internal/engine"
 )
 
 // Role is what a token may do. An app starts, reads, lists and cancels onboardings; an agent
@@ -54,7 +56,7 @@ func ParseTokens(spec string) ([]Token, error) {
 		case !ok || !ok2:
 			return nil, errors.New(pos + ` must look like role:name=secret`)
 		case Role(role) != RoleApp && Role(role) != RoleAgent:
-			return nil, errors.New(pos + ` has role "` + clip(role) + `"; use app or agent`)
+			return nil, errors.New(pos + ` has role "` + engine.Clip(role) + `"; use app or agent`)
 		case !tokenName.MatchString(name):
 			return nil, errors.New(pos + ": name must be 1-64 letters, digits or ._@-")
 		case len(secret) < minSecretLen:
@@ -112,13 +114,4 @@ func (s *Server) requireRole(role Role, h http.HandlerFunc) http.HandlerFunc {
 		}
 		h(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, t)))
 	}
-}
-
-// clip shortens an echoed value so errors never carry a large input back.
-func clip(s string) string {
-	r := []rune(s)
-	if len(r) > 20 {
-		return string(r[:20]) + "…"
-	}
-	return s
 }
