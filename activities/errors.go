@@ -16,9 +16,14 @@ import (
 
 // Application error types the workflows and retry policies rely on.
 const (
-	// ErrProviderRejected: the provider refused the request itself (4xx other than 408/429);
-	// retrying cannot help. Never retried.
+	// ErrProviderRejected: the provider refused the request itself (4xx other than 401, 403,
+	// 408 and 429); retrying cannot help. Never retried.
 	ErrProviderRejected = "ProviderRejected"
+	// ErrProviderAuth: the provider refused our credentials (401/403, after the client's one
+	// re-authentication). A person must fix the configuration: the workflow's call preset does
+	// not retry it, and the onboarding blocks on the provider until a slow retry gets through.
+	// Retryable by type only (the workflow decides), never by the error itself.
+	ErrProviderAuth = "ProviderAuth"
 	// ErrProviderUnavailable: network, timeout, 429 or 5xx. Retried by the policy.
 	ErrProviderUnavailable = "ProviderUnavailable"
 	// ErrStillWaiting: a poll found the provider not done yet. Retried at the poll interval;
@@ -30,7 +35,8 @@ const (
 	// and reused it). Never retried: acting on it would decide the wrong merchant.
 	ErrCaseMismatch = "CaseMismatch"
 	// ErrNotConfigured: the worker was started without the provider this activity needs.
-	// Never retried.
+	// Like ErrProviderAuth, retryable by type only: a worker that has the provider may take
+	// the blocked onboarding's next retry.
 	ErrNotConfigured = "NotConfigured"
 )
 
@@ -59,6 +65,11 @@ func providerError(err error) error {
 		return temporal.NewApplicationErrorWithCause(err.Error(), ErrProviderUnavailable, err)
 	}
 	details := map[string]any{"provider": pe.Provider, "op": pe.Op, "status": pe.Status, "code": pe.Code, "class": pe.Class()}
+	if pe.Class() == "auth" {
+		return temporal.NewApplicationErrorWithOptions(pe.Error(), ErrProviderAuth, temporal.ApplicationErrorOptions{
+			Cause: err, Details: []any{details},
+		})
+	}
 	if !pe.Temporary() {
 		return temporal.NewApplicationErrorWithOptions(pe.Error(), ErrProviderRejected, temporal.ApplicationErrorOptions{
 			NonRetryable: true, Cause: err, Details: []any{details},
@@ -89,12 +100,20 @@ func invalidInput(format string, args ...any) error {
 
 // notConfigured is the non-retryable error of an activity whose provider client is missing.
 func notConfigured(provider string) error {
-	return temporal.NewNonRetryableApplicationError(provider+" is not configured on this worker", ErrNotConfigured, nil)
+	return temporal.NewApplicationErrorWithOptions(provider+" is not configured on this worker", ErrNotConfigured,
+		temporal.ApplicationErrorOptions{Details: []any{map[string]any{"provider": provider, "class": "not_configured"}}})
 }
 
 // IsRejected reports whether err (from an activity future) is a provider rejection, invalid
-// input or a missing provider, i.e. a failure no retry would fix.
+// input, refused credentials or a missing provider, i.e. a failure no quick retry would fix.
 func IsRejected(err error) bool {
 	var ae *temporal.ApplicationError
-	return errors.As(err, &ae) && (ae.Type() == ErrProviderRejected || ae.Type() == ErrInvalidInput || ae.Type() == ErrCaseMismatch || ae.Type() == ErrNotConfigured)
+	if !errors.As(err, &ae) {
+		return false
+	}
+	switch ae.Type() {
+	case ErrProviderRejected, ErrInvalidInput, ErrCaseMismatch, ErrNotConfigured, ErrProviderAuth:
+		return true
+	}
+	return false
 }

@@ -28,9 +28,9 @@ func TestProviderErrorMapping(t *testing.T) {
 		wantDelay time.Duration
 	}{
 		{"400 rejected", pe("quickr", 400, 0), ErrProviderRejected, false, 0},
-		{"401 rejected", pe("deepidv", 401, 0), ErrProviderRejected, false, 0},
+		{"401 refused credentials", pe("deepidv", 401, 0), ErrProviderAuth, true, 0},
 		{"402 rejected", pe("deepidv", 402, 0), ErrProviderRejected, false, 0},
-		{"403 rejected", pe("creditro", 403, 0), ErrProviderRejected, false, 0},
+		{"403 refused credentials", pe("creditro", 403, 0), ErrProviderAuth, true, 0},
 		{"404 rejected", pe("idv", 404, 0), ErrProviderRejected, false, 0},
 		{"409 rejected", pe("quickr", 409, 0), ErrProviderRejected, false, 0},
 		{"422 rejected", pe("openbanking", 422, 0), ErrProviderRejected, false, 0},
@@ -55,7 +55,8 @@ func TestProviderErrorMapping(t *testing.T) {
 			require.Equal(t, tt.wantType, ae.Type())
 			require.Equal(t, !tt.wantRetry, ae.NonRetryable())
 			require.Equal(t, tt.wantDelay, ae.NextRetryDelay())
-			require.Equal(t, !tt.wantRetry, IsRejected(ae))
+			// Refused credentials are retryable by type only: the workflow blocks on them.
+			require.Equal(t, !tt.wantRetry || tt.wantType == ErrProviderAuth, IsRejected(ae))
 			if p, ok := providers.AsError(tt.err); ok {
 				var details map[string]any
 				require.NoError(t, ae.Details(&details))

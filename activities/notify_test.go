@@ -57,7 +57,7 @@ func TestNotifyErrorClasses(t *testing.T) {
 		{204, nil, "", 0},
 		{300, nil, activities.ErrProviderUnavailable, 0},
 		{400, nil, activities.ErrProviderRejected, 0},
-		{401, nil, activities.ErrProviderRejected, 0},
+		{401, nil, activities.ErrProviderAuth, 0}, // refused credentials: the workflow decides (notifications: not retried)
 		{404, nil, activities.ErrProviderRejected, 0},
 		{409, nil, activities.ErrProviderRejected, 0},
 		{422, nil, activities.ErrProviderRejected, 0},
