@@ -3,7 +3,9 @@ package workflows
 import (
 	"encoding/json"
 	"errors"
+	"math"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -39,6 +41,10 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 
 // Policy is the onboarding's timing, as data: part of the start input (zero fields take the
 // defaults) and changeable on a running onboarding through the extend-deadline update.
+//
+// Defaults are resolved once, when the onboarding starts (Resolve, called by the engine before
+// it starts the workflow, or inside the workflow as a recorded side effect for starts that
+// bypass the engine), so changing DefaultPolicy never changes an onboarding already running.
 type Policy struct {
 	// DeclarationDeadline: time from start for the merchant to submit the declaration.
 	DeclarationDeadline Duration `json:"declarationDeadline,omitempty"`
@@ -66,6 +72,10 @@ type Policy struct {
 	// ReviewReminderEvery. There is never an automatic decision.
 	ReviewSLA           Duration `json:"reviewSla,omitempty"`
 	ReviewReminderEvery Duration `json:"reviewReminderEvery,omitempty"`
+	// ProviderCallBudget: how long one provider call may keep failing transiently (outage,
+	// 5xx, timeouts) before the onboarding reports itself blocked on that provider. Blocked
+	// onboardings keep retrying and resume by themselves; they never fail for it.
+	ProviderCallBudget Duration `json:"providerCallBudget,omitempty"`
 }
 
 // DefaultPolicy fills every zero field of a start's Policy.
@@ -86,31 +96,163 @@ func DefaultPolicy() Policy {
 		PriorKYCMaxWait:          Duration(10 * time.Minute),
 		ReviewSLA:                Duration(48 * time.Hour),
 		ReviewReminderEvery:      Duration(24 * time.Hour),
+		ProviderCallBudget:       Duration(6 * time.Hour),
 	}
 }
 
-// withDefaults fills zero fields from DefaultPolicy.
-func (p Policy) withDefaults() Policy {
-	d := DefaultPolicy()
-	fill := func(v *Duration, def Duration) {
-		if *v <= 0 {
-			*v = def
+// day is 24 hours, for the limits below.
+const day = 24 * time.Hour
+
+// Limit is the range one policy field accepts, at start and at extend alike.
+type Limit struct {
+	Name     string // JSON name
+	Min, Max time.Duration
+}
+
+// policyField ties a JSON name to its field and its limit: the one table that validation,
+// resolution, clamping and the limits shown to callers all read.
+type policyField struct {
+	Limit
+	get func(*Policy) *Duration
+}
+
+var policyFields = []policyField{
+	{Limit{"declarationDeadline", time.Minute, 365 * day}, func(p *Policy) *Duration { return &p.DeclarationDeadline }},
+	{Limit{"declarationReminderEvery", time.Minute, 365 * day}, func(p *Policy) *Duration { return &p.DeclarationReminderEvery }},
+	{Limit{"declarationPoll", time.Second, day}, func(p *Policy) *Duration { return &p.DeclarationPoll }},
+	{Limit{"signingReminderEvery", time.Minute, 365 * day}, func(p *Policy) *Duration { return &p.SigningReminderEvery }},
+	{Limit{"signingPoll", time.Second, day}, func(p *Policy) *Duration { return &p.SigningPoll }},
+	{Limit{"idvPoll", time.Second, day}, func(p *Policy) *Duration { return &p.IDVPoll }},
+	{Limit{"idvMaxWait", time.Second, 365 * day}, func(p *Policy) *Duration { return &p.IDVMaxWait }},
+	{Limit{"creditAnalysisPoll", time.Second, day}, func(p *Policy) *Duration { return &p.CreditAnalysisPoll }},
+	{Limit{"creditAnalysisMaxWait", time.Second, 365 * day}, func(p *Policy) *Duration { return &p.CreditAnalysisMaxWait }},
+	{Limit{"creditTermsPoll", time.Second, day}, func(p *Policy) *Duration { return &p.CreditTermsPoll }},
+	{Limit{"creditTermsMaxWait", time.Second, 365 * day}, func(p *Policy) *Duration { return &p.CreditTermsMaxWait }},
+	{Limit{"priorKycMaxWait", time.Second, day}, func(p *Policy) *Duration { return &p.PriorKYCMaxWait }},
+	{Limit{"reviewSla", time.Minute, 365 * day}, func(p *Policy) *Duration { return &p.ReviewSLA }},
+	{Limit{"reviewReminderEvery", time.Minute, 365 * day}, func(p *Policy) *Duration { return &p.ReviewReminderEvery }},
+	{Limit{"providerCallBudget", 10 * time.Second, 30 * day}, func(p *Policy) *Duration { return &p.ProviderCallBudget }},
+}
+
+// Limits of MaxContractRenewals (negative: never re-open) and of the declaration deadline,
+// which never lies further ahead than MaxDeadlineAhead, at start or after an extend.
+const (
+	MaxContractRenewalsLimit = 10
+	MaxDeadlineAhead         = 365 * day
+)
+
+// PolicyLimits lists every duration field's range, for documentation and clients.
+func PolicyLimits() []Limit {
+	out := make([]Limit, len(policyFields))
+	for i, f := range policyFields {
+		out[i] = f.Limit
+	}
+	return out
+}
+
+// FieldProblem is one policy field outside its limits.
+type FieldProblem struct {
+	Field   string // JSON name, e.g. "reviewReminderEvery"
+	Message string
+}
+
+// checkDuration says what is wrong with d for l; "" when nothing.
+func (l Limit) checkDuration(d Duration) string {
+	switch {
+	case d < 0:
+		return "must not be negative"
+	case d.D() < l.Min:
+		return "must be at least " + shortDuration(l.Min)
+	case d.D() > l.Max:
+		return "must be at most " + shortDuration(l.Max)
+	}
+	return ""
+}
+
+// Problems lists the fields of a start's policy outside their limits. Zero fields take the
+// defaults and are fine.
+func (p Policy) Problems() []FieldProblem {
+	var out []FieldProblem
+	for _, f := range policyFields {
+		if d := *f.get(&p); d != 0 {
+			if msg := f.checkDuration(d); msg != "" {
+				out = append(out, FieldProblem{f.Name, msg})
+			}
 		}
 	}
-	fill(&p.DeclarationDeadline, d.DeclarationDeadline)
-	fill(&p.DeclarationReminderEvery, d.DeclarationReminderEvery)
-	fill(&p.DeclarationPoll, d.DeclarationPoll)
-	fill(&p.SigningReminderEvery, d.SigningReminderEvery)
-	fill(&p.SigningPoll, d.SigningPoll)
-	fill(&p.IDVPoll, d.IDVPoll)
-	fill(&p.IDVMaxWait, d.IDVMaxWait)
-	fill(&p.CreditAnalysisPoll, d.CreditAnalysisPoll)
-	fill(&p.CreditAnalysisMaxWait, d.CreditAnalysisMaxWait)
-	fill(&p.CreditTermsPoll, d.CreditTermsPoll)
-	fill(&p.CreditTermsMaxWait, d.CreditTermsMaxWait)
-	fill(&p.PriorKYCMaxWait, d.PriorKYCMaxWait)
-	fill(&p.ReviewSLA, d.ReviewSLA)
-	fill(&p.ReviewReminderEvery, d.ReviewReminderEvery)
+	if p.MaxContractRenewals > MaxContractRenewalsLimit {
+		out = append(out, FieldProblem{"maxContractRenewals", "must be at most " + strconv.Itoa(MaxContractRenewalsLimit)})
+	}
+	return out
+}
+
+// Complete reports whether no field is left to a default.
+func (p Policy) Complete() bool {
+	for _, f := range policyFields {
+		if *f.get(&p) <= 0 {
+			return false
+		}
+	}
+	return p.MaxContractRenewals != 0
+}
+
+// Resolve fills every zero field from DefaultPolicy. A negative MaxContractRenewals stays
+// (it means never), so a resolved policy is Complete and resolving it again changes nothing.
+func (p Policy) Resolve() Policy {
+	d := DefaultPolicy()
+	for _, f := range policyFields {
+		if v := f.get(&p); *v <= 0 {
+			*v = *f.get(&d)
+		}
+	}
+	if p.MaxContractRenewals == 0 {
+		p.MaxContractRenewals = d.MaxContractRenewals
+	}
+	return p
+}
+
+// clamped brings every field into a range the workflow can run safely, whatever a caller that
+// bypassed validation sent: at least a second, at most a year (so no arithmetic overflows),
+// and no more renewals than the limit. Validation (Problems) is stricter; this is the floor.
+func (p Policy) clamped() Policy {
+	for _, f := range policyFields {
+		v := f.get(&p)
+		*v = Duration(min(max(v.D(), time.Second), MaxDeadlineAhead))
+	}
+	p.MaxContractRenewals = min(p.MaxContractRenewals, MaxContractRenewalsLimit)
+	return p
+}
+
+// maxRenewals is how many re-openings the policy allows (negative means none).
+func (p Policy) maxRenewals() int { return max(p.MaxContractRenewals, 0) }
+
+// withDefaultsV0 is how onboardings started before versioning (vOriginal) resolved their
+// policy inside the workflow, with the defaults of that release frozen here: changing
+// DefaultPolicy must not change them on replay. Remove with the vOriginal branch.
+func (p Policy) withDefaultsV0() Policy {
+	d := Policy{
+		DeclarationDeadline:      Duration(14 * day),
+		DeclarationReminderEvery: Duration(3 * day),
+		DeclarationPoll:          Duration(15 * time.Minute),
+		SigningReminderEvery:     Duration(5 * day),
+		SigningPoll:              Duration(30 * time.Minute),
+		MaxContractRenewals:      2,
+		IDVPoll:                  Duration(time.Minute),
+		IDVMaxWait:               Duration(7 * day),
+		CreditAnalysisPoll:       Duration(30 * time.Second),
+		CreditAnalysisMaxWait:    Duration(2 * time.Hour),
+		CreditTermsPoll:          Duration(5 * time.Minute),
+		CreditTermsMaxWait:       Duration(14 * day),
+		PriorKYCMaxWait:          Duration(10 * time.Minute),
+		ReviewSLA:                Duration(48 * time.Hour),
+		ReviewReminderEvery:      Duration(24 * time.Hour),
+		ProviderCallBudget:       Duration(6 * time.Hour),
+	}
+	for _, f := range policyFields {
+		if v := f.get(&p); *v <= 0 {
+			*v = *f.get(&d)
+		}
+	}
 	switch {
 	case p.MaxContractRenewals == 0:
 		p.MaxContractRenewals = d.MaxContractRenewals
@@ -129,18 +271,60 @@ type PolicyChange struct {
 	ReviewReminderEvery      *Duration `json:"reviewReminderEvery,omitempty"`
 }
 
-// validate checks the change on its own.
-func (c *PolicyChange) validate() error {
+// changeField is one duration of a PolicyChange with its field's limit.
+type changeField struct {
+	limit Limit
+	v     *Duration
+}
+
+// durations pairs each changeable duration with the limit a start has for it.
+func (c *PolicyChange) durations() []changeField {
+	byName := map[string]*Duration{
+		"declarationReminderEvery": c.DeclarationReminderEvery,
+		"signingReminderEvery":     c.SigningReminderEvery,
+		"reviewSla":                c.ReviewSLA,
+		"reviewReminderEvery":      c.ReviewReminderEvery,
+	}
+	var out []changeField
+	for _, f := range policyFields {
+		if v, ok := byName[f.Name]; ok {
+			out = append(out, changeField{f.Limit, v})
+		}
+	}
+	return out
+}
+
+// Problems lists the fields of the change outside the limits a start has.
+func (c *PolicyChange) Problems() []FieldProblem {
 	if c == nil {
 		return nil
 	}
-	for _, d := range []*Duration{c.DeclarationReminderEvery, c.SigningReminderEvery, c.ReviewSLA, c.ReviewReminderEvery} {
-		if d != nil && *d < Duration(time.Minute) {
-			return errors.New("policy durations must be at least one minute")
+	var out []FieldProblem
+	for _, d := range c.durations() {
+		if d.v != nil {
+			msg := d.limit.checkDuration(*d.v)
+			if msg == "" && *d.v == 0 {
+				msg = "must be at least " + shortDuration(d.limit.Min)
+			}
+			if msg != "" {
+				out = append(out, FieldProblem{d.limit.Name, msg})
+			}
 		}
 	}
-	if c.MaxContractRenewals != nil && *c.MaxContractRenewals < 0 {
-		return errors.New("maxContractRenewals must not be negative")
+	if n := c.MaxContractRenewals; n != nil && (*n < 0 || *n > MaxContractRenewalsLimit) {
+		out = append(out, FieldProblem{"maxContractRenewals", "must be between 0 and " + strconv.Itoa(MaxContractRenewalsLimit)})
+	}
+	return out
+}
+
+// validate checks the change on its own.
+func (c *PolicyChange) validate() error {
+	if ps := c.Problems(); len(ps) > 0 {
+		msgs := make([]string, len(ps))
+		for i, p := range ps {
+			msgs[i] = "policy." + p.Field + " " + p.Message
+		}
+		return errors.New(strings.Join(msgs, "; "))
 	}
 	return nil
 }
@@ -163,4 +347,28 @@ func (c *PolicyChange) apply(p Policy) Policy {
 		p.MaxContractRenewals = *c.MaxContractRenewals
 	}
 	return p
+}
+
+// shortDuration writes d as people write it: "1m", "24h", "365d".
+func shortDuration(d time.Duration) string {
+	switch {
+	case d >= day && d%day == 0:
+		return strconv.FormatInt(int64(d/day), 10) + "d"
+	case d%time.Hour == 0:
+		return strconv.FormatInt(int64(d/time.Hour), 10) + "h"
+	case d%time.Minute == 0:
+		return strconv.FormatInt(int64(d/time.Minute), 10) + "m"
+	}
+	return d.String()
+}
+
+// addSat is t+d without overflow: durations saturate instead of wrapping around.
+func addSat(a, b time.Duration) time.Duration {
+	if b > 0 && a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	if b < 0 && a < math.MinInt64-b {
+		return math.MinInt64
+	}
+	return a + b
 }

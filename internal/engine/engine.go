@@ -38,6 +38,9 @@ type Started struct {
 // business key (USE_EXISTING): two starts never make twins.
 func (e *Engine) Start(ctx context.Context, in workflows.OnboardingInput) (*Started, error) {
 	c := e.Client
+	// Defaults are resolved here, once: the onboarding carries its whole policy from the
+	// start, so a later change to workflows.DefaultPolicy never reaches it.
+	in.Policy = in.Policy.Resolve()
 	id := workflows.WorkflowID(in.Company.Country, in.Company.OrgNumber)
 	opts := StartOptions(id, e.TaskQueue, in)
 	// USE_EXISTING is what prevents twins; this look-up only labels the answer. Two starts
@@ -89,5 +92,34 @@ func (e *Engine) Status(ctx context.Context, workflowID string) (*workflows.Stat
 	if err := v.Get(&st); err != nil {
 		return nil, fmt.Errorf("decode status of %s: %w", workflowID, err)
 	}
+	if len(st.Blocked) > 0 {
+		e.fillBlocked(ctx, workflowID, &st)
+	}
 	return &st, nil
+}
+
+// fillBlocked adds to each blocked provider what only the server knows: the retrying
+// activity's attempt count, its latest failure and when it last ran. The status stays
+// useful without them, so a failed describe is ignored.
+func (e *Engine) fillBlocked(ctx context.Context, workflowID string, st *workflows.Status) {
+	d, err := e.Client.DescribeWorkflowExecution(ctx, workflowID, "")
+	if err != nil {
+		return
+	}
+	for i := range st.Blocked {
+		b := &st.Blocked[i]
+		for _, pa := range d.GetPendingActivities() {
+			if pa.GetActivityType().GetName() != b.Activity {
+				continue
+			}
+			b.Attempts = pa.GetAttempt()
+			if f := pa.GetLastFailure(); f != nil && f.GetMessage() != "" {
+				b.LastError = f.GetMessage()
+			}
+			if t := pa.GetLastStartedTime(); t != nil {
+				at := t.AsTime()
+				b.LastAttemptAt = &at
+			}
+		}
+	}
 }

@@ -44,6 +44,9 @@ func (e *Engine) Decide(ctx context.Context, workflowID, requestID string, d wor
 
 // ExtendDeadline sends the extend-deadline update and returns the status it answers with.
 func (e *Engine) ExtendDeadline(ctx context.Context, workflowID, requestID string, ch workflows.DeadlineChange) (*workflows.Status, error) {
+	if err := ValidateDeadlineChange(ch, time.Now()); err != nil {
+		return nil, err
+	}
 	var st workflows.Status
 	if err := e.update(ctx, workflowID, requestID, workflows.UpdateExtendDeadline, ch, &st); err != nil {
 		return nil, err

@@ -59,11 +59,10 @@ var currencies = map[string]bool{"NOK": true, "SEK": true, "DKK": true, "EUR": t
 // Input bounds. The amount bound keeps requests within what a credit provider takes seriously
 // and far from float64 rounding.
 const (
-	maxAmount    = 1_000_000_000
-	maxNameLen   = 200
-	maxEmailLen  = 254
-	maxAddrLen   = 300
-	minPollEvery = time.Second
+	maxAmount   = 1_000_000_000
+	maxNameLen  = 200
+	maxEmailLen = 254
+	maxAddrLen  = 300
 )
 
 // Normalize trims the input's strings and upper-cases codes, so the same merchant always
@@ -139,39 +138,12 @@ func ValidateInput(in workflows.OnboardingInput) error {
 	return v.OrNil()
 }
 
-// validatePolicy checks the optional timing overrides: zero takes the default, negative is
-// an error, and polls are at least a second.
+// validatePolicy checks the optional timing overrides against the limits the workflow
+// declares (workflows.PolicyLimits): zero takes the default, anything else must lie within
+// its field's range, the same at start as at extend.
 func validatePolicy(v *ValidationError, p workflows.Policy) {
-	durations := []struct {
-		name string
-		d    workflows.Duration
-		poll bool
-	}{
-		{"declarationDeadline", p.DeclarationDeadline, false},
-		{"declarationReminderEvery", p.DeclarationReminderEvery, false},
-		{"declarationPoll", p.DeclarationPoll, true},
-		{"signingReminderEvery", p.SigningReminderEvery, false},
-		{"signingPoll", p.SigningPoll, true},
-		{"idvPoll", p.IDVPoll, true},
-		{"idvMaxWait", p.IDVMaxWait, false},
-		{"creditAnalysisPoll", p.CreditAnalysisPoll, true},
-		{"creditAnalysisMaxWait", p.CreditAnalysisMaxWait, false},
-		{"creditTermsPoll", p.CreditTermsPoll, true},
-		{"creditTermsMaxWait", p.CreditTermsMaxWait, false},
-		{"priorKycMaxWait", p.PriorKYCMaxWait, false},
-		{"reviewSla", p.ReviewSLA, false},
-		{"reviewReminderEvery", p.ReviewReminderEvery, false},
-	}
-	for _, d := range durations {
-		switch {
-		case d.d < 0:
-			v.Add("policy."+d.name, "must not be negative")
-		case d.poll && d.d > 0 && d.d.D() < minPollEvery:
-			v.Add("policy."+d.name, "must be at least 1s")
-		}
-	}
-	if p.MaxContractRenewals > 10 {
-		v.Add("policy.maxContractRenewals", "must be at most 10")
+	for _, pr := range p.Problems() {
+		v.Add("policy."+pr.Field, pr.Message)
 	}
 }
 
@@ -192,4 +164,23 @@ func Clip(s string) string {
 		return string(r[:64]) + "…"
 	}
 	return s
+}
+
+// ValidateDeadlineChange checks an extend-deadline change field by field, with the limits a
+// start has; the workflow's validator then checks it against the onboarding's state.
+func ValidateDeadlineChange(ch workflows.DeadlineChange, now time.Time) error {
+	v := &ValidationError{}
+	switch {
+	case ch.ExtendBy < 0:
+		v.Add("extendBy", "must be positive: deadlines only move later")
+	case ch.ExtendBy.D() > workflows.MaxDeadlineAhead:
+		v.Add("extendBy", "must be at most 365d")
+	}
+	if d := ch.DeclarationDeadline; d != nil && d.After(now.Add(workflows.MaxDeadlineAhead)) {
+		v.Add("declarationDeadline", "must be at most 365 days ahead")
+	}
+	for _, pr := range ch.Policy.Problems() {
+		v.Add("policy."+pr.Field, pr.Message)
+	}
+	return v.OrNil()
 }
