@@ -45,9 +45,7 @@ func runMain(m *testing.M) int {
 	}
 	// StartDevServer registers each key of this set with its type; the values are unused.
 	var keys []temporal.SearchAttributeUpdate
-	for _, name := range workflows.SearchAttributeNames {
-		keys = append(keys, temporal.NewSearchAttributeKeyKeyword(name).ValueSet(""))
-	}
+	keys = append(keys, workflows.SearchAttributeExamples()...)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var err error

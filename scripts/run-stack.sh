@@ -15,8 +15,8 @@ METRICS_PORT=${METRICS_PORT:-9464}
 RUN_DIR=.run
 mkdir -p "$RUN_DIR/logs"
 
-# Keep in step with workflows.SearchAttributeNames.
-SEARCH_ATTRIBUTES=(OnboardingStage MerchantCountry MerchantOrgNumber KycCaseId Outcome RiskLevel)
+# Name=Type; keep in step with workflows.SearchAttributes (a test checks).
+SEARCH_ATTRIBUTES=(OnboardingStage=Keyword MerchantCountry=Keyword MerchantOrgNumber=Keyword KycCaseId=Keyword Outcome=Keyword RiskLevel=Keyword ProviderBlocked=KeywordList)
 
 say() { printf '\033[1m[run]\033[0m %s\n' "$*"; }
 die() { printf '\033[31m[run] %s\033[0m\n' "$*" >&2; exit 1; }
@@ -80,7 +80,7 @@ AGENT_TOKEN=$(sed -n 's/.*agent:demo-agent=\([^,]*\).*/\1/p' <<<"$ONBOARDING_API
 export ONBOARDING_CODEC_ORIGINS="http://$HOST:$UI_PORT,http://localhost:$UI_PORT"
 
 sa_flags=()
-for sa in "${SEARCH_ATTRIBUTES[@]}"; do sa_flags+=(--search-attribute "$sa=Keyword"); done
+for sa in "${SEARCH_ATTRIBUTES[@]}"; do sa_flags+=(--search-attribute "$sa"); done
 start temporal bin/temporal server start-dev --ip "$HOST" --port "$TEMPORAL_PORT" --ui-port "$UI_PORT" \
   --db-filename "$RUN_DIR/temporal.db" --log-level warn "${sa_flags[@]}" \
   --ui-codec-endpoint "http://$HOST:$GATEWAY_PORT/codec/t/$CODEC_TOKEN"

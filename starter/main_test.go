@@ -369,10 +369,10 @@ func TestAgainstDevServer(t *testing.T) {
 	t.Setenv("ONBOARDING_TEMPORAL_NAMESPACE", "setup-test")
 	r = invoke("", "setup-search-attributes")
 	require.Equal(t, exitOK, r.code, r.stderr)
-	require.Equal(t, len(workflows.SearchAttributeNames), strings.Count(r.stdout, "created"), r.stdout)
+	require.Equal(t, len(workflows.SearchAttributes), strings.Count(r.stdout, "created"), r.stdout)
 	r = invoke("", "setup-search-attributes")
 	require.Equal(t, exitOK, r.code, r.stderr)
-	require.Equal(t, len(workflows.SearchAttributeNames), strings.Count(r.stdout, "exists"), r.stdout)
+	require.Equal(t, len(workflows.SearchAttributes), strings.Count(r.stdout, "exists"), r.stdout)
 }
 
 // fastPolicy keeps polls short: the sandbox answers in milliseconds and sends no webhooks
@@ -409,9 +409,7 @@ func newCLIStack(t *testing.T) *cliStack {
 		t.Fatalf("the Temporal CLI is missing at %s; run `make tools`", bin)
 	}
 	var keys []temporal.SearchAttributeUpdate
-	for _, name := range workflows.SearchAttributeNames {
-		keys = append(keys, temporal.NewSearchAttributeKeyKeyword(name).ValueSet(""))
-	}
+	keys = append(keys, workflows.SearchAttributeExamples()...)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	dev, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{

@@ -52,15 +52,16 @@ func setupSearchAttributes(ctx context.Context, e *engine.Engine, out io.Writer)
 		return cloudHint(fmt.Errorf("list search attributes of %s: %w", e.Namespace, err))
 	}
 	missing := map[string]enumspb.IndexedValueType{}
-	for _, name := range workflows.SearchAttributeNames {
+	for _, sa := range workflows.SearchAttributes {
+		name, want := sa.GetName(), sa.GetValueType()
 		t, ok := have.GetCustomAttributes()[name]
 		switch {
 		case !ok:
-			missing[name] = enumspb.INDEXED_VALUE_TYPE_KEYWORD
-		case t != enumspb.INDEXED_VALUE_TYPE_KEYWORD:
-			return fmt.Errorf("search attribute %s exists as %s; the engine needs Keyword (remove it or use another namespace)", name, t)
+			missing[name] = want
+		case t != want:
+			return fmt.Errorf("search attribute %s exists as %s; the engine needs %s (remove it or use another namespace)", name, t, workflows.SearchAttributeType(sa))
 		default:
-			fmt.Fprintf(out, "%-20s Keyword  exists\n", name)
+			fmt.Fprintf(out, "%-20s %-11s exists\n", name, workflows.SearchAttributeType(sa))
 		}
 	}
 	if len(missing) == 0 {
@@ -76,7 +77,11 @@ func setupSearchAttributes(ctx context.Context, e *engine.Engine, out io.Writer)
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(out, "%-20s Keyword  created\n", n)
+		typ := "Keyword"
+		if missing[n] == enumspb.INDEXED_VALUE_TYPE_KEYWORD_LIST {
+			typ = "KeywordList"
+		}
+		fmt.Fprintf(out, "%-20s %-11s created\n", n, typ)
 	}
 	return nil
 }
@@ -92,8 +97,8 @@ func cloudHint(err error) error {
 	var b strings.Builder
 	b.WriteString(err.Error())
 	b.WriteString("\nOn Temporal Cloud, create them with tcld instead:\n")
-	for _, n := range workflows.SearchAttributeNames {
-		fmt.Fprintf(&b, "  tcld namespace search-attributes add --namespace <namespace.account> --search-attribute %s=Keyword\n", n)
+	for _, sa := range workflows.SearchAttributes {
+		fmt.Fprintf(&b, "  tcld namespace search-attributes add --namespace <namespace.account> --search-attribute %s=%s\n", sa.GetName(), workflows.SearchAttributeType(sa))
 	}
 	return errors.New(strings.TrimRight(b.String(), "\n"))
 }

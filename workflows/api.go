@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/merchantflow/onboarding/activities"
@@ -43,9 +44,37 @@ var (
 	SAKycCaseID = temporal.NewSearchAttributeKeyKeyword("KycCaseId")
 	SAOutcome   = temporal.NewSearchAttributeKeyKeyword("Outcome")
 	SARiskLevel = temporal.NewSearchAttributeKeyKeyword("RiskLevel")
-	// SearchAttributeNames lists them for registration (make run, the tests, setup tools).
-	SearchAttributeNames = []string{"OnboardingStage", "MerchantCountry", "MerchantOrgNumber", "KycCaseId", "Outcome", "RiskLevel"}
+	// SAProviderBlocked lists the providers an onboarding is blocked on (KeywordList; unset
+	// when none): `ProviderBlocked = "quickr"` finds those waiting for Quickr's credentials.
+	SAProviderBlocked = temporal.NewSearchAttributeKeyKeywordList("ProviderBlocked")
+	// SearchAttributes lists every one with its type for registration (make run, the tests,
+	// setup tools). Keep scripts/run-stack.sh and docker-compose.temporal.yml in step.
+	SearchAttributes = []temporal.SearchAttributeKey{SAStage, SACountry, SAOrgNumber, SAKycCaseID, SAOutcome, SARiskLevel, SAProviderBlocked}
 )
+
+// SearchAttributeExamples is one value of each search attribute, for APIs that register
+// attributes from a typed set (the test suite's dev server).
+func SearchAttributeExamples() []temporal.SearchAttributeUpdate {
+	out := make([]temporal.SearchAttributeUpdate, 0, len(SearchAttributes))
+	for _, k := range SearchAttributes {
+		switch k := k.(type) {
+		case temporal.SearchAttributeKeyKeyword:
+			out = append(out, k.ValueSet(""))
+		case temporal.SearchAttributeKeyKeywordList:
+			out = append(out, k.ValueSet([]string{}))
+		}
+	}
+	return out
+}
+
+// SearchAttributeType is the type name of a search attribute as the Temporal CLI and the
+// operator API spell it: "Keyword" or "KeywordList".
+func SearchAttributeType(k temporal.SearchAttributeKey) string {
+	if k.GetValueType() == enumspb.INDEXED_VALUE_TYPE_KEYWORD_LIST {
+		return "KeywordList"
+	}
+	return "Keyword"
+}
 
 // Stage is where an onboarding is.
 type Stage string
@@ -191,7 +220,15 @@ type Status struct {
 	RejectedDecisions []RejectedDecision     `json:"rejectedDecisions,omitempty"`
 	Outcome           Outcome                `json:"outcome,omitempty"`
 	Reason            string                 `json:"reason,omitempty"`
-	Timeline          []TimelineEntry        `json:"timeline"`
+	// Blocked lists the providers the onboarding waits on until a person fixes them; empty
+	// when it is not blocked.
+	Blocked  []Blocked       `json:"blocked,omitempty"`
+	Timeline []TimelineEntry `json:"timeline"`
+	// TimelineOmitted counts the oldest entries left out (the timeline keeps the newest
+	// maxTimeline, the first of them summarising what was left out); RejectedDecisionsOmitted
+	// likewise for RejectedDecisions.
+	TimelineOmitted          int `json:"timelineOmitted,omitempty"`
+	RejectedDecisionsOmitted int `json:"rejectedDecisionsOmitted,omitempty"`
 }
 
 // OnboardingResult is how the onboarding ended. A declined or expired merchant is a result,

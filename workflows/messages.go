@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -49,8 +50,7 @@ func (o *onboarding) registerHandlers(ctx workflow.Context) error {
 			d.Via = "signal"
 		}
 		if err := o.checkDecision(d); err != nil {
-			o.status.RejectedDecisions = append(o.status.RejectedDecisions, RejectedDecision{Decision: d, Reason: err.Error(), At: workflow.Now(ctx)})
-			o.note(ctx, "decision by signal rejected", err.Error())
+			o.rejectDecision(ctx, d, err)
 			return
 		}
 		o.applyDecision(ctx, d)
@@ -70,7 +70,15 @@ func receive[T any](ctx workflow.Context, name string, handle func(workflow.Cont
 	})
 }
 
-// firstSeen dedupes provider events by id.
+// Bounds of what the handlers keep: event ids for dedupe (events are hints, so one older
+// than the newest maxSeenEvents arriving again costs only a re-read of the case) and decisions
+// refused by signal (the oldest dropped and counted).
+const (
+	maxSeenEvents       = 1000
+	maxRejectedDecision = 20
+)
+
+// firstSeen dedupes provider events by id, remembering the newest maxSeenEvents.
 func (o *onboarding) firstSeen(id string) bool {
 	if id == "" {
 		return true
@@ -79,7 +87,22 @@ func (o *onboarding) firstSeen(id string) bool {
 		return false
 	}
 	o.seenEvents[id] = true
+	o.seenOrder = append(o.seenOrder, id)
+	if len(o.seenOrder) > maxSeenEvents {
+		delete(o.seenEvents, o.seenOrder[0])
+		o.seenOrder = o.seenOrder[1:]
+	}
 	return true
+}
+
+// rejectDecision records a decision that arrived by signal and broke a rule.
+func (o *onboarding) rejectDecision(ctx workflow.Context, d Decision, err error) {
+	o.status.RejectedDecisions = append(o.status.RejectedDecisions, RejectedDecision{Decision: d, Reason: err.Error(), At: workflow.Now(ctx)})
+	if n := len(o.status.RejectedDecisions) - maxRejectedDecision; n > 0 {
+		o.status.RejectedDecisions = slices.Delete(o.status.RejectedDecisions, 0, n)
+		o.status.RejectedDecisionsOmitted += n
+	}
+	o.note(ctx, "decision by signal rejected", err.Error())
 }
 
 // onCaseEvent records a Quickr event and, when it may settle the current wait, counts it as a
@@ -208,12 +231,18 @@ func (o *onboarding) checkDeadlineChange(now time.Time, c DeadlineChange) error 
 		if o.status.DeclaredAt != "" || stageAfter(o.status.Stage, StageAwaitingDeclaration) {
 			return errors.New("the declaration is already in; its deadline no longer applies")
 		}
+		if c.ExtendBy > Duration(MaxDeadlineAhead) {
+			return errors.New("extendBy must be at most " + shortDuration(MaxDeadlineAhead))
+		}
 		next := o.newDeclarationDeadline(c)
 		if c.ExtendBy < 0 || !next.After(o.declarationDeadline) {
 			return errors.New("deadlines only move later: the declaration deadline is " + o.declarationDeadline.Format(time.RFC3339))
 		}
 		if !next.After(now) {
 			return errors.New("the new declaration deadline is in the past")
+		}
+		if next.After(now.Add(MaxDeadlineAhead)) {
+			return errors.New("the declaration deadline can be at most " + shortDuration(MaxDeadlineAhead) + " ahead (until " + now.Add(MaxDeadlineAhead).UTC().Format(time.RFC3339) + ")")
 		}
 	}
 	if err := c.Policy.validate(); err != nil {

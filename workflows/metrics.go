@@ -23,13 +23,23 @@ const (
 	MetricStageDuration = "onboarding_stage_duration"
 	// MetricContractRenewals counts expired contracts re-opened for another signing round.
 	MetricContractRenewals = "onboarding_contract_renewals"
+	// MetricProviderBlocked counts onboardings that became blocked on a provider (refused
+	// credentials, not configured, an outage past the call budget), tagged TagProvider and
+	// TagReason. MetricProviderResumed counts them resuming, tagged TagProvider, and
+	// MetricProviderBlockedDuration is how long they were blocked. Blocked minus resumed is
+	// how many wait for a person now.
+	MetricProviderBlocked         = "onboarding_provider_blocked"
+	MetricProviderResumed         = "onboarding_provider_resumed"
+	MetricProviderBlockedDuration = "onboarding_provider_blocked_duration"
 )
 
 // Tag keys of the workflow's metrics.
 const (
-	TagCountry = "country"
-	TagOutcome = "outcome"
-	TagStage   = "stage"
+	TagCountry  = "country"
+	TagOutcome  = "outcome"
+	TagStage    = "stage"
+	TagProvider = "provider"
+	TagReason   = "reason"
 )
 
 // countStarted counts the onboarding as started.
@@ -54,4 +64,17 @@ func (o *onboarding) recordStageTime(ctx workflow.Context, now time.Time) {
 // countRenewal counts one re-opened contract.
 func countRenewal(ctx workflow.Context) {
 	workflow.GetMetricsHandler(ctx).Counter(MetricContractRenewals).Inc(1)
+}
+
+// countBlocked counts an onboarding blocked on provider.
+func countBlocked(ctx workflow.Context, provider, reason string) {
+	workflow.GetMetricsHandler(ctx).WithTags(map[string]string{TagProvider: provider, TagReason: reason}).
+		Counter(MetricProviderBlocked).Inc(1)
+}
+
+// countUnblocked counts an onboarding resuming after being blocked on provider for d.
+func countUnblocked(ctx workflow.Context, provider string, d time.Duration) {
+	h := workflow.GetMetricsHandler(ctx).WithTags(map[string]string{TagProvider: provider})
+	h.Counter(MetricProviderResumed).Inc(1)
+	h.Timer(MetricProviderBlockedDuration).Record(d)
 }

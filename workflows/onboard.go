@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,21 +21,31 @@ var a *activities.Activities
 // the approval rules and, when they cannot decide, an agent. It is the one durable workflow per
 // merchant.
 func OnboardMerchant(ctx workflow.Context, in OnboardingInput) (*OnboardingResult, error) {
+	v := workflow.GetVersion(ctx, changeOnboarding, vOriginal, vLatest)
 	if err := validateInput(in); err != nil {
 		return nil, temporal.NewNonRetryableApplicationError(err.Error(), activities.ErrInvalidInput, nil)
 	}
-	o, err := newOnboarding(ctx, in)
+	o, err := newOnboarding(ctx, in, v)
 	if err != nil {
 		return nil, err
 	}
 	o.countStarted(ctx)
 	res, err := o.run(ctx)
 	if errors.Is(err, errCancelled) || (err != nil && ctx.Err() != nil) {
-		return o.compensate(ctx)
+		res, err = o.compensate(ctx)
+	}
+	if o.atLeast(vLongLife) {
+		// An update accepted just before the end finishes before the workflow completes.
+		dctx, cancel := workflow.NewDisconnectedContext(ctx)
+		defer cancel()
+		_ = workflow.Await(dctx, func() bool { return workflow.AllHandlersFinished(dctx) })
 	}
 	return res, err
 }
 
+// validateInput is the workflow's own last check of its input. It runs in every replay, so it
+// is frozen: tightening it would fail onboardings already running. The rules callers must
+// meet live in the engine (engine.ValidateInput), before anything starts.
 func validateInput(in OnboardingInput) error {
 	var bad []string
 	if strings.TrimSpace(in.Company.OrgNumber) == "" {
@@ -69,8 +80,12 @@ type onboarding struct {
 
 	// pendingSA collects search attribute changes; setStage writes them in one upsert.
 	pendingSA []temporal.SearchAttributeUpdate
-	// seenEvents dedupes provider events by id (webhooks are retried and may be duplicated).
+	// seenEvents dedupes provider events by id (webhooks are retried and may be duplicated);
+	// seenOrder is their arrival order, so only the newest maxSeenEvents are kept.
 	seenEvents map[string]bool
+	seenOrder  []string
+	// omittedFrom is when the oldest timeline entry left out was written.
+	omittedFrom time.Time
 	// hints counts relevant provider events per wait kind; a change restarts that wait's poll.
 	hints map[string]int
 	// idvSession is the identity verification session, once started.
@@ -82,13 +97,22 @@ type onboarding struct {
 	// reviewSince is when review began (zero before).
 	reviewSince time.Time
 	notifySeq   int
-	notifies    []workflow.Future
+	// notifies are the notifications still in flight; finish waits for them.
+	notifies []workflow.Future
+	// blocked are the providers the onboarding waits on until a person fixes them.
+	blocked []*Blocked // sorted by provider
+	// v is the onboarding version this run recorded at its start (versions.go).
+	v workflow.Version
 }
 
-func newOnboarding(ctx workflow.Context, in OnboardingInput) (*onboarding, error) {
+func newOnboarding(ctx workflow.Context, in OnboardingInput, v workflow.Version) (*onboarding, error) {
 	info := workflow.GetInfo(ctx)
-	policy := in.Policy.withDefaults()
+	policy := in.Policy.withDefaultsV0()
+	if v >= vLongLife {
+		policy = resolvePolicy(ctx, in.Policy)
+	}
 	o := &onboarding{
+		v:          v,
 		in:         in,
 		started:    workflow.Now(ctx),
 		seenEvents: map[string]bool{},
@@ -118,17 +142,31 @@ func newOnboarding(ctx workflow.Context, in OnboardingInput) (*onboarding, error
 
 func (o *onboarding) policy() Policy { return o.status.Policy }
 
+// resolvePolicy is the policy a new onboarding runs with. The engine resolves defaults before
+// it starts one, so the input is usually complete; a start that bypassed it gets the defaults
+// of the build that ran its first task, recorded as a side effect so that a later change to
+// DefaultPolicy never reaches it. Either way the values are clamped to what the workflow can
+// run safely.
+func resolvePolicy(ctx workflow.Context, p Policy) Policy {
+	if !p.Complete() {
+		if err := workflow.SideEffect(ctx, func(workflow.Context) any { return p.Resolve() }).Get(&p); err != nil {
+			p = p.Resolve()
+		}
+	}
+	return p.clamped()
+}
+
 func (o *onboarding) run(ctx workflow.Context) (*OnboardingResult, error) {
 	// Earlier KYC cases are evidence for the rules only, so the lookup runs alongside.
 	priorDone := o.lookupPriorKYC(ctx)
 
 	o.setStage(ctx, StageCreatingCase, "the KYC case to be created", nil)
 	var kyc activities.CaseSnapshot
-	err := workflow.ExecuteActivity(providerCall(ctx, "Create KYC case in Quickr"), a.CreateKYCCase, activities.CreateCaseInput{
+	err := o.call(ctx, providerQuickr, "Create KYC case in Quickr", a.CreateKYCCase, activities.CreateCaseInput{
 		Reference: o.status.WorkflowID,
 		Company:   o.in.Company,
 		Contact:   o.in.Contact,
-	}).Get(ctx, &kyc)
+	}, &kyc)
 	if err != nil {
 		return o.failed(ctx, "creating the KYC case failed", err)
 	}
@@ -214,13 +252,28 @@ func (o *onboarding) lookupPriorKYC(ctx workflow.Context) func() bool {
 			InitialInterval:        5 * time.Second,
 			BackoffCoefficient:     2,
 			MaximumInterval:        2 * time.Minute,
-			NonRetryableErrorTypes: []string{activities.ErrProviderRejected, activities.ErrInvalidInput},
+			NonRetryableErrorTypes: callNonRetryable,
 		},
 	})
-	fut := workflow.ExecuteActivity(actx, a.LookupPriorKYC, activities.PriorKYCInput{Company: o.in.Company})
+	arg := activities.PriorKYCInput{Company: o.in.Company}
+	fut := workflow.ExecuteActivity(actx, a.LookupPriorKYC, arg)
 	workflow.Go(ctx, func(gctx workflow.Context) {
 		var prior activities.PriorKYC
-		if err := fut.Get(gctx, &prior); err != nil {
+		err := fut.Get(gctx, &prior)
+		// An outage is recorded as unavailable evidence, but refused credentials are a
+		// configuration a person fixes: the lookup blocks until Creditro accepts them, rather
+		// than sending the merchant to review for want of evidence.
+		if err != nil && gctx.Err() == nil && o.atLeast(vLongLife) && blockReason(err) == BlockedCredentials {
+			o.block(gctx, providerCreditro, BlockedCredentials, a.LookupPriorKYC, "Look up prior KYC cases in Creditro", err)
+			for {
+				err = workflow.ExecuteActivity(blockedRetry(gctx, "Look up prior KYC cases in Creditro"), a.LookupPriorKYC, arg).Get(gctx, &prior)
+				if err == nil || blockReason(err) == "" || gctx.Err() != nil {
+					break
+				}
+			}
+			o.unblock(gctx, providerCreditro)
+		}
+		if err != nil {
 			prior = activities.PriorKYC{Status: activities.PriorKYCUnavailable, Reason: cause(err)}
 		}
 		o.status.Evidence.PriorKYC = &prior
@@ -238,6 +291,7 @@ func (o *onboarding) awaitDeclaration(ctx workflow.Context) (Outcome, string, er
 	var snap activities.CaseSnapshot
 	res, err := o.awaitPolled(ctx, pollSpec{
 		Kind:     "declaration",
+		Provider: providerQuickr,
 		Summary:  "Poll Quickr for the declaration (webhook fallback; sends reminders)",
 		Interval: o.policy().DeclarationPoll.D(),
 		Deadline: func() time.Time { return o.declarationDeadline },
@@ -275,6 +329,7 @@ func (o *onboarding) awaitSignature(ctx workflow.Context) (Outcome, string, erro
 		var snap activities.CaseSnapshot
 		res, err := o.awaitPolled(ctx, pollSpec{
 			Kind:     "signature",
+			Provider: providerQuickr,
 			Summary:  "Poll Quickr for the signatures (webhook fallback; sends reminders)",
 			Interval: o.policy().SigningPoll.D(),
 			// A contract round ends by itself when the contract expires (Quickr: a month).
@@ -310,10 +365,10 @@ func (o *onboarding) awaitSignature(ctx workflow.Context) (Outcome, string, erro
 			o.status.ReviewReasons = append(o.status.ReviewReasons, why)
 			o.note(ctx, "contract rejected", c.RejectReason)
 			return "", "", nil
-		case c.Status == activities.ContractExpired && o.status.RenewalsUsed < o.policy().MaxContractRenewals:
+		case c.Status == activities.ContractExpired && o.status.RenewalsUsed < o.policy().maxRenewals():
 			var reopened activities.CaseSnapshot
-			err := workflow.ExecuteActivity(providerCall(ctx, "Re-open the expired contract"), a.ReopenContract,
-				activities.ContractRef{CaseID: o.kyc.ID, Reference: o.status.WorkflowID, ContractID: c.ID}).Get(ctx, &reopened)
+			err := o.call(ctx, providerQuickr, "Re-open the expired contract", a.ReopenContract,
+				activities.ContractRef{CaseID: o.kyc.ID, Reference: o.status.WorkflowID, ContractID: c.ID}, &reopened)
 			if err != nil {
 				if ctx.Err() != nil {
 					return "", "", errCancelled
@@ -323,9 +378,9 @@ func (o *onboarding) awaitSignature(ctx workflow.Context) (Outcome, string, erro
 			o.status.RenewalsUsed++
 			countRenewal(ctx)
 			o.updateCase(&reopened)
-			o.note(ctx, "contract renewed", "renewal "+strconv.Itoa(o.status.RenewalsUsed)+" of "+strconv.Itoa(o.policy().MaxContractRenewals))
+			o.note(ctx, "contract renewed", "renewal "+strconv.Itoa(o.status.RenewalsUsed)+" of "+strconv.Itoa(o.policy().maxRenewals()))
 			o.notify(ctx, activities.NotifyContractRenewed, "The contract expired unsigned and was re-opened; every signatory must sign again.",
-				map[string]any{"renewal": o.status.RenewalsUsed, "maxRenewals": o.policy().MaxContractRenewals})
+				map[string]any{"renewal": o.status.RenewalsUsed, "maxRenewals": o.policy().maxRenewals()})
 		case c.Status == activities.ContractExpired:
 			o.archive(ctx, "contract expired after the last renewal")
 			return OutcomeExpired, "the contract expired unsigned after " + strconv.Itoa(o.status.RenewalsUsed) + " renewal(s)", nil
@@ -377,8 +432,8 @@ func (o *onboarding) verifyIdentity(ctx workflow.Context) {
 		return
 	}
 	var sess activities.IDVSession
-	err := workflow.ExecuteActivity(providerCall(ctx, "Start identity verification of the form submitter"), a.StartIdentityVerification,
-		activities.IDVInput{Reference: o.status.WorkflowID, Person: *person}).Get(ctx, &sess)
+	err := o.call(ctx, providerIDV, "Start identity verification of the form submitter", a.StartIdentityVerification,
+		activities.IDVInput{Reference: o.status.WorkflowID, Person: *person}, &sess)
 	if err != nil {
 		o.unavailable(ctx, "identity", "starting the verification failed: "+cause(err))
 		return
@@ -387,6 +442,7 @@ func (o *onboarding) verifyIdentity(ctx workflow.Context) {
 	var res activities.IDVResult
 	if !o.awaitEvidence(ctx, pollSpec{
 		Kind:     "identity",
+		Provider: providerIDV,
 		Summary:  "Poll the identity verification (callback fallback)",
 		Interval: o.policy().IDVPoll.D(),
 		MaxWait:  o.policy().IDVMaxWait.D(),
@@ -425,8 +481,8 @@ func (o *onboarding) awaitEvidence(ctx workflow.Context, p pollSpec, out any) bo
 
 func (o *onboarding) analyseCredit(ctx workflow.Context) {
 	var ref activities.CreditAnalysisRef
-	err := workflow.ExecuteActivity(providerCall(ctx, "Start the open-banking credit analysis"), a.StartCreditAnalysis,
-		activities.CreditAnalysisInput{Reference: o.status.WorkflowID, Company: o.in.Company}).Get(ctx, &ref)
+	err := o.call(ctx, providerOpenBanking, "Start the open-banking credit analysis", a.StartCreditAnalysis,
+		activities.CreditAnalysisInput{Reference: o.status.WorkflowID, Company: o.in.Company}, &ref)
 	if err != nil {
 		o.unavailable(ctx, "creditAnalysis", "starting the analysis failed: "+cause(err))
 		return
@@ -434,6 +490,7 @@ func (o *onboarding) analyseCredit(ctx workflow.Context) {
 	var res activities.CreditAnalysisResult
 	if o.awaitEvidence(ctx, pollSpec{
 		Kind:     "creditAnalysis",
+		Provider: providerOpenBanking,
 		Summary:  "Poll the credit analysis until COMPLETED",
 		Interval: o.policy().CreditAnalysisPoll.D(),
 		MaxWait:  o.policy().CreditAnalysisMaxWait.D(),
@@ -451,14 +508,14 @@ func (o *onboarding) requestCreditTerms(ctx workflow.Context) {
 		contact = *o.kyc.FormSubmitter
 	}
 	var ref activities.CreditTermsRef
-	err := workflow.ExecuteActivity(providerCall(ctx, "Request credit terms (DeepIDV)"), a.RequestCreditTerms, activities.CreditTermsInput{
+	err := o.call(ctx, providerDeepIDV, "Request credit terms (DeepIDV)", a.RequestCreditTerms, activities.CreditTermsInput{
 		ExternalID: o.status.WorkflowID,
 		Company:    o.in.Company,
 		Contact:    contact,
 		Address:    o.in.Address,
 		Amount:     o.in.Credit.Amount,
 		PeriodDays: o.in.Credit.PeriodDays,
-	}).Get(ctx, &ref)
+	}, &ref)
 	if err != nil {
 		o.unavailable(ctx, "creditTerms", "the request failed: "+cause(err))
 		return
@@ -466,6 +523,7 @@ func (o *onboarding) requestCreditTerms(ctx workflow.Context) {
 	var res activities.CreditTermsResult
 	if o.awaitEvidence(ctx, pollSpec{
 		Kind:     "creditTerms",
+		Provider: providerDeepIDV,
 		Summary:  "Poll the credit terms until COMPLETED",
 		Interval: o.policy().CreditTermsPoll.D(),
 		MaxWait:  o.policy().CreditTermsMaxWait.D(),
@@ -498,8 +556,8 @@ func (o *onboarding) evaluate(ctx workflow.Context) (*activities.Evaluation, err
 		facts.PriorKYCCases = len(ev.PriorKYC.Cases)
 	}
 	var out activities.Evaluation
-	err := workflow.ExecuteActivity(providerCall(ctx, "Evaluate the approval rules"), a.EvaluateRules,
-		activities.EvaluateInput{CaseID: o.kyc.ID, Reference: o.status.WorkflowID, Facts: facts}).Get(ctx, &out)
+	err := o.call(ctx, providerQuickr, "Evaluate the approval rules", a.EvaluateRules,
+		activities.EvaluateInput{CaseID: o.kyc.ID, Reference: o.status.WorkflowID, Facts: facts}, &out)
 	if err != nil {
 		return nil, err
 	}
@@ -521,9 +579,9 @@ func (o *onboarding) decide(ctx workflow.Context, outcome Outcome, reason string
 	if d != nil && d.RiskLevel != "" {
 		risk = d.RiskLevel
 	}
-	err := workflow.ExecuteActivity(providerCall(ctx, "Record the decision in Quickr"), a.RecordDecision, activities.RecordDecisionInput{
+	err := o.call(ctx, providerQuickr, "Record the decision in Quickr", a.RecordDecision, activities.RecordDecisionInput{
 		CaseID: o.kyc.ID, Reference: o.status.WorkflowID, Status: status, RiskLevel: risk, Note: o.decisionNote(reason),
-	}).Get(ctx, nil)
+	}, nil)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, errCancelled
@@ -574,7 +632,9 @@ func (o *onboarding) archive(ctx workflow.Context, why string) {
 	if o.kyc == nil {
 		return
 	}
-	err := workflow.ExecuteActivity(providerCall(ctx, "Archive the KYC case"), a.RecordDecision,
+	// Not through call: archiving is best effort, and a cancellation must not wait for a
+	// provider a person has yet to fix.
+	err := workflow.ExecuteActivity(o.providerCall(ctx, "Archive the KYC case"), a.RecordDecision,
 		activities.RecordDecisionInput{CaseID: o.kyc.ID, Reference: o.status.WorkflowID, Status: "ARCHIVED", Note: "Onboarding ended: " + why}).Get(ctx, nil)
 	if err != nil {
 		o.note(ctx, "archiving the case failed", cause(err))
@@ -604,6 +664,7 @@ func (o *onboarding) failed(ctx workflow.Context, what string, err error) (*Onbo
 // finish records the outcome, tells the app and returns the result.
 func (o *onboarding) finish(ctx workflow.Context, outcome Outcome, reason string) (*OnboardingResult, error) {
 	o.status.Outcome, o.status.Reason = outcome, reason
+	o.clearBlocked()
 	o.note(ctx, "finished "+string(outcome), reason)
 	o.pendingSA = append(o.pendingSA, SAOutcome.ValueSet(string(outcome)))
 	o.setStage(ctx, StageFinished, "", nil)
@@ -651,8 +712,10 @@ func (o *onboarding) notify(ctx workflow.Context, typ, message string, data map[
 			InitialInterval:        time.Second,
 			BackoffCoefficient:     2,
 			MaximumInterval:        time.Minute,
-			NonRetryableErrorTypes: []string{activities.ErrProviderRejected, activities.ErrInvalidInput},
+			NonRetryableErrorTypes: callNonRetryable,
 		},
 	})
+	// Only the notifications still in flight are kept: a months-long onboarding sends many.
+	o.notifies = slices.DeleteFunc(o.notifies, func(f workflow.Future) bool { return f.IsReady() })
 	o.notifies = append(o.notifies, workflow.ExecuteActivity(actx, a.Notify, n))
 }

@@ -91,8 +91,11 @@ func (f *fake) register(env *testsuite.TestWorkflowEnvironment) {
 		})
 	env.OnActivity(a.CreateKYCCase, mock.Anything, mock.Anything).After(f.createTime).Return(
 		func(_ context.Context, in activities.CreateCaseInput) (*activities.CaseSnapshot, error) {
-			if f.createErr != nil {
-				return nil, f.createErr
+			f.mu.Lock()
+			err := f.createErr
+			f.mu.Unlock()
+			if err != nil {
+				return nil, err
 			}
 			return f.snapshot("FORM_NOT_STARTED", ""), nil
 		})
@@ -100,9 +103,10 @@ func (f *fake) register(env *testsuite.TestWorkflowEnvironment) {
 		func(_ context.Context, in activities.AwaitCaseInput) (*activities.CaseSnapshot, error) {
 			f.mu.Lock()
 			f.reminders = append(f.reminders, in.Reminders)
+			err := f.declareErr
 			f.mu.Unlock()
-			if f.declareErr != nil {
-				return nil, f.declareErr
+			if err != nil {
+				return nil, err
 			}
 			if f.declareAt < 0 || elapsed() < f.declareAt {
 				return nil, errNotYet

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -69,7 +70,28 @@ func (o *onboarding) details() string {
 	return b.String()
 }
 
-// note appends to the timeline.
+// maxTimeline bounds the timeline an onboarding keeps; a month of reminders and webhooks
+// must not grow its state (and every query answer) without end.
+const maxTimeline = 200
+
+// note appends to the timeline. Past maxTimeline the oldest entries are folded into one
+// summary entry at the front, which says how many were left out and over which span.
 func (o *onboarding) note(ctx workflow.Context, event, detail string) {
-	o.status.Timeline = append(o.status.Timeline, TimelineEntry{At: workflow.Now(ctx), Stage: o.status.Stage, Event: event, Detail: detail})
+	tl := append(o.status.Timeline, TimelineEntry{At: workflow.Now(ctx), Stage: o.status.Stage, Event: event, Detail: detail})
+	if len(tl) > maxTimeline {
+		if o.status.TimelineOmitted == 0 {
+			// The oldest entry is the first left out; its slot becomes the summary.
+			o.omittedFrom = tl[0].At
+			o.status.TimelineOmitted = 1
+		}
+		o.status.TimelineOmitted++
+		last := tl[1].At
+		tl = append(tl[:1], tl[2:]...)
+		tl[0] = TimelineEntry{
+			At: o.omittedFrom, Stage: tl[1].Stage, Event: "earlier entries omitted",
+			Detail: strconv.Itoa(o.status.TimelineOmitted) + " entries from " + o.omittedFrom.UTC().Format(time.RFC3339) +
+				" to " + last.UTC().Format(time.RFC3339) + " left out",
+		}
+	}
+	o.status.Timeline = tl
 }

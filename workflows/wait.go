@@ -29,6 +29,7 @@ const (
 // onboarding moves on without waiting for the next interval.
 type pollSpec struct {
 	Kind     string // hint key and label: "declaration", "signature", "identity", ...
+	Provider string // who is polled, for the blocked status
 	Summary  string
 	Interval time.Duration
 	// Deadline, when it returns a non-zero time, ends the wait as waitExpired; it is asked
@@ -57,7 +58,8 @@ func (o *onboarding) awaitPolled(ctx workflow.Context, p pollSpec, out any) (wai
 		within := p.MaxWait - now.Sub(begin)
 		if !deadline.IsZero() {
 			// Two intervals past the deadline, so the deadline decides expiry, not the poll.
-			within = deadline.Sub(now) + 2*p.Interval
+			// Saturating: a deadline centuries ahead must not wrap around into the past.
+			within = addSat(deadline.Sub(now), 2*p.Interval)
 		}
 		if within <= 0 || (!deadline.IsZero() && !now.Before(deadline)) {
 			if deadline.IsZero() {
@@ -68,7 +70,14 @@ func (o *onboarding) awaitPolled(ctx workflow.Context, p pollSpec, out any) (wai
 
 		hints, changes := o.hints[p.Kind], o.changes
 		pollCtx, cancelPoll := workflow.WithCancel(ctx)
-		fut := workflow.ExecuteActivity(pollUntil(pollCtx, p.Summary, p.Interval, within), p.Activity, p.Arg())
+		// While the provider blocks the onboarding, the poll retries until it answers at
+		// all; then the normal poll takes over.
+		blockedPoll := p.Provider != "" && o.blockedOn(p.Provider) != nil
+		actx := pollUntil(pollCtx, p.Summary, p.Interval, within)
+		if blockedPoll {
+			actx = blockedRetry(pollCtx, p.Summary)
+		}
+		fut := workflow.ExecuteActivity(actx, p.Activity, p.Arg())
 		var (
 			done    bool
 			pollErr error
@@ -85,10 +94,7 @@ func (o *onboarding) awaitPolled(ctx workflow.Context, p pollSpec, out any) (wai
 			err = workflow.Await(ctx, news)
 		} else {
 			var ok bool
-			ok, err = workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{
-				Timeout:      deadline.Sub(now),
-				TimerOptions: workflow.TimerOptions{Summary: p.Kind + " deadline"},
-			}, news)
+			ok, err = o.awaitTimeout(ctx, deadline.Sub(now), p.Kind+" deadline", news)
 			expired = err == nil && !ok
 		}
 		if !done {
@@ -97,6 +103,9 @@ func (o *onboarding) awaitPolled(ctx workflow.Context, p pollSpec, out any) (wai
 			_ = workflow.Await(ctx, func() bool { return done })
 		}
 		cancelPoll()
+		if blockedPoll && done && !temporal.IsCanceledError(pollErr) && blockReason(pollErr) == "" {
+			o.unblock(ctx, p.Provider) // it answered: a result, a rejection or "not yet"
+		}
 		switch {
 		case err != nil || ctx.Err() != nil:
 			return waitFailed, errCancelled
@@ -106,6 +115,13 @@ func (o *onboarding) awaitPolled(ctx workflow.Context, p pollSpec, out any) (wai
 			return waitExpired, nil
 		case done && temporal.IsCanceledError(pollErr):
 			continue // restarted on a hint or a policy change
+		case done && blockedPoll && isStillWaiting(pollErr):
+			continue // the provider answers again: back to the normal poll
+		case done && blockedPoll && blockReason(pollErr) != "":
+			continue // still blocked: the blocked poll's own bound ran out
+		case done && blockReason(pollErr) != "" && o.blocksOnFailure(ctx):
+			o.block(ctx, p.Provider, blockReason(pollErr), p.Activity, p.Summary, pollErr)
+			continue
 		case done && gaveUp(pollErr):
 			if deadline.IsZero() {
 				return waitTimedOut, nil
@@ -115,6 +131,35 @@ func (o *onboarding) awaitPolled(ctx workflow.Context, p pollSpec, out any) (wai
 			return waitFailed, pollErr
 		}
 	}
+}
+
+// isStillWaiting reports whether err is a poll's "not done yet".
+func isStillWaiting(err error) bool {
+	var ae *temporal.ApplicationError
+	return errors.As(err, &ae) && ae.Type() == activities.ErrStillWaiting
+}
+
+// awaitTimeout waits until cond holds or d has passed, and reports whether cond held. From
+// vLongLife on its timer is cancelled when cond wins, so no timer outlives its wait (the
+// SDK's AwaitWithOptions leaves it running). Older runs keep the SDK's behaviour, which is
+// what their histories recorded.
+func (o *onboarding) awaitTimeout(ctx workflow.Context, d time.Duration, summary string, cond func() bool) (bool, error) {
+	if !o.atLeast(vLongLife) {
+		return workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{Timeout: d, TimerOptions: workflow.TimerOptions{Summary: summary}}, cond)
+	}
+	if cond() {
+		return true, nil
+	}
+	if d <= 0 {
+		return false, nil
+	}
+	tctx, cancelTimer := workflow.WithCancel(ctx)
+	defer cancelTimer()
+	timer := workflow.NewTimerWithOptions(tctx, d, workflow.TimerOptions{Summary: summary})
+	if err := workflow.Await(ctx, func() bool { return cond() || timer.IsReady() }); err != nil {
+		return false, err
+	}
+	return cond(), nil
 }
 
 // gaveUp reports whether err is a poll that ran out of attempts or time without an answer.

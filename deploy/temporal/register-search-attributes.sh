@@ -7,7 +7,8 @@ set -eu
 
 ADDRESS="${TEMPORAL_ADDRESS:-temporal:7233}"
 NAMESPACE="${NAMESPACE:-default}"
-ATTRIBUTES="OnboardingStage MerchantCountry MerchantOrgNumber KycCaseId Outcome RiskLevel"
+# Name=Type; keep in step with workflows.SearchAttributes (a test checks).
+ATTRIBUTES="OnboardingStage=Keyword MerchantCountry=Keyword MerchantOrgNumber=Keyword KycCaseId=Keyword Outcome=Keyword RiskLevel=Keyword ProviderBlocked=KeywordList"
 
 # auto-setup creates the namespace shortly after the server reports healthy.
 tries=0
@@ -22,10 +23,12 @@ until temporal operator namespace describe --address "$ADDRESS" --namespace "$NA
 done
 
 failed=0
-for name in $ATTRIBUTES; do
+for entry in $ATTRIBUTES; do
+  name=${entry%%=*}
+  type=${entry#*=}
   if out=$(temporal operator search-attribute create --address "$ADDRESS" \
-      --namespace "$NAMESPACE" --name "$name" --type Keyword 2>&1); then
-    echo "registered $name (Keyword)"
+      --namespace "$NAMESPACE" --name "$name" --type "$type" 2>&1); then
+    echo "registered $name ($type)"
   elif printf '%s' "$out" | grep -qi 'already exists'; then
     echo "$name already registered"
   else

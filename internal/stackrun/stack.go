@@ -159,8 +159,8 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	if cfg.PersistTemporal {
 		targs = append(targs, "--db-filename", filepath.Join(cfg.Dir, "temporal.db"))
 	}
-	for _, sa := range workflows.SearchAttributeNames {
-		targs = append(targs, "--search-attribute", sa+"=Keyword")
+	for _, sa := range workflows.SearchAttributes {
+		targs = append(targs, "--search-attribute", sa.GetName()+"="+workflows.SearchAttributeType(sa))
 	}
 	s.Temporal = &Proc{Name: ProcTemporal, Path: cfg.Bin.Temporal, Args: targs, Env: procEnv(ProcTemporal), LogPath: logPath(ProcTemporal),
 		healthy: s.temporalHealthy}

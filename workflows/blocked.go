@@ -1,0 +1,211 @@
+package workflows
+
+import (
+	"errors"
+	"reflect"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/merchantflow/onboarding/activities"
+)
+
+// Blocked says that the onboarding cannot go on until a person fixes something outside it:
+// a provider refuses our credentials, the worker is not configured for it, or it has been
+// down for longer than the call budget. The onboarding stays in its stage, retries on its
+// own and resumes when the provider answers again; it never fails for this.
+type Blocked struct {
+	Provider string `json:"provider"`
+	// Reason is "credentials refused", "not configured" or "unavailable".
+	Reason string `json:"reason"`
+	// Activity is the call that is retrying (its activity type), Summary what it does.
+	Activity string    `json:"activity"`
+	Summary  string    `json:"summary"`
+	Since    time.Time `json:"since"`
+	// LastError is the failure that blocked the onboarding. The engine's status adds the
+	// latest retry's failure and attempt count from the pending activity.
+	LastError string `json:"lastError"`
+	Attempts  int32  `json:"attempts,omitempty"`
+	// LastAttemptAt is the time of the latest retry (filled by the engine, like Attempts).
+	LastAttemptAt *time.Time `json:"lastAttemptAt,omitempty"`
+
+	waiters int
+}
+
+// Reasons a provider blocks an onboarding.
+const (
+	BlockedCredentials   = "credentials refused"
+	BlockedNotConfigured = "not configured"
+	BlockedUnavailable   = "unavailable"
+)
+
+// blockReason says why err blocks the onboarding: credentials refused after one
+// re-authentication, a provider the worker lacks, or an outage that outlasted the call's
+// budget. "" means err is not a blocking failure: a rejection on the merits or a poll that
+// ran out of time still ends its wait as before.
+func blockReason(err error) string {
+	var ae *temporal.ApplicationError
+	var te *temporal.TimeoutError
+	switch {
+	case errors.As(err, &ae) && ae.Type() == activities.ErrProviderAuth:
+		return BlockedCredentials
+	case errors.As(err, &ae) && ae.Type() == activities.ErrNotConfigured:
+		return BlockedNotConfigured
+	case errors.As(err, &ae) && ae.Type() == activities.ErrProviderUnavailable:
+		return BlockedUnavailable
+	case errors.As(err, &te):
+		// The budget ran out: blocked unless the last attempt was a poll finding nothing yet.
+		if errors.As(te, &ae) && ae.Type() == activities.ErrStillWaiting {
+			return ""
+		}
+		return BlockedUnavailable
+	}
+	return ""
+}
+
+// blocksOnFailure reports whether this run turns blocking failures into a blocked state.
+// Runs from before vLongLife read a change ID of their own here, so one that passed this
+// point before the deploy (and failed) replays as it ran.
+func (o *onboarding) blocksOnFailure(ctx workflow.Context) bool {
+	return o.atLeast(vLongLife) || workflow.GetVersion(ctx, changeProviderBlocked, workflow.DefaultVersion, 1) >= 1
+}
+
+// call runs one provider request with the call preset. When it fails in a way a person can
+// fix, the onboarding is blocked on provider and the request is retried until the provider
+// answers; what comes back then (a result or a rejection) is returned as usual.
+func (o *onboarding) call(ctx workflow.Context, provider, summary string, activity, arg, out any) error {
+	err := workflow.ExecuteActivity(o.providerCall(ctx, summary), activity, arg).Get(ctx, out)
+	why := blockReason(err)
+	if err == nil || why == "" || ctx.Err() != nil || !o.blocksOnFailure(ctx) {
+		return err
+	}
+	o.block(ctx, provider, why, activity, summary, err)
+	for {
+		err = workflow.ExecuteActivity(blockedRetry(ctx, summary), activity, arg).Get(ctx, out)
+		// Only the blocked retry's own bound (a month) ends it without an answer: go on.
+		if err == nil || blockReason(err) == "" || ctx.Err() != nil {
+			break
+		}
+	}
+	o.unblock(ctx, provider)
+	return err
+}
+
+// block records that the onboarding waits on provider: status, search attribute, metric,
+// timeline and the current details the Temporal UI shows. Every block is ended by one
+// unblock; two coroutines blocked on the same provider share one entry (the first Since).
+func (o *onboarding) block(ctx workflow.Context, provider, why string, activity any, summary string, err error) {
+	if b := o.blockedOn(provider); b != nil {
+		b.waiters++
+		return
+	}
+	o.blocked = append(o.blocked, &Blocked{
+		Provider: provider, Reason: why, Activity: activityName(activity), Summary: summary,
+		Since: workflow.Now(ctx), LastError: cause(err), waiters: 1,
+	})
+	slices.SortFunc(o.blocked, func(a, b *Blocked) int { return strings.Compare(a.Provider, b.Provider) })
+	o.note(ctx, "blocked on "+provider, why+": "+cause(err))
+	countBlocked(ctx, provider, why)
+	o.pendingSA = append(o.pendingSA, SAProviderBlocked.ValueSet(o.blockedProviders()))
+	o.publishBlocked(ctx)
+}
+
+// unblock ends one block on provider: its call or poll got an answer (or the onboarding is
+// being cancelled).
+func (o *onboarding) unblock(ctx workflow.Context, provider string) {
+	b := o.blockedOn(provider)
+	if b == nil {
+		return
+	}
+	if b.waiters--; b.waiters > 0 {
+		return
+	}
+	o.blocked = slices.DeleteFunc(o.blocked, func(x *Blocked) bool { return x == b })
+	if ctx.Err() == nil {
+		o.note(ctx, "resumed: "+provider+" answers again", "blocked since "+b.Since.UTC().Format(time.RFC3339))
+		countUnblocked(ctx, provider, workflow.Now(ctx).Sub(b.Since))
+	}
+	o.pendingSA = append(o.pendingSA, o.blockedSA())
+	o.publishBlocked(ctx)
+}
+
+// clearBlocked forgets every block when the onboarding ends (expired or cancelled while a
+// provider was down). The search attribute goes with the stage's upsert.
+func (o *onboarding) clearBlocked() {
+	if len(o.blocked) == 0 {
+		return
+	}
+	o.blocked = nil
+	o.status.Blocked = nil
+	o.pendingSA = append(o.pendingSA, o.blockedSA())
+}
+
+// blockedSA is the ProviderBlocked update for the current set.
+func (o *onboarding) blockedSA() temporal.SearchAttributeUpdate {
+	if names := o.blockedProviders(); len(names) > 0 {
+		return SAProviderBlocked.ValueSet(names)
+	}
+	return SAProviderBlocked.ValueUnset()
+}
+
+// blockedOn is the block on provider, or nil.
+func (o *onboarding) blockedOn(provider string) *Blocked {
+	for _, b := range o.blocked {
+		if b.Provider == provider {
+			return b
+		}
+	}
+	return nil
+}
+
+// blockedProviders lists the providers blocking the onboarding, sorted.
+func (o *onboarding) blockedProviders() []string {
+	names := make([]string, len(o.blocked))
+	for i, b := range o.blocked {
+		names[i] = b.Provider
+	}
+	return names
+}
+
+// publishBlocked copies the blocked set into the status and writes the search attribute and
+// current details at once (not waiting for the next stage).
+func (o *onboarding) publishBlocked(ctx workflow.Context) {
+	o.status.Blocked = nil
+	for _, b := range o.blocked {
+		o.status.Blocked = append(o.status.Blocked, *b)
+	}
+	if len(o.pendingSA) > 0 {
+		if err := workflow.UpsertTypedSearchAttributes(ctx, o.pendingSA...); err != nil {
+			workflow.GetLogger(ctx).Warn("upsert search attributes", "error", err)
+		}
+		o.pendingSA = nil
+	}
+	workflow.SetCurrentDetails(ctx, o.details())
+}
+
+// activityName is the registered name of an activity method value (a.CreateKYCCase →
+// "CreateKYCCase"), for matching the pending activity that retries.
+func activityName(fn any) string {
+	if s, ok := fn.(string); ok {
+		return s
+	}
+	name := runtime.FuncForPC(reflect.ValueOf(fn).Pointer()).Name()
+	name = strings.TrimSuffix(name, "-fm")
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		name = name[i+1:]
+	}
+	return name
+}
+
+// Providers as the blocked status and the ProviderBlocked search attribute name them.
+const (
+	providerQuickr      = "quickr"
+	providerCreditro    = "creditro"
+	providerIDV         = "idv"
+	providerDeepIDV     = "deepidv"
+	providerOpenBanking = "openbanking"
+)

@@ -1,0 +1,302 @@
+package workflows_test
+
+import (
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/workflows"
+)
+
+// timerLog records every timer the workflow starts, fires and cancels (workflow time).
+type timerLog struct {
+	started, fired, cancelled map[string]time.Time
+	summary                   map[string]time.Duration
+}
+
+func watchTimers(env *testsuite.TestWorkflowEnvironment) *timerLog {
+	l := &timerLog{started: map[string]time.Time{}, fired: map[string]time.Time{}, cancelled: map[string]time.Time{}, summary: map[string]time.Duration{}}
+	env.SetOnTimerScheduledListener(func(id string, d time.Duration) { l.started[id] = env.Now(); l.summary[id] = d })
+	env.SetOnTimerFiredListener(func(id string) { l.fired[id] = env.Now() })
+	env.SetOnTimerCanceledListener(func(id string) { l.cancelled[id] = env.Now() })
+	return l
+}
+
+// settled asserts every timer started was fired or cancelled, never both.
+func (l *timerLog) settled(t *testing.T) {
+	t.Helper()
+	require.Equal(t, len(l.started), len(l.fired)+len(l.cancelled), "started %d, fired %d, cancelled %d", len(l.started), len(l.fired), len(l.cancelled))
+	for id := range l.started {
+		_, f := l.fired[id]
+		_, c := l.cancelled[id]
+		require.True(t, f != c, "timer %s: fired %v, cancelled %v", id, f, c)
+	}
+}
+
+func set(f *fake, fn func()) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	fn()
+}
+
+// Five webhook hints during the declaration used to leave six deadline timers running, all
+// firing at the old deadline while the onboarding was in review.
+func TestDeclarationHintsLeaveNoTimerRunning(t *testing.T) {
+	f := newFake()
+	f.declareAt = 10 * time.Hour
+	f.evaluation = activities.Evaluation{Decision: "REVIEW", Reason: "no rule fired", RiskLevel: "LOW"}
+	env := newEnv(t, f)
+	timers := watchTimers(env)
+	for i := range 5 {
+		env.RegisterDelayedCallback(func() {
+			env.SignalWorkflow(workflows.SignalCaseEvent, workflows.CaseEvent{EventID: "hint-" + string(rune('a'+i)), Type: "CASE_STATUS_UPDATED", CaseID: caseID, Status: "FORM_IN_PROGRESS", SubEventType: "x"})
+			env.SignalWorkflow(workflows.SignalCaseEvent, workflows.CaseEvent{EventID: "decl-" + string(rune('a'+i)), Type: "CASE_DECLARED", CaseID: caseID})
+		}, time.Duration(i+1)*time.Hour)
+	}
+	var declaredAt time.Time
+	// In review long past the old 72 h declaration deadline: no deadline timer may fire now.
+	atReviewAfter(t, env, 100*time.Hour, func() {
+		for _, e := range status(t, env).Timeline {
+			if e.Event == "declaration submitted" {
+				declaredAt = e.At
+			}
+		}
+		decide(env, workflows.Decision{Decision: "approve", Agent: "a1"})
+	})
+	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
+	require.Equal(t, workflows.OutcomeApproved, result(t, env).Outcome)
+
+	require.NotZero(t, declaredAt)
+	require.GreaterOrEqual(t, len(timers.started), 6, "one deadline timer per (re)started wait, plus review")
+	timers.settled(t)
+	for id, at := range timers.fired {
+		// The only timers that may fire are review reminders, which fire inside their wait.
+		require.True(t, at.After(declaredAt), "timer %s fired at %s", id, at)
+		require.NotEqual(t, 72*time.Hour, timers.summary[id])
+	}
+	// Every timer started while the declaration was awaited ended with that wait.
+	for id, at := range timers.started {
+		if !at.Before(declaredAt) {
+			continue // review's timers start as the declaration arrives (workflow time stands still)
+		}
+		end, ok := timers.fired[id]
+		if !ok {
+			end = timers.cancelled[id]
+		}
+		require.False(t, end.After(declaredAt.Add(time.Minute)), "deadline timer %s outlived its wait: ended %s, declared %s", id, end, declaredAt)
+	}
+}
+
+// Ten days into review, shortening the reminder cadence to a minute must not send the 14,400
+// reminders that fell due: one per wake-up.
+func TestOverdueReviewSendsOneReminderPerWakeUp(t *testing.T) {
+	f := newFake()
+	f.evaluation = activities.Evaluation{Decision: "REVIEW", Reason: "no rule fired", RiskLevel: "LOW"}
+	env := newEnv(t, f)
+	var before int
+	var changed *updateOutcome
+	const changeAt = 10*24*time.Hour + time.Hour // between two daily reminders
+	atReviewAfter(t, env, changeAt, func() {
+		before = len(f.notified(activities.NotifyReviewOverdue))
+		every := workflows.Duration(time.Minute)
+		changed = update(env, workflows.UpdateExtendDeadline, workflows.DeadlineChange{Policy: &workflows.PolicyChange{ReviewReminderEvery: &every}})
+	})
+	var atOnce, afterTenMinutes int
+	env.RegisterDelayedCallback(func() {
+		atOnce = len(f.notified(activities.NotifyReviewOverdue)) - before
+	}, changeAt+time.Millisecond)
+	env.RegisterDelayedCallback(func() {
+		afterTenMinutes = len(f.notified(activities.NotifyReviewOverdue)) - before
+		decide(env, workflows.Decision{Decision: "approve", Agent: "a1"})
+	}, changeAt+10*time.Minute+time.Second)
+	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
+	require.Equal(t, workflows.OutcomeApproved, result(t, env).Outcome)
+	require.NoError(t, changed.rejected)
+	require.Equal(t, 9, before, "daily reminders from the 48 h SLA to day 10")
+	require.LessOrEqual(t, atOnce, 1, "at most one reminder in the wake-up of the change")
+	require.InDelta(t, 10, afterTenMinutes, 1, "then one a minute")
+}
+
+// A start that bypasses validation with a 1 µs cadence is clamped and sends one reminder per
+// wake-up, never thousands in one workflow task.
+func TestTinyReviewCadenceAtStartIsBounded(t *testing.T) {
+	f := newFake()
+	f.evaluation = activities.Evaluation{Decision: "REVIEW", Reason: "no rule fired", RiskLevel: "LOW"}
+	env := newEnv(t, f)
+	in := input()
+	in.Policy.ReviewSLA = workflows.Duration(time.Microsecond)
+	in.Policy.ReviewReminderEvery = workflows.Duration(time.Microsecond)
+	var early, later int
+	atReviewAfter(t, env, time.Hour, func() { early = len(f.notified(activities.NotifyReviewOverdue)) })
+	env.RegisterDelayedCallback(func() {
+		later = len(f.notified(activities.NotifyReviewOverdue))
+		decide(env, workflows.Decision{Decision: "approve", Agent: "a1"})
+	}, 2*time.Hour)
+	env.ExecuteWorkflow(workflows.OnboardMerchant, in)
+	require.Equal(t, workflows.OutcomeApproved, result(t, env).Outcome)
+	require.LessOrEqual(t, later, 500, "reminders stop at the bound")
+	require.Equal(t, later, early, "the bound was reached within the first hour, after which none are sent")
+	st := status(t, env)
+	require.Equal(t, time.Second, st.Policy.ReviewReminderEvery.D(), "clamped to the workflow's floor")
+	require.LessOrEqual(t, len(st.Timeline), 200, "the timeline stays bounded")
+	require.Positive(t, st.TimelineOmitted)
+	require.Equal(t, "earlier entries omitted", st.Timeline[0].Event)
+}
+
+// A far deadline used to overflow the poll's bound and expire the onboarding at once.
+func TestFarDeadlinesAreRefusedOrClamped(t *testing.T) {
+	f := newFake()
+	f.declareAt = 400 * 24 * time.Hour
+	env := newEnv(t, f)
+	in := input()
+	in.Policy.DeclarationDeadline = workflows.Duration(2562047 * time.Hour) // past what start validation takes
+	var farDate, farBy *updateOutcome
+	var stage workflows.Stage
+	env.RegisterDelayedCallback(func() {
+		far := time.Date(2500, 1, 1, 0, 0, 0, 0, time.UTC)
+		farDate = update(env, workflows.UpdateExtendDeadline, workflows.DeadlineChange{DeclarationDeadline: &far})
+		farBy = update(env, workflows.UpdateExtendDeadline, workflows.DeadlineChange{ExtendBy: workflows.Duration(2562047 * time.Hour)})
+	}, time.Hour)
+	env.RegisterDelayedCallback(func() { stage = status(t, env).Stage }, 300*24*time.Hour)
+	env.ExecuteWorkflow(workflows.OnboardMerchant, in)
+	farDate.refused(t, "at most 365d ahead")
+	farBy.refused(t, "at most 365d")
+	require.Equal(t, workflows.StageAwaitingDeclaration, stage, "still waiting 300 days in, not expired within the hour")
+	res := result(t, env)
+	require.Equal(t, workflows.OutcomeExpired, res.Outcome, "the deadline was clamped to a year")
+	require.WithinDuration(t, f.start.Add(365*24*time.Hour), env.Now(), time.Hour)
+}
+
+// Refused credentials block the onboarding in its stage instead of failing it; it says so
+// and resumes by itself once the provider accepts them again.
+func TestRefusedCredentialsBlockThenResume(t *testing.T) {
+	f := newFake()
+	f.createErr = temporal.NewApplicationError("quickr get token: HTTP 401 unauthorized: invalid client", activities.ErrProviderAuth)
+	env := newEnv(t, f)
+	var blocked workflows.Status
+	env.RegisterDelayedCallback(func() { blocked = status(t, env) }, 30*time.Minute)
+	env.RegisterDelayedCallback(func() { set(f, func() { f.createErr = nil }) }, 2*time.Hour)
+	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
+
+	require.Equal(t, workflows.StageCreatingCase, blocked.Stage)
+	require.Len(t, blocked.Blocked, 1)
+	b := blocked.Blocked[0]
+	require.Equal(t, "quickr", b.Provider)
+	require.Equal(t, workflows.BlockedCredentials, b.Reason)
+	require.Equal(t, "CreateKYCCase", b.Activity)
+	require.Contains(t, b.LastError, "HTTP 401")
+	require.WithinDuration(t, f.start, b.Since, time.Minute)
+
+	res := result(t, env)
+	require.Equal(t, workflows.OutcomeApproved, res.Outcome, res.Reason)
+	st := status(t, env)
+	require.Empty(t, st.Blocked)
+	var resumedAt time.Time
+	for _, e := range st.Timeline {
+		if e.Event == "resumed: quickr answers again" {
+			resumedAt = e.At
+		}
+	}
+	require.False(t, resumedAt.IsZero(), "the timeline says it resumed")
+	require.WithinDuration(t, f.start.Add(2*time.Hour), resumedAt, 6*time.Minute, "within one blocked retry of the fix")
+}
+
+// A poll that hits refused credentials blocks too, and the wait goes on after the fix.
+func TestPollWithRefusedCredentialsBlocksThenResumes(t *testing.T) {
+	f := newFake()
+	f.declareAt = 5 * time.Hour
+	f.declareErr = temporal.NewApplicationError("quickr get case: HTTP 403 forbidden", activities.ErrProviderAuth)
+	env := newEnv(t, f)
+	var blocked workflows.Status
+	env.RegisterDelayedCallback(func() { blocked = status(t, env) }, time.Hour)
+	env.RegisterDelayedCallback(func() { set(f, func() { f.declareErr = nil }) }, 3*time.Hour)
+	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
+
+	require.Equal(t, workflows.StageAwaitingDeclaration, blocked.Stage)
+	require.Len(t, blocked.Blocked, 1)
+	require.Equal(t, "AwaitDeclaration", blocked.Blocked[0].Activity)
+	require.Equal(t, workflows.OutcomeApproved, result(t, env).Outcome)
+	require.Empty(t, status(t, env).Blocked)
+}
+
+// A worker without the provider blocks the onboarding rather than failing it.
+func TestProviderNotConfiguredBlocks(t *testing.T) {
+	f := newFake()
+	f.createErr = temporal.NewApplicationError("quickr is not configured on this worker", activities.ErrNotConfigured)
+	env := newEnv(t, f)
+	var blocked workflows.Status
+	env.RegisterDelayedCallback(func() { blocked = status(t, env) }, 10*time.Minute)
+	env.RegisterDelayedCallback(func() { set(f, func() { f.createErr = nil }) }, time.Hour)
+	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
+	require.Len(t, blocked.Blocked, 1)
+	require.Equal(t, workflows.BlockedNotConfigured, blocked.Blocked[0].Reason)
+	require.Equal(t, workflows.OutcomeApproved, result(t, env).Outcome)
+}
+
+// An outage longer than the call budget blocks the onboarding; it resumes when the provider
+// is back.
+func TestOutagePastTheCallBudgetBlocks(t *testing.T) {
+	f := newFake()
+	f.createErr = temporal.NewApplicationError("quickr create case: HTTP 503", activities.ErrProviderUnavailable)
+	env := newEnv(t, f)
+	in := input()
+	in.Policy.ProviderCallBudget = workflows.Duration(time.Minute)
+	var blocked workflows.Status
+	env.RegisterDelayedCallback(func() { blocked = status(t, env) }, 20*time.Minute)
+	env.RegisterDelayedCallback(func() { set(f, func() { f.createErr = nil }) }, time.Hour)
+	env.ExecuteWorkflow(workflows.OnboardMerchant, in)
+	require.Len(t, blocked.Blocked, 1)
+	require.Equal(t, workflows.BlockedUnavailable, blocked.Blocked[0].Reason)
+	require.Equal(t, workflows.OutcomeApproved, result(t, env).Outcome)
+}
+
+// Defaults are resolved at start: the status carries a complete policy, whatever the start
+// left out.
+func TestPolicyIsResolvedOnceAtStart(t *testing.T) {
+	f := newFake()
+	env := newEnv(t, f)
+	in := input()
+	in.Policy = workflows.Policy{ReviewSLA: workflows.Duration(time.Hour)}
+	env.ExecuteWorkflow(workflows.OnboardMerchant, in)
+	st := status(t, env)
+	require.True(t, st.Policy.Complete())
+	want := workflows.Policy{ReviewSLA: workflows.Duration(time.Hour)}.Resolve()
+	require.Equal(t, want, st.Policy)
+}
+
+// Webhooks by the thousand keep the state bounded: the timeline folds its oldest entries.
+func TestStateStaysBounded(t *testing.T) {
+	f := newFake()
+	f.declareAt = 20 * time.Hour
+	env := newEnv(t, f)
+	// In batches: the test environment queues at most 1000 callbacks at once.
+	for b := range 3 {
+		env.RegisterDelayedCallback(func() {
+			for i := b * 500; i < (b+1)*500; i++ {
+				env.SignalWorkflow(workflows.SignalCaseEvent, workflows.CaseEvent{EventID: "ev-" + strconv.Itoa(i), Type: "CASE_STATUS_UPDATED", CaseID: caseID, Status: "FORM_IN_PROGRESS"})
+			}
+		}, time.Duration(b+1)*time.Hour)
+	}
+	env.RegisterDelayedCallback(func() {
+		// A recent duplicate is still recognised.
+		env.SignalWorkflow(workflows.SignalCaseEvent, workflows.CaseEvent{EventID: "ev-1499", Type: "CASE_STATUS_UPDATED", CaseID: caseID, Status: "FORM_IN_PROGRESS"})
+		for range 30 {
+			env.SignalWorkflow(workflows.SignalAgentDecision, workflows.Decision{Decision: "approve", Agent: "early"})
+		}
+	}, 5*time.Hour)
+	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
+	require.Equal(t, workflows.OutcomeApproved, result(t, env).Outcome)
+	st := status(t, env)
+	require.Equal(t, 1500, st.EventsReceived)
+	require.LessOrEqual(t, len(st.Timeline), 200)
+	require.Greater(t, st.TimelineOmitted, 1300)
+	require.Contains(t, st.Timeline[0].Detail, "left out")
+	require.Equal(t, "stage FINISHED", st.Timeline[len(st.Timeline)-1].Event, "the newest entries are kept")
+	require.Len(t, st.RejectedDecisions, 20)
+	require.Equal(t, 10, st.RejectedDecisionsOmitted)
+}

@@ -1,0 +1,37 @@
+package workflows
+
+import "go.temporal.io/sdk/workflow"
+
+// Versioning discipline (README, "Upgrading workflow code"). Every change to the commands
+// OnboardMerchant issues goes behind workflow.GetVersion, so onboardings already running keep
+// replaying the code path they recorded:
+//
+//   - Changes for new onboardings raise the "onboarding" version, read once at the start of
+//     every run (o.v). The code branches on o.v where the old and new command sequences part.
+//   - A fix that must also reach onboardings already running gets a change ID of its own,
+//     read where the behaviour parts (so only runs that reach that point after the deploy
+//     take it, and histories that passed it before keep their old path).
+//
+// A branch for an old version can go once no running onboarding carries it: the README says
+// how to count them.
+const (
+	changeOnboarding = "onboarding"
+
+	// vOriginal is every onboarding started before versioning existed.
+	vOriginal = workflow.DefaultVersion
+	// vLongLife: wait timers are cancelled when their wait ends, review reminders send at
+	// most one notification per wake-up, the policy is resolved once at start and clamped,
+	// providers that refuse our credentials or stay down block instead of failing, and the
+	// workflow waits for its handlers before it completes.
+	vLongLife workflow.Version = 1
+
+	// vLatest is what new onboardings record.
+	vLatest = vLongLife
+)
+
+// changeProviderBlocked brings "blocked, not failed" to onboardings started before
+// vLongLife: read only when a provider call fails in a way a person can fix.
+const changeProviderBlocked = "provider-blocked"
+
+// atLeast reports whether this run records version v or later of the onboarding.
+func (o *onboarding) atLeast(v workflow.Version) bool { return o.v >= v }
