@@ -16,7 +16,8 @@ import (
 )
 
 // Proc is one process of the stack. It can be stopped, killed and started again with the
-// same command line, environment and ports; its log file is appended to across restarts.
+// same command line, environment and ports (SetPath swaps the executable in between); its log
+// file is appended to across restarts.
 type Proc struct {
 	Name    string
 	Path    string
@@ -50,7 +51,7 @@ func (p *Proc) Start(ctx context.Context) error {
 		return fmt.Errorf("stackrun: %s log: %w", p.Name, err)
 	}
 	p.starts++
-	fmt.Fprintf(logf, "---- stackrun: start #%d of %s at %s\n", p.starts, p.Name, time.Now().Format(time.RFC3339Nano))
+	fmt.Fprintf(logf, "---- stackrun: start #%d of %s (%s) at %s\n", p.starts, p.Name, p.Path, time.Now().Format(time.RFC3339Nano))
 	cmd := exec.Command(p.Path, p.Args...)
 	cmd.Env = p.Env
 	cmd.Stdout = logf
@@ -120,6 +121,19 @@ func (p *Proc) logTail() string {
 		b = b[len(b)-2000:]
 	}
 	return "\n" + string(b)
+}
+
+// SetPath makes the next starts run the executable at path, with the same arguments,
+// environment, ports and log: e.g. the current build of the worker in place of the previous
+// release's (the upgrade test). It is an error while the process runs.
+func (p *Proc) SetPath(path string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cmd != nil {
+		return fmt.Errorf("stackrun: %s runs (pid %d); stop it before changing its executable", p.Name, p.cmd.Process.Pid)
+	}
+	p.Path = path
+	return nil
 }
 
 // Running reports whether the process runs.
