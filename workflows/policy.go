@@ -66,6 +66,11 @@ type Policy struct {
 	// ReviewReminderEvery. There is never an automatic decision.
 	ReviewSLA           Duration `json:"reviewSla,omitempty"`
 	ReviewReminderEvery Duration `json:"reviewReminderEvery,omitempty"`
+	// ProviderCallBudget: how long one provider call may keep failing before the onboarding
+	// counts the provider as down and waits for it, blocked in its stage (default 6h,
+	// at least 10s). Placeholder on this branch: not read yet; the blocked-provider change
+	// brings the logic.
+	ProviderCallBudget Duration `json:"providerCallBudget,omitempty"`
 }
 
 // DefaultPolicy fills every zero field of a start's Policy.
