@@ -62,6 +62,7 @@ type harness struct {
 	policy    workflows.Policy
 	rnd       *rand.Rand
 	merchants []merchant
+	timeout   time.Duration // longest time the batch may take
 
 	started  atomic.Int64
 	finished atomic.Int64
@@ -94,7 +95,7 @@ func (h *harness) run(ctx context.Context, sc scenario, res *result) {
 		res.fail("client: %v", err)
 		return
 	}
-	bctx, cancel := context.WithTimeout(ctx, h.opts.timeout)
+	bctx, cancel := context.WithTimeout(ctx, h.timeout)
 	defer cancel()
 	begin := time.Now()
 

@@ -21,7 +21,13 @@ type scenario struct {
 	chaos func(ctx context.Context, h *harness, begin time.Time)
 	// onlyByName keeps it out of -scenario all.
 	onlyByName bool
+	// timeout is the longest the batch may take when -timeout is not given; 0 means
+	// defaultTimeout.
+	timeout time.Duration
 }
+
+// defaultTimeout bounds a scenario's batch unless the scenario or -timeout says otherwise.
+const defaultTimeout = 10 * time.Minute
 
 // webhookPolicy lets webhooks carry the waits they exist for: the declaration, signing and
 // IDV polls are the slow fallback (a minute), so a webhook the engine mishandles shows up as
