@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -39,6 +40,15 @@ type result struct {
 	Chaos        []string      `json:"chaos"` // what was done to the stack, in order
 	Pass         bool          `json:"pass"`
 	Failures     []string      `json:"failures,omitempty"`
+	// Outcomes counts the finished onboardings by outcome.
+	Outcomes map[workflows.Outcome]int `json:"outcomes"`
+	// Blocked counts the onboardings seen blocked on a provider (the ProviderBlocked search
+	// attribute set) while the batch ran, -1 when they could not be counted; BlockedBy splits
+	// them by provider. Information only: it does not decide the verdict.
+	Blocked   int            `json:"blocked"`
+	BlockedBy map[string]int `json:"blockedBy,omitempty"`
+	// Notes are remarks that do not fail the scenario (a count that was skipped, ...).
+	Notes []string `json:"notes,omitempty"`
 }
 
 func (r *result) fail(format string, args ...any) {
@@ -51,8 +61,12 @@ func (r *result) line() string {
 	if !r.Pass {
 		verdict = "FAIL"
 	}
-	return fmt.Sprintf("%-22s started=%-4d finished=%-4d lost=%-3d wrong=%-3d dup=%-3d took=%-8s chaos=%-3d %s",
-		r.Scenario, r.Started, r.Finished, r.Lost, r.WrongOutcome, r.Duplicated, r.Took, len(r.Chaos), verdict)
+	blocked := "-"
+	if r.Blocked >= 0 {
+		blocked = strconv.Itoa(r.Blocked)
+	}
+	return fmt.Sprintf("%-22s started=%-4d finished=%-4d lost=%-3d wrong=%-3d dup=%-3d blocked=%-4s took=%-8s chaos=%-3d %s",
+		r.Scenario, r.Started, r.Finished, r.Lost, r.WrongOutcome, r.Duplicated, blocked, r.Took, len(r.Chaos), verdict)
 }
 
 // harness drives one batch on one stack.
@@ -66,6 +80,8 @@ type harness struct {
 
 	started  atomic.Int64
 	finished atomic.Int64
+
+	blocked blockedWatch
 
 	mu     sync.Mutex
 	chaos  []string
@@ -115,6 +131,13 @@ func (h *harness) run(ctx context.Context, sc scenario, res *result) {
 		h.reviewer(reviewCtx, tc)
 	}()
 
+	watchCtx, stopWatch := context.WithCancel(bctx)
+	watchDone := make(chan struct{})
+	go func() {
+		defer close(watchDone)
+		h.watchBlocked(watchCtx, tc, &h.blocked)
+	}()
+
 	progressDone := make(chan struct{})
 	go func() {
 		t := time.NewTicker(15 * time.Second)
@@ -145,8 +168,11 @@ func (h *harness) run(ctx context.Context, sc scenario, res *result) {
 	res.Took = res.Duration.String()
 	stopChaos()
 	stopReviewer()
+	stopWatch()
 	<-chaosDone
 	<-reviewerDone
+	<-watchDone
+	h.blocked.report(res)
 	h.mu.Lock()
 	res.Chaos = h.chaos
 	h.mu.Unlock()
@@ -292,6 +318,9 @@ func (h *harness) describe(tc client.Client, id string) string {
 		if len(st.ReviewReasons) > 0 {
 			desc += " (" + strings.Join(st.ReviewReasons, "; ") + ")"
 		}
+		if p := h.blocked.blockedOn(id); len(p) > 0 {
+			desc += ", blocked on " + strings.Join(p, ", ")
+		}
 		return desc
 	}
 	if d, err := tc.DescribeWorkflowExecution(ctx, id, ""); err == nil {
@@ -308,6 +337,11 @@ func (h *harness) check(ctx context.Context, tc client.Client, outs []outcome, r
 	if err != nil {
 		res.fail("read counters: %v", err)
 	}
+	res.Outcomes = map[workflows.Outcome]int{}
+	want := map[workflows.Outcome]int{}
+	for _, o := range outs {
+		want[o.m.want]++
+	}
 	for _, o := range outs {
 		id := o.m.workflowID()
 		if o.started {
@@ -321,6 +355,7 @@ func (h *harness) check(ctx context.Context, tc client.Client, outs []outcome, r
 			lost = append(lost, fmt.Sprintf("%s (%s): %s: %v", id, o.m.kind, o.status, o.err))
 		default:
 			res.Finished++
+			res.Outcomes[o.result.Outcome]++
 			if o.result.Outcome != o.m.want {
 				wrong = append(wrong, fmt.Sprintf("%s (%s): %s, want %s (%s)", id, o.m.kind, o.result.Outcome, o.m.want, o.result.Reason))
 			}
@@ -343,6 +378,10 @@ func (h *harness) check(ctx context.Context, tc client.Client, outs []outcome, r
 		}
 	}
 	res.Lost, res.WrongOutcome, res.Duplicated = len(lost), len(wrong), len(dup)
+	if len(wrong) > 0 {
+		// The tally first: with many wrong outcomes only the first few are listed.
+		res.fail("outcomes: %s; want %s", tally(res.Outcomes, len(lost)), tally(want, 0))
+	}
 	for _, group := range []struct {
 		what  string
 		items []string
@@ -357,6 +396,19 @@ func (h *harness) check(ctx context.Context, tc client.Client, outs []outcome, r
 		}
 	}
 	res.Pass = len(res.Failures) == 0 && res.Started == len(outs)
+}
+
+// tally writes outcome counts as "APPROVED=3 FAILED=2", then "unfinished=n" when n > 0.
+func tally(m map[workflows.Outcome]int, unfinished int) string {
+	var parts []string
+	for o, n := range m {
+		parts = append(parts, fmt.Sprintf("%s=%d", o, n))
+	}
+	sort.Strings(parts)
+	if unfinished > 0 {
+		parts = append(parts, fmt.Sprintf("unfinished=%d", unfinished))
+	}
+	return strings.Join(parts, " ")
 }
 
 // pause waits d or until ctx ends; false when ctx ended.

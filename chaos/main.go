@@ -88,6 +88,9 @@ func run(o options) int {
 		for _, f := range res.Failures {
 			fmt.Println("    " + f)
 		}
+		for _, n := range res.Notes {
+			fmt.Println("    note: " + n)
+		}
 		if !res.Pass {
 			failed = true
 		}
@@ -110,7 +113,7 @@ func run(o options) int {
 
 // runScenario starts a fresh stack, runs one batch under the scenario's fault and checks it.
 func runScenario(ctx context.Context, o options, bin stackrun.Binaries, sc scenario, seed uint64) *result {
-	res := &result{Scenario: sc.name, Started: 0}
+	res := &result{Scenario: sc.name, Blocked: -1}
 	dir := filepath.Join(o.runDir, sc.name)
 	s, err := stackrun.Start(ctx, stackrun.Config{
 		Bin: bin, Dir: dir, PersistTemporal: sc.persist, LogLevel: o.logLevel,
