@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -333,6 +334,7 @@ func (h *harness) describe(tc client.Client, id string) string {
 func (h *harness) check(ctx context.Context, tc client.Client, outs []outcome, res *result) {
 	const maxListed = 10
 	var lost, wrong, dup []string
+	wrongBy := map[string]int{} // outcome and the start of its reason -> onboardings
 	counts, err := h.stack.Counters(ctx)
 	if err != nil {
 		res.fail("read counters: %v", err)
@@ -357,6 +359,8 @@ func (h *harness) check(ctx context.Context, tc client.Client, outs []outcome, r
 			res.Finished++
 			res.Outcomes[o.result.Outcome]++
 			if o.result.Outcome != o.m.want {
+				reason, _, _ := strings.Cut(o.result.Reason, ":")
+				wrongBy[fmt.Sprintf("%s (%s)", o.result.Outcome, reason)]++
 				wrong = append(wrong, fmt.Sprintf("%s (%s): %s, want %s (%s)", id, o.m.kind, o.result.Outcome, o.m.want, o.result.Reason))
 			}
 		}
@@ -381,6 +385,18 @@ func (h *harness) check(ctx context.Context, tc client.Client, outs []outcome, r
 	if len(wrong) > 0 {
 		// The tally first: with many wrong outcomes only the first few are listed.
 		res.fail("outcomes: %s; want %s", tally(res.Outcomes, len(lost)), tally(want, 0))
+		keys := slices.Collect(maps.Keys(wrongBy))
+		sort.Slice(keys, func(i, j int) bool {
+			if wrongBy[keys[i]] != wrongBy[keys[j]] {
+				return wrongBy[keys[i]] > wrongBy[keys[j]]
+			}
+			return keys[i] < keys[j]
+		})
+		var by []string
+		for _, k := range keys {
+			by = append(by, fmt.Sprintf("%d %s", wrongBy[k], k))
+		}
+		res.fail("wrong outcomes by reason: %s", strings.Join(by, "; "))
 	}
 	for _, group := range []struct {
 		what  string
