@@ -439,5 +439,24 @@ func pause(ctx context.Context, d time.Duration) bool {
 	}
 }
 
+// midRun waits until the batch is in full flight: a third of it started and the first
+// onboarding finished (so those in flight span every stage), or 25 s, whichever comes first.
+// A fixed delay does not do: on two cores a batch of 200 is all started within about 15 s
+// and done within about 20, so a fault 25 s in would find it over. False when ctx ended
+// first.
+func (h *harness) midRun(ctx context.Context) bool {
+	n := int64(len(h.merchants))
+	deadline := time.Now().Add(25 * time.Second)
+	for h.started.Load() < (n+2)/3 || h.finished.Load() < 1 {
+		if time.Now().After(deadline) {
+			return true
+		}
+		if !pause(ctx, 100*time.Millisecond) {
+			return false
+		}
+	}
+	return ctx.Err() == nil
+}
+
 // allDone reports whether every onboarding of the batch has finished.
 func (h *harness) allDone() bool { return h.finished.Load() >= int64(len(h.merchants)) }
