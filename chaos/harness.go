@@ -4,10 +4,12 @@ import (
 	"context"
 
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -39,6 +41,15 @@ type result struct {
 	Chaos        []string      `json:"chaos"` // what was done to the stack, in order
 	Pass         bool          `json:"pass"`
 	Failures     []string      `json:"failures,omitempty"`
+	// Outcomes counts the finished onboardings by outcome.
+	Outcomes map[workflows.Outcome]int `json:"outcomes"`
+	// Blocked counts the onboardings seen blocked on a provider (the ProviderBlocked search
+	// attribute set) while the batch ran, -1 when they could not be counted; BlockedBy splits
+	// them by provider. Information only: it does not decide the verdict.
+	Blocked   int            `json:"blocked"`
+	BlockedBy map[string]int `json:"blockedBy,omitempty"`
+	// Notes are remarks that do not fail the scenario (a count that was skipped, ...).
+	Notes []string `json:"notes,omitempty"`
 }
 
 func (r *result) fail(format string, args ...any) {
@@ -51,8 +62,12 @@ func (r *result) line() string {
 	if !r.Pass {
 		verdict = "FAIL"
 	}
-	return fmt.Sprintf("%-22s started=%-4d finished=%-4d lost=%-3d wrong=%-3d dup=%-3d took=%-8s chaos=%-3d %s",
-		r.Scenario, r.Started, r.Finished, r.Lost, r.WrongOutcome, r.Duplicated, r.Took, len(r.Chaos), verdict)
+	blocked := "-"
+	if r.Blocked >= 0 {
+		blocked = strconv.Itoa(r.Blocked)
+	}
+	return fmt.Sprintf("%-22s started=%-4d finished=%-4d lost=%-3d wrong=%-3d dup=%-3d blocked=%-4s took=%-8s chaos=%-3d %s",
+		r.Scenario, r.Started, r.Finished, r.Lost, r.WrongOutcome, r.Duplicated, blocked, r.Took, len(r.Chaos), verdict)
 }
 
 // harness drives one batch on one stack.
@@ -62,9 +77,12 @@ type harness struct {
 	policy    workflows.Policy
 	rnd       *rand.Rand
 	merchants []merchant
+	timeout   time.Duration // longest time the batch may take
 
 	started  atomic.Int64
 	finished atomic.Int64
+
+	blocked blockedWatch
 
 	mu     sync.Mutex
 	chaos  []string
@@ -94,7 +112,7 @@ func (h *harness) run(ctx context.Context, sc scenario, res *result) {
 		res.fail("client: %v", err)
 		return
 	}
-	bctx, cancel := context.WithTimeout(ctx, h.opts.timeout)
+	bctx, cancel := context.WithTimeout(ctx, h.timeout)
 	defer cancel()
 	begin := time.Now()
 
@@ -112,6 +130,13 @@ func (h *harness) run(ctx context.Context, sc scenario, res *result) {
 	go func() {
 		defer close(reviewerDone)
 		h.reviewer(reviewCtx, tc)
+	}()
+
+	watchCtx, stopWatch := context.WithCancel(bctx)
+	watchDone := make(chan struct{})
+	go func() {
+		defer close(watchDone)
+		h.watchBlocked(watchCtx, tc, &h.blocked)
 	}()
 
 	progressDone := make(chan struct{})
@@ -144,8 +169,11 @@ func (h *harness) run(ctx context.Context, sc scenario, res *result) {
 	res.Took = res.Duration.String()
 	stopChaos()
 	stopReviewer()
+	stopWatch()
 	<-chaosDone
 	<-reviewerDone
+	<-watchDone
+	h.blocked.report(res)
 	h.mu.Lock()
 	res.Chaos = h.chaos
 	h.mu.Unlock()
@@ -291,6 +319,9 @@ func (h *harness) describe(tc client.Client, id string) string {
 		if len(st.ReviewReasons) > 0 {
 			desc += " (" + strings.Join(st.ReviewReasons, "; ") + ")"
 		}
+		if p := h.blocked.blockedOn(id); len(p) > 0 {
+			desc += ", blocked on " + strings.Join(p, ", ")
+		}
 		return desc
 	}
 	if d, err := tc.DescribeWorkflowExecution(ctx, id, ""); err == nil {
@@ -303,9 +334,15 @@ func (h *harness) describe(tc client.Client, id string) string {
 func (h *harness) check(ctx context.Context, tc client.Client, outs []outcome, res *result) {
 	const maxListed = 10
 	var lost, wrong, dup []string
+	wrongBy := map[string]int{} // outcome and the start of its reason -> onboardings
 	counts, err := h.stack.Counters(ctx)
 	if err != nil {
 		res.fail("read counters: %v", err)
+	}
+	res.Outcomes = map[workflows.Outcome]int{}
+	want := map[workflows.Outcome]int{}
+	for _, o := range outs {
+		want[o.m.want]++
 	}
 	for _, o := range outs {
 		id := o.m.workflowID()
@@ -320,7 +357,10 @@ func (h *harness) check(ctx context.Context, tc client.Client, outs []outcome, r
 			lost = append(lost, fmt.Sprintf("%s (%s): %s: %v", id, o.m.kind, o.status, o.err))
 		default:
 			res.Finished++
+			res.Outcomes[o.result.Outcome]++
 			if o.result.Outcome != o.m.want {
+				reason, _, _ := strings.Cut(o.result.Reason, ":")
+				wrongBy[fmt.Sprintf("%s (%s)", o.result.Outcome, reason)]++
 				wrong = append(wrong, fmt.Sprintf("%s (%s): %s, want %s (%s)", id, o.m.kind, o.result.Outcome, o.m.want, o.result.Reason))
 			}
 		}
@@ -342,6 +382,22 @@ func (h *harness) check(ctx context.Context, tc client.Client, outs []outcome, r
 		}
 	}
 	res.Lost, res.WrongOutcome, res.Duplicated = len(lost), len(wrong), len(dup)
+	if len(wrong) > 0 {
+		// The tally first: with many wrong outcomes only the first few are listed.
+		res.fail("outcomes: %s; want %s", tally(res.Outcomes, len(lost)), tally(want, 0))
+		keys := slices.Collect(maps.Keys(wrongBy))
+		sort.Slice(keys, func(i, j int) bool {
+			if wrongBy[keys[i]] != wrongBy[keys[j]] {
+				return wrongBy[keys[i]] > wrongBy[keys[j]]
+			}
+			return keys[i] < keys[j]
+		})
+		var by []string
+		for _, k := range keys {
+			by = append(by, fmt.Sprintf("%d %s", wrongBy[k], k))
+		}
+		res.fail("wrong outcomes by reason: %s", strings.Join(by, "; "))
+	}
 	for _, group := range []struct {
 		what  string
 		items []string
@@ -358,6 +414,19 @@ func (h *harness) check(ctx context.Context, tc client.Client, outs []outcome, r
 	res.Pass = len(res.Failures) == 0 && res.Started == len(outs)
 }
 
+// tally writes outcome counts as "APPROVED=3 FAILED=2", then "unfinished=n" when n > 0.
+func tally(m map[workflows.Outcome]int, unfinished int) string {
+	var parts []string
+	for o, n := range m {
+		parts = append(parts, fmt.Sprintf("%s=%d", o, n))
+	}
+	sort.Strings(parts)
+	if unfinished > 0 {
+		parts = append(parts, fmt.Sprintf("unfinished=%d", unfinished))
+	}
+	return strings.Join(parts, " ")
+}
+
 // pause waits d or until ctx ends; false when ctx ended.
 func pause(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
@@ -368,6 +437,25 @@ func pause(ctx context.Context, d time.Duration) bool {
 	case <-t.C:
 		return true
 	}
+}
+
+// midRun waits until the batch is in full flight: a third of it started and the first
+// onboarding finished (so those in flight span every stage), or 25 s, whichever comes first.
+// A fixed delay does not do: on two cores a batch of 200 is all started within about 15 s
+// and done within about 20, so a fault 25 s in would find it over. False when ctx ended
+// first.
+func (h *harness) midRun(ctx context.Context) bool {
+	n := int64(len(h.merchants))
+	deadline := time.Now().Add(25 * time.Second)
+	for h.started.Load() < (n+2)/3 || h.finished.Load() < 1 {
+		if time.Now().After(deadline) {
+			return true
+		}
+		if !pause(ctx, 100*time.Millisecond) {
+			return false
+		}
+	}
+	return ctx.Err() == nil
 }
 
 // allDone reports whether every onboarding of the batch has finished.

@@ -36,7 +36,7 @@ func main() {
 	flag.StringVar(&o.jsonPath, "json", "", "also write the results as JSON to this file")
 	flag.StringVar(&o.binDir, "bin", "bin", "directory with temporal, sandbox, worker and gateway (make build, make tools)")
 	flag.StringVar(&o.runDir, "dir", "", "run directory for logs and the Temporal db (default: a new temporary one)")
-	flag.DurationVar(&o.timeout, "timeout", 10*time.Minute, "longest time a scenario's batch may take")
+	flag.DurationVar(&o.timeout, "timeout", 0, "longest time a scenario's batch may take (default: the scenario's own, "+defaultTimeout.String()+" for most)")
 	flag.Uint64Var(&o.seed, "seed", 0, "seed of the sandbox's faults and the kill timings (default: from the clock)")
 	flag.IntVar(&o.concurrency, "start-concurrency", 8, "starts in flight at once")
 	flag.StringVar(&o.logLevel, "log-level", "info", "log level of sandbox, worker and gateway (their logs are in the run dir)")
@@ -88,6 +88,9 @@ func run(o options) int {
 		for _, f := range res.Failures {
 			fmt.Println("    " + f)
 		}
+		for _, n := range res.Notes {
+			fmt.Println("    note: " + n)
+		}
 		if !res.Pass {
 			failed = true
 		}
@@ -110,7 +113,7 @@ func run(o options) int {
 
 // runScenario starts a fresh stack, runs one batch under the scenario's fault and checks it.
 func runScenario(ctx context.Context, o options, bin stackrun.Binaries, sc scenario, seed uint64) *result {
-	res := &result{Scenario: sc.name, Started: 0}
+	res := &result{Scenario: sc.name, Blocked: -1}
 	dir := filepath.Join(o.runDir, sc.name)
 	s, err := stackrun.Start(ctx, stackrun.Config{
 		Bin: bin, Dir: dir, PersistTemporal: sc.persist, LogLevel: o.logLevel,
@@ -127,9 +130,16 @@ func runScenario(ctx context.Context, o options, bin stackrun.Binaries, sc scena
 			return res
 		}
 	}
+	timeout := o.timeout
+	if timeout <= 0 {
+		timeout = sc.timeout
+	}
+	if timeout <= 0 {
+		timeout = defaultTimeout
+	}
 	h := &harness{
 		stack: s, opts: o, policy: sc.policy, rnd: rand.New(rand.NewPCG(seed, seed^0xc4a05)),
-		merchants: batch(o.n),
+		merchants: batch(o.n), timeout: timeout,
 	}
 	h.run(ctx, sc, res)
 	return res

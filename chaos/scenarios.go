@@ -21,7 +21,13 @@ type scenario struct {
 	chaos func(ctx context.Context, h *harness, begin time.Time)
 	// onlyByName keeps it out of -scenario all.
 	onlyByName bool
+	// timeout is the longest the batch may take when -timeout is not given; 0 means
+	// defaultTimeout.
+	timeout time.Duration
 }
+
+// defaultTimeout bounds a scenario's batch unless the scenario or -timeout says otherwise.
+const defaultTimeout = 10 * time.Minute
 
 // webhookPolicy lets webhooks carry the waits they exist for: the declaration, signing and
 // IDV polls are the slow fallback (a minute), so a webhook the engine mishandles shows up as
@@ -51,6 +57,56 @@ func pollPolicy() workflows.Policy {
 
 // faultWindow is how long provider-faults keeps the providers failing.
 const faultWindow = time.Minute
+
+// The outages of auth-outage and outage-past-budget. Errors a person has to fix (401/403)
+// and outages longer than the per-call budget leave an onboarding blocked in its stage, and
+// it must resume by itself once the provider answers again: the blocked retries back off
+// from 5 s to at most 5 minutes, which the scenarios' 15-minute timeout leaves room for.
+const (
+	authOutage   = 2 * time.Minute
+	callBudget   = 20 * time.Second
+	budgetOutage = 75 * time.Second
+)
+
+// withBudget returns p with the per-call budget set.
+func withBudget(p workflows.Policy, budget time.Duration) workflows.Policy {
+	p.ProviderCallBudget = workflows.Duration(budget)
+	return p
+}
+
+// outage is a chaos that waits until the batch is in full flight (midRun), gives every
+// provider fault for window, and then clears it (trying again until the sandbox takes it).
+func outage(fault sandbox.Fault, window time.Duration) func(ctx context.Context, h *harness, begin time.Time) {
+	return func(ctx context.Context, h *harness, begin time.Time) {
+		if !h.midRun(ctx) {
+			return
+		}
+		status := fault.ErrorStatus
+		if status == 0 {
+			status = 503
+		}
+		err := h.stack.SetAllFaults(ctx, fault)
+		for err != nil && pause(ctx, time.Second) {
+			err = h.stack.SetAllFaults(ctx, fault)
+		}
+		if err != nil {
+			return
+		}
+		h.note(begin, "every provider answers HTTP %d for %s (%d/%d started, %d finished)",
+			status, window, h.started.Load(), len(h.merchants), h.finished.Load())
+		if !pause(ctx, window) {
+			// Only when every onboarding ended (or the timeout struck) inside the outage:
+			// with the engine blocking, they cannot finish before the providers recover.
+			h.note(begin, "batch over before the faults were cleared (%d/%d finished)", h.finished.Load(), len(h.merchants))
+			return
+		}
+		err = h.stack.ClearFaults(ctx)
+		for err != nil && pause(ctx, time.Second) {
+			err = h.stack.ClearFaults(ctx)
+		}
+		h.note(begin, "faults cleared after %s (%d/%d finished): %v", window, h.finished.Load(), len(h.merchants), err)
+	}
+}
 
 var scenarios = []scenario{
 	{
@@ -137,6 +193,22 @@ var scenarios = []scenario{
 		about:  "every webhook is delivered twice, each copy after a random delay of up to 2 s (reordered)",
 		faults: &sandbox.Fault{DuplicateWebhooks: 1, WebhookJitter: 2 * time.Second},
 		policy: webhookPolicy(),
+	},
+	{
+		name: "auth-outage",
+		about: "mid-run every provider (token endpoints included) answers 401 for two minutes, " +
+			"then accepts the worker's credentials again",
+		policy:  webhookPolicy(),
+		chaos:   outage(sandbox.Fault{ErrorRate: 1, ErrorStatus: 401}, authOutage),
+		timeout: 15 * time.Minute,
+	},
+	{
+		name: "outage-past-budget",
+		about: "the start policy gives each provider call a budget of 20 s; mid-run every provider " +
+			"answers 503 for 75 s, well past it, then recovers",
+		policy:  withBudget(webhookPolicy(), callBudget),
+		chaos:   outage(sandbox.Fault{ErrorRate: 1, ErrorStatus: 503}, budgetOutage),
+		timeout: 15 * time.Minute,
 	},
 	{
 		name:       "baseline",
