@@ -300,3 +300,23 @@ func TestStateStaysBounded(t *testing.T) {
 	require.Len(t, st.RejectedDecisions, 20)
 	require.Equal(t, 10, st.RejectedDecisionsOmitted)
 }
+
+// Moving the review SLA later re-plans the reminders from the new SLA, not from the slots
+// passed under the old one.
+func TestLaterReviewSLARePlansReminders(t *testing.T) {
+	f := newFake()
+	f.evaluation = activities.Evaluation{Decision: "REVIEW", Reason: "no rule fired", RiskLevel: "LOW"}
+	env := newEnv(t, f)
+	var reviewStart time.Time
+	atReviewAfter(t, env, 50*time.Hour, func() {
+		reviewStart = status(t, env).Deadlines["reviewSla"].Add(-48 * time.Hour)
+		sla := workflows.Duration(96 * time.Hour)
+		update(env, workflows.UpdateExtendDeadline, workflows.DeadlineChange{Policy: &workflows.PolicyChange{ReviewSLA: &sla}})
+	})
+	env.RegisterDelayedCallback(func() { decide(env, workflows.Decision{Decision: "approve", Agent: "a1"}) }, 100*time.Hour)
+	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
+	require.Equal(t, workflows.OutcomeApproved, result(t, env).Outcome)
+	overdue := f.notified(activities.NotifyReviewOverdue)
+	require.Len(t, overdue, 2, "one at the old 48 h SLA, one at the new 96 h SLA")
+	require.WithinDuration(t, reviewStart.Add(96*time.Hour), overdue[1].At, time.Minute)
+}

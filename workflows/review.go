@@ -66,7 +66,11 @@ func (o *onboarding) awaitDecision(ctx workflow.Context) (*Decision, error) {
 		sla := o.reviewSince.Add(p.ReviewSLA.D())
 		o.status.Deadlines["reviewSla"] = sla
 		now, every := workflow.Now(ctx), max(p.ReviewReminderEvery.D(), time.Second)
-		if due := remindersDueAt(sla, now, every); due > passed && sent < maxReviewReminders {
+		due := remindersDueAt(sla, now, every)
+		// A later SLA or a longer cadence moves the plan: slots passed under the old one
+		// that the new one has not reached do not count.
+		passed = min(passed, due)
+		if due > passed && sent < maxReviewReminders {
 			passed = due
 			sent++
 			o.status.RemindersSent["review"] = sent
