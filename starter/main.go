@@ -732,6 +732,14 @@ func printStatus(out io.Writer, st *workflows.Status) {
 	if st.Until != nil {
 		row("until", st.Until.Format(time.RFC3339))
 	}
+	for _, b := range st.Blocked {
+		line := b.Provider + ": " + b.Reason + " since " + b.Since.UTC().Format(time.RFC3339) + ", retrying " + b.Activity
+		if b.Attempts > 0 {
+			line += " (attempt " + strconv.Itoa(int(b.Attempts)) + ")"
+		}
+		row("BLOCKED on", line)
+		row("  last error", b.LastError)
+	}
 	if st.Stage != workflows.StageFinished {
 		writeDeadlines(tw, st.Deadlines)
 	}

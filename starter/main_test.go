@@ -467,3 +467,16 @@ func (s *cliStack) control(t *testing.T, path string) {
 		return resp.StatusCode/100 == 2
 	}, 30*time.Second, 100*time.Millisecond, "sandbox control %s: %s", path, last)
 }
+
+// A blocked onboarding says so first: which provider, why, since when, and the last error.
+func TestPrintStatusShowsBlockedProviders(t *testing.T) {
+	since := time.Date(2026, 5, 20, 12, 0, 0, 0, time.UTC)
+	var out bytes.Buffer
+	printStatus(&out, &workflows.Status{
+		WorkflowID: "onboarding:NO:987654321", Stage: workflows.StageAwaitingDeclaration,
+		Blocked: []workflows.Blocked{{Provider: "quickr", Reason: workflows.BlockedCredentials, Activity: "AwaitDeclaration",
+			Since: since, LastError: "quickr get token: HTTP 401", Attempts: 7}},
+	})
+	require.Contains(t, out.String(), "BLOCKED on    quickr: credentials refused since 2026-05-20T12:00:00Z, retrying AwaitDeclaration (attempt 7)\n")
+	require.Contains(t, out.String(), "  last error  quickr get token: HTTP 401\n")
+}
