@@ -1,10 +1,11 @@
 // Command starter is the command line for people, scripts and agents: start, list, inspect,
 // decide, extend and cancel onboardings. It talks to Temporal directly, through the same
-// internal/engine code the gateway uses, so both accept and refuse the same requests.
+// internal/engine code the gateway uses, so both accept and refuse the same requests; decide
+// alone goes through the gateway, with the agent's API token as the agent's identity.
 //
 //	starter start  --company 987654321 --country NO --contact-name "Ragnar Lothbrok" --contact-email ragnar@example.test --amount 50000
 //	starter list   --stage AWAITING_REVIEW
-//	starter decide onboarding:NO:123456789 --decision approve --agent kari
+//	ONBOARDING_AGENT_TOKEN=… starter decide onboarding:NO:123456789 --decision approve
 //
 // Every command takes --json. Exit codes: 0 ok, 1 the operation failed (Temporal unreachable,
 // timeout), 2 bad usage, configuration or input, 3 no such onboarding, 4 the onboarding
@@ -83,7 +84,8 @@ const usage = `usage:
                EVALUATING, AWAITING_REVIEW, FINISHED
         OUTCOME: APPROVED, DECLINED, EXPIRED, CANCELLED, FAILED
         --limit is the page size (default 50, at most 1000); --all follows the pages to the end
-  starter decide WORKFLOW_ID --decision approve|decline --agent NAME [--reason R]
+  starter decide WORKFLOW_ID --decision approve|decline [--risk LOW|MEDIUM|HIGH] [--reason R]
+      (through the gateway: ONBOARDING_GATEWAY_URL, ONBOARDING_AGENT_TOKEN; the agent is the token's name)
                  [--risk LOW|MEDIUM|HIGH] [--request-id ID] [--json]
   starter extend WORKFLOW_ID [--by 72h | --until 2026-07-01T12:00:00Z] [--agent NAME] [--reason R]
                  [--declaration-reminder-every D] [--signing-reminder-every D]
@@ -137,7 +139,6 @@ var parsers = map[string]func(c cli, args []string) (action, error){
 	"start":  parseStart,
 	"status": parseStatus,
 	"list":   parseList,
-	"decide": parseDecide,
 	"extend": parseExtend,
 	"cancel": parseCancel,
 	// For ops: register the search attributes on a real cluster.
@@ -155,6 +156,9 @@ func (c cli) run(args []string) int {
 	}
 	if args[0] == "new-payload-key" {
 		return c.newPayloadKey(args[1:])
+	}
+	if args[0] == "decide" {
+		return c.runGateway(args[1:])
 	}
 	parse, ok := parsers[args[0]]
 	if !ok {
@@ -182,6 +186,26 @@ func (c cli) run(args []string) int {
 	}
 	defer closeFn()
 	return c.fail(act(ctx, e, c.stdout))
+}
+
+// runGateway runs decide, which goes through the gateway's API with the agent's token.
+func (c cli) runGateway(args []string) int {
+	act, err := parseDecide(c, args)
+	if err != nil {
+		return c.fail(err)
+	}
+	var cfg GatewayConfig
+	if err := config.Load(&cfg); err != nil {
+		fmt.Fprintln(c.stderr, "error:", err)
+		return exitUsage
+	}
+	gw, err := newGatewayClient(cfg)
+	if err != nil {
+		return c.fail(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
+	defer cancel()
+	return c.fail(act(ctx, gw, c.stdout))
 }
 
 // fail prints err (if any) and returns its exit code.
@@ -469,11 +493,11 @@ func parseList(_ cli, args []string) (action, error) {
 	}, nil
 }
 
-func parseDecide(_ cli, args []string) (action, error) {
+func parseDecide(_ cli, args []string) (gatewayAction, error) {
 	fs := newFlags("decide")
 	var d workflows.Decision
 	fs.StringVar(&d.Decision, "decision", "", "approve or decline")
-	fs.StringVar(&d.Agent, "agent", "", "who decides")
+	agent := fs.String("agent", "", "refused: the agent is the name of ONBOARDING_AGENT_TOKEN")
 	fs.StringVar(&d.Reason, "reason", "", "why (recorded on the onboarding)")
 	fs.StringVar(&d.RiskLevel, "risk", "", "LOW, MEDIUM or HIGH; empty keeps the case's")
 	requestID := fs.String("request-id", "", "idempotency key: a retry with the same id gets the same answer")
@@ -483,15 +507,13 @@ func parseDecide(_ cli, args []string) (action, error) {
 		return nil, err
 	}
 	d.Decision = strings.ToLower(strings.TrimSpace(d.Decision))
-	d.Agent = strings.TrimSpace(d.Agent)
 	d.RiskLevel = strings.ToUpper(strings.TrimSpace(d.RiskLevel))
-	d.Via = "cli"
 	v := &engine.ValidationError{}
 	if d.Decision != workflows.DecisionApprove && d.Decision != workflows.DecisionDecline {
 		v.Fields = append(v.Fields, engine.FieldError{Field: "--decision", Message: "must be approve or decline"})
 	}
-	if d.Agent == "" {
-		v.Fields = append(v.Fields, engine.FieldError{Field: "--agent", Message: "is required: every decision names who took it"})
+	if *agent != "" {
+		v.Fields = append(v.Fields, engine.FieldError{Field: "--agent", Message: "is not taken: the agent is the name of the API token in ONBOARDING_AGENT_TOKEN, so nobody decides in another's name"})
 	}
 	if d.RiskLevel != "" && d.RiskLevel != "LOW" && d.RiskLevel != "MEDIUM" && d.RiskLevel != "HIGH" {
 		v.Fields = append(v.Fields, engine.FieldError{Field: "--risk", Message: "must be LOW, MEDIUM or HIGH"})
@@ -499,8 +521,8 @@ func parseDecide(_ cli, args []string) (action, error) {
 	if len(v.Fields) > 0 {
 		return nil, v
 	}
-	return func(ctx context.Context, e *engine.Engine, out io.Writer) error {
-		res, err := e.Decide(ctx, id, *requestID, d)
+	return func(ctx context.Context, gw *gatewayClient, out io.Writer) error {
+		res, err := gw.decide(ctx, id, *requestID, d)
 		if err != nil {
 			return err
 		}

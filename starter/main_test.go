@@ -28,6 +28,7 @@ import (
 	"github.com/merchantflow/onboarding/activities"
 	"github.com/merchantflow/onboarding/internal/config"
 	"github.com/merchantflow/onboarding/internal/engine"
+	"github.com/merchantflow/onboarding/internal/gateway"
 	"github.com/merchantflow/onboarding/internal/logging"
 	"github.com/merchantflow/onboarding/internal/temporalx"
 	"github.com/merchantflow/onboarding/internal/workerapp"
@@ -129,11 +130,11 @@ func TestRefusedBeforeTemporal(t *testing.T) {
 		{"list: zero limit", "", []string{"list", "--limit", "0"}, []string{"--limit: must be between 1 and 1000"}},
 		{"list: bad outcome and country", "", []string{"list", "--outcome", "won", "--country", "US"}, []string{"--outcome (outcome):", "--country (country):"}},
 		{"list: bad page token", "", []string{"list", "--page-token", "not a token!"}, []string{"--page-token (pageToken): is not a token from a previous page"}},
-		{"decide: no id", "", []string{"decide", "--decision", "approve", "--agent", "kari"}, []string{"decide needs one workflow id, got 0"}},
-		{"decide: two ids", "", []string{"decide", "a", "b", "--decision", "approve", "--agent", "kari"}, []string{"decide needs one workflow id, got 2"}},
-		{"decide: bad decision, no agent, bad risk", "", []string{"decide", "onboarding:NO:123456789", "--decision", "maybe", "--risk", "extreme"}, []string{
+		{"decide: no id", "", []string{"decide", "--decision", "approve"}, []string{"decide needs one workflow id, got 0"}},
+		{"decide: two ids", "", []string{"decide", "a", "b", "--decision", "approve"}, []string{"decide needs one workflow id, got 2"}},
+		{"decide: a typed agent name is refused", "", []string{"decide", "onboarding:NO:123456789", "--decision", "approve", "--agent", "alice"}, []string{"--agent: is not taken: the agent is the name of the API token"}},
+		{"decide: bad decision, bad risk", "", []string{"decide", "onboarding:NO:123456789", "--decision", "maybe", "--risk", "extreme"}, []string{
 			"\n  --decision: must be approve or decline",
-			"\n  --agent: is required",
 			"\n  --risk: must be LOW, MEDIUM or HIGH",
 		}},
 		{"extend: --by and --until", "", []string{"extend", "onboarding:NO:987654321", "--by", "72h", "--until", "2030-01-01T00:00:00Z"}, []string{"--by: give --by or --until, not both"}},
@@ -172,7 +173,6 @@ func TestValidInputGoesToTemporal(t *testing.T) {
 		{"start by stdin", validInput, []string{"start", "--json", "--file", "-"}},
 		{"status", "", []string{"status", "--json", "onboarding:NO:987654321"}},
 		{"list", "", []string{"list", "--stage", "awaiting_review", "--limit", "10", "--all"}},
-		{"decide, id after the flags", "", []string{"decide", "--decision", "Approve", "--agent", "kari", "onboarding:NO:123456789", "--risk", "high"}},
 		{"extend by", "", []string{"extend", "onboarding:NO:987654321", "--by", "72h", "--agent", "ops", "--reason", "holiday"}},
 		{"extend until", "", []string{"extend", "onboarding:NO:987654321", "--until", "2030-01-01T00:00:00+01:00"}},
 		{"extend policy only", "", []string{"extend", "onboarding:NO:987654321", "--review-sla", "24h", "--max-renewals", "0"}},
@@ -184,6 +184,23 @@ func TestValidInputGoesToTemporal(t *testing.T) {
 			require.Contains(t, r.stderr, "connect to Temporal at 127.0.0.1:1")
 		})
 	}
+}
+
+// decide goes to the gateway with the agent's token: without a token nothing is sent; with one
+// and no gateway listening it fails to connect.
+func TestDecideGoesThroughTheGateway(t *testing.T) {
+	offline(t)
+	t.Setenv("ONBOARDING_GATEWAY_URL", "http://127.0.0.1:1")
+	t.Setenv("ONBOARDING_AGENT_TOKEN", "")
+	r := invoke("", "decide", "--decision", "Approve", "onboarding:NO:123456789", "--risk", "high")
+	require.Equal(t, exitUsage, r.code, r.stderr)
+	require.Contains(t, r.stderr, "ONBOARDING_AGENT_TOKEN: is required")
+
+	t.Setenv("ONBOARDING_AGENT_TOKEN", "some-agent-token")
+	r = invoke("", "decide", "--decision", "Approve", "onboarding:NO:123456789", "--risk", "high")
+	require.Equal(t, exitFailed, r.code, r.stderr)
+	require.Contains(t, r.stderr, "reach the gateway at http://127.0.0.1:1")
+	require.NotContains(t, r.stderr, "some-agent-token", "the token is never printed")
 }
 
 func TestConfigErrorIsUsage(t *testing.T) {
@@ -317,18 +334,24 @@ func TestAgainstDevServer(t *testing.T) {
 		return len(page.Onboardings) == 1 && page.Onboardings[0].WorkflowID == floki && page.Onboardings[0].Status == "Running"
 	}, time.Minute, 200*time.Millisecond, "Floki is not listed in review: %+v\n%s", listed, invoke("", "status", floki).stdout)
 
-	r = invoke("", "decide", floki, "--decision", "approve", "--agent", "agent.cli", "--reason", "sole proprietorship checked by hand", "--json")
+	t.Setenv("ONBOARDING_AGENT_TOKEN", "cli-token-of-nobody-0123456789")
+	r = invoke("", "decide", floki, "--decision", "approve", "--reason", "an unknown token")
+	require.Equal(t, exitUsage, r.code, "a token the gateway does not know decides nothing: %s", r.stderr)
+	t.Setenv("ONBOARDING_AGENT_TOKEN", cliAgentToken)
+	r = invoke("", "decide", floki, "--decision", "approve", "--reason", "sole proprietorship checked by hand", "--json")
 	require.Equal(t, exitOK, r.code, r.stderr)
 	var decided workflows.DecideResult
 	decodeJSON(t, r, &decided)
 	require.Equal(t, workflows.DecideResult{Status: "decided", Outcome: workflows.OutcomeApproved}, decided)
 
-	r = invoke("", "decide", floki, "--decision", "decline", "--agent", "agent.other")
+	t.Setenv("ONBOARDING_AGENT_TOKEN", cliOtherAgentToken)
+	r = invoke("", "decide", floki, "--decision", "decline")
 	require.Equal(t, exitRejected, r.code, "a second decision is refused: %s", r.stderr)
 
 	st := waitStage(t, floki, workflows.StageFinished)
 	require.Equal(t, workflows.OutcomeApproved, st.Outcome)
-	require.Equal(t, "cli", st.Decision.Via)
+	require.Equal(t, "agent.cli", st.Decision.Agent, "the agent is the token's name")
+	require.Equal(t, "api token agent.cli", st.Decision.Via)
 	r = invoke("", "status", floki)
 	require.Equal(t, exitOK, r.code, r.stderr)
 	require.Regexp(t, `(?m)^outcome\s+APPROVED`, r.stdout)
@@ -448,8 +471,22 @@ func newCLIStack(t *testing.T) *cliStack {
 	w := workerapp.New(c, cfg.TaskQueue, acts, worker.Options{})
 	require.NoError(t, w.Start())
 	t.Cleanup(w.Stop)
+
+	// decide goes through a gateway, as in production.
+	tokens, err := gateway.ParseTokens("agent:agent.cli=" + cliAgentToken + ",agent:agent.other=" + cliOtherAgentToken)
+	require.NoError(t, err)
+	gw := gateway.New(gateway.Config{APITokens: tokens}, c, engine.New(c, cfg.TemporalNamespace, cfg.TaskQueue), zap.NewNop())
+	gwSrv := httptest.NewServer(gw.Handler())
+	t.Cleanup(gwSrv.Close)
+	t.Setenv("ONBOARDING_GATEWAY_URL", gwSrv.URL)
 	return &cliStack{sandboxURL: sbSrv.URL}
 }
+
+// Agent tokens of the CLI test's gateway.
+const (
+	cliAgentToken      = "cli-agent-token-0123456789"
+	cliOtherAgentToken = "cli-other-agent-token-0123456789"
+)
 
 // control POSTs to a sandbox control endpoint until it answers 2xx: the thing it acts on
 // may not exist yet (the workflow creates it a moment later).

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/merchantflow/onboarding/identity"
 )
 
 // registerHandlers installs the query, the updates and the signal receivers. Signals only
@@ -49,7 +51,15 @@ func (o *onboarding) registerHandlers(ctx workflow.Context) error {
 		if d.Via == "" {
 			d.Via = "signal"
 		}
-		if err := o.checkDecision(d); err != nil {
+		// A signal carries no proof of who sent it: anyone who reaches Temporal could decide
+		// in any agent's name. Decisions come by the decide update, which only the gateway
+		// sends with the name of the agent's API token. Signals that arrived before this
+		// change replay as they were taken.
+		if workflow.GetVersion(ctx, changeNoSignalDecisions, workflow.DefaultVersion, 1) >= 1 {
+			o.rejectDecision(ctx, d, errors.New("decisions by signal are not accepted: they carry no proof of who sent them; decide through the API (POST /v1/onboardings/{id}/decision) or starter decide"))
+			return
+		}
+		if err := o.checkDecisionV0(d); err != nil {
 			o.rejectDecision(ctx, d, err)
 			return
 		}
@@ -162,8 +172,30 @@ func statusRank(s string) int {
 	}
 }
 
-// checkDecision is the one rule set for decisions, whether they come by update or signal.
+// checkDecision is the rule set for decisions; it runs as the decide update's validator, which
+// never runs on replay, so it can grow stricter without versioning. Agents are compared by
+// their normalised names, and a HIGH risk level sticks once the rules or any approval set it:
+// no sequence of calls lets one agent approve a HIGH risk onboarding alone.
 func (o *onboarding) checkDecision(d Decision) error {
+	if err := o.checkDecisionShape(d); err != nil {
+		return err
+	}
+	agent, err := identity.Normalize(d.Agent)
+	if err != nil {
+		return errors.New("agent: " + err.Error())
+	}
+	if d.Decision == DecisionApprove && o.highRisk(d) {
+		for _, prior := range o.status.Approvals {
+			if p, _ := identity.Normalize(prior.Agent); p == agent {
+				return errors.New("a HIGH risk case needs approvals from two different agents; " + agent + " has already approved")
+			}
+		}
+	}
+	return nil
+}
+
+// checkDecisionShape is what every decision must be, whoever sent it.
+func (o *onboarding) checkDecisionShape(d Decision) error {
 	if o.status.Stage != StageAwaitingReview {
 		return errors.New("the onboarding is in stage " + string(o.status.Stage) + "; decisions are taken only in " + string(StageAwaitingReview))
 	}
@@ -171,7 +203,7 @@ func (o *onboarding) checkDecision(d Decision) error {
 		return errors.New("the onboarding is already decided")
 	}
 	if d.Decision != DecisionApprove && d.Decision != DecisionDecline {
-		return errors.New(`decision must be "approve" or "decline", got "` + d.Decision + `"`)
+		return errors.New(`decision must be "approve" or "decline", got "` + clip(d.Decision) + `"`)
 	}
 	if strings.TrimSpace(d.Agent) == "" {
 		return errors.New("agent is required: every decision names who took it")
@@ -179,9 +211,18 @@ func (o *onboarding) checkDecision(d Decision) error {
 	switch d.RiskLevel {
 	case "", "LOW", "MEDIUM", "HIGH":
 	default:
-		return errors.New(`riskLevel must be LOW, MEDIUM or HIGH, got "` + d.RiskLevel + `"`)
+		return errors.New(`riskLevel must be LOW, MEDIUM or HIGH, got "` + clip(d.RiskLevel) + `"`)
 	}
-	if d.Decision == DecisionApprove && o.highRisk(d) {
+	return nil
+}
+
+// checkDecisionV0 is the rule set signals were checked with before signal decisions were
+// refused; it runs in the signal handler, which replays, so it stays as it was.
+func (o *onboarding) checkDecisionV0(d Decision) error {
+	if err := o.checkDecisionShape(d); err != nil {
+		return err
+	}
+	if d.Decision == DecisionApprove && (d.RiskLevel == "HIGH" || o.riskLevelV0() == "HIGH") {
 		for _, prior := range o.status.Approvals {
 			if strings.EqualFold(prior.Agent, d.Agent) {
 				return errors.New("a HIGH risk case needs approvals from two different agents; " + d.Agent + " has already approved")
@@ -191,15 +232,26 @@ func (o *onboarding) checkDecision(d Decision) error {
 	return nil
 }
 
-// highRisk reports whether approving needs four eyes.
+// highRisk reports whether approving needs four eyes: the decision, the rules, the case or
+// any earlier approval says HIGH.
 func (o *onboarding) highRisk(d Decision) bool {
 	return d.RiskLevel == "HIGH" || o.riskLevel() == "HIGH"
+}
+
+// clip shortens an echoed value.
+func clip(s string) string {
+	if r := []rune(s); len(r) > 64 {
+		return string(r[:64]) + "…"
+	}
+	return s
 }
 
 // applyDecision records a valid decision. A first approval of a HIGH risk case waits for a
 // second agent; anything else decides.
 func (o *onboarding) applyDecision(ctx workflow.Context, d Decision) *DecideResult {
-	if d.Decision == DecisionApprove && o.highRisk(d) && len(o.status.Approvals) == 0 {
+	// The handler replays, so it keeps the rule it always had: only the first approval can
+	// wait. The validator (checkDecision) is what refuses a second approval by the same agent.
+	if d.Decision == DecisionApprove && (d.RiskLevel == "HIGH" || o.riskLevelV0() == "HIGH") && len(o.status.Approvals) == 0 {
 		o.status.Approvals = append(o.status.Approvals, d)
 		o.note(ctx, "first approval", d.Agent)
 		return &DecideResult{Status: "awaiting_second_approval"}

@@ -576,7 +576,7 @@ func (o *onboarding) decide(ctx workflow.Context, outcome Outcome, reason string
 	if outcome == OutcomeDeclined {
 		status = "DECLINED"
 	}
-	if d != nil && d.RiskLevel != "" {
+	if d != nil && d.RiskLevel != "" && risk != "HIGH" { // HIGH sticks
 		risk = d.RiskLevel
 	}
 	err := o.call(ctx, providerQuickr, "Record the decision in Quickr", a.RecordDecision, activities.RecordDecisionInput{
@@ -617,7 +617,19 @@ func (o *onboarding) decisionNote(reason string) string {
 	return b.String()
 }
 
+// riskLevel is the onboarding's risk: the rules' level (or the case's), raised to HIGH when any
+// approval set HIGH. HIGH sticks: a later approval cannot lower it.
 func (o *onboarding) riskLevel() string {
+	for _, a := range o.status.Approvals {
+		if a.RiskLevel == "HIGH" {
+			return "HIGH"
+		}
+	}
+	return o.riskLevelV0()
+}
+
+// riskLevelV0 is the rules' level, else the case's: the risk before approvals could raise it.
+func (o *onboarding) riskLevelV0() string {
 	if o.status.Evaluation != nil && o.status.Evaluation.RiskLevel != "" {
 		return o.status.Evaluation.RiskLevel
 	}

@@ -406,25 +406,65 @@ func TestDecideRejections(t *testing.T) {
 	require.Equal(t, workflows.OutcomeDeclined, result(t, env).Outcome)
 }
 
-func TestAgentDecisionSignal(t *testing.T) {
+// A signal carries no proof of who sent it, so decisions by signal are refused and recorded;
+// the onboarding goes on waiting for a decision by update.
+func TestAgentDecisionSignalIsRefused(t *testing.T) {
 	f := newFake()
 	f.evaluation = activities.Evaluation{Decision: "REVIEW", Reason: "no automation fired", RiskLevel: "LOW"}
 	env := newEnv(t, f)
 	atReview(t, env, func() {
-		env.SignalWorkflow(workflows.SignalAgentDecision, workflows.Decision{Decision: "approve"}) // no agent
+		env.SignalWorkflow(workflows.SignalAgentDecision, workflows.Decision{Decision: "approve", Agent: "ui.operator"})
 	})
 	env.RegisterDelayedCallback(func() {
 		st := status(t, env)
 		require.Len(t, st.RejectedDecisions, 1)
-		require.Contains(t, st.RejectedDecisions[0].Reason, "agent is required")
+		require.Contains(t, st.RejectedDecisions[0].Reason, "decisions by signal are not accepted")
 		require.Equal(t, workflows.StageAwaitingReview, st.Stage)
-		env.SignalWorkflow(workflows.SignalAgentDecision, workflows.Decision{Decision: "approve", Agent: "ui.operator"})
+		require.Nil(t, st.Decision)
+		decide(env, workflows.Decision{Decision: "approve", Agent: "alice"})
 	}, 2*time.Hour)
 	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
 
 	res := result(t, env)
 	require.Equal(t, workflows.OutcomeApproved, res.Outcome)
-	require.Equal(t, "signal", res.Decision.Via)
+	require.Equal(t, "alice", res.Decision.Agent)
+}
+
+// The four-eyes bypasses: a HIGH risk set by a first approval sticks, and names that look the
+// same or differ only in case, spaces or invisible characters are one agent (or refused).
+func TestFourEyesCannotBeBypassed(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		second workflows.Decision
+		want   string
+	}{
+		{"a second approval without --risk", workflows.Decision{Decision: "approve", Agent: "alice"}, "two different agents"},
+		{"a second approval lowering the risk", workflows.Decision{Decision: "approve", Agent: "alice", RiskLevel: "LOW"}, "two different agents"},
+		{"trailing space", workflows.Decision{Decision: "approve", Agent: "alice "}, "two different agents"},
+		{"upper case", workflows.Decision{Decision: "approve", Agent: "ALICE"}, "two different agents"},
+		{"fullwidth letters (NFKC)", workflows.Decision{Decision: "approve", Agent: "ａｌｉｃｅ"}, "two different agents"},
+		{"Cyrillic a", workflows.Decision{Decision: "approve", Agent: "\u0430lice"}, "agent: a name is"},
+		{"zero-width space", workflows.Decision{Decision: "approve", Agent: "alice\u200b"}, "agent: a name is"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake()
+			f.evaluation = activities.Evaluation{Decision: "REVIEW", Reason: "thin file", RiskLevel: "MEDIUM"}
+			env := newEnv(t, f)
+			var first, again, other *updateOutcome
+			atReview(t, env, func() { first = decide(env, workflows.Decision{Decision: "approve", Agent: "alice", RiskLevel: "HIGH"}) })
+			env.RegisterDelayedCallback(func() { again = decide(env, tt.second) }, 2*time.Hour)
+			env.RegisterDelayedCallback(func() {
+				require.Equal(t, workflows.StageAwaitingReview, status(t, env).Stage, "one agent alone never approves")
+				other = decide(env, workflows.Decision{Decision: "approve", Agent: "bob"})
+			}, 3*time.Hour)
+			env.ExecuteWorkflow(workflows.OnboardMerchant, input())
+			first.accepted(t, "awaiting_second_approval")
+			again.refused(t, tt.want)
+			other.accepted(t, "decided")
+			require.Equal(t, workflows.OutcomeApproved, result(t, env).Outcome)
+			require.Equal(t, "HIGH", f.decisions[len(f.decisions)-1].RiskLevel, "the HIGH risk the first approval set is what Quickr records")
+		})
+	}
 }
 
 func TestReviewRemindersEscalateWithoutDeciding(t *testing.T) {

@@ -33,5 +33,9 @@ const (
 // vLongLife: read only when a provider call fails in a way a person can fix.
 const changeProviderBlocked = "provider-blocked"
 
+// changeNoSignalDecisions refuses decisions by signal (they carry no proof of who sent them),
+// for every onboarding from the first signal after the deploy; read in the signal handler.
+const changeNoSignalDecisions = "no-signal-decisions"
+
 // atLeast reports whether this run records version v or later of the onboarding.
 func (o *onboarding) atLeast(v workflow.Version) bool { return o.v >= v }
