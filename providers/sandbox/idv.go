@@ -168,7 +168,9 @@ func (s *Server) idvCreate(w http.ResponseWriter, r *http.Request, props map[str
 	id := ss.ID
 	s.after(s.cfg.IDVSessionTTL, func() { _ = s.idvTransition(id, "EXPIRED", nil) })
 	if s.cfg.Auto {
-		s.after(s.cfg.Delays.IDV/2, func() { _ = s.idvTransition(id, "IN_PROGRESS", nil) })
+		if s.cfg.Delays.IDV > 0 { // without a delay the finish passes IN_PROGRESS itself
+			s.after(s.cfg.Delays.IDV/2, func() { _ = s.idvTransition(id, "IN_PROGRESS", nil) })
+		}
 		s.after(s.cfg.Delays.IDV, func() { _ = s.idvFinish(id, "COMPLETED", true, nil) })
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"id": ss.ID, "token": ss.Token})
@@ -262,6 +264,16 @@ func (s *Server) idvTransition(id int64, state string, identity *idvIdentity) er
 	return nil
 }
 
+// idvState is the session's state ("" when there is none).
+func (s *Server) idvState(id int64) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ss, ok := s.idv.sessions[id]; ok {
+		return ss.State
+	}
+	return ""
+}
+
 // idvFinish ends a session as a person would: from CREATED it passes IN_PROGRESS first.
 // COMPLETED verifies person (the expected one when nil), or someone else when match is false.
 func (s *Server) idvFinish(id int64, state string, match bool, person *IDVPerson) error {
@@ -277,7 +289,9 @@ func (s *Server) idvFinish(id int64, state string, match bool, person *IDVPerson
 		return fmt.Errorf("no session %d", id)
 	}
 	if current == "CREATED" && state != "EXPIRED" {
-		if err := s.idvTransition(id, "IN_PROGRESS", nil); err != nil {
+		// Another step (automatic mode's own start) may have moved it on meanwhile: that is
+		// the state this step wanted.
+		if err := s.idvTransition(id, "IN_PROGRESS", nil); err != nil && s.idvState(id) != "IN_PROGRESS" {
 			return err
 		}
 	}

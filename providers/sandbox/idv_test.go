@@ -255,3 +255,24 @@ func TestIDVContractListSessions(t *testing.T) {
 	require.Len(t, all, 3)
 	require.Equal(t, 3, env.hitCount("POST /idv/api/v1/session.list"))
 }
+
+// With no delay, automatic mode completes every session: the start and the finish used to run
+// as two goroutines, and when the start won the race the finish failed and the session stayed
+// IN_PROGRESS for good.
+func TestIDVAutomaticWithoutDelayAlwaysCompletes(t *testing.T) {
+	env := ctSandbox(t, func(c *sandbox.Config) { c.Auto = true })
+	c := idvClient(env, "")
+	ctx := context.Background()
+	var ids []int64
+	for range 300 {
+		created, err := c.CreateSession(ctx, idv.CreateSessionInput{Reference: "onboarding:NO:123456789"})
+		require.NoError(t, err)
+		ids = append(ids, created.ID)
+	}
+	for _, id := range ids {
+		require.Eventually(t, func() bool {
+			state, err := c.SessionState(ctx, id)
+			return err == nil && state == idv.StateCompleted
+		}, 5*time.Second, 5*time.Millisecond, "session %d never completed", id)
+	}
+}
