@@ -134,7 +134,8 @@ func newStack(t *testing.T, sbCfg sandbox.Config, opts ...stackOption) *stack {
 	gwSrv := httptest.NewServer(gw.Handler())
 	t.Cleanup(gwSrv.Close)
 
-	// Every setting but the addresses is the worker's default, which is the sandbox's.
+	// Every setting but the addresses is the local profile's default, which is the sandbox's.
+	t.Setenv("ONBOARDING_PROFILE", "local")
 	var p workerapp.Providers
 	if err := config.Load(&p); err != nil {
 		t.Fatalf("default provider config: %v", err)

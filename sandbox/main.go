@@ -1,5 +1,10 @@
 // Command sandbox serves the imitation of all five providers on loopback, for `make run`,
 // demos, benchmarks and chaos runs. See the README's sandbox section for its endpoints.
+//
+// The sandbox is local by nature, so it needs no ONBOARDING_PROFILE=local: its defaults are
+// its own published test credentials, which unlock nothing but the sandbox, and it holds no
+// real secret nor calls a real provider. The profile guards the binaries that do (worker,
+// gateway) from falling back to these credentials; the sandbox only ever serves them.
 package main
 
 import (

@@ -85,6 +85,9 @@ start temporal bin/temporal server start-dev --ip "$HOST" --port "$TEMPORAL_PORT
   --db-filename "$RUN_DIR/temporal.db" --log-level warn "${sa_flags[@]}" \
   --ui-codec-endpoint "http://$HOST:$GATEWAY_PORT/codec/t/$CODEC_TOKEN"
 
+# Local profile: the worker and the gateway may fall back to the sandbox's published
+# credentials (and the addresses below). Without it they refuse to start while one is unset.
+export ONBOARDING_PROFILE=local
 export ONBOARDING_TEMPORAL_ADDRESS="$HOST:$TEMPORAL_PORT"
 for _ in $(seq 1 120); do
   if bin/temporal operator cluster health --address "$ONBOARDING_TEMPORAL_ADDRESS" >/dev/null 2>&1; then break; fi

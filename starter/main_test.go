@@ -456,6 +456,8 @@ func newCLIStack(t *testing.T) *cliStack {
 	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
 	t.Cleanup(sink.Close)
 
+	// The worker's credentials are the local profile's, the sandbox's.
+	t.Setenv("ONBOARDING_PROFILE", "local")
 	var p workerapp.Providers
 	require.NoError(t, config.Load(&p))
 	p.Local(sbSrv.URL, sink.URL)

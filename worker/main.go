@@ -23,12 +23,20 @@ import (
 
 // Config is the worker's whole configuration (ONBOARDING_*).
 type Config struct {
+	config.Profile
 	config.Temporal
 	config.Logging
 	workerapp.Providers
 	workerapp.Tuning
 
 	MetricsAddr string `envconfig:"METRICS_ADDR" default:"127.0.0.1:9464" desc:"host:port serving Prometheus metrics at /metrics; empty turns them off"`
+}
+
+// LocalDefaults declares the payload keys and the provider settings: required, and under
+// ONBOARDING_PROFILE=local the sandbox's for those unset.
+func (c *Config) LocalDefaults(d *config.Defaults) {
+	c.Temporal.LocalDefaults(d)
+	c.Providers.LocalDefaults(d)
 }
 
 // Validate checks values envconfig cannot.
@@ -63,6 +71,9 @@ func main() {
 }
 
 func run(cfg *Config, log *zap.Logger) error {
+	if cfg.IsLocal() {
+		log.Warn("local profile: unset provider credentials and addresses are the sandbox's", zap.String("profile", cfg.Profile.Profile))
+	}
 	opts, err := temporalx.Options(cfg.Temporal, log)
 	if err != nil {
 		return err

@@ -443,8 +443,8 @@ func TestFourEyesCannotBeBypassed(t *testing.T) {
 		{"trailing space", workflows.Decision{Decision: "approve", Agent: "alice "}, "two different agents"},
 		{"upper case", workflows.Decision{Decision: "approve", Agent: "ALICE"}, "two different agents"},
 		{"fullwidth letters (NFKC)", workflows.Decision{Decision: "approve", Agent: "ａｌｉｃｅ"}, "two different agents"},
-		{"Cyrillic a", workflows.Decision{Decision: "approve", Agent: "\u0430lice"}, "agent: a name is"},
-		{"zero-width space", workflows.Decision{Decision: "approve", Agent: "alice\u200b"}, "agent: a name is"},
+		{"Cyrillic a", workflows.Decision{Decision: "approve", Agent: "\u0430lice"}, "has U+"},
+		{"zero-width space", workflows.Decision{Decision: "approve", Agent: "alice\u200b"}, "has U+"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFake()

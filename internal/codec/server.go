@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	commonpb "go.temporal.io/api/common/v1"
@@ -33,6 +34,39 @@ type HandlerOptions struct {
 	Tokens []string
 	// MaxBodyBytes bounds a request body; DefaultMaxBody when zero.
 	MaxBodyBytes int64
+}
+
+// MinTokenLen keeps guessable codec tokens out of configuration.
+const MinTokenLen = 16
+
+// ParseTokens reads codec-server tokens separated by commas (ONBOARDING_CODEC_TOKENS), the
+// first being the one to hand out, the others accepted during a rotation. Each is trimmed
+// here, once, so what is checked is what authenticates. Blank spec: no tokens (the codec
+// server is off). Refused: an empty entry, a token under MinTokenLen characters, one with
+// a character a URL path cannot carry as is (the Temporal UI sends it in the path), and a
+// token given twice. Errors name entries by position, never a token.
+func ParseTokens(spec string) ([]string, error) {
+	if strings.TrimSpace(spec) == "" {
+		return nil, nil
+	}
+	var out []string
+	for i, t := range strings.Split(spec, ",") {
+		t = strings.TrimSpace(t)
+		entry := "entry " + strconv.Itoa(i+1)
+		switch {
+		case t == "":
+			return nil, errors.New(entry + " is empty")
+		case len(t) < MinTokenLen:
+			return nil, errors.New(entry + ": a token must be at least " + strconv.Itoa(MinTokenLen) + " characters")
+		case strings.ContainsFunc(t, func(r rune) bool { return r <= ' ' || r >= 0x7f || strings.ContainsRune("/?#%", r) }):
+			return nil, errors.New(entry + ": a token is printable ASCII without spaces and / ? # % (it travels in a URL path)")
+		}
+		if j := slices.Index(out, t); j >= 0 {
+			return nil, errors.New(entry + " is the same token as entry " + strconv.Itoa(j+1))
+		}
+		out = append(out, t)
+	}
+	return out, nil
 }
 
 // Handler serves the Temporal codec-server protocol with k's codec:

@@ -138,6 +138,45 @@ func TestCodecServerAuth(t *testing.T) {
 	}
 }
 
+func TestParseTokens(t *testing.T) {
+	const a, b = "codec-token-aaaaaaaa", "codec-token-bbbbbbbb"
+	for _, tt := range []struct {
+		name, spec string
+		want       []string
+		wantErr    string
+	}{
+		{name: "unset: the codec server is off", spec: ""},
+		{name: "blank: off too", spec: "  "},
+		{name: "one", spec: a, want: []string{a}},
+		{name: "trimmed once, so the second one authenticates", spec: a + ", " + b + " ", want: []string{a, b}},
+		{name: "empty entry", spec: a + ",," + b, wantErr: "entry 2 is empty"},
+		{name: "trailing comma", spec: a + ",", wantErr: "entry 2 is empty"},
+		{name: "short", spec: a + ",short-token", wantErr: "entry 2: a token must be at least 16"},
+		{name: "a slash cannot travel in the path", spec: "codec/token/aaaaaaaaaa", wantErr: "entry 1: a token is printable ASCII"},
+		{name: "inner space", spec: "codec token aaaaaaaaaa", wantErr: "printable ASCII"},
+		{name: "twice", spec: a + "," + b + ", " + a, wantErr: "entry 3 is the same token as entry 1"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := codec.ParseTokens(tt.spec)
+			if tt.wantErr != "" {
+				require.ErrorContains(t, err, tt.wantErr)
+				for _, secret := range []string{a, b, "short-token", "aaaaaaaaaa"} {
+					require.NotContains(t, err.Error(), secret, "errors never show a token")
+				}
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tt.want, got)
+		})
+	}
+	// What is parsed is what authenticates: the second token, after ", ", opens the server.
+	tokens, err := codec.ParseTokens(a + ", " + b)
+	require.NoError(t, err)
+	sealed := encode(t, keyring(t, "k1="+keyA), plainPayload(t, kari))[0]
+	rec := call(codecServer(t, codec.HandlerOptions{Tokens: tokens}), http.MethodPost, "/codec/t/"+b+"/decode", payloadsBody(t, sealed), nil)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+}
+
 func TestCodecServerCORS(t *testing.T) {
 	h := codecServer(t, codec.HandlerOptions{})
 	preflight := func(origin, path string) *httptest.ResponseRecorder {

@@ -1,11 +1,18 @@
 // Package config holds the configuration pieces the binaries share and the one function that
 // reads them from the environment. Each binary has its own Config struct (in its main package)
 // that embeds these; nothing else in the project reads the environment.
+//
+// Credentials and provider addresses have no default: a config declares them in its
+// LocalDefaults (see Defaulter), and only under ONBOARDING_PROFILE=local do they fall back to
+// the sandbox's published values. Under any other profile Load refuses to start while one of
+// them is unset, naming every one at once.
 package config
 
 import (
 	"errors"
 	"fmt"
+	"os"
+	"reflect"
 	"strings"
 
 	"github.com/kelseyhightower/envconfig"
@@ -51,6 +58,10 @@ type Payload struct {
 	PayloadKeysFile string `envconfig:"PAYLOAD_KEYS_FILE" desc:"file holding the payload encryption keys instead: one id=base64key per line, # comments allowed"`
 }
 
+// LocalDefaults requires a source of payload keys under every profile: there are no sandbox
+// keys.
+func (p *Payload) LocalDefaults(d *Defaults) { d.Require("PAYLOAD_KEYS", "PAYLOAD_KEYS_FILE") }
+
 // Validate checks that exactly one source of payload keys is set.
 func (p Payload) Validate() error {
 	keys, file := strings.TrimSpace(p.PayloadKeys) != "", strings.TrimSpace(p.PayloadKeysFile) != ""
@@ -66,7 +77,9 @@ func (p Payload) Validate() error {
 // Validator is implemented by configs that check their values after loading.
 type Validator interface{ Validate() error }
 
-// Load fills spec from the environment. Errors name the variable at fault.
+// Load fills spec from the environment: the variables, then, if spec is a Defaulter, its
+// LocalDefaults under the profile ONBOARDING_PROFILE names, then Validate. Errors name the
+// variable at fault; a missing setting is reported with every other missing one.
 func Load(spec any) error {
 	if err := envconfig.Process(Prefix, spec); err != nil {
 		var pe *envconfig.ParseError
@@ -74,6 +87,20 @@ func Load(spec any) error {
 			return fmt.Errorf("config: %s=%q is not a valid %s", pe.KeyName, pe.Value, pe.TypeName)
 		}
 		return fmt.Errorf("config: %w", err)
+	}
+	profile, err := profileFromEnv()
+	if err != nil {
+		return err
+	}
+	if err := checkDefaulterReached(spec); err != nil {
+		return err
+	}
+	if d, ok := spec.(Defaulter); ok {
+		defs := &Defaults{local: profile == ProfileLocal}
+		d.LocalDefaults(defs)
+		if err := defs.Err(); err != nil {
+			return err
+		}
 	}
 	if v, ok := spec.(Validator); ok {
 		return v.Validate()
@@ -98,6 +125,9 @@ func (t Temporal) Validate() error {
 	return nil
 }
 
+// LocalDefaults declares the payload keys (required under every profile).
+func (t *Temporal) LocalDefaults(d *Defaults) { t.Payload.LocalDefaults(d) }
+
 // Validate checks the logging settings.
 func (l Logging) Validate() error {
 	switch l.LogLevel {
@@ -116,4 +146,147 @@ func Usage(spec any) string {
 	var b strings.Builder
 	_ = envconfig.Usagef(Prefix, spec, &b, "{{range .}}{{usage_key .}}\t{{usage_default .}}\t{{usage_description .}}\n{{end}}")
 	return b.String()
+}
+
+// Profiles (ONBOARDING_PROFILE).
+const (
+	// ProfileProduction, also the profile when the variable is unset: every credential and
+	// provider address must be given.
+	ProfileProduction = "production"
+	// ProfileLocal lets an unset credential or provider address take the sandbox's published
+	// value, for make run, the tests, bench and chaos.
+	ProfileLocal = "local"
+)
+
+// profileVar is the profile's variable. Unlike the others it has no unprefixed fallback: a
+// stray PROFILE=local in a shell must not hand a production binary the sandbox's credentials.
+const profileVar = Prefix + "_PROFILE"
+
+// Profile is embedded by the configs that have local defaults, so -help lists the variable
+// and the binary can say which profile it runs. Load reads the same variable.
+type Profile struct {
+	// No envconfig tag: the key is ONBOARDING_PROFILE with no fallback (see profileVar).
+	Profile string `desc:"local: unset credentials and provider addresses take the sandbox's (make run, tests, bench, chaos); unset or production: they are required"`
+}
+
+// IsLocal reports whether the binary runs under the local profile.
+func (p Profile) IsLocal() bool { return p.Profile == ProfileLocal }
+
+func profileFromEnv() (string, error) {
+	v, _ := os.LookupEnv(profileVar)
+	switch v {
+	case "", ProfileProduction:
+		return ProfileProduction, nil
+	case ProfileLocal:
+		return ProfileLocal, nil
+	}
+	return "", fmt.Errorf("config: %s must be %s or %s (unset: %s), got %q", profileVar, ProfileLocal, ProfileProduction, ProfileProduction, v)
+}
+
+// Defaulter is a config with settings that must be given in production and, under the local
+// profile, default to the sandbox's: credentials, provider and callback addresses. Load calls
+// LocalDefaults under every profile, after reading the environment: under local it fills the
+// unset ones, under any other it records them as missing. A config that embeds Defaulters
+// and has settings of its own implements LocalDefaults itself and calls theirs, as it does
+// for Validate.
+type Defaulter interface{ LocalDefaults(d *Defaults) }
+
+// Defaults is what LocalDefaults gets: the profile and which variables the environment sets.
+// Names are without the ONBOARDING_ prefix, as in the envconfig tags; a variable counts as
+// set when it or its unprefixed fallback is present, even empty (Validate judges the value).
+type Defaults struct {
+	local   bool
+	missing []string
+	hint    bool // something missing would have had a local default
+}
+
+// Sandbox declares *field (variable name) as required unless the profile is local, where an
+// unset variable takes value, the sandbox's.
+func (d *Defaults) Sandbox(field *string, name, value string) {
+	switch {
+	case d.IsSet(name):
+	case d.local:
+		*field = value
+	default:
+		d.missing, d.hint = append(d.missing, Prefix+"_"+name), true
+	}
+}
+
+// SandboxList is Sandbox for a comma-separated list.
+func (d *Defaults) SandboxList(field *[]string, name string, values ...string) {
+	switch {
+	case d.IsSet(name):
+	case d.local:
+		*field = append([]string(nil), values...)
+	default:
+		d.missing, d.hint = append(d.missing, Prefix+"_"+name), true
+	}
+}
+
+// Require declares a setting that is required under every profile: one of names must be set
+// (usually one name; more are alternatives, such as a value or the file holding it).
+func (d *Defaults) Require(names ...string) {
+	for _, n := range names {
+		if d.IsSet(n) {
+			return
+		}
+	}
+	alts := make([]string, len(names))
+	for i, n := range names {
+		alts[i] = Prefix + "_" + n
+	}
+	what := alts[0]
+	if len(alts) > 1 {
+		what += " (or " + strings.Join(alts[1:], " or ") + ")"
+	}
+	d.missing = append(d.missing, what)
+}
+
+// IsSet reports whether the environment sets the variable ONBOARDING_<name> or its
+// unprefixed fallback <name>, as envconfig reads them.
+func (d *Defaults) IsSet(name string) bool {
+	if _, ok := os.LookupEnv(Prefix + "_" + name); ok {
+		return true
+	}
+	_, ok := os.LookupEnv(name)
+	return ok
+}
+
+// IsLocal reports whether the profile is local.
+func (d *Defaults) IsLocal() bool { return d.local }
+
+// Err names every missing setting at once, or is nil. It never shows a value.
+func (d *Defaults) Err() error {
+	if len(d.missing) == 0 {
+		return nil
+	}
+	msg := "config: missing " + strings.Join(d.missing, ", ")
+	if d.hint {
+		msg += "; outside " + profileVar + "=" + ProfileLocal + " (make run, tests) nothing falls back to the sandbox's credentials or addresses"
+	}
+	return errors.New(msg)
+}
+
+// checkDefaulterReached refuses a spec that embeds a Defaulter without being one itself:
+// two embedded Defaulters cancel each other's promoted method, and their requirements would
+// silently be skipped. The spec must then implement LocalDefaults and call theirs.
+func checkDefaulterReached(spec any) error {
+	if _, ok := spec.(Defaulter); ok {
+		return nil
+	}
+	v := reflect.ValueOf(spec)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return nil
+	}
+	v = v.Elem()
+	for i := range v.NumField() {
+		f := v.Type().Field(i)
+		if !f.Anonymous || !f.IsExported() || f.Type.Kind() != reflect.Struct {
+			continue
+		}
+		if _, ok := v.Field(i).Addr().Interface().(Defaulter); ok {
+			return fmt.Errorf("config: %s embeds %s, which has local defaults, but does not call its LocalDefaults; give %s a LocalDefaults method", v.Type(), f.Type, v.Type())
+		}
+	}
+	return nil
 }

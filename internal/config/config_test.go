@@ -81,7 +81,7 @@ func TestPayloadValidate(t *testing.T) {
 	}{
 		{name: "keys", env: map[string]string{"ONBOARDING_PAYLOAD_KEYS": "k1=abc"}},
 		{name: "file", env: map[string]string{"ONBOARDING_PAYLOAD_KEYS_FILE": "/run/secrets/payload-keys"}},
-		{name: "neither", wantErr: "set ONBOARDING_PAYLOAD_KEYS or ONBOARDING_PAYLOAD_KEYS_FILE"},
+		{name: "neither", wantErr: "missing ONBOARDING_PAYLOAD_KEYS (or ONBOARDING_PAYLOAD_KEYS_FILE)"},
 		{name: "blank", env: map[string]string{"ONBOARDING_PAYLOAD_KEYS": "  "}, wantErr: "set ONBOARDING_PAYLOAD_KEYS or ONBOARDING_PAYLOAD_KEYS_FILE"},
 		{
 			name:    "both",
@@ -104,4 +104,102 @@ func TestPayloadValidate(t *testing.T) {
 			require.NotContains(t, err.Error(), "k1=abc", "the keys are never echoed")
 		})
 	}
+}
+
+// secrets is a config with local defaults, as the worker's and the gateway's are.
+type secrets struct {
+	config.Profile
+	config.Logging
+	APIKey    string   `envconfig:"TEST_API_KEY"`
+	BaseURL   string   `envconfig:"TEST_BASE_URL"`
+	Hooks     []string `envconfig:"TEST_HOOK_SECRETS"`
+	Tokens    string   `envconfig:"TEST_TOKENS"`
+	NotifyURL string   `envconfig:"TEST_NOTIFY_URL"`
+}
+
+func (s *secrets) LocalDefaults(d *config.Defaults) {
+	d.Sandbox(&s.APIKey, "TEST_API_KEY", "sandbox-api-key")
+	d.Sandbox(&s.BaseURL, "TEST_BASE_URL", "http://127.0.0.1:8090/test")
+	d.SandboxList(&s.Hooks, "TEST_HOOK_SECRETS", "sandbox-hook-secret")
+	d.Require("TEST_TOKENS")
+	d.Sandbox(&s.NotifyURL, "TEST_NOTIFY_URL", "http://127.0.0.1:8090/inbox")
+}
+
+func TestProfile(t *testing.T) {
+	t.Run("production names every missing setting at once", func(t *testing.T) {
+		var s secrets
+		err := config.Load(&s)
+		require.EqualError(t, err, "config: missing ONBOARDING_TEST_API_KEY, ONBOARDING_TEST_BASE_URL, ONBOARDING_TEST_HOOK_SECRETS, "+
+			"ONBOARDING_TEST_TOKENS, ONBOARDING_TEST_NOTIFY_URL; outside ONBOARDING_PROFILE=local (make run, tests) nothing falls back to the sandbox's credentials or addresses")
+	})
+	t.Run("production said out loud is production", func(t *testing.T) {
+		t.Setenv("ONBOARDING_PROFILE", "production")
+		var s secrets
+		require.ErrorContains(t, config.Load(&s), "missing ONBOARDING_TEST_API_KEY")
+	})
+	t.Run("production with everything set", func(t *testing.T) {
+		for k, v := range map[string]string{
+			"ONBOARDING_TEST_API_KEY": "live-key", "ONBOARDING_TEST_BASE_URL": "https://api.example", "ONBOARDING_TEST_HOOK_SECRETS": "live-hook",
+			"ONBOARDING_TEST_TOKENS": "t", "ONBOARDING_TEST_NOTIFY_URL": "",
+		} {
+			t.Setenv(k, v)
+		}
+		var s secrets
+		require.NoError(t, config.Load(&s))
+		require.False(t, s.IsLocal())
+		require.Equal(t, "live-key", s.APIKey)
+		require.Equal(t, []string{"live-hook"}, s.Hooks)
+		require.Empty(t, s.NotifyURL, "set but empty stays empty (it turns a feature off)")
+	})
+	t.Run("the unprefixed fallback counts as set", func(t *testing.T) {
+		t.Setenv("TEST_API_KEY", "live-key")
+		var s secrets
+		err := config.Load(&s)
+		require.ErrorContains(t, err, "missing ONBOARDING_TEST_BASE_URL")
+		require.NotContains(t, err.Error(), "TEST_API_KEY")
+		require.Equal(t, "live-key", s.APIKey)
+	})
+	t.Run("local takes the sandbox's for what is unset", func(t *testing.T) {
+		t.Setenv("ONBOARDING_PROFILE", "local")
+		t.Setenv("ONBOARDING_TEST_TOKENS", "t")
+		t.Setenv("ONBOARDING_TEST_BASE_URL", "http://127.0.0.1:9999/test")
+		t.Setenv("ONBOARDING_TEST_NOTIFY_URL", "")
+		var s secrets
+		require.NoError(t, config.Load(&s))
+		require.True(t, s.IsLocal())
+		require.Equal(t, "sandbox-api-key", s.APIKey)
+		require.Equal(t, []string{"sandbox-hook-secret"}, s.Hooks)
+		require.Equal(t, "http://127.0.0.1:9999/test", s.BaseURL, "what is set wins")
+		require.Empty(t, s.NotifyURL, "set but empty is not unset")
+	})
+	t.Run("local still needs what the sandbox has no value for", func(t *testing.T) {
+		t.Setenv("ONBOARDING_PROFILE", "local")
+		var s secrets
+		require.EqualError(t, config.Load(&s), "config: missing ONBOARDING_TEST_TOKENS")
+	})
+	t.Run("an unknown profile names the variable", func(t *testing.T) {
+		t.Setenv("ONBOARDING_PROFILE", "dev")
+		var s secrets
+		require.ErrorContains(t, config.Load(&s), `ONBOARDING_PROFILE must be local or production (unset: production), got "dev"`)
+	})
+	t.Run("PROFILE alone is not the profile", func(t *testing.T) {
+		t.Setenv("PROFILE", "local")
+		var s secrets
+		require.ErrorContains(t, config.Load(&s), "missing ONBOARDING_TEST_API_KEY")
+		require.False(t, s.IsLocal())
+	})
+	t.Run("-help lists the profile", func(t *testing.T) {
+		require.Contains(t, config.Usage(&secrets{}), "ONBOARDING_PROFILE\t")
+	})
+}
+
+// twoDefaulters embeds two configs with local defaults and forgets to call them.
+type twoDefaulters struct {
+	config.Temporal
+	secrets
+}
+
+func TestEmbeddedDefaultsCannotBeSkipped(t *testing.T) {
+	var s twoDefaulters
+	require.ErrorContains(t, config.Load(&s), "does not call its LocalDefaults")
 }

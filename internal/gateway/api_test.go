@@ -238,20 +238,52 @@ func TestCancelAndDeadline(t *testing.T) {
 }
 
 func TestParseTokens(t *testing.T) {
-	good, err := gateway.ParseTokens("app:shop=0123456789abcdef,\nagent:alice@corp=fedcba9876543210")
-	require.NoError(t, err)
-	require.Equal(t, "app:shop", good[0].String())
-	require.Equal(t, gateway.RoleAgent, good[1].Role)
-	for spec, want := range map[string]string{
-		"shop=0123456789abcdef":                             "role:name=secret",
-		"admin:root=0123456789abcdef":                       "use app or agent",
-		"app:shop=short":                                    "at least 16",
-		"app:sh op=0123456789abcdef":                        "name must be",
-		"app:a=0123456789abcdef,agent:a=0123456789abcdefgh": "used twice",
+	const s1, s2, s3 = "0123456789abcdef", "fedcba9876543210", "s3cret-s3cret-s3cret"
+	for _, tt := range []struct {
+		name, spec string
+		want       []string // role:name of each token
+		wantErr    string
+	}{
+		{name: "two tokens", spec: "app:shop=" + s1 + ",\nagent:alice@corp=" + s2, want: []string{"app:shop", "agent:alice@corp"}},
+		{name: "comments and blank entries", spec: "# ours\n\napp:shop=" + s1 + ",,", want: []string{"app:shop"}},
+		{name: "every part is trimmed", spec: " agent : alice = " + s1 + " ", want: []string{"agent:alice"}},
+		{name: "names are folded to lower case", spec: "agent:Alice=" + s1, want: []string{"agent:alice"}},
+		{name: "fullwidth letters are the same letters", spec: "agent:ａｌｉｃｅ=" + s1, want: []string{"agent:alice"}},
+
+		{name: "no role", spec: "shop=" + s1, wantErr: "role:name=secret"},
+		{name: "no secret", spec: "app:shop", wantErr: "role:name=secret"},
+		{name: "unknown role", spec: "admin:root=" + s1, wantErr: "use app or agent"},
+		{name: "short secret", spec: "app:shop=short", wantErr: "at least 16"},
+		{name: "space in a name", spec: "app:sh op=" + s1, wantErr: "name has U+0020"},
+		{name: "empty name", spec: "app: =" + s1, wantErr: "name is empty"},
+		{name: "Cyrillic a", spec: "agent:\u0430lice=" + s1, wantErr: "entry 1: the name has U+0430"},
+		{name: "zero-width space", spec: "agent:alice\u200b=" + s1, wantErr: "U+200B"},
+		{name: "name starting with a dot", spec: "agent:.alice=" + s1, wantErr: "starts with '.'"},
+		{name: "a name for two roles", spec: "app:a=" + s1 + ",agent:a=" + s2, wantErr: "entry 2 (agent:a): the name a is used twice, also by entry 1 (app:a)"},
+		{name: "a name twice in one role", spec: "agent:alice=" + s1 + ",agent:alice=" + s2, wantErr: "used twice"},
+		{name: "names equal after normalisation", spec: "agent:alice=" + s1 + ",app:ALICE =" + s2, wantErr: "the name alice is used twice"},
+		{name: "a shared secret", spec: "app:shop=" + s1 + ",agent:alice=" + s2 + ",agent:bob=" + s1, wantErr: "entry 3 (agent:bob) has the same secret as entry 1 (app:shop)"},
+		{name: "a shared secret after trimming", spec: "app:shop=" + s1 + ",agent:bob= " + s1 + " ", wantErr: "same secret"},
+		{name: "a secret typed into the name", spec: "agent:alice:" + s3 + "=" + s1, wantErr: "name has U+003A"},
 	} {
-		_, err := gateway.ParseTokens(spec)
-		require.ErrorContains(t, err, want, spec)
-		require.NotContains(t, err.Error(), "0123456789abcdef", "errors never show a secret")
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := gateway.ParseTokens(tt.spec)
+			if tt.wantErr != "" {
+				require.ErrorContains(t, err, tt.wantErr)
+				for _, secret := range []string{s1, s2, s3, "short"} {
+					require.NotContains(t, err.Error(), secret, "errors never show a secret")
+				}
+				return
+			}
+			require.NoError(t, err)
+			var names []string
+			for _, tok := range got {
+				names = append(names, tok.String())
+				require.NotContains(t, tok.String(), tok.Secret)
+				require.Equal(t, strings.TrimSpace(tok.Secret), tok.Secret)
+			}
+			require.Equal(t, tt.want, names)
+		})
 	}
 }
 

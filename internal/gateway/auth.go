@@ -5,11 +5,12 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
+	"fmt"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 
+	"github.com/merchantflow/onboarding/identity"
 	"github.com/merchantflow/onboarding/internal/engine"
 )
 
@@ -24,7 +25,7 @@ const (
 )
 
 // Token is one API credential. Name identifies the caller in logs and in the decisions it
-// records; Secret is never logged.
+// records, in the form identity.Normalize gives it; Secret is never logged.
 type Token struct {
 	Role   Role
 	Name   string
@@ -34,38 +35,58 @@ type Token struct {
 // String never shows the secret.
 func (t Token) String() string { return string(t.Role) + ":" + t.Name }
 
-var tokenName = regexp.MustCompile(`^[A-Za-z0-9._@-]{1,64}$`)
-
 // minSecretLen keeps guessable tokens out of configuration.
 const minSecretLen = 16
 
 // ParseTokens reads "role:name=secret" entries separated by commas or newlines, e.g.
-// "agent:alice=...,app:shop=...". Errors name the entry by position and name, never the secret.
+// "agent:alice=...,app:shop=...". Each part is trimmed once, here, and the name normalised
+// by identity.Normalize: it is the identity decisions record, so "Alice" is alice and a
+// lookalike such as a Cyrillic "а" is refused. Also refused: an unknown role, a secret under
+// 16 characters, a name used twice (after normalisation, whatever the roles: a name is one
+// identity) and a secret used twice (a secret is one identity). Errors name the entries by
+// position and role:name, never a secret.
 func ParseTokens(spec string) ([]Token, error) {
 	var out []Token
-	seen := map[string]bool{}
+	byName := map[string]int{}   // normalised name -> index in out
+	bySecret := map[string]int{} // secret -> index in out
+	pos := map[int]int{}         // index in out -> entry position
 	for i, raw := range strings.FieldsFunc(spec, func(r rune) bool { return r == ',' || r == '\n' }) {
 		raw = strings.TrimSpace(raw)
 		if raw == "" || strings.HasPrefix(raw, "#") {
 			continue
 		}
+		entry := "entry " + strconv.Itoa(i+1)
 		who, secret, ok := strings.Cut(raw, "=")
 		role, name, ok2 := strings.Cut(who, ":")
-		pos := "entry " + strconv.Itoa(i+1)
-		switch {
-		case !ok || !ok2:
-			return nil, errors.New(pos + ` must look like role:name=secret`)
-		case Role(role) != RoleApp && Role(role) != RoleAgent:
-			return nil, errors.New(pos + ` has role "` + engine.Clip(role) + `"; use app or agent`)
-		case !tokenName.MatchString(name):
-			return nil, errors.New(pos + ": name must be 1-64 letters, digits or ._@-")
-		case len(secret) < minSecretLen:
-			return nil, errors.New(pos + " (" + name + "): the secret must be at least 16 characters")
-		case seen[name]:
-			return nil, errors.New(pos + ": the name " + name + " is used twice")
+		if !ok || !ok2 {
+			return nil, errors.New(entry + ` must look like role:name=secret`)
 		}
-		seen[name] = true
-		out = append(out, Token{Role: Role(role), Name: name, Secret: secret})
+		role, name, secret = strings.TrimSpace(role), strings.TrimSpace(name), strings.TrimSpace(secret)
+		if Role(role) != RoleApp && Role(role) != RoleAgent {
+			return nil, errors.New(entry + ` has role "` + engine.Clip(role) + `"; use app or agent`)
+		}
+		norm, err := identity.Normalize(name)
+		if err != nil {
+			// The problem, not the name: a mistyped entry could hold part of a secret there.
+			problem := "is refused"
+			var ne *identity.NameError
+			if errors.As(err, &ne) {
+				problem = ne.Problem
+			}
+			return nil, errors.New(entry + ": the name " + problem + "; a name is " + identity.Rule)
+		}
+		t := Token{Role: Role(role), Name: norm, Secret: secret}
+		if len(secret) < minSecretLen {
+			return nil, errors.New(entry + " (" + t.String() + "): the secret must be at least 16 characters")
+		}
+		if j, dup := byName[norm]; dup {
+			return nil, fmt.Errorf("%s (%s): the name %s is used twice, also by entry %d (%s); a name is one identity", entry, t, norm, pos[j], out[j])
+		}
+		if j, dup := bySecret[secret]; dup {
+			return nil, fmt.Errorf("%s (%s) has the same secret as entry %d (%s); every token needs its own", entry, t, pos[j], out[j])
+		}
+		byName[norm], bySecret[secret], pos[len(out)] = len(out), len(out), i+1
+		out = append(out, t)
 	}
 	return out, nil
 }

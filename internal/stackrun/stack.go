@@ -146,7 +146,8 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	procEnv := func(name string, wiring ...string) []string {
 		env := append(append([]string{}, base...), wiring...)
 		if name != ProcTemporal {
-			env = append(env, "ONBOARDING_LOG_LEVEL="+cfg.LogLevel)
+			// The stack runs against the sandbox: its credentials are the defaults.
+			env = append(env, "ONBOARDING_PROFILE=local", "ONBOARDING_LOG_LEVEL="+cfg.LogLevel)
 			env = append(env, cfg.Env...)
 		}
 		return append(env, cfg.ProcEnv[name]...)
