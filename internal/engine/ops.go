@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -32,32 +33,58 @@ type RejectedError struct{ Reason string }
 
 func (e *RejectedError) Error() string { return "rejected: " + e.Reason }
 
+// Operations an idempotency key is scoped to.
+const (
+	OpDecide = "decide"
+	OpExtend = "extend"
+)
+
+// UpdateID is the Temporal update ID of a request with an idempotency key: a digest of who
+// asked (the agent), what for (OpDecide, OpExtend), on which onboarding, and the key. The
+// server answers an update ID it has seen with that update's cached result, so the key as
+// given would let another caller's request, or a request for another operation, receive an
+// answer that was never its own. An empty key stays empty (the SDK makes a fresh ID: no
+// idempotency asked for).
+func UpdateID(caller, op, workflowID, key string) string {
+	if key == "" {
+		return ""
+	}
+	h := sha256.New()
+	for _, part := range []string{"onboarding-update-v1", caller, op, workflowID, key} {
+		// Length-prefixed, so no two tuples run together into the same bytes.
+		fmt.Fprintf(h, "%d:%s;", len(part), part)
+	}
+	return op + "-" + base64.RawURLEncoding.EncodeToString(h.Sum(nil))
+}
+
 // Decide sends an agent's decision through the decide update and waits for its answer.
-// requestID makes a retried request idempotent (empty: a new id).
+// requestID makes a retried request idempotent (empty: a new id); it is scoped to d.Agent,
+// the operation and the onboarding (UpdateID).
 func (e *Engine) Decide(ctx context.Context, workflowID, requestID string, d workflows.Decision) (*workflows.DecideResult, error) {
 	var res workflows.DecideResult
-	if err := e.update(ctx, workflowID, requestID, workflows.UpdateDecide, d, &res); err != nil {
+	if err := e.update(ctx, workflowID, UpdateID(d.Agent, OpDecide, workflowID, requestID), workflows.UpdateDecide, d, &res); err != nil {
 		return nil, err
 	}
 	return &res, nil
 }
 
 // ExtendDeadline sends the extend-deadline update and returns the status it answers with.
+// requestID is scoped like Decide's, to ch.By.
 func (e *Engine) ExtendDeadline(ctx context.Context, workflowID, requestID string, ch workflows.DeadlineChange) (*workflows.Status, error) {
 	if err := ValidateDeadlineChange(ch, time.Now()); err != nil {
 		return nil, err
 	}
 	var st workflows.Status
-	if err := e.update(ctx, workflowID, requestID, workflows.UpdateExtendDeadline, ch, &st); err != nil {
+	if err := e.update(ctx, workflowID, UpdateID(ch.By, OpExtend, workflowID, requestID), workflows.UpdateExtendDeadline, ch, &st); err != nil {
 		return nil, err
 	}
 	return &st, nil
 }
 
-func (e *Engine) update(ctx context.Context, workflowID, requestID, name string, arg, out any) error {
+func (e *Engine) update(ctx context.Context, workflowID, updateID, name string, arg, out any) error {
 	h, err := e.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID:   workflowID,
-		UpdateID:     requestID,
+		UpdateID:     updateID,
 		UpdateName:   name,
 		Args:         []any{arg},
 		WaitForStage: client.WorkflowUpdateStageCompleted,

@@ -35,6 +35,7 @@ const (
 	maxReasonLen  = 1000
 	apiTimeout    = 20 * time.Second
 	headerIdemKey = "Idempotency-Key"
+	maxIdemKeyLen = 128
 )
 
 // route is one API operation. The OpenAPI document lists exactly these (a test checks it).
@@ -175,6 +176,10 @@ type DecisionRequest struct {
 }
 
 func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
+	key, ok := idempotencyKey(w, r)
+	if !ok {
+		return
+	}
 	var req DecisionRequest
 	if !decodeBody(w, r, &req) {
 		return
@@ -197,7 +202,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 		Decision: req.Decision, Agent: caller.Name, Reason: req.Reason, RiskLevel: req.RiskLevel,
 		Via: "api token " + caller.Name,
 	}
-	res, err := s.eng.Decide(r.Context(), r.PathValue("id"), r.Header.Get(headerIdemKey), d)
+	res, err := s.eng.Decide(r.Context(), r.PathValue("id"), key, d)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -216,6 +221,10 @@ type DeadlineRequest struct {
 }
 
 func (s *Server) extendDeadline(w http.ResponseWriter, r *http.Request) {
+	key, ok := idempotencyKey(w, r)
+	if !ok {
+		return
+	}
 	var req DeadlineRequest
 	if !decodeBody(w, r, &req) {
 		return
@@ -228,7 +237,7 @@ func (s *Server) extendDeadline(w http.ResponseWriter, r *http.Request) {
 		DeclarationDeadline: req.DeclarationDeadline, ExtendBy: req.ExtendBy, Policy: req.Policy,
 		Reason: req.Reason, By: callerOf(r.Context()).Name,
 	}
-	st, err := s.eng.ExtendDeadline(r.Context(), r.PathValue("id"), r.Header.Get(headerIdemKey), ch)
+	st, err := s.eng.ExtendDeadline(r.Context(), r.PathValue("id"), key, ch)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -258,6 +267,28 @@ func (s *Server) cancelOnboarding(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusAccepted, map[string]string{"result": "cancellation requested",
 		"statusUrl": "/v1/onboardings/" + url.PathEscape(r.PathValue("id"))})
+}
+
+// idempotencyKey reads the optional Idempotency-Key: once, 1-128 printable ASCII characters.
+// The engine scopes it to the caller, the operation and the onboarding (engine.UpdateID), so
+// it only ever makes this caller's retry of this request apply once. On a bad key it has
+// answered 400 naming the header, and returns false.
+func idempotencyKey(w http.ResponseWriter, r *http.Request) (string, bool) {
+	vs := r.Header.Values(headerIdemKey)
+	if len(vs) == 0 {
+		return "", true
+	}
+	msg := ""
+	switch k := vs[0]; {
+	case len(vs) > 1:
+		msg = "must be sent once"
+	case k == "" || len(k) > maxIdemKeyLen || strings.IndexFunc(k, func(c rune) bool { return c < 0x20 || c > 0x7e }) >= 0:
+		msg = "must be 1-" + strconv.Itoa(maxIdemKeyLen) + " printable ASCII characters"
+	default:
+		return k, true
+	}
+	writeProblem(w, http.StatusBadRequest, "invalid "+headerIdemKey+" header", []engine.FieldError{{Field: headerIdemKey, Message: msg}})
+	return "", false
 }
 
 // checkReason adds the problem with a request's free-text reason to v and returns v.OrNil().

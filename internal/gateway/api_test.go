@@ -97,12 +97,21 @@ func apiServer(t *testing.T, fe *fakeEngine) http.Handler {
 
 func call(t *testing.T, h http.Handler, method, path, token, body string) *httptest.ResponseRecorder {
 	t.Helper()
+	return callWith(t, h, method, path, token, body, nil)
+}
+
+// callWith is call with extra headers; a header given here replaces the default one.
+func callWith(t *testing.T, h http.Handler, method, path, token, body string, header http.Header) *httptest.ResponseRecorder {
+	t.Helper()
 	req := httptest.NewRequest(method, path, strings.NewReader(body))
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for k, vs := range header {
+		req.Header[k] = vs
 	}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
@@ -203,6 +212,37 @@ func TestDecision(t *testing.T) {
 			rec := call(t, apiServer(t, &fakeEngine{err: tc.err}), "POST", "/v1/onboardings/x/decision", agentToken, `{"decision":"decline"}`)
 			require.Equal(t, tc.code, rec.Code)
 			require.Contains(t, problemOf(t, rec).Error, tc.msg)
+		})
+	}
+}
+
+func TestIdempotencyKeyIsBounded(t *testing.T) {
+	const path = "/v1/onboardings/onboarding:NO:123456789"
+	for name, tc := range map[string]struct {
+		keys []string
+		code int
+	}{
+		"128 characters":            {[]string{strings.Repeat("k", 128)}, http.StatusOK},
+		"printable ASCII":           {[]string{"req 7/~!"}, http.StatusOK},
+		"129 characters":            {[]string{strings.Repeat("k", 129)}, http.StatusBadRequest},
+		"empty":                     {[]string{""}, http.StatusBadRequest},
+		"not ASCII":                 {[]string{"nøkkel"}, http.StatusBadRequest},
+		"a control character":       {[]string{"req\x01"}, http.StatusBadRequest},
+		"twice":                     {[]string{"a", "b"}, http.StatusBadRequest},
+		"twice with the same key":   {[]string{"a", "a"}, http.StatusBadRequest},
+		"a megabyte (never echoed)": {[]string{strings.Repeat("k", 1<<20)}, http.StatusBadRequest},
+	} {
+		t.Run(name, func(t *testing.T) {
+			for _, op := range []struct{ path, body string }{{path + "/decision", `{"decision":"decline"}`}, {path + "/deadline", `{"extendBy":"1h"}`}} {
+				fe := &fakeEngine{}
+				rec := callWith(t, apiServer(t, fe), "POST", op.path, agentToken, op.body, http.Header{"Idempotency-Key": tc.keys})
+				require.Equal(t, tc.code, rec.Code, rec.Body.String())
+				if tc.code == http.StatusBadRequest {
+					require.Equal(t, "Idempotency-Key", problemOf(t, rec).Fields[0].Field)
+					require.Less(t, rec.Body.Len(), 300)
+					require.Empty(t, fe.calls, "nothing reaches the engine")
+				}
+			}
 		})
 	}
 }
