@@ -81,9 +81,16 @@ func (e *Engine) ExtendDeadline(ctx context.Context, workflowID, requestID strin
 	return &st, nil
 }
 
+// update sends an update to the onboarding's current run, once onboarding has said that the
+// workflow is one.
 func (e *Engine) update(ctx context.Context, workflowID, updateID, name string, arg, out any) error {
+	runID, err := e.runningOnboarding(ctx, workflowID)
+	if err != nil {
+		return err
+	}
 	h, err := e.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID:   workflowID,
+		RunID:        runID,
 		UpdateID:     updateID,
 		UpdateName:   name,
 		Args:         []any{arg},
@@ -105,18 +112,20 @@ func (e *Engine) update(ctx context.Context, workflowID, updateID, name string, 
 // Cancel asks the onboarding to stop. The workflow archives the KYC case, tells the app and
 // ends CANCELLED; Cancel returns once the request is recorded, not when that is done.
 func (e *Engine) Cancel(ctx context.Context, workflowID, reason, by string) error {
+	d, err := e.onboarding(ctx, workflowID)
+	if err != nil {
+		return err
+	}
 	// An onboarding with an outcome is only finishing its paperwork; a cancellation would
 	// change nothing, so say it has finished.
-	if d, err := e.Client.DescribeWorkflowExecution(ctx, workflowID, ""); err == nil {
-		info := d.GetWorkflowExecutionInfo()
-		if info.GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING ||
-			keyword(info.GetSearchAttributes().GetIndexedFields(), workflows.SAStage.GetName()) == string(workflows.StageFinished) {
-			return ErrFinished
-		}
+	info := d.GetWorkflowExecutionInfo()
+	if info.GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING ||
+		keyword(info.GetSearchAttributes().GetIndexedFields(), workflows.SAStage.GetName()) == string(workflows.StageFinished) {
+		return ErrFinished
 	}
-	_, err := e.Client.WorkflowService().RequestCancelWorkflowExecution(ctx, &workflowservice.RequestCancelWorkflowExecutionRequest{
+	_, err = e.Client.WorkflowService().RequestCancelWorkflowExecution(ctx, &workflowservice.RequestCancelWorkflowExecutionRequest{
 		Namespace:         e.Namespace,
-		WorkflowExecution: &commonpb.WorkflowExecution{WorkflowId: workflowID},
+		WorkflowExecution: &commonpb.WorkflowExecution{WorkflowId: workflowID, RunId: info.GetExecution().GetRunId()},
 		Identity:          by,
 		Reason:            reason,
 	})
@@ -124,6 +133,37 @@ func (e *Engine) Cancel(ctx context.Context, workflowID, reason, by string) erro
 		return nil
 	}
 	return e.classify(ctx, workflowID, "cancel", err)
+}
+
+// onboarding describes the workflow with the ID and returns it when it is an onboarding
+// (type OnboardMerchant). No workflow with the ID and a workflow of another type are the
+// same ErrNotFound, so an answer never tells which workflows exist. Callers act on the run
+// this returns (its run ID), not on whatever holds the ID by the time they act.
+func (e *Engine) onboarding(ctx context.Context, workflowID string) (*workflowservice.DescribeWorkflowExecutionResponse, error) {
+	d, err := e.Client.DescribeWorkflowExecution(ctx, workflowID, "")
+	var nf *serviceerror.NotFound
+	switch {
+	case errors.As(err, &nf):
+		return nil, ErrNotFound
+	case err != nil:
+		return nil, fmt.Errorf("describe %s: %w", workflowID, err)
+	case d.GetWorkflowExecutionInfo().GetType().GetName() != workflows.OnboardMerchantType:
+		return nil, ErrNotFound
+	}
+	return d, nil
+}
+
+// runningOnboarding is onboarding for the operations that need a running one: the run ID,
+// or ErrFinished.
+func (e *Engine) runningOnboarding(ctx context.Context, workflowID string) (string, error) {
+	d, err := e.onboarding(ctx, workflowID)
+	if err != nil {
+		return "", err
+	}
+	if d.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		return "", ErrFinished
+	}
+	return d.GetWorkflowExecutionInfo().GetExecution().GetRunId(), nil
 }
 
 // classify turns "not found" into ErrNotFound or ErrFinished: the server says not found for
@@ -184,7 +224,7 @@ var (
 // unchecked.
 func (f ListFilter) Query() (string, error) {
 	v := &ValidationError{}
-	parts := []string{"WorkflowType = 'OnboardMerchant'"}
+	parts := []string{"WorkflowType = '" + workflows.OnboardMerchantType + "'"}
 	if f.Stage != "" {
 		if !slices.Contains(stages, workflows.Stage(f.Stage)) {
 			v.Add("stage", "must be one of "+joinStrings(stages))

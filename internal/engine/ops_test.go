@@ -3,16 +3,18 @@ package engine_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
 	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+	"google.golang.org/grpc"
 
 	"github.com/merchantflow/onboarding/internal/engine"
 	"github.com/merchantflow/onboarding/workflows"
@@ -27,8 +29,9 @@ type fakeServer struct {
 	types         map[string]string            // workflow ID -> type; absent: no such workflow
 	answers       map[string]map[string][]byte // workflow ID -> update ID -> JSON answer
 	approvals     map[string]int
-	ran           []string // update names that ran
+	ran           []string // update names that ran, "query" and "cancel"
 	updateIDs     []string
+	runIDs        []string // the run each update, query and cancel named
 }
 
 func newFakeServer() *fakeServer {
@@ -40,7 +43,7 @@ func (f *fakeServer) DescribeWorkflowExecution(_ context.Context, id, _ string) 
 	defer f.mu.Unlock()
 	typ, ok := f.types[id]
 	if !ok {
-		return nil, errNotFound
+		return nil, serviceerror.NewNotFound("workflow not found")
 	}
 	return &workflowservice.DescribeWorkflowExecutionResponse{WorkflowExecutionInfo: &workflowpb.WorkflowExecutionInfo{
 		Execution: &commonpb.WorkflowExecution{WorkflowId: id, RunId: "run-" + id},
@@ -49,12 +52,11 @@ func (f *fakeServer) DescribeWorkflowExecution(_ context.Context, id, _ string) 
 	}}, nil
 }
 
-var errNotFound = errors.New("fake: workflow not found")
-
 func (f *fakeServer) UpdateWorkflow(_ context.Context, o client.UpdateWorkflowOptions) (client.WorkflowUpdateHandle, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.updateIDs = append(f.updateIDs, o.UpdateID)
+	f.runIDs = append(f.runIDs, o.RunID)
 	seen := f.answers[o.WorkflowID]
 	if seen == nil {
 		seen = map[string][]byte{}
@@ -89,11 +91,46 @@ func (f *fakeServer) UpdateWorkflow(_ context.Context, o client.UpdateWorkflowOp
 	return handle(b), nil
 }
 
+func (f *fakeServer) QueryWorkflow(_ context.Context, id, runID, name string, _ ...any) (converter.EncodedValue, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.ran = append(f.ran, "query")
+	f.runIDs = append(f.runIDs, runID)
+	if _, ok := f.types[id]; !ok {
+		return nil, serviceerror.NewNotFound("workflow not found")
+	}
+	b, _ := json.Marshal(workflows.Status{WorkflowID: id, Stage: workflows.StageAwaitingDeclaration})
+	return value(b), nil
+}
+
+type value []byte
+
+func (v value) HasValue() bool    { return true }
+func (v value) Get(out any) error { return json.Unmarshal(v, out) }
+
+func (f *fakeServer) WorkflowService() workflowservice.WorkflowServiceClient {
+	return fakeService{f: f}
+}
+
+type fakeService struct {
+	workflowservice.WorkflowServiceClient
+	f *fakeServer
+}
+
+func (s fakeService) RequestCancelWorkflowExecution(_ context.Context, req *workflowservice.RequestCancelWorkflowExecutionRequest, _ ...grpc.CallOption) (*workflowservice.RequestCancelWorkflowExecutionResponse, error) {
+	s.f.mu.Lock()
+	defer s.f.mu.Unlock()
+	s.f.ran = append(s.f.ran, "cancel")
+	s.f.runIDs = append(s.f.runIDs, req.GetWorkflowExecution().GetRunId())
+	return &workflowservice.RequestCancelWorkflowExecutionResponse{}, nil
+}
+
 type handle []byte
 
 func (h handle) WorkflowID() string                       { return "" }
 func (h handle) RunID() string                            { return "" }
 func (h handle) UpdateID() string                         { return "" }
+func (h handle) HasValue() bool                           { return true }
 func (h handle) Get(_ context.Context, out any) error     { return json.Unmarshal(h, out) }
 func (f *fakeServer) onboarding(id string) *fakeServer    { f.types[id] = "OnboardMerchant"; return f }
 func (f *fakeServer) workflow(id, typ string) *fakeServer { f.types[id] = typ; return f }
@@ -162,5 +199,38 @@ func TestIdempotencyKeysAreScoped(t *testing.T) {
 			ids[id] = true
 		}
 		require.Equal(t, engine.UpdateID("alice", "decide", wf, "k"), engine.UpdateID("alice", "decide", wf, "k"))
+	})
+}
+
+// The engine acts on onboardings only: another workflow type, whatever its ID, is answered
+// as if nothing had that ID, and nothing is queried, updated or cancelled.
+func TestEngineActsOnOnboardingsOnly(t *testing.T) {
+	ctx := context.Background()
+	for _, id := range []string{"payroll-run-2026-11", "onboarding:NO:111222333", "onboarding:NO:404040404"} {
+		t.Run(id, func(t *testing.T) {
+			fs := newFakeServer().workflow("payroll-run-2026-11", "PayrollRun").workflow("onboarding:NO:111222333", "BenchFloor")
+			e := engine.New(fs, "default", "onboarding")
+			_, err := e.Status(ctx, id)
+			require.ErrorIs(t, err, engine.ErrNotFound, "status")
+			_, err = e.Decide(ctx, id, "k", workflows.Decision{Decision: workflows.DecisionApprove, Agent: "alice"})
+			require.ErrorIs(t, err, engine.ErrNotFound, "decide")
+			_, err = e.ExtendDeadline(ctx, id, "", workflows.DeadlineChange{ExtendBy: workflows.Duration(3600e9), By: "alice"})
+			require.ErrorIs(t, err, engine.ErrNotFound, "extend")
+			require.ErrorIs(t, e.Cancel(ctx, id, "test", "alice"), engine.ErrNotFound, "cancel")
+			require.Empty(t, fs.ran, "nothing was queried, updated or cancelled")
+		})
+	}
+	t.Run("an onboarding is acted on in the run that was checked", func(t *testing.T) {
+		fs := newFakeServer().onboarding(wf)
+		e := engine.New(fs, "default", "onboarding")
+		_, err := e.Status(ctx, wf)
+		require.NoError(t, err)
+		_, err = e.Decide(ctx, wf, "", workflows.Decision{Decision: workflows.DecisionDecline, Agent: "alice"})
+		require.NoError(t, err)
+		_, err = e.ExtendDeadline(ctx, wf, "", workflows.DeadlineChange{ExtendBy: workflows.Duration(3600e9), By: "alice"})
+		require.NoError(t, err)
+		require.NoError(t, e.Cancel(ctx, wf, "test", "alice"))
+		require.Equal(t, []string{"query", workflows.UpdateDecide, workflows.UpdateExtendDeadline, "cancel"}, fs.ran)
+		require.Equal(t, []string{"run-" + wf, "run-" + wf, "run-" + wf, "run-" + wf}, fs.runIDs)
 	})
 }

@@ -157,6 +157,23 @@ func plainEmail(s string) bool {
 	return at > 0 && strings.Contains(s[at+1:], ".")
 }
 
+// maxOnboardingIDLen bounds an onboarding ID: "onboarding:", a country code, ":" and the
+// longest company number come to 25; anything much longer is not one.
+const maxOnboardingIDLen = 64
+
+// IsOnboardingID reports whether id has the shape workflows.WorkflowID gives a normalized,
+// valid start input: onboarding:<CC>:<company number>, with a supported country and a number
+// in its format. It says nothing about whether the onboarding exists.
+func IsOnboardingID(id string) bool {
+	if len(id) > maxOnboardingIDLen {
+		return false
+	}
+	rest, ok := strings.CutPrefix(id, "onboarding:")
+	cc, org, ok2 := strings.Cut(rest, ":")
+	f, known := orgNumberFormats[cc]
+	return ok && ok2 && known && f.re.MatchString(org)
+}
+
 // Clip shortens an echoed value, so an error message never carries a large input back.
 func Clip(s string) string {
 	r := []rune(s)

@@ -60,15 +60,37 @@ func (s *Server) apiRoutes() []route {
 func (s *Server) mountAPI() {
 	for _, rt := range s.apiRoutes() {
 		h := rt.handle
+		if strings.Contains(rt.path, "{id}") {
+			h = onboardingsOnly(h)
+		}
 		if rt.role != "" {
 			h = s.requireRole(rt.role, h)
 		}
 		s.mux.Handle(rt.method+" "+rt.path, withTimeout(apiTimeout, h))
 	}
-	// Anything else under /v1 is a JSON 404, not the mux's text one.
+	// Anything else under /v1 is a JSON 404, not the mux's text one. It does not echo the path.
 	s.mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
-		writeProblem(w, http.StatusNotFound, "no such API route: "+r.Method+" "+r.URL.Path, nil)
+		writeProblem(w, http.StatusNotFound, "no such API route; the routes are in /v1/openapi.json", nil)
 	})
+}
+
+// msgNoOnboarding answers every {id} that is not an onboarding's: no workflow, another
+// workflow type, or not an onboarding ID at all. One answer for all, echoing nothing, so it
+// never tells what exists.
+const msgNoOnboarding = "no onboarding with this id"
+
+// onboardingsOnly answers 404 for a path id that does not have an onboarding ID's shape
+// (engine.IsOnboardingID: onboarding:<CC>:<company number>, bounded), before anything asks
+// Temporal about it. The mux has decoded the path segment once; an id still holding escapes,
+// slashes or anything else is not an onboarding's. The engine then checks the workflow's type.
+func onboardingsOnly(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !engine.IsOnboardingID(r.PathValue("id")) {
+			writeProblem(w, http.StatusNotFound, msgNoOnboarding, nil)
+			return
+		}
+		h(w, r)
+	}
 }
 
 // withTimeout bounds the Temporal calls a request makes.
@@ -312,7 +334,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.As(err, &invalid):
 		writeProblem(w, http.StatusUnprocessableEntity, "invalid input", invalid.Fields)
 	case errors.Is(err, engine.ErrNotFound):
-		writeProblem(w, http.StatusNotFound, "no onboarding with id "+engine.Clip(r.PathValue("id")), nil)
+		writeProblem(w, http.StatusNotFound, msgNoOnboarding, nil)
 	case errors.Is(err, engine.ErrFinished):
 		writeProblem(w, http.StatusConflict, err.Error(), nil)
 	case errors.As(err, &rejected):
