@@ -61,6 +61,8 @@ func ParseTokens(spec string) ([]Token, error) {
 			return nil, errors.New(pos + ": name must be 1-64 letters, digits or ._@-")
 		case len(secret) < minSecretLen:
 			return nil, errors.New(pos + " (" + name + "): the secret must be at least 16 characters")
+		case !bearerSecret(secret):
+			return nil, errors.New(pos + " (" + name + "): the secret must be printable ASCII without spaces (a bearer token carries no others)")
 		case seen[name]:
 			return nil, errors.New(pos + ": the name " + name + " is used twice")
 		}
@@ -80,13 +82,20 @@ func callerOf(ctx context.Context) Token {
 
 // authenticate finds the bearer token's Token. Every configured secret is compared, in
 // constant time over fixed-size digests, so timing tells nothing about which one nearly matched.
+//
+// The header is read strictly: exactly one Authorization, "Bearer", one space, and a token of
+// printable ASCII without whitespace. Anything else (two headers, two spaces, a tab or a
+// space inside the token) is no credential, not something to tidy up into one.
 func (s *Server) authenticate(r *http.Request) (Token, bool) {
-	h := r.Header.Get("Authorization")
-	scheme, presented, ok := strings.Cut(h, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") || presented == "" {
+	hs := r.Header.Values("Authorization")
+	if len(hs) != 1 {
 		return Token{}, false
 	}
-	want := sha256.Sum256([]byte(strings.TrimSpace(presented)))
+	scheme, presented, ok := strings.Cut(hs[0], " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || !bearerSecret(presented) {
+		return Token{}, false
+	}
+	want := sha256.Sum256([]byte(presented))
 	var found Token
 	match := 0
 	for _, t := range s.cfg.APITokens {
@@ -96,6 +105,19 @@ func (s *Server) authenticate(r *http.Request) (Token, bool) {
 		}
 	}
 	return found, match == 1
+}
+
+// bearerSecret reports whether s can be a bearer token: non-empty, printable ASCII, no spaces.
+func bearerSecret(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 // requireRole wraps an API handler: 401 without a valid token, 403 when the token's role may
