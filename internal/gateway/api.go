@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"mime"
@@ -67,6 +66,25 @@ func (s *Server) mountAPI() {
 			h = s.requireRole(rt.role, h)
 		}
 		s.mux.Handle(rt.method+" "+rt.path, withTimeout(apiTimeout, h))
+	}
+	// A route asked with a method it does not take is a JSON 405 naming those it does.
+	var paths []string
+	allowed := map[string][]string{}
+	for _, rt := range s.apiRoutes() {
+		if allowed[rt.path] == nil {
+			paths = append(paths, rt.path)
+		}
+		allowed[rt.path] = append(allowed[rt.path], rt.method)
+		if rt.method == http.MethodGet {
+			allowed[rt.path] = append(allowed[rt.path], http.MethodHead) // the mux serves HEAD with GET
+		}
+	}
+	for _, path := range paths {
+		allow := strings.Join(allowed[path], ", ")
+		s.mux.HandleFunc(path, func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Allow", allow)
+			writeProblem(w, http.StatusMethodNotAllowed, "this route takes "+allow, nil)
+		})
 	}
 	// Anything else under /v1 is a JSON 404, not the mux's text one. It does not echo the path.
 	s.mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
@@ -251,13 +269,22 @@ func (s *Server) extendDeadline(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &req) {
 		return
 	}
-	if err := checkReason(&engine.ValidationError{}, req.Reason, false); err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	ch := workflows.DeadlineChange{
 		DeclarationDeadline: req.DeclarationDeadline, ExtendBy: req.ExtendBy, Policy: req.Policy,
 		Reason: req.Reason, By: callerOf(r.Context()).Name,
+	}
+	// The limits a start has (engine.ValidateDeadlineChange), answered here with every field
+	// at fault, before anything is sent.
+	v := &engine.ValidationError{}
+	if err := engine.ValidateDeadlineChange(ch, time.Now()); err != nil {
+		var fe *engine.ValidationError
+		if errors.As(err, &fe) {
+			v.Fields = append(v.Fields, fe.Fields...)
+		}
+	}
+	if err := checkReason(v, req.Reason, false); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	st, err := s.eng.ExtendDeadline(r.Context(), r.PathValue("id"), key, ch)
 	if err != nil {
@@ -351,65 +378,48 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 }
 
-// decodeBody reads a JSON body strictly: the right content type, within the size limit, one
-// object, no unknown fields, the right types. On failure it has answered and returns false.
+// decodeBody reads a JSON body strictly: sent once as application/json (charset utf-8, if
+// any), within the size limit, then decodeJSON. On failure it has answered and returns false.
 func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		writeProblem(w, http.StatusUnsupportedMediaType, "send the body as Content-Type: application/json", nil)
+	if !jsonContentType(r.Header) {
+		writeProblem(w, http.StatusUnsupportedMediaType, "send the body as Content-Type: application/json (charset utf-8, if any)", nil)
 		return false
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxAPIBody))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
-	if err == nil && dec.More() {
-		err = errors.New("trailing data after the JSON object")
-	} else if err == nil {
-		if _, terr := dec.Token(); terr != io.EOF {
-			err = errors.New("trailing data after the JSON object")
-		}
-	}
-	if err == nil {
-		return true
-	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxAPIBody))
 	var tooBig *http.MaxBytesError
-	var typeErr *json.UnmarshalTypeError
-	var syntax *json.SyntaxError
 	switch {
 	case errors.As(err, &tooBig):
 		writeProblem(w, http.StatusRequestEntityTooLarge, "the body is larger than "+strconv.Itoa(maxAPIBody>>10)+" KiB", nil)
-	case errors.Is(err, io.EOF):
-		writeProblem(w, http.StatusBadRequest, "the body is empty; send a JSON object", nil)
-	case errors.As(err, &typeErr):
-		field := typeErr.Field
-		if field == "" {
-			field = "(body)"
-		}
-		writeProblem(w, http.StatusBadRequest, "wrong type", []engine.FieldError{{Field: field, Message: "must be " + jsonKind(typeErr.Type.Kind().String()) + ", not " + typeErr.Value}})
-	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
-		writeProblem(w, http.StatusBadRequest, "the body is not valid JSON", nil)
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		writeProblem(w, http.StatusBadRequest, "unknown field", []engine.FieldError{{Field: engine.Clip(name), Message: "is not a field of this request"}})
-	default:
-		writeProblem(w, http.StatusBadRequest, "the body could not be read: "+err.Error(), nil)
+		return false
+	case err != nil:
+		writeProblem(w, http.StatusBadRequest, "the body could not be read", nil)
+		return false
 	}
-	return false
+	if berr := decodeJSON(body, v); berr != nil {
+		writeProblem(w, berr.status, berr.msg, berr.fields)
+		return false
+	}
+	return true
 }
 
-// jsonKind names a Go kind the way a JSON client thinks of it.
-func jsonKind(k string) string {
-	switch k {
-	case "string":
-		return "a string"
-	case "struct", "map", "ptr":
-		return "an object"
-	case "slice", "array":
-		return "an array"
-	case "bool":
-		return "true or false"
-	default:
-		return "a number"
+// jsonContentType reports whether h has one Content-Type, application/json, with no
+// parameter but charset=utf-8: JSON is UTF-8 (RFC 8259), and a body that says otherwise is
+// refused rather than read as something it is not.
+func jsonContentType(h http.Header) bool {
+	vs := h.Values("Content-Type")
+	if len(vs) != 1 {
+		return false
 	}
+	mt, params, err := mime.ParseMediaType(vs[0])
+	if err != nil || mt != "application/json" {
+		return false
+	}
+	for k, v := range params {
+		if k != "charset" || !strings.EqualFold(v, "utf-8") {
+			return false
+		}
+	}
+	return true
 }
 
 // problem is every API error body: a message, and the fields at fault when there are some.
@@ -418,8 +428,24 @@ type problem struct {
 	Fields []engine.FieldError `json:"fields,omitempty"`
 }
 
+// Bounds of what a problem carries, whatever built it: an answer never carries a large
+// input back.
+const (
+	maxProblemMsg   = 300
+	maxProblemField = 100
+	maxFieldMsg     = 300
+	maxFieldErrors  = 50
+)
+
 func writeProblem(w http.ResponseWriter, status int, msg string, fields []engine.FieldError) {
-	writeJSON(w, status, problem{Error: msg, Fields: fields})
+	p := problem{Error: clipRunes(msg, maxProblemMsg)}
+	for i, f := range fields {
+		if i == maxFieldErrors {
+			break
+		}
+		p.Fields = append(p.Fields, engine.FieldError{Field: clipRunes(f.Field, maxProblemField), Message: clipRunes(f.Message, maxFieldMsg)})
+	}
+	writeJSON(w, status, p)
 }
 
 // Routes lists the API's operations as "METHOD /path" (the OpenAPI test reads it).

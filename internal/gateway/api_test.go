@@ -116,6 +116,7 @@ func callWith(t *testing.T, h http.Handler, method, path, token, body string, he
 	}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
+	requireDocumented(t, method, path, rec.Code)
 	return rec
 }
 
