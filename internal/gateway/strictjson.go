@@ -275,7 +275,13 @@ func leaf(u json.Unmarshaler, tok any, path string) *bodyError {
 	default:
 		raw, _ = json.Marshal(v)
 	}
-	if err := u.UnmarshalJSON(raw); err != nil {
+	err := u.UnmarshalJSON(raw)
+	if m, ok := u.(json.Marshaler); ok && err == nil {
+		// A value must survive being written again: the engine sends it on to Temporal as
+		// JSON. time.Parse reads an offset of +24:00 that Time.MarshalJSON refuses.
+		_, err = m.MarshalJSON()
+	}
+	if err != nil {
 		if reflect.TypeOf(u).Elem() == timeType {
 			return badField("invalid time", path, "must be an RFC 3339 time like 2026-07-01T12:00:00Z")
 		}
