@@ -243,6 +243,24 @@ func TestPathIDMustBeAnOnboardingID(t *testing.T) {
 			require.Empty(t, fe.calls, "%s %s reached the engine", c.method, id)
 		}
 	}
+	// The contract's id pattern says the same as the gateway.
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Parameters []struct {
+				Name   string `json:"name"`
+				Schema struct {
+					Pattern   string `json:"pattern"`
+					MaxLength int    `json:"maxLength"`
+				} `json:"schema"`
+			} `json:"parameters"`
+		} `json:"paths"`
+	}
+	require.NoError(t, json.Unmarshal(gateway.OpenAPI(), &doc))
+	pattern := regexp.MustCompile(doc.Paths["/v1/onboardings/{id}"]["get"].Parameters[0].Schema.Pattern)
+	for _, id := range []string{wfID, "onboarding:SE:5561234567", "onboarding:SE:556123-4567", "onboarding:DK:12345678", "onboarding:FI:1234567-8",
+		"onboarding:FI:12345678", "onboarding:NO:1", "payroll-run-2026-11", "onboarding:no:123456789", "onboarding:SE:55612-34567"} {
+		require.Equal(t, engine.IsOnboardingID(id), pattern.MatchString(id), id)
+	}
 	rec := call(t, apiServer(t, &fakeEngine{}), "GET", "/v1/"+strings.Repeat("x", 5000), appToken, "")
 	require.Equal(t, http.StatusNotFound, rec.Code)
 	require.Less(t, rec.Body.Len(), 200, "the 404 does not echo the path")

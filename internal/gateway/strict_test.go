@@ -54,6 +54,9 @@ func requireDocumented(t *testing.T, method, path string, code int) {
 	if !docPaths[p] {
 		return // not a route: the catch-all 404
 	}
+	if code == http.StatusMethodNotAllowed {
+		require.Contains(t, string(gateway.OpenAPI()), `"MethodNotAllowed"`, "the document describes the 405")
+	}
 	if method == http.MethodHead {
 		method = http.MethodGet
 	}
