@@ -359,6 +359,7 @@ func TestGatewayRefusesBadInput(t *testing.T) {
 		// Lists.
 		{"unknown stage", apiCall{method: "GET", path: "/v1/onboardings?stage=NAPPING", token: appToken}, 400, "invalid query", "stage", ""},
 		{"unknown list parameter", apiCall{method: "GET", path: "/v1/onboardings?sort=asc", token: appToken}, 400, "invalid query", "sort", ""},
+		{"a list parameter twice", get("/v1/onboardings?stage=AWAITING_REVIEW&stage=FINISHED"), 400, "invalid query", "stage", ""},
 		// Decisions, deadlines and cancellations the onboarding or the gateway refuses.
 		{"not a decision", decide(`{"decision":"maybe"}`), 422, "invalid input", "decision", ""},
 		{"decision before review", decide(`{"decision":"approve"}`), 409, "AWAITING_REVIEW", "", ""},
@@ -388,6 +389,7 @@ func TestGatewayRefusesBadInput(t *testing.T) {
 		{"cancel another workflow", post(payrollPath+"/cancel", appToken, `{"reason":"test"}`), 404, "no onboarding", "", ""},
 		{"decide another workflow", post(payrollPath+"/decision", agentToken, `{"decision":"approve"}`), 404, "no onboarding", "", ""},
 		{"extend another workflow", post(payrollPath+"/deadline", agentToken, `{"extendBy":"1h"}`), 404, "no onboarding", "", ""},
+		{"start a merchant whose ID another workflow holds", startWith("company.orgNumber", "111222333"), 409, "in use", "", ""},
 		{"cancel another workflow, agent token", post(payrollPath+"/cancel", agentToken, `{"reason":"test"}`), 404, "no onboarding", "", ""},
 		// Ids: decoded once, bounded, the onboarding ID's shape.
 		{"an escaped onboarding ID is decoded once", get("/v1/onboardings/onboarding%3ANO%3A987654321"), 200, "", "", ""},

@@ -46,9 +46,15 @@ func (e *Engine) Start(ctx context.Context, in workflows.OnboardingInput) (*Star
 	opts := StartOptions(id, e.TaskQueue, in)
 	// USE_EXISTING is what prevents twins; this look-up only labels the answer. Two starts
 	// racing may both be labelled new, but only one onboarding runs.
+	// USE_EXISTING would also hand back a running workflow of another type that holds the
+	// ID, as if it were this merchant's onboarding; refuse that instead. (One started between
+	// this look-up and the start is not caught; onboarding IDs are not for other workflows.)
 	existing := false
 	if d, err := c.DescribeWorkflowExecution(ctx, id, ""); err == nil &&
 		d.GetWorkflowExecutionInfo().GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		if d.GetWorkflowExecutionInfo().GetType().GetName() != workflows.OnboardMerchantType {
+			return nil, ErrIDTaken
+		}
 		existing = true
 	}
 	run, err := c.ExecuteWorkflow(ctx, opts, workflows.OnboardMerchant, in)

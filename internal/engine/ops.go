@@ -27,6 +27,10 @@ var ErrNotFound = errors.New("no such onboarding")
 // ErrFinished: the onboarding has ended, so it takes no more decisions or changes.
 var ErrFinished = errors.New("the onboarding has finished")
 
+// ErrIDTaken: a running workflow that is not an onboarding holds the merchant's onboarding
+// ID, so the onboarding cannot start (and the other workflow is not answered as if it were it).
+var ErrIDTaken = errors.New("this merchant's onboarding cannot start: its workflow ID is in use by something other than an onboarding; ask an operator")
+
 // RejectedError is a request the onboarding refused (its update validator said no). Nothing
 // was written to the onboarding's history.
 type RejectedError struct{ Reason string }

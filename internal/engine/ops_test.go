@@ -234,3 +234,10 @@ func TestEngineActsOnOnboardingsOnly(t *testing.T) {
 		require.Equal(t, []string{"run-" + wf, "run-" + wf, "run-" + wf, "run-" + wf}, fs.runIDs)
 	})
 }
+
+// A start never answers another workflow that holds the merchant's ID as its onboarding.
+func TestStartRefusesAnIDHeldByAnotherWorkflow(t *testing.T) {
+	fs := newFakeServer().workflow(wf, "BenchFloor")
+	_, err := engine.New(fs, "default", "onboarding").Start(context.Background(), input("NO", "987654321"))
+	require.ErrorIs(t, err, engine.ErrIDTaken) // and ExecuteWorkflow, which the fake lacks, was not called
+}

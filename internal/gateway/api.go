@@ -171,9 +171,12 @@ var listParams = map[string]bool{"stage": true, "outcome": true, "country": true
 func (s *Server) listOnboardings(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	v := &engine.ValidationError{}
-	for k := range q {
-		if !listParams[k] {
+	for k, vs := range q {
+		switch {
+		case !listParams[k]:
 			v.Add(engine.Clip(k), "unknown parameter; use stage, outcome, country, pageSize or pageToken")
+		case len(vs) > 1:
+			v.Add(k, "is given more than once")
 		}
 	}
 	f := engine.ListFilter{
@@ -362,7 +365,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeProblem(w, http.StatusUnprocessableEntity, "invalid input", invalid.Fields)
 	case errors.Is(err, engine.ErrNotFound):
 		writeProblem(w, http.StatusNotFound, msgNoOnboarding, nil)
-	case errors.Is(err, engine.ErrFinished):
+	case errors.Is(err, engine.ErrFinished), errors.Is(err, engine.ErrIDTaken):
 		writeProblem(w, http.StatusConflict, err.Error(), nil)
 	case errors.As(err, &rejected):
 		writeProblem(w, http.StatusConflict, rejected.Reason, nil)

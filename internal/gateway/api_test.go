@@ -209,6 +209,8 @@ func TestDecision(t *testing.T) {
 		{"unknown id", engine.ErrNotFound, http.StatusNotFound, "no onboarding"},
 		{"timeout", context.DeadlineExceeded, http.StatusGatewayTimeout, "retry"},
 	}
+	rec := call(t, apiServer(t, &fakeEngine{err: engine.ErrIDTaken}), "POST", "/v1/onboardings", appToken, validStart)
+	require.Equal(t, http.StatusConflict, rec.Code, "a start whose ID another workflow holds")
 	for _, tc := range errs {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := call(t, apiServer(t, &fakeEngine{err: tc.err}), "POST", "/v1/onboardings/"+wfID+"/decision", agentToken, `{"decision":"decline"}`)
@@ -303,7 +305,8 @@ func TestListOnboardings(t *testing.T) {
 	rec := call(t, h, "GET", "/v1/onboardings?stage=awaiting_review&pageSize=10", appToken, "")
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	require.Equal(t, engine.ListFilter{Stage: "AWAITING_REVIEW", PageSize: 10}, fe.filters[0])
-	for _, q := range []string{"stage=NAPPING", "outcome=MAYBE", "pageSize=0", "pageSize=x", "sort=asc", "pageToken=!!"} {
+	for _, q := range []string{"stage=NAPPING", "outcome=MAYBE", "pageSize=0", "pageSize=x", "sort=asc", "pageToken=!!",
+		"stage=AWAITING_REVIEW&stage=FINISHED", "pageSize=1&pageSize=1000", "Stage=FINISHED"} {
 		rec := call(t, h, "GET", "/v1/onboardings?"+q, appToken, "")
 		require.Equal(t, http.StatusBadRequest, rec.Code, q)
 		require.NotEmpty(t, problemOf(t, rec).Fields, q)
