@@ -98,6 +98,7 @@ func TestStrictInput(t *testing.T) {
 		{"deadline policy duplicate", deadline, `{"policy":{"reviewSla":"1h","REVIEWSLA":"2h"}}`, nil, 400, "policy.REVIEWSLA", "duplicate field"},
 		{"top-level duplicate objects", start, `{"company":{},"Company":{}}`, nil, 400, "Company", "duplicate field"},
 		{"cancel duplicate reason", cancel, `{"reason":"a","REASON":"b"}`, nil, 400, "REASON", "duplicate field"},
+		{"an empty key", decision, `{"decision":"approve","":1}`, nil, 400, `""`, "unknown field"},
 		{"overlong unknown key", decision, `{"` + long + `":1}`, nil, 400, "", "unknown field"},
 		// null is never a value.
 		{"null body", decision, `null`, nil, 400, "(body)", "null"},

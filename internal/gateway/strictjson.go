@@ -225,8 +225,11 @@ func (w *walker) object(path string, depth int, field func(key string) (reflect.
 		}
 		key := tok.(string)
 		p := key
+		if key == "" {
+			p = `""`
+		}
 		if path != "" {
-			p = path + "." + key
+			p = path + "." + p
 		}
 		f := fold(key)
 		if first, dup := seen[f]; dup {
