@@ -35,9 +35,18 @@ build: ## build worker, gateway, starter and sandbox into ./bin
 run: $(TEMPORAL) build ## the whole stack on loopback: Temporal dev server + UI, sandbox, worker, gateway
 	scripts/run-stack.sh
 
+# Each request body's decoder is fuzzed briefly after the tests (FUZZ_TIME=0 skips it; the
+# seed corpus in internal/gateway/testdata/fuzz also runs as plain tests).
+FUZZ_TIME    ?= 8s
+FUZZ_TARGETS := FuzzStartBody FuzzDecisionBody FuzzDeadlineBody
+
 .PHONY: test
-test: $(TEMPORAL) ## every test, end-to-end ones included (they start their own dev server)
+test: $(TEMPORAL) ## every test, end-to-end ones included (they start their own dev server), then a short fuzz run
 	go test $(GO_TEST_FLAGS) ./...
+	@if [ "$(FUZZ_TIME)" != 0 ]; then for f in $(FUZZ_TARGETS); do \
+	  echo "go test -run '^$$' -fuzz '^$$f$$' -fuzztime $(FUZZ_TIME) ./internal/gateway/"; \
+	  go test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZ_TIME) ./internal/gateway/ || exit 1; \
+	done; fi
 
 .PHONY: bench
 bench: tools build ## measure the engine against a floor workflow on the real stack (BENCH_FLAGS="-n 300 -only throughput"; results in bench-results/)

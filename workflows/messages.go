@@ -238,14 +238,6 @@ func (o *onboarding) highRisk(d Decision) bool {
 	return d.RiskLevel == "HIGH" || o.riskLevel() == "HIGH"
 }
 
-// clip shortens an echoed value.
-func clip(s string) string {
-	if r := []rune(s); len(r) > 64 {
-		return string(r[:64]) + "…"
-	}
-	return s
-}
-
 // applyDecision records a valid decision. A first approval of a HIGH risk case waits for a
 // second agent; anything else decides.
 func (o *onboarding) applyDecision(ctx workflow.Context, d Decision) *DecideResult {

@@ -26,7 +26,7 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &s); err == nil {
 		v, err := time.ParseDuration(s)
 		if err != nil {
-			return errors.New("invalid duration " + strconv.Quote(s) + `: use Go syntax like "72h" or "15m"`)
+			return errors.New("invalid duration " + strconv.Quote(clip(s)) + `: use Go syntax like "72h" or "15m"`)
 		}
 		*d = Duration(v)
 		return nil
@@ -37,6 +37,14 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	}
 	*d = Duration(n)
 	return nil
+}
+
+// clip shortens an echoed input to 32 runes, so an error never carries a large one back.
+func clip(s string) string {
+	if r := []rune(s); len(r) > 32 {
+		return string(r[:32]) + "…"
+	}
+	return s
 }
 
 // Policy is the onboarding's timing, as data: part of the start input (zero fields take the

@@ -18,9 +18,13 @@ type WorkflowRegistry interface {
 	RegisterWorkflowWithOptions(w any, options workflow.RegisterOptions)
 }
 
+// OnboardMerchantType is the onboarding workflow's registered type name; clients check it
+// before they act on a workflow ID.
+const OnboardMerchantType = "OnboardMerchant"
+
 // RegisterWorkflows registers every workflow under its stable name.
 func RegisterWorkflows(r WorkflowRegistry) {
-	r.RegisterWorkflowWithOptions(OnboardMerchant, workflow.RegisterOptions{Name: "OnboardMerchant"})
+	r.RegisterWorkflowWithOptions(OnboardMerchant, workflow.RegisterOptions{Name: OnboardMerchantType})
 	r.RegisterWorkflowWithOptions(BenchFloor, workflow.RegisterOptions{Name: "BenchFloor"})
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
@@ -45,9 +46,15 @@ func (e *Engine) Start(ctx context.Context, in workflows.OnboardingInput) (*Star
 	opts := StartOptions(id, e.TaskQueue, in)
 	// USE_EXISTING is what prevents twins; this look-up only labels the answer. Two starts
 	// racing may both be labelled new, but only one onboarding runs.
+	// USE_EXISTING would also hand back a running workflow of another type that holds the
+	// ID, as if it were this merchant's onboarding; refuse that instead. (One started between
+	// this look-up and the start is not caught; onboarding IDs are not for other workflows.)
 	existing := false
 	if d, err := c.DescribeWorkflowExecution(ctx, id, ""); err == nil &&
 		d.GetWorkflowExecutionInfo().GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		if d.GetWorkflowExecutionInfo().GetType().GetName() != workflows.OnboardMerchantType {
+			return nil, ErrIDTaken
+		}
 		existing = true
 	}
 	run, err := c.ExecuteWorkflow(ctx, opts, workflows.OnboardMerchant, in)
@@ -82,9 +89,13 @@ func summary(in workflows.OnboardingInput) string {
 	return fmt.Sprintf("Onboarding %s %s (%s)", name, in.Company.OrgNumber, strings.ToUpper(in.Company.Country))
 }
 
-// Status queries the onboarding's status.
+// Status queries the onboarding's status (ErrNotFound for a workflow of another type).
 func (e *Engine) Status(ctx context.Context, workflowID string) (*workflows.Status, error) {
-	v, err := e.Client.QueryWorkflow(ctx, workflowID, "", workflows.QueryStatus)
+	d, err := e.onboarding(ctx, workflowID)
+	if err != nil {
+		return nil, err
+	}
+	v, err := e.Client.QueryWorkflow(ctx, workflowID, d.GetWorkflowExecutionInfo().GetExecution().GetRunId(), workflows.QueryStatus)
 	if err != nil {
 		return nil, e.classify(ctx, workflowID, "status of", err)
 	}
@@ -93,19 +104,15 @@ func (e *Engine) Status(ctx context.Context, workflowID string) (*workflows.Stat
 		return nil, fmt.Errorf("decode status of %s: %w", workflowID, err)
 	}
 	if len(st.Blocked) > 0 {
-		e.fillBlocked(ctx, workflowID, &st)
+		fillBlocked(d, &st)
 	}
 	return &st, nil
 }
 
 // fillBlocked adds to each blocked provider what only the server knows: the retrying
-// activity's attempt count, its latest failure and when it last ran. The status stays
-// useful without them, so a failed describe is ignored.
-func (e *Engine) fillBlocked(ctx context.Context, workflowID string, st *workflows.Status) {
-	d, err := e.Client.DescribeWorkflowExecution(ctx, workflowID, "")
-	if err != nil {
-		return
-	}
+// activity's attempt count, its latest failure and when it last ran, from the describe the
+// status was asked after.
+func fillBlocked(d *workflowservice.DescribeWorkflowExecutionResponse, st *workflows.Status) {
 	for i := range st.Blocked {
 		b := &st.Blocked[i]
 		for _, pa := range d.GetPendingActivities() {

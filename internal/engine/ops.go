@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -26,38 +27,75 @@ var ErrNotFound = errors.New("no such onboarding")
 // ErrFinished: the onboarding has ended, so it takes no more decisions or changes.
 var ErrFinished = errors.New("the onboarding has finished")
 
+// ErrIDTaken: a running workflow that is not an onboarding holds the merchant's onboarding
+// ID, so the onboarding cannot start (and the other workflow is not answered as if it were it).
+var ErrIDTaken = errors.New("this merchant's onboarding cannot start: its workflow ID is in use by something other than an onboarding; ask an operator")
+
 // RejectedError is a request the onboarding refused (its update validator said no). Nothing
 // was written to the onboarding's history.
 type RejectedError struct{ Reason string }
 
 func (e *RejectedError) Error() string { return "rejected: " + e.Reason }
 
+// Operations an idempotency key is scoped to.
+const (
+	OpDecide = "decide"
+	OpExtend = "extend"
+)
+
+// UpdateID is the Temporal update ID of a request with an idempotency key: a digest of who
+// asked (the agent), what for (OpDecide, OpExtend), on which onboarding, and the key. The
+// server answers an update ID it has seen with that update's cached result, so the key as
+// given would let another caller's request, or a request for another operation, receive an
+// answer that was never its own. An empty key stays empty (the SDK makes a fresh ID: no
+// idempotency asked for).
+func UpdateID(caller, op, workflowID, key string) string {
+	if key == "" {
+		return ""
+	}
+	h := sha256.New()
+	for _, part := range []string{"onboarding-update-v1", caller, op, workflowID, key} {
+		// Length-prefixed, so no two tuples run together into the same bytes.
+		fmt.Fprintf(h, "%d:%s;", len(part), part)
+	}
+	return op + "-" + base64.RawURLEncoding.EncodeToString(h.Sum(nil))
+}
+
 // Decide sends an agent's decision through the decide update and waits for its answer.
-// requestID makes a retried request idempotent (empty: a new id).
+// requestID makes a retried request idempotent (empty: a new id); it is scoped to d.Agent,
+// the operation and the onboarding (UpdateID).
 func (e *Engine) Decide(ctx context.Context, workflowID, requestID string, d workflows.Decision) (*workflows.DecideResult, error) {
 	var res workflows.DecideResult
-	if err := e.update(ctx, workflowID, requestID, workflows.UpdateDecide, d, &res); err != nil {
+	if err := e.update(ctx, workflowID, UpdateID(d.Agent, OpDecide, workflowID, requestID), workflows.UpdateDecide, d, &res); err != nil {
 		return nil, err
 	}
 	return &res, nil
 }
 
 // ExtendDeadline sends the extend-deadline update and returns the status it answers with.
+// requestID is scoped like Decide's, to ch.By.
 func (e *Engine) ExtendDeadline(ctx context.Context, workflowID, requestID string, ch workflows.DeadlineChange) (*workflows.Status, error) {
 	if err := ValidateDeadlineChange(ch, time.Now()); err != nil {
 		return nil, err
 	}
 	var st workflows.Status
-	if err := e.update(ctx, workflowID, requestID, workflows.UpdateExtendDeadline, ch, &st); err != nil {
+	if err := e.update(ctx, workflowID, UpdateID(ch.By, OpExtend, workflowID, requestID), workflows.UpdateExtendDeadline, ch, &st); err != nil {
 		return nil, err
 	}
 	return &st, nil
 }
 
-func (e *Engine) update(ctx context.Context, workflowID, requestID, name string, arg, out any) error {
+// update sends an update to the onboarding's current run, once onboarding has said that the
+// workflow is one.
+func (e *Engine) update(ctx context.Context, workflowID, updateID, name string, arg, out any) error {
+	runID, err := e.runningOnboarding(ctx, workflowID)
+	if err != nil {
+		return err
+	}
 	h, err := e.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID:   workflowID,
-		UpdateID:     requestID,
+		RunID:        runID,
+		UpdateID:     updateID,
 		UpdateName:   name,
 		Args:         []any{arg},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
@@ -78,18 +116,20 @@ func (e *Engine) update(ctx context.Context, workflowID, requestID, name string,
 // Cancel asks the onboarding to stop. The workflow archives the KYC case, tells the app and
 // ends CANCELLED; Cancel returns once the request is recorded, not when that is done.
 func (e *Engine) Cancel(ctx context.Context, workflowID, reason, by string) error {
+	d, err := e.onboarding(ctx, workflowID)
+	if err != nil {
+		return err
+	}
 	// An onboarding with an outcome is only finishing its paperwork; a cancellation would
 	// change nothing, so say it has finished.
-	if d, err := e.Client.DescribeWorkflowExecution(ctx, workflowID, ""); err == nil {
-		info := d.GetWorkflowExecutionInfo()
-		if info.GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING ||
-			keyword(info.GetSearchAttributes().GetIndexedFields(), workflows.SAStage.GetName()) == string(workflows.StageFinished) {
-			return ErrFinished
-		}
+	info := d.GetWorkflowExecutionInfo()
+	if info.GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING ||
+		keyword(info.GetSearchAttributes().GetIndexedFields(), workflows.SAStage.GetName()) == string(workflows.StageFinished) {
+		return ErrFinished
 	}
-	_, err := e.Client.WorkflowService().RequestCancelWorkflowExecution(ctx, &workflowservice.RequestCancelWorkflowExecutionRequest{
+	_, err = e.Client.WorkflowService().RequestCancelWorkflowExecution(ctx, &workflowservice.RequestCancelWorkflowExecutionRequest{
 		Namespace:         e.Namespace,
-		WorkflowExecution: &commonpb.WorkflowExecution{WorkflowId: workflowID},
+		WorkflowExecution: &commonpb.WorkflowExecution{WorkflowId: workflowID, RunId: info.GetExecution().GetRunId()},
 		Identity:          by,
 		Reason:            reason,
 	})
@@ -97,6 +137,37 @@ func (e *Engine) Cancel(ctx context.Context, workflowID, reason, by string) erro
 		return nil
 	}
 	return e.classify(ctx, workflowID, "cancel", err)
+}
+
+// onboarding describes the workflow with the ID and returns it when it is an onboarding
+// (type OnboardMerchant). No workflow with the ID and a workflow of another type are the
+// same ErrNotFound, so an answer never tells which workflows exist. Callers act on the run
+// this returns (its run ID), not on whatever holds the ID by the time they act.
+func (e *Engine) onboarding(ctx context.Context, workflowID string) (*workflowservice.DescribeWorkflowExecutionResponse, error) {
+	d, err := e.Client.DescribeWorkflowExecution(ctx, workflowID, "")
+	var nf *serviceerror.NotFound
+	switch {
+	case errors.As(err, &nf):
+		return nil, ErrNotFound
+	case err != nil:
+		return nil, fmt.Errorf("describe %s: %w", workflowID, err)
+	case d.GetWorkflowExecutionInfo().GetType().GetName() != workflows.OnboardMerchantType:
+		return nil, ErrNotFound
+	}
+	return d, nil
+}
+
+// runningOnboarding is onboarding for the operations that need a running one: the run ID,
+// or ErrFinished.
+func (e *Engine) runningOnboarding(ctx context.Context, workflowID string) (string, error) {
+	d, err := e.onboarding(ctx, workflowID)
+	if err != nil {
+		return "", err
+	}
+	if d.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		return "", ErrFinished
+	}
+	return d.GetWorkflowExecutionInfo().GetExecution().GetRunId(), nil
 }
 
 // classify turns "not found" into ErrNotFound or ErrFinished: the server says not found for
@@ -157,7 +228,7 @@ var (
 // unchecked.
 func (f ListFilter) Query() (string, error) {
 	v := &ValidationError{}
-	parts := []string{"WorkflowType = 'OnboardMerchant'"}
+	parts := []string{"WorkflowType = '" + workflows.OnboardMerchantType + "'"}
 	if f.Stage != "" {
 		if !slices.Contains(stages, workflows.Stage(f.Stage)) {
 			v.Add("stage", "must be one of "+joinStrings(stages))

@@ -73,6 +73,7 @@ func Normalize(in *workflows.OnboardingInput) {
 	in.Company.Name = strings.TrimSpace(in.Company.Name)
 	in.Contact.Name = strings.TrimSpace(in.Contact.Name)
 	in.Contact.Email = strings.TrimSpace(in.Contact.Email)
+	in.Contact.Title = strings.TrimSpace(in.Contact.Title)
 	in.Address = strings.TrimSpace(in.Address)
 	in.Credit.Currency = strings.ToUpper(strings.TrimSpace(in.Credit.Currency))
 }
@@ -113,6 +114,9 @@ func ValidateInput(in workflows.OnboardingInput) error {
 		if _, err := time.Parse(time.DateOnly, in.Contact.BirthDate); err != nil {
 			v.Add("contact.birthDate", "must be a date like 1980-01-31")
 		}
+	}
+	if len(in.Contact.Title) > maxNameLen {
+		v.Add("contact.title", "must be at most 200 characters")
 	}
 	if len(in.Address) > maxAddrLen {
 		v.Add("address", "must be at most 300 characters")
@@ -157,6 +161,23 @@ func plainEmail(s string) bool {
 	return at > 0 && strings.Contains(s[at+1:], ".")
 }
 
+// maxOnboardingIDLen bounds an onboarding ID: "onboarding:", a country code, ":" and the
+// longest company number come to 25; anything much longer is not one.
+const maxOnboardingIDLen = 64
+
+// IsOnboardingID reports whether id has the shape workflows.WorkflowID gives a normalized,
+// valid start input: onboarding:<CC>:<company number>, with a supported country and a number
+// in its format. It says nothing about whether the onboarding exists.
+func IsOnboardingID(id string) bool {
+	if len(id) > maxOnboardingIDLen {
+		return false
+	}
+	rest, ok := strings.CutPrefix(id, "onboarding:")
+	cc, org, ok2 := strings.Cut(rest, ":")
+	f, known := orgNumberFormats[cc]
+	return ok && ok2 && known && f.re.MatchString(org)
+}
+
 // Clip shortens an echoed value, so an error message never carries a large input back.
 func Clip(s string) string {
 	r := []rune(s)
@@ -170,6 +191,14 @@ func Clip(s string) string {
 // start has; the workflow's validator then checks it against the onboarding's state.
 func ValidateDeadlineChange(ch workflows.DeadlineChange, now time.Time) error {
 	v := &ValidationError{}
+	switch {
+	case ch.DeclarationDeadline == nil && ch.ExtendBy == 0 && ch.Policy == nil:
+		v.Add("(body)", "nothing to change: give declarationDeadline, extendBy or policy")
+	case ch.DeclarationDeadline != nil && ch.ExtendBy != 0:
+		v.Add("extendBy", "give declarationDeadline or extendBy, not both")
+	case ch.Policy != nil && *ch.Policy == (workflows.PolicyChange{}):
+		v.Add("policy", "names no field to change")
+	}
 	switch {
 	case ch.ExtendBy < 0:
 		v.Add("extendBy", "must be positive: deadlines only move later")

@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -37,6 +38,23 @@ func TestCompanyNumberFormats(t *testing.T) {
 		} else {
 			require.Error(t, err, "%s %q", tc.country, tc.org)
 		}
+	}
+}
+
+func TestIsOnboardingIDAcceptsWhatStartsMake(t *testing.T) {
+	for _, in := range []workflows.OnboardingInput{input("no", " 987 654 321 "), input("SE", "5561234567"), input("SE", "556123-4567"), input("DK", "12345678"), input("FI", "1234567-8")} {
+		engine.Normalize(&in)
+		require.NoError(t, engine.ValidateInput(in))
+		id := workflows.WorkflowID(in.Company.Country, in.Company.OrgNumber)
+		require.True(t, engine.IsOnboardingID(id), id)
+	}
+	for _, id := range []string{
+		"", "payroll-run-2026-11", "onboarding:", "onboarding:NO", "onboarding:NO:", "onboarding:no:987654321",
+		"onboarding:US:987654321", "onboarding:NO:98765432", "onboarding:NO:987654321:bench-x-1", "onboarding:NO:987654321 ",
+		"onboarding%3ANO%3A987654321", "onboarding:NO:987/654321", "onboarding:NO:９８７６５４３２１", "Onboarding:NO:987654321",
+		"onboarding:NO:" + strings.Repeat("9", 100), "onboarding:NO:987654321\x00",
+	} {
+		require.False(t, engine.IsOnboardingID(id), "%q", id)
 	}
 }
 

@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"mime"
@@ -35,6 +34,7 @@ const (
 	maxReasonLen  = 1000
 	apiTimeout    = 20 * time.Second
 	headerIdemKey = "Idempotency-Key"
+	maxIdemKeyLen = 128
 )
 
 // route is one API operation. The OpenAPI document lists exactly these (a test checks it).
@@ -59,15 +59,56 @@ func (s *Server) apiRoutes() []route {
 func (s *Server) mountAPI() {
 	for _, rt := range s.apiRoutes() {
 		h := rt.handle
+		if strings.Contains(rt.path, "{id}") {
+			h = onboardingsOnly(h)
+		}
 		if rt.role != "" {
 			h = s.requireRole(rt.role, h)
 		}
 		s.mux.Handle(rt.method+" "+rt.path, withTimeout(apiTimeout, h))
 	}
-	// Anything else under /v1 is a JSON 404, not the mux's text one.
+	// A route asked with a method it does not take is a JSON 405 naming those it does.
+	var paths []string
+	allowed := map[string][]string{}
+	for _, rt := range s.apiRoutes() {
+		if allowed[rt.path] == nil {
+			paths = append(paths, rt.path)
+		}
+		allowed[rt.path] = append(allowed[rt.path], rt.method)
+		if rt.method == http.MethodGet {
+			allowed[rt.path] = append(allowed[rt.path], http.MethodHead) // the mux serves HEAD with GET
+		}
+	}
+	for _, path := range paths {
+		allow := strings.Join(allowed[path], ", ")
+		s.mux.HandleFunc(path, func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Allow", allow)
+			writeProblem(w, http.StatusMethodNotAllowed, "this route takes "+allow, nil)
+		})
+	}
+	// Anything else under /v1 is a JSON 404, not the mux's text one. It does not echo the path.
 	s.mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
-		writeProblem(w, http.StatusNotFound, "no such API route: "+r.Method+" "+r.URL.Path, nil)
+		writeProblem(w, http.StatusNotFound, "no such API route; the routes are in /v1/openapi.json", nil)
 	})
+}
+
+// msgNoOnboarding answers every {id} that is not an onboarding's: no workflow, another
+// workflow type, or not an onboarding ID at all. One answer for all, echoing nothing, so it
+// never tells what exists.
+const msgNoOnboarding = "no onboarding with this id"
+
+// onboardingsOnly answers 404 for a path id that does not have an onboarding ID's shape
+// (engine.IsOnboardingID: onboarding:<CC>:<company number>, bounded), before anything asks
+// Temporal about it. The mux has decoded the path segment once; an id still holding escapes,
+// slashes or anything else is not an onboarding's. The engine then checks the workflow's type.
+func onboardingsOnly(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !engine.IsOnboardingID(r.PathValue("id")) {
+			writeProblem(w, http.StatusNotFound, msgNoOnboarding, nil)
+			return
+		}
+		h(w, r)
+	}
 }
 
 // withTimeout bounds the Temporal calls a request makes.
@@ -130,9 +171,12 @@ var listParams = map[string]bool{"stage": true, "outcome": true, "country": true
 func (s *Server) listOnboardings(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	v := &engine.ValidationError{}
-	for k := range q {
-		if !listParams[k] {
+	for k, vs := range q {
+		switch {
+		case !listParams[k]:
 			v.Add(engine.Clip(k), "unknown parameter; use stage, outcome, country, pageSize or pageToken")
+		case len(vs) > 1:
+			v.Add(k, "is given more than once")
 		}
 	}
 	f := engine.ListFilter{
@@ -175,6 +219,10 @@ type DecisionRequest struct {
 }
 
 func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
+	key, ok := idempotencyKey(w, r)
+	if !ok {
+		return
+	}
 	var req DecisionRequest
 	if !decodeBody(w, r, &req) {
 		return
@@ -197,7 +245,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 		Decision: req.Decision, Agent: caller.Name, Reason: req.Reason, RiskLevel: req.RiskLevel,
 		Via: "api token " + caller.Name,
 	}
-	res, err := s.eng.Decide(r.Context(), r.PathValue("id"), r.Header.Get(headerIdemKey), d)
+	res, err := s.eng.Decide(r.Context(), r.PathValue("id"), key, d)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -216,19 +264,32 @@ type DeadlineRequest struct {
 }
 
 func (s *Server) extendDeadline(w http.ResponseWriter, r *http.Request) {
-	var req DeadlineRequest
-	if !decodeBody(w, r, &req) {
+	key, ok := idempotencyKey(w, r)
+	if !ok {
 		return
 	}
-	if err := checkReason(&engine.ValidationError{}, req.Reason, false); err != nil {
-		s.fail(w, r, err)
+	var req DeadlineRequest
+	if !decodeBody(w, r, &req) {
 		return
 	}
 	ch := workflows.DeadlineChange{
 		DeclarationDeadline: req.DeclarationDeadline, ExtendBy: req.ExtendBy, Policy: req.Policy,
 		Reason: req.Reason, By: callerOf(r.Context()).Name,
 	}
-	st, err := s.eng.ExtendDeadline(r.Context(), r.PathValue("id"), r.Header.Get(headerIdemKey), ch)
+	// The limits a start has (engine.ValidateDeadlineChange), answered here with every field
+	// at fault, before anything is sent.
+	v := &engine.ValidationError{}
+	if err := engine.ValidateDeadlineChange(ch, time.Now()); err != nil {
+		var fe *engine.ValidationError
+		if errors.As(err, &fe) {
+			v.Fields = append(v.Fields, fe.Fields...)
+		}
+	}
+	if err := checkReason(v, req.Reason, false); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	st, err := s.eng.ExtendDeadline(r.Context(), r.PathValue("id"), key, ch)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -260,6 +321,28 @@ func (s *Server) cancelOnboarding(w http.ResponseWriter, r *http.Request) {
 		"statusUrl": "/v1/onboardings/" + url.PathEscape(r.PathValue("id"))})
 }
 
+// idempotencyKey reads the optional Idempotency-Key: once, 1-128 printable ASCII characters.
+// The engine scopes it to the caller, the operation and the onboarding (engine.UpdateID), so
+// it only ever makes this caller's retry of this request apply once. On a bad key it has
+// answered 400 naming the header, and returns false.
+func idempotencyKey(w http.ResponseWriter, r *http.Request) (string, bool) {
+	vs := r.Header.Values(headerIdemKey)
+	if len(vs) == 0 {
+		return "", true
+	}
+	msg := ""
+	switch k := vs[0]; {
+	case len(vs) > 1:
+		msg = "must be sent once"
+	case k == "" || len(k) > maxIdemKeyLen || strings.IndexFunc(k, func(c rune) bool { return c < 0x20 || c > 0x7e }) >= 0:
+		msg = "must be 1-" + strconv.Itoa(maxIdemKeyLen) + " printable ASCII characters"
+	default:
+		return k, true
+	}
+	writeProblem(w, http.StatusBadRequest, "invalid "+headerIdemKey+" header", []engine.FieldError{{Field: headerIdemKey, Message: msg}})
+	return "", false
+}
+
 // checkReason adds the problem with a request's free-text reason to v and returns v.OrNil().
 func checkReason(v *engine.ValidationError, reason string, required bool) error {
 	switch {
@@ -281,8 +364,8 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.As(err, &invalid):
 		writeProblem(w, http.StatusUnprocessableEntity, "invalid input", invalid.Fields)
 	case errors.Is(err, engine.ErrNotFound):
-		writeProblem(w, http.StatusNotFound, "no onboarding with id "+engine.Clip(r.PathValue("id")), nil)
-	case errors.Is(err, engine.ErrFinished):
+		writeProblem(w, http.StatusNotFound, msgNoOnboarding, nil)
+	case errors.Is(err, engine.ErrFinished), errors.Is(err, engine.ErrIDTaken):
 		writeProblem(w, http.StatusConflict, err.Error(), nil)
 	case errors.As(err, &rejected):
 		writeProblem(w, http.StatusConflict, rejected.Reason, nil)
@@ -298,65 +381,48 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 }
 
-// decodeBody reads a JSON body strictly: the right content type, within the size limit, one
-// object, no unknown fields, the right types. On failure it has answered and returns false.
+// decodeBody reads a JSON body strictly: sent once as application/json (charset utf-8, if
+// any), within the size limit, then decodeJSON. On failure it has answered and returns false.
 func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		writeProblem(w, http.StatusUnsupportedMediaType, "send the body as Content-Type: application/json", nil)
+	if !jsonContentType(r.Header) {
+		writeProblem(w, http.StatusUnsupportedMediaType, "send the body as Content-Type: application/json (charset utf-8, if any)", nil)
 		return false
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxAPIBody))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
-	if err == nil && dec.More() {
-		err = errors.New("trailing data after the JSON object")
-	} else if err == nil {
-		if _, terr := dec.Token(); terr != io.EOF {
-			err = errors.New("trailing data after the JSON object")
-		}
-	}
-	if err == nil {
-		return true
-	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxAPIBody))
 	var tooBig *http.MaxBytesError
-	var typeErr *json.UnmarshalTypeError
-	var syntax *json.SyntaxError
 	switch {
 	case errors.As(err, &tooBig):
 		writeProblem(w, http.StatusRequestEntityTooLarge, "the body is larger than "+strconv.Itoa(maxAPIBody>>10)+" KiB", nil)
-	case errors.Is(err, io.EOF):
-		writeProblem(w, http.StatusBadRequest, "the body is empty; send a JSON object", nil)
-	case errors.As(err, &typeErr):
-		field := typeErr.Field
-		if field == "" {
-			field = "(body)"
-		}
-		writeProblem(w, http.StatusBadRequest, "wrong type", []engine.FieldError{{Field: field, Message: "must be " + jsonKind(typeErr.Type.Kind().String()) + ", not " + typeErr.Value}})
-	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
-		writeProblem(w, http.StatusBadRequest, "the body is not valid JSON", nil)
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		writeProblem(w, http.StatusBadRequest, "unknown field", []engine.FieldError{{Field: engine.Clip(name), Message: "is not a field of this request"}})
-	default:
-		writeProblem(w, http.StatusBadRequest, "the body could not be read: "+err.Error(), nil)
+		return false
+	case err != nil:
+		writeProblem(w, http.StatusBadRequest, "the body could not be read", nil)
+		return false
 	}
-	return false
+	if berr := decodeJSON(body, v); berr != nil {
+		writeProblem(w, berr.status, berr.msg, berr.fields)
+		return false
+	}
+	return true
 }
 
-// jsonKind names a Go kind the way a JSON client thinks of it.
-func jsonKind(k string) string {
-	switch k {
-	case "string":
-		return "a string"
-	case "struct", "map", "ptr":
-		return "an object"
-	case "slice", "array":
-		return "an array"
-	case "bool":
-		return "true or false"
-	default:
-		return "a number"
+// jsonContentType reports whether h has one Content-Type, application/json, with no
+// parameter but charset=utf-8: JSON is UTF-8 (RFC 8259), and a body that says otherwise is
+// refused rather than read as something it is not.
+func jsonContentType(h http.Header) bool {
+	vs := h.Values("Content-Type")
+	if len(vs) != 1 {
+		return false
 	}
+	mt, params, err := mime.ParseMediaType(vs[0])
+	if err != nil || mt != "application/json" {
+		return false
+	}
+	for k, v := range params {
+		if k != "charset" || !strings.EqualFold(v, "utf-8") {
+			return false
+		}
+	}
+	return true
 }
 
 // problem is every API error body: a message, and the fields at fault when there are some.
@@ -365,8 +431,24 @@ type problem struct {
 	Fields []engine.FieldError `json:"fields,omitempty"`
 }
 
+// Bounds of what a problem carries, whatever built it: an answer never carries a large
+// input back.
+const (
+	maxProblemMsg   = 300
+	maxProblemField = 100
+	maxFieldMsg     = 300
+	maxFieldErrors  = 50
+)
+
 func writeProblem(w http.ResponseWriter, status int, msg string, fields []engine.FieldError) {
-	writeJSON(w, status, problem{Error: msg, Fields: fields})
+	p := problem{Error: clipRunes(msg, maxProblemMsg)}
+	for i, f := range fields {
+		if i == maxFieldErrors {
+			break
+		}
+		p.Fields = append(p.Fields, engine.FieldError{Field: clipRunes(f.Field, maxProblemField), Message: clipRunes(f.Message, maxFieldMsg)})
+	}
+	writeJSON(w, status, p)
 }
 
 // Routes lists the API's operations as "METHOD /path" (the OpenAPI test reads it).

@@ -82,6 +82,7 @@ func (f *fakeEngine) Cancel(_ context.Context, id, reason, by string) error {
 }
 
 const (
+	wfID       = "onboarding:NO:123456789"
 	appToken   = "app-token-0123456789"
 	agentToken = "agent-token-0123456789"
 	validStart = `{"company":{"orgNumber":"987654321","country":"no","name":"Ragnarok AS"},
@@ -97,6 +98,12 @@ func apiServer(t *testing.T, fe *fakeEngine) http.Handler {
 
 func call(t *testing.T, h http.Handler, method, path, token, body string) *httptest.ResponseRecorder {
 	t.Helper()
+	return callWith(t, h, method, path, token, body, nil)
+}
+
+// callWith is call with extra headers; a header given here replaces the default one.
+func callWith(t *testing.T, h http.Handler, method, path, token, body string, header http.Header) *httptest.ResponseRecorder {
+	t.Helper()
 	req := httptest.NewRequest(method, path, strings.NewReader(body))
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
@@ -104,8 +111,12 @@ func call(t *testing.T, h http.Handler, method, path, token, body string) *httpt
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
+	requireDocumented(t, method, path, rec.Code)
 	return rec
 }
 
@@ -155,14 +166,14 @@ func TestStartOnboarding(t *testing.T) {
 func TestAPIAuth(t *testing.T) {
 	fe := &fakeEngine{}
 	h := apiServer(t, fe)
-	rec := call(t, h, "GET", "/v1/onboardings/onboarding:NO:1", "", "")
+	rec := call(t, h, "GET", "/v1/onboardings/"+wfID, "", "")
 	require.Equal(t, http.StatusUnauthorized, rec.Code)
 	require.Contains(t, rec.Header().Get("WWW-Authenticate"), "Bearer")
-	require.Equal(t, http.StatusUnauthorized, call(t, h, "GET", "/v1/onboardings/onboarding:NO:1", "wrong-token-0123456789", "").Code)
-	rec = call(t, h, "POST", "/v1/onboardings/onboarding:NO:1/decision", appToken, `{"decision":"approve"}`)
+	require.Equal(t, http.StatusUnauthorized, call(t, h, "GET", "/v1/onboardings/"+wfID, "wrong-token-0123456789", "").Code)
+	rec = call(t, h, "POST", "/v1/onboardings/"+wfID+"/decision", appToken, `{"decision":"approve"}`)
 	require.Equal(t, http.StatusForbidden, rec.Code)
 	require.Empty(t, fe.calls, "nothing reaches the engine without the right token")
-	require.Equal(t, http.StatusOK, call(t, h, "GET", "/v1/onboardings/onboarding:NO:1", agentToken, "").Code)
+	require.Equal(t, http.StatusOK, call(t, h, "GET", "/v1/onboardings/"+wfID, agentToken, "").Code)
 	require.Equal(t, http.StatusOK, call(t, h, "GET", "/v1/openapi.json", "", "").Code, "the contract is public")
 }
 
@@ -182,7 +193,7 @@ func TestDecision(t *testing.T) {
 	})
 	t.Run("a body cannot name another agent", func(t *testing.T) {
 		fe := &fakeEngine{}
-		rec := call(t, apiServer(t, fe), "POST", "/v1/onboardings/x/decision", agentToken, `{"decision":"approve","agent":"bob"}`)
+		rec := call(t, apiServer(t, fe), "POST", "/v1/onboardings/"+wfID+"/decision", agentToken, `{"decision":"approve","agent":"bob"}`)
 		require.Equal(t, http.StatusBadRequest, rec.Code)
 		require.Equal(t, "agent", problemOf(t, rec).Fields[0].Field)
 		require.Empty(t, fe.calls)
@@ -198,11 +209,92 @@ func TestDecision(t *testing.T) {
 		{"unknown id", engine.ErrNotFound, http.StatusNotFound, "no onboarding"},
 		{"timeout", context.DeadlineExceeded, http.StatusGatewayTimeout, "retry"},
 	}
+	rec := call(t, apiServer(t, &fakeEngine{err: engine.ErrIDTaken}), "POST", "/v1/onboardings", appToken, validStart)
+	require.Equal(t, http.StatusConflict, rec.Code, "a start whose ID another workflow holds")
 	for _, tc := range errs {
 		t.Run(tc.name, func(t *testing.T) {
-			rec := call(t, apiServer(t, &fakeEngine{err: tc.err}), "POST", "/v1/onboardings/x/decision", agentToken, `{"decision":"decline"}`)
+			rec := call(t, apiServer(t, &fakeEngine{err: tc.err}), "POST", "/v1/onboardings/"+wfID+"/decision", agentToken, `{"decision":"decline"}`)
 			require.Equal(t, tc.code, rec.Code)
 			require.Contains(t, problemOf(t, rec).Error, tc.msg)
+		})
+	}
+}
+
+// Only onboarding IDs reach the engine; every other id is the same 404 as an unknown one,
+// echoing nothing.
+func TestPathIDMustBeAnOnboardingID(t *testing.T) {
+	unknown := call(t, apiServer(t, &fakeEngine{err: engine.ErrNotFound}), "GET", "/v1/onboardings/"+wfID, appToken, "")
+	require.Equal(t, http.StatusNotFound, unknown.Code)
+	for _, id := range []string{
+		"payroll-run-2026-11", "onboarding:NO:1", "onboarding:no:123456789", "onboarding%3ANO%3A123456789", /* decoded once: %3A */
+		"onboarding%253ANO%253A123456789", "onboarding:NO%2F123456789", "onboarding:NO:123456789%00", "onboarding:NO:123456789%20",
+		"onboarding:NO:" + strings.Repeat("1", 5000), "onboarding:NO:123456789:bench-x-1", "%F0%9F%92%A5",
+	} {
+		for _, c := range []struct{ method, suffix, token, body string }{
+			{"GET", "", appToken, ""}, {"POST", "/cancel", appToken, `{"reason":"r"}`},
+			{"POST", "/decision", agentToken, `{"decision":"decline"}`}, {"POST", "/deadline", agentToken, `{"extendBy":"1h"}`},
+		} {
+			fe := &fakeEngine{}
+			rec := call(t, apiServer(t, fe), c.method, "/v1/onboardings/"+id+c.suffix, c.token, c.body)
+			if id == "onboarding%3ANO%3A123456789" {
+				require.NotEqual(t, http.StatusNotFound, rec.Code, "an escaped onboarding ID is one")
+				continue
+			}
+			require.Equal(t, http.StatusNotFound, rec.Code, "%s %s", c.method, id)
+			require.Equal(t, unknown.Body.String(), rec.Body.String(), "the same answer as an unknown onboarding")
+			require.Empty(t, fe.calls, "%s %s reached the engine", c.method, id)
+		}
+	}
+	// The contract's id pattern says the same as the gateway.
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Parameters []struct {
+				Name   string `json:"name"`
+				Schema struct {
+					Pattern   string `json:"pattern"`
+					MaxLength int    `json:"maxLength"`
+				} `json:"schema"`
+			} `json:"parameters"`
+		} `json:"paths"`
+	}
+	require.NoError(t, json.Unmarshal(gateway.OpenAPI(), &doc))
+	pattern := regexp.MustCompile(doc.Paths["/v1/onboardings/{id}"]["get"].Parameters[0].Schema.Pattern)
+	for _, id := range []string{wfID, "onboarding:SE:5561234567", "onboarding:SE:556123-4567", "onboarding:DK:12345678", "onboarding:FI:1234567-8",
+		"onboarding:FI:12345678", "onboarding:NO:1", "payroll-run-2026-11", "onboarding:no:123456789", "onboarding:SE:55612-34567"} {
+		require.Equal(t, engine.IsOnboardingID(id), pattern.MatchString(id), id)
+	}
+	rec := call(t, apiServer(t, &fakeEngine{}), "GET", "/v1/"+strings.Repeat("x", 5000), appToken, "")
+	require.Equal(t, http.StatusNotFound, rec.Code)
+	require.Less(t, rec.Body.Len(), 200, "the 404 does not echo the path")
+}
+
+func TestIdempotencyKeyIsBounded(t *testing.T) {
+	const path = "/v1/onboardings/onboarding:NO:123456789"
+	for name, tc := range map[string]struct {
+		keys []string
+		code int
+	}{
+		"128 characters":            {[]string{strings.Repeat("k", 128)}, http.StatusOK},
+		"printable ASCII":           {[]string{"req 7/~!"}, http.StatusOK},
+		"129 characters":            {[]string{strings.Repeat("k", 129)}, http.StatusBadRequest},
+		"empty":                     {[]string{""}, http.StatusBadRequest},
+		"not ASCII":                 {[]string{"nøkkel"}, http.StatusBadRequest},
+		"a control character":       {[]string{"req\x01"}, http.StatusBadRequest},
+		"twice":                     {[]string{"a", "b"}, http.StatusBadRequest},
+		"twice with the same key":   {[]string{"a", "a"}, http.StatusBadRequest},
+		"a megabyte (never echoed)": {[]string{strings.Repeat("k", 1<<20)}, http.StatusBadRequest},
+	} {
+		t.Run(name, func(t *testing.T) {
+			for _, op := range []struct{ path, body string }{{path + "/decision", `{"decision":"decline"}`}, {path + "/deadline", `{"extendBy":"1h"}`}} {
+				fe := &fakeEngine{}
+				rec := callWith(t, apiServer(t, fe), "POST", op.path, agentToken, op.body, http.Header{"Idempotency-Key": tc.keys})
+				require.Equal(t, tc.code, rec.Code, rec.Body.String())
+				if tc.code == http.StatusBadRequest {
+					require.Equal(t, "Idempotency-Key", problemOf(t, rec).Fields[0].Field)
+					require.Less(t, rec.Body.Len(), 300)
+					require.Empty(t, fe.calls, "nothing reaches the engine")
+				}
+			}
 		})
 	}
 }
@@ -213,7 +305,8 @@ func TestListOnboardings(t *testing.T) {
 	rec := call(t, h, "GET", "/v1/onboardings?stage=awaiting_review&pageSize=10", appToken, "")
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	require.Equal(t, engine.ListFilter{Stage: "AWAITING_REVIEW", PageSize: 10}, fe.filters[0])
-	for _, q := range []string{"stage=NAPPING", "outcome=MAYBE", "pageSize=0", "pageSize=x", "sort=asc", "pageToken=!!"} {
+	for _, q := range []string{"stage=NAPPING", "outcome=MAYBE", "pageSize=0", "pageSize=x", "sort=asc", "pageToken=!!",
+		"stage=AWAITING_REVIEW&stage=FINISHED", "pageSize=1&pageSize=1000", "Stage=FINISHED"} {
 		rec := call(t, h, "GET", "/v1/onboardings?"+q, appToken, "")
 		require.Equal(t, http.StatusBadRequest, rec.Code, q)
 		require.NotEmpty(t, problemOf(t, rec).Fields, q)
@@ -224,15 +317,15 @@ func TestListOnboardings(t *testing.T) {
 func TestCancelAndDeadline(t *testing.T) {
 	fe := &fakeEngine{}
 	h := apiServer(t, fe)
-	require.Equal(t, http.StatusUnprocessableEntity, call(t, h, "POST", "/v1/onboardings/x/cancel", appToken, `{"reason":" "}`).Code)
-	rec := call(t, h, "POST", "/v1/onboardings/x/cancel", appToken, `{"reason":"merchant withdrew"}`)
+	require.Equal(t, http.StatusUnprocessableEntity, call(t, h, "POST", "/v1/onboardings/"+wfID+"/cancel", appToken, `{"reason":" "}`).Code)
+	rec := call(t, h, "POST", "/v1/onboardings/"+wfID+"/cancel", appToken, `{"reason":"merchant withdrew"}`)
 	require.Equal(t, http.StatusAccepted, rec.Code)
-	require.Equal(t, []string{"cancel x merchant withdrew api token shop"}, fe.calls)
+	require.Equal(t, []string{"cancel " + wfID + " merchant withdrew api token shop"}, fe.calls)
 
-	rec = call(t, h, "POST", "/v1/onboardings/x/deadline", agentToken, `{"extendBy":"72h","reason":"merchant on holiday"}`)
+	rec = call(t, h, "POST", "/v1/onboardings/"+wfID+"/deadline", agentToken, `{"extendBy":"72h","reason":"merchant on holiday"}`)
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	require.Equal(t, "alice", fe.changes[0].By)
-	rec = call(t, h, "POST", "/v1/onboardings/x/deadline", agentToken, `{"extendBy":"three days"}`)
+	rec = call(t, h, "POST", "/v1/onboardings/"+wfID+"/deadline", agentToken, `{"extendBy":"three days"}`)
 	require.Equal(t, http.StatusBadRequest, rec.Code)
 	require.Contains(t, problemOf(t, rec).Error, "invalid duration")
 }

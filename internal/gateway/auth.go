@@ -79,6 +79,9 @@ func ParseTokens(spec string) ([]Token, error) {
 		if len(secret) < minSecretLen {
 			return nil, errors.New(entry + " (" + t.String() + "): the secret must be at least 16 characters")
 		}
+		if !bearerSecret(secret) {
+			return nil, errors.New(entry + " (" + t.String() + "): the secret must be printable ASCII without spaces (a bearer token carries no others)")
+		}
 		if j, dup := byName[norm]; dup {
 			return nil, fmt.Errorf("%s (%s): the name %s is used twice, also by entry %d (%s); a name is one identity", entry, t, norm, pos[j], out[j])
 		}
@@ -101,13 +104,20 @@ func callerOf(ctx context.Context) Token {
 
 // authenticate finds the bearer token's Token. Every configured secret is compared, in
 // constant time over fixed-size digests, so timing tells nothing about which one nearly matched.
+//
+// The header is read strictly: exactly one Authorization, "Bearer", one space, and a token of
+// printable ASCII without whitespace. Anything else (two headers, two spaces, a tab or a
+// space inside the token) is no credential, not something to tidy up into one.
 func (s *Server) authenticate(r *http.Request) (Token, bool) {
-	h := r.Header.Get("Authorization")
-	scheme, presented, ok := strings.Cut(h, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") || presented == "" {
+	hs := r.Header.Values("Authorization")
+	if len(hs) != 1 {
 		return Token{}, false
 	}
-	want := sha256.Sum256([]byte(strings.TrimSpace(presented)))
+	scheme, presented, ok := strings.Cut(hs[0], " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || !bearerSecret(presented) {
+		return Token{}, false
+	}
+	want := sha256.Sum256([]byte(presented))
 	var found Token
 	match := 0
 	for _, t := range s.cfg.APITokens {
@@ -117,6 +127,19 @@ func (s *Server) authenticate(r *http.Request) (Token, bool) {
 		}
 	}
 	return found, match == 1
+}
+
+// bearerSecret reports whether s can be a bearer token: non-empty, printable ASCII, no spaces.
+func bearerSecret(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 // requireRole wraps an API handler: 401 without a valid token, 403 when the token's role may
