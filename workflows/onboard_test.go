@@ -451,7 +451,9 @@ func TestFourEyesCannotBeBypassed(t *testing.T) {
 			f.evaluation = activities.Evaluation{Decision: "REVIEW", Reason: "thin file", RiskLevel: "MEDIUM"}
 			env := newEnv(t, f)
 			var first, again, other *updateOutcome
-			atReview(t, env, func() { first = decide(env, workflows.Decision{Decision: "approve", Agent: "alice", RiskLevel: "HIGH"}) })
+			atReview(t, env, func() {
+				first = decide(env, workflows.Decision{Decision: "approve", Agent: "alice", RiskLevel: "HIGH"})
+			})
 			env.RegisterDelayedCallback(func() { again = decide(env, tt.second) }, 2*time.Hour)
 			env.RegisterDelayedCallback(func() {
 				require.Equal(t, workflows.StageAwaitingReview, status(t, env).Stage, "one agent alone never approves")
