@@ -46,7 +46,7 @@ func onboardingInput(p workflows.Policy) workflows.OnboardingInput {
 // startOnboarding starts one onboarding with the options Engine.Start uses, under the
 // bench's own ID (production IDs are one per merchant).
 func startOnboarding(ctx context.Context, c client.Client, tq, id string, p workflows.Policy) (client.WorkflowRun, error) {
-	in := onboardingInput(p)
+	in := engine.StartInput(onboardingInput(p))
 	return c.ExecuteWorkflow(ctx, engine.StartOptions(id, tq, in), workflows.OnboardMerchant, in)
 }
 

@@ -72,7 +72,13 @@ func TestDeclarationHintsLeaveNoTimerRunning(t *testing.T) {
 	require.Equal(t, workflows.OutcomeApproved, result(t, env).Outcome)
 
 	require.NotZero(t, declaredAt)
-	require.GreaterOrEqual(t, len(timers.started), 6, "one deadline timer per (re)started wait, plus review")
+	before := 0
+	for _, at := range timers.started {
+		if at.Before(declaredAt) {
+			before++
+		}
+	}
+	require.Equal(t, 1, before, "one deadline timer for the whole declaration wait, however often hints restart its poll")
 	timers.settled(t)
 	for id, at := range timers.fired {
 		// The only timers that may fire are review reminders, which fire inside their wait.

@@ -46,6 +46,8 @@ type pollSpec struct {
 // callers turn the latter into an outcome or missing evidence, never a failed workflow.
 func (o *onboarding) awaitPolled(ctx workflow.Context, p pollSpec, out any) (waitResult, error) {
 	begin := workflow.Now(ctx)
+	var deadlineTimer waitTimer
+	defer deadlineTimer.stop()
 	for {
 		if ctx.Err() != nil {
 			return waitFailed, errCancelled
@@ -90,9 +92,16 @@ func (o *onboarding) awaitPolled(ctx workflow.Context, p pollSpec, out any) (wai
 
 		expired := false
 		var err error
-		if deadline.IsZero() {
+		switch {
+		case deadline.IsZero():
 			err = workflow.Await(ctx, news)
-		} else {
+		case o.atLeast(vLongLife):
+			// One timer for the whole wait, not one per poll restart: a hint restarts the
+			// poll, not the deadline. Only a moved deadline starts another.
+			t := deadlineTimer.until(ctx, deadline, p.Kind+" deadline")
+			err = workflow.Await(ctx, func() bool { return news() || t.IsReady() })
+			expired = err == nil && !news()
+		default:
 			var ok bool
 			ok, err = o.awaitTimeout(ctx, deadline.Sub(now), p.Kind+" deadline", news)
 			expired = err == nil && !ok
@@ -139,10 +148,38 @@ func isStillWaiting(err error) bool {
 	return errors.As(err, &ae) && ae.Type() == activities.ErrStillWaiting
 }
 
+// waitTimer is a wait's deadline timer: kept while the deadline stays, started anew when it
+// moves, and cancelled when the wait ends, so it never outlives its wait.
+type waitTimer struct {
+	at     time.Time
+	timer  workflow.Future
+	cancel workflow.CancelFunc
+}
+
+// until is the timer firing at at, started now unless the running one already does.
+func (w *waitTimer) until(ctx workflow.Context, at time.Time, summary string) workflow.Future {
+	if w.timer != nil && w.at.Equal(at) {
+		return w.timer
+	}
+	w.stop()
+	tctx, cancel := workflow.WithCancel(ctx)
+	w.at, w.cancel = at, cancel
+	w.timer = workflow.NewTimerWithOptions(tctx, at.Sub(workflow.Now(ctx)), workflow.TimerOptions{Summary: summary})
+	return w.timer
+}
+
+// stop cancels the timer, if any (a fired one is left as it is).
+func (w *waitTimer) stop() {
+	if w.cancel != nil {
+		w.cancel()
+	}
+	w.timer, w.cancel = nil, nil
+}
+
 // awaitTimeout waits until cond holds or d has passed, and reports whether cond held. From
 // vLongLife on its timer is cancelled when cond wins, so no timer outlives its wait (the
 // SDK's AwaitWithOptions leaves it running). Older runs keep the SDK's behaviour, which is
-// what their histories recorded.
+// what their histories recorded (their polled waits use it too; newer ones keep a waitTimer).
 func (o *onboarding) awaitTimeout(ctx workflow.Context, d time.Duration, summary string, cond func() bool) (bool, error) {
 	if !o.atLeast(vLongLife) {
 		return workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{Timeout: d, TimerOptions: workflow.TimerOptions{Summary: summary}}, cond)

@@ -39,9 +39,7 @@ type Started struct {
 // business key (USE_EXISTING): two starts never make twins.
 func (e *Engine) Start(ctx context.Context, in workflows.OnboardingInput) (*Started, error) {
 	c := e.Client
-	// Defaults are resolved here, once: the onboarding carries its whole policy from the
-	// start, so a later change to workflows.DefaultPolicy never reaches it.
-	in.Policy = in.Policy.Resolve()
+	in = StartInput(in)
 	id := workflows.WorkflowID(in.Company.Country, in.Company.OrgNumber)
 	opts := StartOptions(id, e.TaskQueue, in)
 	// USE_EXISTING is what prevents twins; this look-up only labels the answer. Two starts
@@ -62,6 +60,14 @@ func (e *Engine) Start(ctx context.Context, in workflows.OnboardingInput) (*Star
 		return nil, fmt.Errorf("start onboarding %s: %w", id, err)
 	}
 	return &Started{WorkflowID: run.GetID(), RunID: run.GetRunID(), Existing: existing}, nil
+}
+
+// StartInput is the input an onboarding starts with: its policy's defaults resolved here, once,
+// so the onboarding carries its whole policy from the start, a later change to
+// workflows.DefaultPolicy never reaches it, and the workflow needs no side effect to fill it.
+func StartInput(in workflows.OnboardingInput) workflows.OnboardingInput {
+	in.Policy = in.Policy.Resolve()
+	return in
 }
 
 // StartOptions are the options every onboarding starts with: the conflict policy that
