@@ -607,6 +607,17 @@ func TestGatewayLifecycleWithEncryption(t *testing.T) {
 	require.Equal(t, "awaiting_second_approval", alice.body["status"])
 	retry := approve(agentToken)
 	require.Equal(t, alice.raw, retry.raw, "a retry gets the first answer")
+	// No other path lets alice finish it alone: not a second approval without the risk level
+	// (HIGH sticks), not a decision by signal in bob's name (signals carry no proof of who
+	// sent them, so they are refused and recorded).
+	alone := s.do(t, apiCall{method: "POST", path: flokiURL + "/decision", token: agentToken, body: `{"decision":"approve"}`})
+	require.Equal(t, http.StatusConflict, alone.code, alone.raw)
+	require.Contains(t, alone.raw, "two different agents")
+	require.NoError(t, s.tc.SignalWorkflow(ctx, floki.body["workflowId"].(string), "", workflows.SignalAgentDecision,
+		workflows.Decision{Decision: workflows.DecisionApprove, Agent: "bob"}))
+	refused := s.waitAPI(t, flokiURL, func(st map[string]any) bool { return st["rejectedDecisions"] != nil })
+	require.Equal(t, "AWAITING_REVIEW", refused["stage"], "the signal decided nothing")
+	require.Contains(t, fmt.Sprint(refused["rejectedDecisions"]), "decisions by signal are not accepted")
 	decided := approve(agent2)
 	require.Equal(t, http.StatusOK, decided.code, decided.raw)
 	require.Equal(t, "decided", decided.body["status"], "bob's approval ran")
