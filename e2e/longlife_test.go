@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
@@ -68,7 +69,8 @@ func begin(t *testing.T, ctx context.Context, s *stack, org string, p workflows.
 
 func (s *stack) engine() *engine.Engine { return engine.New(s.tc, "default", s.taskQueue) }
 
-// status queries the onboarding's status and fails the test when it cannot.
+// status queries the onboarding's status and fails the test when it cannot. Not for
+// conditions of EventuallyWithT (see tryKeywords).
 func (s *stack) status(t *testing.T, ctx context.Context, id string) *workflows.Status {
 	t.Helper()
 	st, err := s.engine().Status(ctx, id)
@@ -90,16 +92,12 @@ func flokiInReview(t *testing.T, ctx context.Context, s *stack, p workflows.Poli
 // start in activities of their own, so their session may not exist yet when the stage moves.
 func (s *stack) controlWhenReady(t *testing.T, path string) {
 	t.Helper()
-	last := 0
-	require.Eventually(t, func() bool {
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
 		resp, err := http.Post(s.sandboxURL+path, "application/json", nil)
-		if err != nil {
-			return false
-		}
+		require.NoError(c, err)
 		resp.Body.Close()
-		last = resp.StatusCode
-		return resp.StatusCode/100 == 2
-	}, 60*time.Second, 100*time.Millisecond, "sandbox control %s: last HTTP %d", path, last)
+		require.Equal(c, 2, resp.StatusCode/100, "HTTP %d", resp.StatusCode)
+	}, 60*time.Second, 100*time.Millisecond, "sandbox control %s", path)
 }
 
 // setFaults PUTs the sandbox's faults ({provider: fault}; a zero fault clears one).
@@ -133,22 +131,60 @@ func (s *stack) declareSignAndCheck(t *testing.T, ctx context.Context, ref strin
 // keywords reads a Keyword or KeywordList search attribute of the run; nil when unset.
 func (s *stack) keywords(t *testing.T, ctx context.Context, st *engine.Started, name string) []string {
 	t.Helper()
-	desc, err := s.tc.DescribeWorkflowExecution(ctx, st.WorkflowID, st.RunID)
+	v, err := s.tryKeywords(ctx, st, name)
 	require.NoError(t, err)
+	return v
+}
+
+// tryKeywords is keywords for EventuallyWithT conditions, which must not fail t itself: a
+// failed require on t inside a condition ends its goroutine and leaves the wait hanging until
+// it times out.
+func (s *stack) tryKeywords(ctx context.Context, st *engine.Started, name string) ([]string, error) {
+	desc, err := s.tc.DescribeWorkflowExecution(ctx, st.WorkflowID, st.RunID)
+	if err != nil {
+		return nil, err
+	}
 	p := desc.GetWorkflowExecutionInfo().GetSearchAttributes().GetIndexedFields()[name]
 	if p == nil {
-		return nil
+		return nil, nil
 	}
+	dc := converter.GetDefaultDataConverter()
 	var list []string
-	if err := converter.GetDefaultDataConverter().FromPayload(p, &list); err == nil {
-		return list
+	if err := dc.FromPayload(p, &list); err == nil {
+		return list, nil
 	}
 	var one string
-	require.NoError(t, converter.GetDefaultDataConverter().FromPayload(p, &one))
-	if one == "" {
-		return nil
+	if err := dc.FromPayload(p, &one); err != nil || one == "" {
+		return nil, err
 	}
-	return []string{one}
+	return []string{one}, nil
+}
+
+// inbox is inboxTypes for EventuallyWithT conditions (see tryKeywords).
+func (s *stack) inbox(workflowID string) ([]string, error) {
+	resp, err := http.Get(s.sandboxURL + "/control/inbox")
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var in struct {
+		Events []struct {
+			Body struct {
+				Type       string `json:"type"`
+				WorkflowID string `json:"workflowId"`
+			} `json:"body"`
+		} `json:"events"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&in); err != nil {
+		return nil, err
+	}
+	var types []string
+	for _, e := range in.Events {
+		if e.Body.WorkflowID == workflowID {
+			types = append(types, e.Body.Type)
+		}
+	}
+	return types, nil
 }
 
 // timersSettled asserts no timer of the run was left running, and returns how many were
@@ -232,10 +268,12 @@ func TestDecisionBySignal(t *testing.T) {
 
 	require.NoError(t, s.tc.SignalWorkflow(ctx, id, started.RunID, workflows.SignalAgentDecision, workflows.Decision{Decision: "approve"}))
 	var st *workflows.Status
-	require.Eventually(t, func() bool {
-		st = s.status(t, ctx, id)
-		return len(st.RejectedDecisions) == 1
-	}, 30*time.Second, 100*time.Millisecond)
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		now, err := s.engine().Status(ctx, id)
+		require.NoError(c, err)
+		require.Len(c, now.RejectedDecisions, 1)
+		st = now
+	}, 30*time.Second, 100*time.Millisecond, "the invalid decision is recorded")
 	require.Contains(t, st.RejectedDecisions[0].Reason, "agent is required")
 	require.Equal(t, "signal", st.RejectedDecisions[0].Decision.Via)
 	require.Equal(t, workflows.StageAwaitingReview, st.Stage)
@@ -317,10 +355,15 @@ func TestReviewReminders(t *testing.T) {
 	id := started.WorkflowID
 	require.Contains(t, st.Deadlines, "reviewSla")
 
-	require.Eventually(t, func() bool {
-		st = s.status(t, ctx, id)
-		return st.RemindersSent["review"] >= 2 && count(s.inboxTypes(t, id), activities.NotifyReviewOverdue) >= 2
-	}, 4*time.Minute, time.Second, "two review reminders; last status reminders %v", st.RemindersSent)
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		now, err := s.engine().Status(ctx, id)
+		require.NoError(c, err)
+		require.GreaterOrEqual(c, now.RemindersSent["review"], 2, "reminders in the status")
+		types, err := s.inbox(id)
+		require.NoError(c, err)
+		require.GreaterOrEqual(c, count(types, activities.NotifyReviewOverdue), 2, "review_overdue notifications: %v", types)
+		st = now
+	}, 4*time.Minute, time.Second, "two review reminders")
 	require.Equal(t, workflows.StageAwaitingReview, st.Stage, "reminders never decide")
 	require.Nil(t, st.Decision)
 	require.Contains(t, s.inboxTypes(t, id), activities.NotifyReviewNeeded)
@@ -394,26 +437,35 @@ func TestProviderBlocked(t *testing.T) {
 	// The declaration poll runs every second: its next attempt meets the fault.
 	s.setFaults(t, map[string]sandbox.Fault{"quickr": {ErrorRate: 1, ErrorStatus: http.StatusUnauthorized}})
 	var st *workflows.Status
-	require.Eventually(t, func() bool {
-		st = s.status(t, ctx, id)
-		return len(st.Blocked) == 1
-	}, 60*time.Second, 200*time.Millisecond, "never blocked; last status %+v", st)
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		now, err := s.engine().Status(ctx, id)
+		require.NoError(c, err)
+		require.Len(c, now.Blocked, 1, "stage %s", now.Stage)
+		st = now
+	}, 60*time.Second, 200*time.Millisecond, "blocked on quickr")
 	b := st.Blocked[0]
 	require.Equal(t, "quickr", b.Provider)
 	require.Equal(t, workflows.BlockedCredentials, b.Reason)
 	require.Equal(t, "AwaitDeclaration", b.Activity)
 	require.Contains(t, b.LastError, "401")
 	require.Equal(t, workflows.StageAwaitingDeclaration, st.Stage, "blocked in its stage, not failed")
-	require.Eventually(t, func() bool {
-		return len(s.keywords(t, ctx, started, workflows.SAProviderBlocked.GetName())) > 0
-	}, 30*time.Second, 200*time.Millisecond)
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		names, err := s.tryKeywords(ctx, started, workflows.SAProviderBlocked.GetName())
+		require.NoError(c, err)
+		require.NotEmpty(c, names)
+	}, 30*time.Second, 200*time.Millisecond, "ProviderBlocked is set")
 	require.Equal(t, []string{"quickr"}, s.keywords(t, ctx, started, workflows.SAProviderBlocked.GetName()))
 
 	s.setFaults(t, map[string]sandbox.Fault{"quickr": {}})
-	require.Eventually(t, func() bool {
-		st = s.status(t, ctx, id)
-		return len(st.Blocked) == 0 && s.keywords(t, ctx, started, workflows.SAProviderBlocked.GetName()) == nil
-	}, 90*time.Second, 200*time.Millisecond, "never resumed; last status %+v", st)
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		now, err := s.engine().Status(ctx, id)
+		require.NoError(c, err)
+		require.Empty(c, now.Blocked)
+		names, err := s.tryKeywords(ctx, started, workflows.SAProviderBlocked.GetName())
+		require.NoError(c, err)
+		require.Empty(c, names, "ProviderBlocked is unset")
+		st = now
+	}, 90*time.Second, 200*time.Millisecond, "resumed")
 	require.Equal(t, workflows.StageAwaitingDeclaration, st.Stage)
 	var resumed bool
 	for _, e := range st.Timeline {
