@@ -58,9 +58,12 @@ CHAOS_FLAGS ?=
 chaos: $(TEMPORAL) build ## kill, fail and restart parts of the real stack under a batch of onboardings (CHAOS_FLAGS='-scenario worker-kill -n 50')
 	go run ./chaos -bin $(BIN) $(CHAOS_FLAGS)
 
+# The end-to-end tests that record a history (each calls recordHistory).
+RECORDING_TESTS := TestTestCompaniesThroughTheLifecycle|TestExpiredContractIsRenewed|TestCancelThroughGateway|TestFourEyesUpdate|TestDecisionBySignal|TestExtendDeadline|TestReviewReminders|TestMissingEvidence|TestProviderBlocked|TestCancelDuringReview
+
 .PHONY: record-histories
-record-histories: $(TEMPORAL) ## re-record workflows/testdata/histories from end-to-end runs (replayed by make test)
-	RECORD_HISTORIES=1 go test -count=1 -run 'TestTestCompaniesThroughTheLifecycle|TestExpiredContractIsRenewed|TestCancelThroughGateway' ./e2e/
+record-histories: $(TEMPORAL) ## re-record the current version's histories (workflows/testdata/histories/v1; older versions stay frozen) from end-to-end runs
+	RECORD_HISTORIES=1 go test -count=1 -timeout 15m -run '^($(RECORDING_TESTS))$$' ./e2e/
 
 .PHONY: lint
 lint: $(WORKFLOWCHECK) compose-check ## gofmt, go vet, workflowcheck, workflow import rules, compose file

@@ -11,9 +11,11 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 )
 
+// recorded reads a frozen v0 history: the exact counts and times below are that recording's,
+// and v0 is never re-recorded.
 func recorded(t *testing.T, name string) []*historypb.HistoryEvent {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "workflows", "testdata", "histories", name+".json"))
+	b, err := os.ReadFile(filepath.Join("..", "workflows", "testdata", "histories", "v0", name+".json"))
 	require.NoError(t, err)
 	var h historypb.History
 	require.NoError(t, protojson.UnmarshalOptions{DiscardUnknown: true}.Unmarshal(b, &h))

@@ -4,12 +4,16 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/workflow"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/merchantflow/onboarding/activities"
@@ -29,6 +33,12 @@ func fastPolicy() workflows.Policy {
 
 func startOnboarding(t *testing.T, ctx context.Context, s *stack, org string) *engine.Started {
 	t.Helper()
+	return startOnboardingWith(t, ctx, s, org, fastPolicy())
+}
+
+// startOnboardingWith starts the test company org's onboarding with policy p.
+func startOnboardingWith(t *testing.T, ctx context.Context, s *stack, org string, p workflows.Policy) *engine.Started {
+	t.Helper()
 	tc := sandbox.TestCompanies[org]
 	board := tc.Board[0]
 	started, err := engine.New(s.tc, "default", s.taskQueue).Start(ctx, workflows.OnboardingInput{
@@ -36,7 +46,7 @@ func startOnboarding(t *testing.T, ctx context.Context, s *stack, org string) *e
 		Contact: activities.Person{Name: board.Name, Email: "contact@example.test"},
 		Address: tc.Address + ", " + tc.PostalCode + " " + tc.City,
 		Credit:  workflows.Credit{Amount: 100000, Currency: "NOK", PeriodDays: 30},
-		Policy:  fastPolicy(),
+		Policy:  p,
 	})
 	require.NoError(t, err)
 	return started
@@ -183,24 +193,67 @@ func decideUpdate(ctx context.Context, s *stack, id string, d workflows.Decision
 	return &res, h.Get(ctx, &res)
 }
 
-// recordHistory writes the workflow's history to workflows/testdata/histories/<name>.json when
-// RECORD_HISTORIES is set (make record-histories); the replay test in workflows/ replays them.
+// historyVersion is the directory of workflows/testdata/histories that recordHistory writes:
+// the "onboarding" version (workflows.vLatest) that new onboardings record. It changes when
+// workflows.vLatest changes. The directories of older versions are frozen: their histories
+// stand for onboardings still running on that version and are never written again.
+const historyVersion = "v1"
+
+// recordHistory writes the workflow's history to
+// workflows/testdata/histories/<historyVersion>/<name>.json when RECORD_HISTORIES is set
+// (make record-histories); the replay test in workflows/ replays them. It refuses a history
+// whose onboarding version is not historyVersion's, and a historyVersion older than a
+// directory already there: either would put a run where another version's runs belong.
 func (s *stack) recordHistory(t *testing.T, ctx context.Context, st *engine.Started, name string) {
 	t.Helper()
 	if os.Getenv("RECORD_HISTORIES") == "" {
 		return
 	}
-	var events []*historypb.HistoryEvent
-	it := s.tc.GetWorkflowHistory(ctx, st.WorkflowID, st.RunID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	for it.HasNext() {
-		ev, err := it.Next()
-		require.NoError(t, err)
-		events = append(events, ev)
+	events := s.history(t, ctx, st.WorkflowID, st.RunID)
+	root := filepath.Join(filepath.Dir(temporalCLI()), "..", "workflows", "testdata", "histories")
+	current := versionOfDir(t, historyVersion)
+	dirs, err := filepath.Glob(filepath.Join(root, "v*"))
+	require.NoError(t, err)
+	for _, d := range dirs {
+		require.LessOrEqual(t, versionOfDir(t, filepath.Base(d)), current,
+			"%s exists but historyVersion is %s: raise historyVersion with workflows.vLatest", d, historyVersion)
 	}
+	require.Equal(t, current, onboardingVersion(t, events),
+		"the run recorded another onboarding version than %s/ holds: change historyVersion with workflows.vLatest", historyVersion)
 	b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(&historypb.History{Events: events})
 	require.NoError(t, err)
-	path := filepath.Join(filepath.Dir(temporalCLI()), "..", "workflows", "testdata", "histories", name+".json")
+	path := filepath.Join(root, historyVersion, name+".json")
 	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
 	require.NoError(t, os.WriteFile(path, append(b, '\n'), 0o644))
 	t.Logf("recorded %d events to %s", len(events), path)
+}
+
+// versionOfDir reads the version a history directory is named for: "v1" is 1.
+func versionOfDir(t *testing.T, dir string) workflow.Version {
+	t.Helper()
+	n, err := strconv.Atoi(strings.TrimPrefix(dir, "v"))
+	require.NoError(t, err, "history directory %q is not v<number>", dir)
+	return workflow.Version(n)
+}
+
+// onboardingVersion is the "onboarding" version the history recorded with
+// workflow.GetVersion: DefaultVersion when it has no marker for that change.
+func onboardingVersion(t *testing.T, events []*historypb.HistoryEvent) workflow.Version {
+	t.Helper()
+	dc := converter.GetDefaultDataConverter()
+	for _, ev := range events {
+		m := ev.GetMarkerRecordedEventAttributes()
+		if m == nil || m.GetMarkerName() != "Version" {
+			continue
+		}
+		var change string
+		require.NoError(t, dc.FromPayloads(m.GetDetails()["change-id"], &change))
+		if change != "onboarding" {
+			continue
+		}
+		var v workflow.Version
+		require.NoError(t, dc.FromPayloads(m.GetDetails()["version"], &v))
+		return v
+	}
+	return workflow.DefaultVersion
 }

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
@@ -220,4 +222,26 @@ func clientUpdate(id string, d workflows.Decision) client.UpdateWorkflowOptions 
 		Args:         []any{d},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	}
+}
+
+// history is every event of the run, in order.
+func (s *stack) history(t *testing.T, ctx context.Context, workflowID, runID string) []*historypb.HistoryEvent {
+	t.Helper()
+	var events []*historypb.HistoryEvent
+	it := s.tc.GetWorkflowHistory(ctx, workflowID, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		ev, err := it.Next()
+		require.NoError(t, err)
+		events = append(events, ev)
+	}
+	return events
+}
+
+// countEvents counts the events of each type.
+func countEvents(events []*historypb.HistoryEvent) map[enumspb.EventType]int {
+	n := map[enumspb.EventType]int{}
+	for _, ev := range events {
+		n[ev.GetEventType()]++
+	}
+	return n
 }
