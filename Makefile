@@ -59,7 +59,7 @@ chaos: $(TEMPORAL) build ## kill, fail and restart parts of the real stack under
 	go run ./chaos -bin $(BIN) $(CHAOS_FLAGS)
 
 # The end-to-end tests that record a history (each calls recordHistory).
-RECORDING_TESTS := TestTestCompaniesThroughTheLifecycle|TestExpiredContractIsRenewed|TestCancelThroughGateway|TestFourEyesUpdate|TestDecisionBySignal|TestExtendDeadline|TestReviewReminders|TestMissingEvidence|TestProviderBlocked|TestCancelDuringReview
+RECORDING_TESTS := TestTestCompaniesThroughTheLifecycle|TestExpiredContractIsRenewed|TestCancelThroughGateway|TestFourEyesUpdate|TestDecisionBySignalIsRefused|TestExtendDeadline|TestReviewReminders|TestMissingEvidence|TestProviderBlocked|TestCancelDuringReview
 
 .PHONY: record-histories
 record-histories: $(TEMPORAL) ## re-record the current version's histories (workflows/testdata/histories/v1; older versions stay frozen) from end-to-end runs

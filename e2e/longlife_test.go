@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -255,9 +254,9 @@ func TestFourEyesUpdate(t *testing.T) {
 	s.recordHistory(t, ctx, started, "four_eyes_update")
 }
 
-// Tools that can only signal decide with the agent-decision signal: an invalid one is
-// recorded and ignored, a valid one decides like the update.
-func TestDecisionBySignal(t *testing.T) {
+// A decision by the agent-decision signal carries no proof of who sent it: it is refused and
+// recorded, the onboarding goes on waiting, and an agent decides through the update.
+func TestDecisionBySignalIsRefused(t *testing.T) {
 	t.Parallel()
 	lockMerchant(t, floki)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -266,29 +265,28 @@ func TestDecisionBySignal(t *testing.T) {
 	started, _ := flokiInReview(t, ctx, s, fastPolicy())
 	id := started.WorkflowID
 
-	require.NoError(t, s.tc.SignalWorkflow(ctx, id, started.RunID, workflows.SignalAgentDecision, workflows.Decision{Decision: "approve"}))
+	require.NoError(t, s.tc.SignalWorkflow(ctx, id, started.RunID, workflows.SignalAgentDecision,
+		workflows.Decision{Decision: "approve", Agent: "carol", Reason: "sole proprietor checked in the registry"}))
 	var st *workflows.Status
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
 		now, err := s.engine().Status(ctx, id)
 		require.NoError(c, err)
 		require.Len(c, now.RejectedDecisions, 1)
 		st = now
-	}, 30*time.Second, 100*time.Millisecond, "the invalid decision is recorded")
-	require.Contains(t, st.RejectedDecisions[0].Reason, "agent is required")
+	}, 30*time.Second, 100*time.Millisecond, "the signal's decision is recorded as refused")
+	require.Contains(t, st.RejectedDecisions[0].Reason, "decisions by signal are not accepted")
 	require.Equal(t, "signal", st.RejectedDecisions[0].Decision.Via)
 	require.Equal(t, workflows.StageAwaitingReview, st.Stage)
 	require.Nil(t, st.Decision)
 
-	require.NoError(t, s.tc.SignalWorkflow(ctx, id, started.RunID, workflows.SignalAgentDecision,
-		workflows.Decision{Decision: "approve", Agent: "carol", Reason: "sole proprietor checked in the registry"}))
+	_, err := decideUpdate(ctx, s, id, workflows.Decision{Decision: "approve", Agent: "carol", Reason: "sole proprietor checked in the registry"})
+	require.NoError(t, err)
 	res := outcome(t, ctx, s, started)
 	require.Equal(t, workflows.OutcomeApproved, res.Outcome, res.Reason)
 	require.Equal(t, "carol", res.Decision.Agent)
-	require.Equal(t, "signal", res.Decision.Via)
-	require.Contains(t, res.Reason, "agent carol decided approve")
 	require.Equal(t, "ACTIVE", s.caseDoc(t, id)["agent_determined_status"])
 	timersSettled(t, s.history(t, ctx, id, started.RunID))
-	s.recordHistory(t, ctx, started, "decision_by_signal")
+	s.recordHistory(t, ctx, started, "decision_by_signal_refused")
 }
 
 // An agent gives the merchant two more days and a new reminder cadence while the
@@ -485,16 +483,9 @@ func TestProviderBlocked(t *testing.T) {
 // A cancellation while an agent has yet to decide archives the case, tells the app and ends
 // CANCELLED; the review's reminder timer goes with it.
 //
-// Skipped until the workflow is fixed (set E2E_KNOWN_BUGS=1 to run it): from vLongLife on, a
-// cancellation in review never ends. awaitTimeout (wait.go) takes the timer that the
-// cancellation cancelled for a timer that fired and returns (false, nil); awaitDecision
-// (review.go) then loops, and every new timer on the cancelled context is ready at once, so
-// the workflow task spins until the deadlock detector fails it (TMPRL1101), on every retry.
-// The onboarding stays in AWAITING_REVIEW and the case is never archived.
+// (It found a bug: a cancellation in review cancelled the reminder timer, which the wait took
+// for a fired one, and the review loop spun until the deadlock detector failed every task.)
 func TestCancelDuringReview(t *testing.T) {
-	if os.Getenv("E2E_KNOWN_BUGS") == "" {
-		t.Skip("known bug: a v1 onboarding cancelled in review spins in awaitDecision (see the comment); E2E_KNOWN_BUGS=1 runs it")
-	}
 	t.Parallel()
 	lockMerchant(t, floki)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)

@@ -40,6 +40,11 @@ func TestMain(m *testing.M) {
 }
 
 func runMain(m *testing.M) int {
+	// The tests use the sandbox's credentials: they run in the local profile.
+	if err := os.Setenv("ONBOARDING_PROFILE", "local"); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
 	bin := temporalCLI()
 	if _, err := os.Stat(bin); err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: the Temporal CLI is missing at %s; run `make tools` (or `make test`, which installs it)\n", bin)
@@ -136,8 +141,8 @@ func newStack(t *testing.T, sbCfg sandbox.Config, opts ...stackOption) *stack {
 	gwSrv := httptest.NewServer(gw.Handler())
 	t.Cleanup(gwSrv.Close)
 
-	// Every setting but the addresses is the local profile's default, which is the sandbox's.
-	t.Setenv("ONBOARDING_PROFILE", "local")
+	// Every setting but the addresses is the local profile's default, which is the sandbox's
+	// (TestMain sets the profile for the whole package: parallel tests cannot t.Setenv).
 	var p workerapp.Providers
 	if err := config.Load(&p); err != nil {
 		t.Fatalf("default provider config: %v", err)

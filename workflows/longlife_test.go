@@ -326,3 +326,18 @@ func TestLaterReviewSLARePlansReminders(t *testing.T) {
 	require.Len(t, overdue, 2, "one at the old 48 h SLA, one at the new 96 h SLA")
 	require.WithinDuration(t, reviewStart.Add(96*time.Hour), overdue[1].At, time.Minute)
 }
+
+// A cancellation while the review waits for its next reminder ends the onboarding CANCELLED
+// (it used to take the cancelled reminder timer for a fired one and spin).
+func TestCancellationDuringReviewEnds(t *testing.T) {
+	f := newFake()
+	f.evaluation = activities.Evaluation{Decision: "REVIEW", Reason: "no rule fired", RiskLevel: "LOW"}
+	env := newEnv(t, f)
+	timers := watchTimers(env)
+	atReview(t, env, env.CancelWorkflow)
+	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
+	res := result(t, env)
+	require.Equal(t, workflows.OutcomeCancelled, res.Outcome)
+	require.Equal(t, "ARCHIVED", f.decisions[len(f.decisions)-1].Status, "the case is archived")
+	timers.settled(t)
+}

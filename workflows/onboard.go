@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"cmp"
 	"errors"
 	"slices"
 	"strconv"
@@ -101,6 +102,8 @@ type onboarding struct {
 	notifies []workflow.Future
 	// blocked are the providers the onboarding waits on until a person fixes them.
 	blocked []*Blocked // sorted by provider
+	// decidedRisk is the risk level written back with the decision, the one the result reports.
+	decidedRisk string
 	// v is the onboarding version this run recorded at its start (versions.go).
 	v workflow.Version
 }
@@ -591,6 +594,7 @@ func (o *onboarding) decide(ctx workflow.Context, outcome Outcome, reason string
 	if risk != "" {
 		o.pendingSA = append(o.pendingSA, SARiskLevel.ValueSet(risk))
 	}
+	o.decidedRisk = risk
 	return o.finish(ctx, outcome, reason)
 }
 
@@ -694,7 +698,7 @@ func (o *onboarding) finish(ctx workflow.Context, outcome Outcome, reason string
 		WorkflowID: o.status.WorkflowID,
 		Outcome:    outcome,
 		Reason:     reason,
-		RiskLevel:  o.riskLevel(),
+		RiskLevel:  cmp.Or(o.decidedRisk, o.riskLevel()),
 		Case:       o.kyc,
 		Evidence:   o.status.Evidence,
 		Evaluation: o.status.Evaluation,

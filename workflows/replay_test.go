@@ -25,12 +25,11 @@ import (
 var (
 	// frozenV0 were recorded before OnboardMerchant was versioned (DefaultVersion).
 	frozenV0 = []string{"auto_approve", "auto_decline", "manual_review", "expiry_with_renewal", "cancelled"}
-	// recordedV1 are the scenarios recorded at vLongLife. cancel_during_review joins them
-	// once a v1 onboarding cancelled in review finishes (see e2e TestCancelDuringReview).
+	// recordedV1 are the scenarios recorded at vLongLife.
 	recordedV1 = []string{
 		"auto_approve", "auto_decline", "manual_review", "expiry_with_renewal", "cancelled",
-		"four_eyes_update", "decision_by_signal", "extend_deadline", "review_reminders",
-		"missing_evidence", "provider_blocked",
+		"four_eyes_update", "decision_by_signal_refused", "extend_deadline", "review_reminders",
+		"missing_evidence", "provider_blocked", "cancel_during_review",
 	}
 )
 

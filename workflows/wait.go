@@ -196,6 +196,10 @@ func (o *onboarding) awaitTimeout(ctx workflow.Context, d time.Duration, summary
 	if err := workflow.Await(ctx, func() bool { return cond() || timer.IsReady() }); err != nil {
 		return false, err
 	}
+	if ctx.Err() != nil {
+		// The cancellation also cancelled the timer, which made it ready: that is no timeout.
+		return false, ctx.Err()
+	}
 	return cond(), nil
 }
 
