@@ -134,7 +134,8 @@ cat <<MSG
     bin/starter start --company 123456789 --country NO --name "Floki Shipbuilders" \\
       --contact-name "Floki Vilgerdarson" --contact-email floki@example.test --amount 50000
   Floki goes to review; decide it as the demo agent, with the CLI (the agent is the token's name):
-    ONBOARDING_AGENT_TOKEN=$AGENT_TOKEN bin/starter decide onboarding:NO:123456789 --decision approve
+    ONBOARDING_GATEWAY_URL=http://$HOST:$GATEWAY_PORT ONBOARDING_AGENT_TOKEN=$AGENT_TOKEN \
+      bin/starter decide onboarding:NO:123456789 --decision approve
   or with curl:
     curl -s -X POST http://$HOST:$GATEWAY_PORT/v1/onboardings/onboarding:NO:123456789/decision \\
       -H "Authorization: Bearer $AGENT_TOKEN" -H 'Content-Type: application/json' -d '{"decision":"approve"}'
