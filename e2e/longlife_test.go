@@ -48,6 +48,25 @@ func lockMerchant(t *testing.T, org string) {
 	t.Cleanup(mu.Unlock)
 }
 
+// scenario starts a long-life test: parallel with the others, the merchant org to itself
+// (parallel tests share merchants), a stack of its own and at most three minutes.
+func scenario(t *testing.T, org string, cfg sandbox.Config) (context.Context, *stack) {
+	t.Helper()
+	t.Parallel()
+	lockMerchant(t, org)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	t.Cleanup(cancel)
+	return ctx, newStack(t, cfg)
+}
+
+// settled ends a scenario: no timer of the run was left running, and its history is
+// recorded (with RECORD_HISTORIES) under name.
+func (s *stack) settled(t *testing.T, ctx context.Context, started *engine.Started, name string) {
+	t.Helper()
+	timersSettled(t, s.history(t, ctx, started.WorkflowID, started.RunID))
+	s.recordHistory(t, ctx, started, name)
+}
+
 // autoSandbox plays merchant, signatories and providers by itself, quickly.
 func autoSandbox() sandbox.Config {
 	d := 200 * time.Millisecond
@@ -209,11 +228,7 @@ func count(vs []string, v string) int {
 // A HIGH risk approval needs two different agents: the first approval waits, the same agent
 // again is refused before it touches history, a second agent decides.
 func TestFourEyesUpdate(t *testing.T) {
-	t.Parallel()
-	lockMerchant(t, floki)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	s := newStack(t, autoSandbox())
+	ctx, s := scenario(t, floki, autoSandbox())
 	started, st := flokiInReview(t, ctx, s, fastPolicy())
 	id := started.WorkflowID
 	require.NotEqual(t, "HIGH", st.Evaluation.RiskLevel, "the agent raises the risk here, not the rules")
@@ -257,11 +272,7 @@ func TestFourEyesUpdate(t *testing.T) {
 // A decision by the agent-decision signal carries no proof of who sent it: it is refused and
 // recorded, the onboarding goes on waiting, and an agent decides through the update.
 func TestDecisionBySignalIsRefused(t *testing.T) {
-	t.Parallel()
-	lockMerchant(t, floki)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	s := newStack(t, autoSandbox())
+	ctx, s := scenario(t, floki, autoSandbox())
 	started, _ := flokiInReview(t, ctx, s, fastPolicy())
 	id := started.WorkflowID
 
@@ -285,18 +296,13 @@ func TestDecisionBySignalIsRefused(t *testing.T) {
 	require.Equal(t, workflows.OutcomeApproved, res.Outcome, res.Reason)
 	require.Equal(t, "carol", res.Decision.Agent)
 	require.Equal(t, "ACTIVE", s.caseDoc(t, id)["agent_determined_status"])
-	timersSettled(t, s.history(t, ctx, id, started.RunID))
-	s.recordHistory(t, ctx, started, "decision_by_signal_refused")
+	s.settled(t, ctx, started, "decision_by_signal_refused")
 }
 
 // An agent gives the merchant two more days and a new reminder cadence while the
 // declaration is awaited; the wait re-plans on the new deadline and the onboarding goes on.
 func TestExtendDeadline(t *testing.T) {
-	t.Parallel()
-	lockMerchant(t, ragnarok)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	s := newStack(t, sandbox.Config{})
+	ctx, s := scenario(t, ragnarok, sandbox.Config{})
 	started := begin(t, ctx, s, ragnarok, fastPolicy())
 	id := started.WorkflowID
 	st := waitStage(t, ctx, s, id, workflows.StageAwaitingDeclaration)
@@ -383,11 +389,7 @@ func TestReviewReminders(t *testing.T) {
 // Identity verification that never completes within IDVMaxWait is recorded as unavailable
 // evidence; the rules cannot approve without it, so an agent decides.
 func TestMissingEvidence(t *testing.T) {
-	t.Parallel()
-	lockMerchant(t, ragnarok)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	s := newStack(t, sandbox.Config{})
+	ctx, s := scenario(t, ragnarok, sandbox.Config{})
 	p := fastPolicy()
 	p.IDVMaxWait = workflows.Duration(5 * time.Second)
 	started := begin(t, ctx, s, ragnarok, p)
@@ -415,19 +417,14 @@ func TestMissingEvidence(t *testing.T) {
 	require.Equal(t, workflows.OutcomeApproved, res.Outcome, res.Reason)
 	require.Contains(t, res.Evidence.Unavailable, "identity")
 	exactlyOnce(t, s, id, sandbox.CountCases, sandbox.CountIDVSessions)
-	timersSettled(t, s.history(t, ctx, id, started.RunID))
-	s.recordHistory(t, ctx, started, "missing_evidence")
+	s.settled(t, ctx, started, "missing_evidence")
 }
 
 // Quickr refusing our credentials (401, on the token endpoint too) while the declaration is
 // awaited blocks the onboarding in its stage, visible in the status and the ProviderBlocked
 // search attribute; once the credentials work again it resumes by itself and finishes.
 func TestProviderBlocked(t *testing.T) {
-	t.Parallel()
-	lockMerchant(t, ragnarok)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	s := newStack(t, sandbox.Config{})
+	ctx, s := scenario(t, ragnarok, sandbox.Config{})
 	started := begin(t, ctx, s, ragnarok, fastPolicy())
 	id := started.WorkflowID
 	waitStage(t, ctx, s, id, workflows.StageAwaitingDeclaration)
@@ -476,8 +473,7 @@ func TestProviderBlocked(t *testing.T) {
 	require.Equal(t, workflows.OutcomeApproved, res.Outcome, res.Reason)
 	require.Nil(t, s.keywords(t, ctx, started, workflows.SAProviderBlocked.GetName()))
 	exactlyOnce(t, s, id, sandbox.CountCases, sandbox.CountIDVSessions, sandbox.CountCustomers, sandbox.CountAnalyses, sandbox.CountCreditTerms)
-	timersSettled(t, s.history(t, ctx, id, started.RunID))
-	s.recordHistory(t, ctx, started, "provider_blocked")
+	s.settled(t, ctx, started, "provider_blocked")
 }
 
 // A cancellation while an agent has yet to decide archives the case, tells the app and ends
@@ -486,11 +482,7 @@ func TestProviderBlocked(t *testing.T) {
 // (It found a bug: a cancellation in review cancelled the reminder timer, which the wait took
 // for a fired one, and the review loop spun until the deadlock detector failed every task.)
 func TestCancelDuringReview(t *testing.T) {
-	t.Parallel()
-	lockMerchant(t, floki)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	s := newStack(t, autoSandbox())
+	ctx, s := scenario(t, floki, autoSandbox())
 	started, _ := flokiInReview(t, ctx, s, fastPolicy())
 	id := started.WorkflowID
 

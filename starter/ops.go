@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -71,17 +70,11 @@ func setupSearchAttributes(ctx context.Context, e *engine.Engine, out io.Writer)
 	if err != nil {
 		return cloudHint(fmt.Errorf("create search attributes in %s: %w", e.Namespace, err))
 	}
-	names := make([]string, 0, len(missing))
-	for n := range missing {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		typ := "Keyword"
-		if missing[n] == enumspb.INDEXED_VALUE_TYPE_KEYWORD_LIST {
-			typ = "KeywordList"
+	// In the order of workflows.SearchAttributes, like the ones that exist.
+	for _, sa := range workflows.SearchAttributes {
+		if _, ok := missing[sa.GetName()]; ok {
+			fmt.Fprintf(out, "%-20s %-11s created\n", sa.GetName(), workflows.SearchAttributeType(sa))
 		}
-		fmt.Fprintf(out, "%-20s %-11s created\n", n, typ)
 	}
 	return nil
 }

@@ -83,16 +83,21 @@ func (o *onboarding) call(ctx workflow.Context, provider, summary string, activi
 	if err == nil || why == "" || ctx.Err() != nil || !o.blocksOnFailure(ctx) {
 		return err
 	}
+	return o.untilAnswered(ctx, provider, why, summary, activity, arg, out, err)
+}
+
+// untilAnswered blocks the onboarding on provider for the failure err and retries the
+// activity on blockedRetry's schedule until the provider answers; it returns that answer.
+func (o *onboarding) untilAnswered(ctx workflow.Context, provider, why, summary string, activity, arg, out any, err error) error {
 	o.block(ctx, provider, why, activity, summary, err)
+	defer o.unblock(ctx, provider)
 	for {
 		err = workflow.ExecuteActivity(blockedRetry(ctx, summary), activity, arg).Get(ctx, out)
 		// Only the blocked retry's own bound (a month) ends it without an answer: go on.
 		if err == nil || blockReason(err) == "" || ctx.Err() != nil {
-			break
+			return err
 		}
 	}
-	o.unblock(ctx, provider)
-	return err
 }
 
 // block records that the onboarding waits on provider: status, search attribute, metric,

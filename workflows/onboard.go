@@ -267,14 +267,7 @@ func (o *onboarding) lookupPriorKYC(ctx workflow.Context) func() bool {
 		// configuration a person fixes: the lookup blocks until Creditro accepts them, rather
 		// than sending the merchant to review for want of evidence.
 		if err != nil && gctx.Err() == nil && o.atLeast(vLongLife) && blockReason(err) == BlockedCredentials {
-			o.block(gctx, providerCreditro, BlockedCredentials, a.LookupPriorKYC, "Look up prior KYC cases in Creditro", err)
-			for {
-				err = workflow.ExecuteActivity(blockedRetry(gctx, "Look up prior KYC cases in Creditro"), a.LookupPriorKYC, arg).Get(gctx, &prior)
-				if err == nil || blockReason(err) == "" || gctx.Err() != nil {
-					break
-				}
-			}
-			o.unblock(gctx, providerCreditro)
+			err = o.untilAnswered(gctx, providerCreditro, BlockedCredentials, "Look up prior KYC cases in Creditro", a.LookupPriorKYC, arg, &prior, err)
 		}
 		if err != nil {
 			prior = activities.PriorKYC{Status: activities.PriorKYCUnavailable, Reason: cause(err)}
