@@ -2,7 +2,6 @@ package activities
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -67,26 +66,7 @@ func (a *Activities) sendDueReminders(ctx context.Context, r Reminders) int {
 		wfID = activity.GetInfo(ctx).WorkflowExecution.ID
 	}
 	k := due
-	dueAt := r.Since.Add(time.Duration(k) * r.Every)
-	n := Notification{
-		ID:         fmt.Sprintf("%s/reminder/%s/%d", wfID, r.Kind, k),
-		WorkflowID: wfID,
-		Type:       NotifyReminder,
-		Message:    fmt.Sprintf("Reminder %d: still waiting for the %s", k, r.Kind),
-		Data: map[string]any{
-			"kind":     r.Kind,
-			"reminder": k,
-			"since":    r.Since.UTC().Format(time.RFC3339),
-			"dueAt":    dueAt.UTC().Format(time.RFC3339),
-		},
-		At: dueAt.UTC(), // the due time, not the send time: every attempt sends the same body
-	}
-	if r.Max > 0 {
-		n.Data["max"] = r.Max
-	}
-	if r.Detail != "" {
-		n.Data["detail"] = r.Detail
-	}
+	n := reminderNotification(r, wfID, k, r.Since.Add(time.Duration(k)*r.Every))
 	logger := activity.GetLogger(ctx)
 	if err := a.notify(ctx, n); err != nil {
 		if !IsRejected(err) {

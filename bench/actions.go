@@ -44,8 +44,9 @@ func (a Actions) Total() int {
 type HistoryCost struct {
 	Events  int     `json:"events"`
 	Actions Actions `json:"actions"`
-	// ActivityTypes counts scheduled activities by type.
+	// ActivityTypes counts scheduled activities by type; RetriesByType their visible retries.
 	ActivityTypes map[string]int `json:"activityTypes"`
+	RetriesByType map[string]int `json:"retriesByType,omitempty"`
 	Started       time.Time      `json:"started"`
 	Closed        time.Time      `json:"closed"` // zero while running
 	// LastProviderEvent is the last provider event before the close: the later of the last
@@ -70,7 +71,7 @@ const notifyActivity = "Notify"
 
 // Analyze counts a history's events and billable actions and finds its timestamps.
 func Analyze(events []*historypb.HistoryEvent) HistoryCost {
-	c := HistoryCost{Events: len(events), ActivityTypes: map[string]int{}}
+	c := HistoryCost{Events: len(events), ActivityTypes: map[string]int{}, RetriesByType: map[string]int{}}
 	actType := map[int64]string{}
 	markerTasks := map[int64]bool{}
 	for _, e := range events {
@@ -87,6 +88,7 @@ func Analyze(events []*historypb.HistoryEvent) HistoryCost {
 		case enumspb.EVENT_TYPE_ACTIVITY_TASK_STARTED:
 			if n := e.GetActivityTaskStartedEventAttributes().GetAttempt(); n > 1 {
 				c.Actions.ActivityRetries += int(n - 1)
+				c.RetriesByType[actType[e.GetActivityTaskStartedEventAttributes().GetScheduledEventId()]] += int(n - 1)
 			}
 		case enumspb.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
 			if actType[e.GetActivityTaskCompletedEventAttributes().GetScheduledEventId()] != notifyActivity {

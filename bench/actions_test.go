@@ -57,3 +57,15 @@ func TestStageAndSignalTimes(t *testing.T) {
 	decl := StageReached(events, "AWAITING_DECLARATION")
 	require.Equal(t, "03:03:36.851", FirstSignalAfter(events, decl).Format("15:04:05.000"))
 }
+
+// The real-duration figures follow the schedules: retries at 5 s, 15 s, 35 s, 55 s for a
+// 20 s gap and a result after a minute; two actions (timer and check) per reminder.
+func TestExpectedAtRealDurations(t *testing.T) {
+	require.Equal(t, 4, pollRetries(20*time.Second, time.Minute))
+	require.Equal(t, 0, pollRetries(time.Minute, 5*time.Second), "a result before the first retry")
+	// Past the doubling, one retry per gap: a day at a 4-hour gap is 12 doublings (to 5.7 h),
+	// then retries at 9.7, 13.7, 17.7 and 21.7 h.
+	require.Equal(t, 16, pollRetries(4*time.Hour, 24*time.Hour))
+	e := expected(10, sidePoll{20 * time.Second, time.Minute}, sidePoll{time.Minute, 5 * time.Second})
+	require.Equal(t, Expected{Reminders: 10, PollRetries: 4, ExtraActions: 24}, e)
+}

@@ -38,8 +38,16 @@ type Burst struct {
 	Usage        Usage          `json:"usage"`
 }
 
+// tuningDropped is the burst with every Quickr webhook dropped (engine tuning): the
+// reconciler's sweep is then all that moves the onboardings on.
+const tuningDropped = "dropped"
+
 func burstPhase(ctx context.Context, bin stackrun.Binaries, dir, tuning string, n, par int) (*Burst, error) {
-	e, err := startStack(ctx, bin, dir, stackOptions{name: "burst-" + tuning, tuning: tuning, delays: sandbox.Delays{Declare: parkDelay}})
+	stackTuning := tuning
+	if tuning == tuningDropped {
+		stackTuning = "engine"
+	}
+	e, err := startStack(ctx, bin, dir, stackOptions{name: "burst-" + tuning, tuning: stackTuning, delays: sandbox.Delays{Declare: parkDelay}})
 	if err != nil {
 		return nil, err
 	}
@@ -51,6 +59,12 @@ func burstPhase(ctx context.Context, bin stackrun.Binaries, dir, tuning string, 
 		return nil, err
 	}
 	b.ParkSeconds = time.Since(t0).Seconds()
+	if tuning == tuningDropped {
+		faults := map[string]sandbox.Fault{"quickr": {DropWebhooks: 1}}
+		if err := e.stack.SandboxControl(ctx, http.MethodPut, "/control/faults", faults, nil); err != nil {
+			return nil, err
+		}
+	}
 
 	logf("%s: %d parked in %.0fs; declaring all at once", e.name, n, b.ParkSeconds)
 	m := startMeter(e)
@@ -174,6 +188,9 @@ type Parked struct {
 	WorkerRSS        int64          `json:"workerRssBytes"`
 	WorkerRSSBase    int64          `json:"workerRssBytesBeforeParking"`
 	ServerRSS        int64          `json:"serverRssBytes"`
+	// IdleProviderRequests are the provider API requests the sandbox served in the idle
+	// window (every provider, every route).
+	IdleProviderRequests int `json:"idleProviderRequests"`
 
 	FileN           int     `json:"fileN"`
 	FileParkSeconds float64 `json:"fileParkSeconds"`
@@ -199,6 +216,7 @@ func parkedPhase(ctx context.Context, bin stackrun.Binaries, dir string, n, file
 		p.ParkRate = float64(n) / p.ParkSeconds
 		logf("%s: %d parked in %.0fs; watching %s idle", e.name, n, p.ParkSeconds, idle)
 		before := e.counters(ctx)
+		reqBefore := providerRequests(ctx, e)
 		m := startMeter(e)
 		select {
 		case <-ctx.Done():
@@ -207,6 +225,7 @@ func parkedPhase(ctx context.Context, bin stackrun.Binaries, dir string, n, file
 		}
 		p.Idle = m.stop()
 		p.IdleServer = e.counters(ctx).Sub(before)
+		p.IdleProviderRequests = providerRequests(ctx, e) - reqBefore
 		p.ServerCPUPercent = 100 * p.Idle.ServerCPUSec / p.Idle.Seconds
 		p.WorkerCPUPercent = 100 * p.Idle.WorkerCPUSec / p.Idle.Seconds
 		p.WorkerRSS = p.Idle.WorkerRSSAtEnd
@@ -241,4 +260,20 @@ func dbSize(dir string) int64 {
 		}
 	}
 	return total
+}
+
+// providerRequests is the total of provider API requests the stack's sandbox has served.
+func providerRequests(ctx context.Context, e *env) int {
+	var byProvider map[string]map[string]int
+	if err := e.stack.SandboxControl(ctx, http.MethodGet, "/control/requests", nil, &byProvider); err != nil {
+		logf("%s: provider request counts: %v", e.name, err)
+		return 0
+	}
+	n := 0
+	for _, routes := range byProvider {
+		for _, c := range routes {
+			n += c
+		}
+	}
+	return n
 }

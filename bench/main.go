@@ -30,7 +30,10 @@ type Results struct {
 	Waiting    *Waiting      `json:"waiting,omitempty"`
 	Burst      []*Burst      `json:"burst,omitempty"`
 	Parked     *Parked       `json:"parked,omitempty"`
-	Errors     []string      `json:"errors,omitempty"`
+	// Summary holds the goal numbers under stable keys (summary.go); a key whose phase did
+	// not run is absent.
+	Summary map[string]float64 `json:"summary"`
+	Errors  []string           `json:"errors,omitempty"`
 }
 
 // Flags are the run's settings.
@@ -69,7 +72,7 @@ func main() {
 		waitSpan = flag.Duration("wait-span", time.Minute, "real time each long wait is scaled into (waiting phase)")
 		idleSpan = flag.Duration("idle-span", 30*time.Second, "how long the parked onboardings are watched idle")
 		binDir   = flag.String("bin", "", "directory with temporal, sandbox, worker and gateway (default <repo>/bin)")
-		tunings  = flag.String("tunings", "sdk,engine", "worker settings the burst phase compares: sdk (Go SDK defaults), engine (ONBOARDING_WORKER_* defaults)")
+		tunings  = flag.String("tunings", "sdk,engine,dropped", "burst variants: sdk (Go SDK defaults), engine (ONBOARDING_WORKER_* defaults), dropped (engine defaults, every Quickr webhook dropped: the reconciler moves them)")
 		wenv     = flag.String("worker-env", "", "extra comma-separated ONBOARDING_WORKER_*=value settings for the engine-tuned worker (to try other settings)")
 		// An existing cluster instead of a stack of the bench's own (throughput only).
 		address    = flag.String("address", "", "host:port of an existing Temporal frontend: run the throughput phase there, against a worker, gateway and auto-mode sandbox you started")
@@ -180,11 +183,16 @@ func main() {
 		r.Parked = p
 	}
 
+	r.Summary = summary(r)
 	printTable(os.Stdout, r)
+	printGoals(os.Stdout, r.Summary)
 	if err := os.MkdirAll(filepath.Dir(*jsonPath), 0o755); err == nil {
 		b, _ := json.MarshalIndent(r, "", "  ")
+		latest := filepath.Join(root, "bench-results", "latest.json")
 		if err := os.WriteFile(*jsonPath, append(b, '\n'), 0o644); err != nil {
 			logf("write %s: %v", *jsonPath, err)
+		} else if err := os.WriteFile(latest, append(b, '\n'), 0o644); err != nil {
+			logf("write %s: %v", latest, err)
 		} else {
 			fmt.Printf("\nresults: %s (logs: %s), %s in all\n", *jsonPath, runDir, time.Since(started).Round(time.Second))
 		}

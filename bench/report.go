@@ -40,25 +40,28 @@ func printTable(out io.Writer, r *Results) {
 				a.WorkflowStarted, a.Activities, a.ActivityRetries, a.Timers, a.Signals, a.Updates, a.Upserts, a.Other, a.Total())
 		}
 	}
-	if w := r.Waiting; w != nil && (w.Declaration != nil || w.Analysis != nil) {
+	if w := r.Waiting; w != nil && (w.Declaration != nil || w.Analysis != nil || w.Realistic != nil) {
 		fmt.Fprintln(out, "\n== Extra history cost of waiting (against the prompt path's median) ==")
 		if w.Prompt != nil {
 			fmt.Fprintf(out, "   prompt path: %.0f events, %.0f history actions, %.1f server actions\n", w.Prompt.Events, w.Prompt.Actions, w.Prompt.ServerActions)
 		}
-		fmt.Fprintln(out, "   SCALED, not real time: a dev server cannot skip timers, so policy durations and the sandbox's delay are divided by the")
-		fmt.Fprintln(out, "   scale (reminders: as many as at real durations). The dev server retries an activity at most ~once a second, so the run")
-		fmt.Fprintln(out, "   polls every >= 1 s and makes FEWER polls than real durations; each poll costs the same, so the last column gives the")
-		fmt.Fprintln(out, "   real-duration counts computed from the retry policy (history events do not grow with polls; actions do).")
+		fmt.Fprintln(out, "   SCALED, not real time: a dev server cannot skip timers, so policy durations and the sandbox's delays are divided by the")
+		fmt.Fprintln(out, "   scale. Reminders (and with them the case checks: one timer and one check each) are as many as at real durations; the")
+		fmt.Fprintln(out, "   side checks' polls start at a fixed 5 s, so the run makes FEWER of them, and the last column computes them (README).")
 		tw := tabwriter.NewWriter(out, 2, 2, 2, ' ', 0)
-		fmt.Fprintln(tw, "wait\tscale\tpoll every\toutcome\tevents (+)\thistory actions (+)\tserver actions (+)\tfailed polls\theartbeats\tserver actions/poll\treminders app/status\treal durations (computed): polls, reminders, heartbeats, extra actions")
-		for _, c := range []*WaitCase{w.Declaration, w.Analysis} {
+		fmt.Fprintln(tw, "wait\tscale\toutcome\tevents (+)\thistory actions (+)\tserver actions (+)\tfailed polls\theartbeats\treminders app/status\treal durations (computed): reminders, poll retries, extra actions, total")
+		for _, c := range []*WaitCase{w.Declaration, w.Analysis, w.Realistic} {
 			if c == nil {
 				continue
 			}
 			x := c.Expected
-			fmt.Fprintf(tw, "%s\tx%.0f\t%s\t%s\t%d (%+.0f)\t%d (%+.0f)\t%.0f (%+.0f)\t%.0f\t%.0f\t%.2f\t%d/%d\t%d, %d, %d, %+d\n", c.What, c.Scale, c.PollInterval, c.Outcome,
-				c.Events, c.ExtraEvents, c.ActTotal, c.ExtraActions, c.ServerActions, c.ExtraServerActions, c.PollAttempts, c.Heartbeats, c.PerPoll,
-				c.RemindersToApp, c.RemindersInStatus, x.PollAttempts, x.Reminders, x.Heartbeats, x.ExtraActions)
+			total := "-"
+			if x.Total > 0 {
+				total = fmt.Sprint(x.Total)
+			}
+			fmt.Fprintf(tw, "%s\tx%.0f\t%s\t%d (%+.0f)\t%d (%+.0f)\t%.0f (%+.0f)\t%.0f\t%.0f\t%d/%d\t%d, %d, %+d, %s\n", c.What, c.Scale, c.Outcome,
+				c.Events, c.ExtraEvents, c.ActTotal, c.ExtraActions, c.ServerActions, c.ExtraServerActions, c.PollAttempts, c.Heartbeats,
+				c.RemindersToApp, c.RemindersInStatus, x.Reminders, x.PollRetries, x.ExtraActions, total)
 		}
 		tw.Flush()
 	}
@@ -95,8 +98,11 @@ func printTable(out io.Writer, r *Results) {
 }
 
 func tuningLabel(t string) string {
-	if t == "sdk" {
+	switch t {
+	case "sdk":
 		return "Go SDK defaults"
+	case tuningDropped:
+		return "engine defaults, every Quickr webhook dropped (reconciler)"
 	}
 	return "engine defaults (ONBOARDING_WORKER_*)"
 }

@@ -47,7 +47,7 @@ var engineWorkerEnv []string
 func workerEnv(tuning string) []string {
 	if tuning == "sdk" {
 		// Autoscaling off and every count zero: the Go SDK's own defaults.
-		return []string{"ONBOARDING_WORKER_POLLER_AUTOSCALING=false"}
+		return []string{"ONBOARDING_WORKER_POLLER_AUTOSCALING=false", "ONBOARDING_WORKER_STICKY_CACHE_SIZE=0"}
 	}
 	return engineWorkerEnv
 }

@@ -44,7 +44,13 @@ type Throughput struct {
 	Floor      *Workload `json:"floor"`
 	// Ratio is onboarding rate / floor rate.
 	Ratio float64 `json:"ratio"`
+	// Unloaded is a few onboardings run one at a time on the same stack, for the wake-up
+	// latency without a queue in front of it.
+	Unloaded *Workload `json:"unloaded,omitempty"`
 }
+
+// unloadedRuns is how many onboardings the unloaded measurement runs, one after another.
+const unloadedRuns = 20
 
 // runThroughput runs a warm-up, then n onboardings, then n floor runs.
 func runThroughput(ctx context.Context, e *env, variant string, n, par int) (*Throughput, error) {
@@ -80,6 +86,10 @@ func runThroughput(ctx context.Context, e *env, variant string, n, par int) (*Th
 	}
 	if t.Floor.Rate > 0 {
 		t.Ratio = t.Onboarding.Rate / t.Floor.Rate
+	}
+	logf("%s: %d onboardings one at a time (unloaded)", e.name, unloadedRuns)
+	if t.Unloaded, err = measureWorkload(ctx, e, "onboarding (unloaded)", unloadedRuns, 1, onb("unloaded")); err != nil {
+		return nil, err
 	}
 	return t, nil
 }

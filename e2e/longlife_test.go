@@ -330,17 +330,18 @@ func TestExtendDeadline(t *testing.T) {
 	require.Equal(t, workflows.OutcomeApproved, res.Outcome, res.Reason)
 	exactlyOnce(t, s, id, sandbox.CountCases, sandbox.CountIDVSessions, sandbox.CountCustomers, sandbox.CountAnalyses, sandbox.CountCreditTerms)
 
-	// The first deadline timer was cancelled when the deadline moved, and a timer for the
-	// new deadline (more than the default 14 days away) took its place.
+	// The wait slept until its first reminder (three days); the change cancelled that timer
+	// and re-planned on the new cadence: a timer for the first reminder 12 hours in.
 	events := s.history(t, ctx, id, started.RunID)
-	require.Positive(t, timersSettled(t, events), "the old deadline's timer is cancelled")
-	var longest time.Duration
+	require.Positive(t, timersSettled(t, events), "the old plan's timer is cancelled")
+	var replanned bool
 	for _, ev := range events {
 		if a := ev.GetTimerStartedEventAttributes(); a != nil {
-			longest = max(longest, a.GetStartToFireTimeout().AsDuration())
+			d := a.GetStartToFireTimeout().AsDuration()
+			replanned = replanned || (d > 11*time.Hour && d <= 12*time.Hour)
 		}
 	}
-	require.Greater(t, longest, 15*24*time.Hour, "a timer for the moved deadline")
+	require.True(t, replanned, "a timer for the new cadence's first reminder")
 	s.recordHistory(t, ctx, started, "extend_deadline")
 }
 
@@ -427,10 +428,13 @@ func TestProviderBlocked(t *testing.T) {
 	ctx, s := scenario(t, ragnarok, sandbox.Config{})
 	started := begin(t, ctx, s, ragnarok, fastPolicy())
 	id := started.WorkflowID
-	waitStage(t, ctx, s, id, workflows.StageAwaitingDeclaration)
+	waiting := waitStage(t, ctx, s, id, workflows.StageAwaitingDeclaration)
 
-	// The declaration poll runs every second: its next attempt meets the fault.
+	// Quickr starts refusing our credentials; the next look at the case (here on an event
+	// that says the case may have moved) meets the fault.
 	s.setFaults(t, map[string]sandbox.Fault{"quickr": {ErrorRate: 1, ErrorStatus: http.StatusUnauthorized}})
+	require.NoError(t, s.tc.SignalWorkflow(ctx, id, "", workflows.SignalCaseEvent, workflows.CaseEvent{
+		EventID: "hint-1", Type: "CASE_STATUS_UPDATED", CaseID: waiting.CaseID, Status: "PROCESSING_DETAILS"}))
 	var st *workflows.Status
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
 		now, err := s.engine().Status(ctx, id)
@@ -441,7 +445,7 @@ func TestProviderBlocked(t *testing.T) {
 	b := st.Blocked[0]
 	require.Equal(t, "quickr", b.Provider)
 	require.Equal(t, workflows.BlockedCredentials, b.Reason)
-	require.Equal(t, "AwaitDeclaration", b.Activity)
+	require.Equal(t, "CheckCase", b.Activity)
 	require.Contains(t, b.LastError, "401")
 	require.Equal(t, workflows.StageAwaitingDeclaration, st.Stage, "blocked in its stage, not failed")
 	require.EventuallyWithT(t, func(c *assert.CollectT) {

@@ -155,9 +155,9 @@ func TestExpiredContractIsRenewed(t *testing.T) {
 
 	s.control(t, "/control/quickr/cases/"+ref+"/declare", "")
 	waitStage(t, ctx, s, ref, workflows.StageAwaitingSignature)
-	s.control(t, "/control/idv/sessions/"+ref+"/finish", "")
-	s.control(t, "/control/openbanking/analyses/"+ref+"/finish", "")
-	s.control(t, "/control/deepidv/credit-terms/"+ref+"/finish", "")
+	s.controlWhenReady(t, "/control/idv/sessions/"+ref+"/finish")
+	s.controlWhenReady(t, "/control/openbanking/analyses/"+ref+"/finish")
+	s.controlWhenReady(t, "/control/deepidv/credit-terms/"+ref+"/finish")
 
 	s.control(t, "/control/quickr/cases/"+ref+"/expire", "")
 	require.Eventually(t, func() bool {
@@ -197,7 +197,7 @@ func decideUpdate(ctx context.Context, s *stack, id string, d workflows.Decision
 // the "onboarding" version (workflows.vLatest) that new onboardings record. It changes when
 // workflows.vLatest changes. The directories of older versions are frozen: their histories
 // stand for onboardings still running on that version and are never written again.
-const historyVersion = "v1"
+const historyVersion = "v2"
 
 // recordHistory writes the workflow's history to
 // workflows/testdata/histories/<historyVersion>/<name>.json when RECORD_HISTORIES is set

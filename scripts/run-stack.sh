@@ -83,6 +83,7 @@ sa_flags=()
 for sa in "${SEARCH_ATTRIBUTES[@]}"; do sa_flags+=(--search-attribute "$sa"); done
 start temporal bin/temporal server start-dev --ip "$HOST" --port "$TEMPORAL_PORT" --ui-port "$UI_PORT" \
   --db-filename "$RUN_DIR/temporal.db" --log-level warn "${sa_flags[@]}" \
+  --dynamic-config-value system.enableActivityEagerExecution=true \
   --ui-codec-endpoint "http://$HOST:$GATEWAY_PORT/codec/t/$CODEC_TOKEN"
 
 # Local profile: the worker and the gateway may fall back to the sandbox's published

@@ -212,10 +212,10 @@ func TestRefusedCredentialsBlockThenResume(t *testing.T) {
 	require.WithinDuration(t, f.start.Add(2*time.Hour), resumedAt, 6*time.Minute, "within one blocked retry of the fix")
 }
 
-// A poll that hits refused credentials blocks too, and the wait goes on after the fix.
-func TestPollWithRefusedCredentialsBlocksThenResumes(t *testing.T) {
+// A case check that hits refused credentials blocks too, and the wait goes on after the fix.
+func TestCaseCheckWithRefusedCredentialsBlocksThenResumes(t *testing.T) {
 	f := newFake()
-	f.declareAt = 5 * time.Hour
+	f.declareAt = 30 * time.Minute
 	f.declareErr = temporal.NewApplicationError("quickr get case: HTTP 403 forbidden", activities.ErrProviderAuth)
 	env := newEnv(t, f)
 	var blocked workflows.Status
@@ -225,7 +225,7 @@ func TestPollWithRefusedCredentialsBlocksThenResumes(t *testing.T) {
 
 	require.Equal(t, workflows.StageAwaitingDeclaration, blocked.Stage)
 	require.Len(t, blocked.Blocked, 1)
-	require.Equal(t, "AwaitDeclaration", blocked.Blocked[0].Activity)
+	require.Equal(t, "CheckCase", blocked.Blocked[0].Activity)
 	require.Equal(t, workflows.OutcomeApproved, result(t, env).Outcome)
 	require.Empty(t, status(t, env).Blocked)
 }
@@ -279,6 +279,7 @@ func TestPolicyIsResolvedOnceAtStart(t *testing.T) {
 func TestStateStaysBounded(t *testing.T) {
 	f := newFake()
 	f.declareAt = 20 * time.Hour
+	f.noEvents = true // found by the check at the first reminder
 	env := newEnv(t, f)
 	// In batches: the test environment queues at most 1000 callbacks at once.
 	for b := range 3 {

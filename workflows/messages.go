@@ -134,7 +134,11 @@ func (o *onboarding) onCaseEvent(ctx workflow.Context, ev CaseEvent) {
 	if declaredStatus(ev.Status) || ev.Type == "CASE_DECLARED" {
 		o.hints["declaration"]++
 	}
-	if strings.HasPrefix(ev.Type, "CONTRACT_") || statusRank(ev.Status) >= statusRank("READY_FOR_REVIEW") {
+	contractEvent := strings.HasPrefix(ev.Type, "CONTRACT_")
+	if o.atLeast(vSparseWaits) && (ev.Type == "CONTRACT_CREATED" || ev.Type == "CONTRACT_REOPENED") {
+		contractEvent = false // a contract to sign settles nothing: no check for it
+	}
+	if contractEvent || statusRank(ev.Status) >= statusRank("READY_FOR_REVIEW") {
 		o.hints["signature"]++
 	}
 }

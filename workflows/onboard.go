@@ -89,6 +89,8 @@ type onboarding struct {
 	omittedFrom time.Time
 	// hints counts relevant provider events per wait kind; a change restarts that wait's poll.
 	hints map[string]int
+	// hintsChecked is hints as the last case check of that kind saw it (vSparseWaits).
+	hintsChecked map[string]int
 	// idvSession is the identity verification session, once started.
 	idvSession int64
 	// changes counts extend-deadline updates; waits re-plan when it moves.
@@ -115,11 +117,12 @@ func newOnboarding(ctx workflow.Context, in OnboardingInput, v workflow.Version)
 		policy = resolvePolicy(ctx, in.Policy)
 	}
 	o := &onboarding{
-		v:          v,
-		in:         in,
-		started:    workflow.Now(ctx),
-		seenEvents: map[string]bool{},
-		hints:      map[string]int{},
+		v:            v,
+		in:           in,
+		started:      workflow.Now(ctx),
+		seenEvents:   map[string]bool{},
+		hints:        map[string]int{},
+		hintsChecked: map[string]int{},
 		status: Status{
 			WorkflowID:    info.WorkflowExecution.ID,
 			Stage:         StageStarting,
@@ -199,6 +202,12 @@ func (o *onboarding) run(ctx workflow.Context) (*OnboardingResult, error) {
 		return o.finish(ctx, outcome, reason)
 	}
 	if *sideLeft > 0 {
+		if o.atLeast(vSparseWaits) {
+			// Their polls grow sparse as they wait; now that the rules need them, look again.
+			for _, kind := range []string{"identity", "creditAnalysis", "creditTerms"} {
+				o.hints[kind]++
+			}
+		}
 		o.setStage(ctx, StageEvaluating, "identity verification and credit results", nil)
 		if err := workflow.Await(ctx, func() bool { return *sideLeft == 0 }); err != nil {
 			return nil, errCancelled
@@ -283,6 +292,9 @@ func (o *onboarding) lookupPriorKYC(ctx workflow.Context) func() bool {
 // an outcome only when the onboarding must end here.
 func (o *onboarding) awaitDeclaration(ctx workflow.Context) (Outcome, string, error) {
 	o.setStage(ctx, StageAwaitingDeclaration, "the merchant's declaration", &o.declarationDeadline)
+	if o.atLeast(vSparseWaits) {
+		return o.awaitDeclarationSparse(ctx)
+	}
 	since := workflow.Now(ctx)
 	var snap activities.CaseSnapshot
 	res, err := o.awaitPolled(ctx, pollSpec{
@@ -323,21 +335,29 @@ func (o *onboarding) awaitSignature(ctx workflow.Context) (Outcome, string, erro
 	for {
 		since := workflow.Now(ctx)
 		var snap activities.CaseSnapshot
-		res, err := o.awaitPolled(ctx, pollSpec{
-			Kind:     "signature",
-			Provider: providerQuickr,
-			Summary:  "Poll Quickr for the signatures (webhook fallback; sends reminders)",
-			Interval: o.policy().SigningPoll.D(),
-			// A contract round ends by itself when the contract expires (Quickr: a month).
-			MaxWait:  60 * 24 * time.Hour,
-			Activity: a.AwaitSignature,
-			Arg: func() any {
-				// One kind per contract round: reminder ids restart with every round.
-				kind := "signature-" + strconv.Itoa(o.status.RenewalsUsed+1)
-				return activities.AwaitCaseInput{CaseID: o.kyc.ID, Reference: o.status.WorkflowID,
-					Reminders: o.reminders(kind, since, o.policy().SigningReminderEvery, "")}
-			},
-		}, &snap)
+		var (
+			res waitResult
+			err error
+		)
+		if o.atLeast(vSparseWaits) {
+			res, snap, err = o.awaitSignatureRound(ctx)
+		} else {
+			res, err = o.awaitPolled(ctx, pollSpec{
+				Kind:     "signature",
+				Provider: providerQuickr,
+				Summary:  "Poll Quickr for the signatures (webhook fallback; sends reminders)",
+				Interval: o.policy().SigningPoll.D(),
+				// A contract round ends by itself when the contract expires (Quickr: a month).
+				MaxWait:  60 * 24 * time.Hour,
+				Activity: a.AwaitSignature,
+				Arg: func() any {
+					// One kind per contract round: reminder ids restart with every round.
+					kind := "signature-" + strconv.Itoa(o.status.RenewalsUsed+1)
+					return activities.AwaitCaseInput{CaseID: o.kyc.ID, Reference: o.status.WorkflowID,
+						Reminders: o.reminders(kind, since, o.policy().SigningReminderEvery, "")}
+				},
+			}, &snap)
+		}
 		switch {
 		case errors.Is(err, errCancelled):
 			return "", "", err
@@ -347,7 +367,9 @@ func (o *onboarding) awaitSignature(ctx workflow.Context) (Outcome, string, erro
 			return OutcomeFailed, "the contract did not settle within 60 days", nil
 		}
 		o.updateCase(&snap)
-		o.status.RemindersSent["signature"] += snap.RemindersSent
+		if !o.atLeast(vSparseWaits) {
+			o.status.RemindersSent["signature"] += snap.RemindersSent // counted as sent from v2 on
+		}
 		c := snap.Contract
 		switch {
 		case c == nil || c.Status == activities.ContractSigned || c.Status == activities.ContractNone:

@@ -53,6 +53,9 @@ type fake struct {
 	decisions     []activities.RecordDecisionInput
 	notifications []activities.Notification
 	reminders     []activities.Reminders
+	// noEvents: no webhook comes at declareAt (only checks at reminders or the deadline see it).
+	noEvents bool
+	checks   []activities.CheckCaseInput
 }
 
 func newFake() *fake {
@@ -126,10 +129,50 @@ func (f *fake) register(env *testsuite.TestWorkflowEnvironment) {
 			}
 			return s, nil
 		})
+	// From vSparseWaits on nothing polls the case: a webhook at declareAt wakes the
+	// declaration wait, and with it comes the signature event; each check reads the case.
+	if f.declareAt >= 0 && !f.noEvents {
+		env.RegisterDelayedCallback(func() {
+			env.SignalWorkflow(workflows.SignalCaseEvent, workflows.CaseEvent{EventID: "ev-declared", Type: "CASE_STATUS_UPDATED", CaseID: caseID, Status: "PROCESSING_DETAILS"})
+			env.SignalWorkflow(workflows.SignalCaseEvent, workflows.CaseEvent{EventID: "ev-signed", Type: "CONTRACT_SIGNED", CaseID: caseID, Status: "PROCESSING_DETAILS"})
+		}, f.declareAt)
+	}
+	env.OnActivity(a.CheckCase, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.CheckCaseInput) (*activities.CaseCheck, error) {
+			f.mu.Lock()
+			f.checks = append(f.checks, in)
+			if in.Remind != nil {
+				f.reminders = append(f.reminders, in.Remind.Reminders)
+			}
+			err := f.declareErr
+			f.mu.Unlock()
+			if in.Wait == activities.WaitDeclaration {
+				if err != nil {
+					return nil, err
+				}
+				if f.declareAt < 0 || elapsed() < f.declareAt {
+					return &activities.CaseCheck{Case: *f.snapshot("FORM_NOT_STARTED", ""), ReminderSent: in.Remind != nil}, nil
+				}
+				return &activities.CaseCheck{Case: *f.snapshot("PROCESSING_DETAILS", activities.ContractUnsigned), Done: true}, nil
+			}
+			round := f.signRounds[min(f.reopens, len(f.signRounds)-1)]
+			status := "PROCESSING_DETAILS"
+			if round == activities.ContractSigned {
+				status = "READY_FOR_REVIEW"
+			}
+			snap := f.snapshot(status, round)
+			if round == activities.ContractRejected {
+				snap.Contract.RejectReason = "wrong company address"
+			}
+			return &activities.CaseCheck{Case: *snap, Done: true}, nil
+		})
 	env.OnActivity(a.ReopenContract, mock.Anything, mock.Anything).Return(
 		func(context.Context, activities.ContractRef) (*activities.CaseSnapshot, error) {
 			f.reopens++
-			return f.snapshot("PROCESSING_DETAILS", activities.ContractUnsigned), nil
+			s := f.snapshot("PROCESSING_DETAILS", activities.ContractUnsigned)
+			// The new round's contract expires in a day: the wait checks it then.
+			s.Contract.ExpiresAt = env.Now().Add(24 * time.Hour).UTC().Format(time.RFC3339)
+			return s, nil
 		})
 	env.OnActivity(a.StartIdentityVerification, mock.Anything, mock.Anything).Return(&activities.IDVSession{ID: 7}, nil)
 	env.OnActivity(a.AwaitIdentityVerification, mock.Anything, mock.Anything).Return(
@@ -500,7 +543,9 @@ func TestDeclarationDeadlineExpires(t *testing.T) {
 	require.Contains(t, res.Reason, "declaration deadline")
 	require.WithinDuration(t, f.start.Add(72*time.Hour), env.Now(), time.Minute)
 	require.Equal(t, "ARCHIVED", f.decisions[0].Status, "the case is archived")
-	require.Equal(t, 3, status(t, env).RemindersSent["declaration"], "daily reminders over three days")
+	// Daily reminders over three days: the third would fall due at the deadline itself,
+	// when the onboarding expires instead.
+	require.Equal(t, 2, status(t, env).RemindersSent["declaration"], "daily reminders before the deadline")
 }
 
 func TestDeclarationRemindersTravelWithThePoll(t *testing.T) {
@@ -646,7 +691,8 @@ func TestCaseOfAnotherOnboardingEndsItFailed(t *testing.T) {
 
 func TestWebhookHintsMoveItOnAtOnce(t *testing.T) {
 	f := newFake()
-	f.declareAt = 5*time.Hour + 5*time.Minute // between two hourly polls
+	f.declareAt = 5*time.Hour + 5*time.Minute // before the webhook below
+	f.noEvents = true
 	env := newEnv(t, f)
 	var hinted time.Time
 	env.RegisterDelayedCallback(func() {
@@ -685,6 +731,7 @@ func TestWebhookHintsMoveItOnAtOnce(t *testing.T) {
 func TestEarlyEventBeforeTheCaseExists(t *testing.T) {
 	f := newFake()
 	f.createTime = 10 * time.Minute // Quickr is slow to answer; its webhook is not
+	f.noEvents = true
 	env := newEnv(t, f)
 	env.RegisterDelayedCallback(func() {
 		require.Equal(t, workflows.StageCreatingCase, status(t, env).Stage)

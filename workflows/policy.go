@@ -58,7 +58,9 @@ type Policy struct {
 	DeclarationDeadline Duration `json:"declarationDeadline,omitempty"`
 	// DeclarationReminderEvery: the app is reminded to chase the merchant this often.
 	DeclarationReminderEvery Duration `json:"declarationReminderEvery,omitempty"`
-	// DeclarationPoll: fallback poll period when a webhook is lost.
+	// DeclarationPoll and SigningPoll: the fallback poll period of onboardings started before
+	// the sparse waits (vSparseWaits). Newer ones do not poll the case: they check it on an
+	// event (webhook or reconciler), at every reminder and at the deadline.
 	DeclarationPoll Duration `json:"declarationPoll,omitempty"`
 	// SigningReminderEvery: the engine's own escalation while signatories have not signed
 	// (Quickr mails them as well).
@@ -67,8 +69,11 @@ type Policy struct {
 	// MaxContractRenewals: how often an expired contract is re-opened before the onboarding
 	// ends EXPIRED. Negative means never (zero takes the default).
 	MaxContractRenewals int `json:"maxContractRenewals,omitempty"`
-	// Identity verification, credit analysis and credit terms: poll period and the longest
-	// wait before the onboarding goes on without the result (and so to review).
+	// Identity verification, credit analysis and credit terms: the longest gap between two
+	// polls, and the longest wait before the onboarding goes on without the result (and so
+	// to review). Polls start 5 s apart and double up to the gap: eager while results are
+	// likely, sparse later. When the signatures are in and a result is still missing, it is
+	// polled at once.
 	IDVPoll               Duration `json:"idvPoll,omitempty"`
 	IDVMaxWait            Duration `json:"idvMaxWait,omitempty"`
 	CreditAnalysisPoll    Duration `json:"creditAnalysisPoll,omitempty"`
@@ -95,16 +100,17 @@ func DefaultPolicy() Policy {
 		SigningReminderEvery:     Duration(5 * 24 * time.Hour),
 		SigningPoll:              Duration(30 * time.Minute),
 		MaxContractRenewals:      2,
-		IDVPoll:                  Duration(time.Minute),
-		IDVMaxWait:               Duration(7 * 24 * time.Hour),
-		CreditAnalysisPoll:       Duration(30 * time.Second),
-		CreditAnalysisMaxWait:    Duration(2 * time.Hour),
-		CreditTermsPoll:          Duration(5 * time.Minute),
-		CreditTermsMaxWait:       Duration(14 * 24 * time.Hour),
-		PriorKYCMaxWait:          Duration(10 * time.Minute),
-		ReviewSLA:                Duration(48 * time.Hour),
-		ReviewReminderEvery:      Duration(24 * time.Hour),
-		ProviderCallBudget:       Duration(6 * time.Hour),
+		// Sparse: a late result is asked for again when the signatures are in (vSparseWaits).
+		IDVPoll:               Duration(4 * time.Hour),
+		IDVMaxWait:            Duration(7 * 24 * time.Hour),
+		CreditAnalysisPoll:    Duration(2 * time.Minute),
+		CreditAnalysisMaxWait: Duration(2 * time.Hour),
+		CreditTermsPoll:       Duration(4 * time.Hour),
+		CreditTermsMaxWait:    Duration(14 * 24 * time.Hour),
+		PriorKYCMaxWait:       Duration(10 * time.Minute),
+		ReviewSLA:             Duration(48 * time.Hour),
+		ReviewReminderEvery:   Duration(24 * time.Hour),
+		ProviderCallBudget:    Duration(6 * time.Hour),
 	}
 }
 

@@ -25,12 +25,14 @@ import (
 var (
 	// frozenV0 were recorded before OnboardMerchant was versioned (DefaultVersion).
 	frozenV0 = []string{"auto_approve", "auto_decline", "manual_review", "expiry_with_renewal", "cancelled"}
-	// recordedV1 are the scenarios recorded at vLongLife.
-	recordedV1 = []string{
+	// frozenV1 were recorded at vLongLife, before the sparse waits.
+	frozenV1 = []string{
 		"auto_approve", "auto_decline", "manual_review", "expiry_with_renewal", "cancelled",
 		"four_eyes_update", "decision_by_signal_refused", "extend_deadline", "review_reminders",
 		"missing_evidence", "provider_blocked", "cancel_during_review",
 	}
+	// recordedV2 are the scenarios recorded at vSparseWaits (make record-histories).
+	recordedV2 = frozenV1
 )
 
 // historyFiles lists every recorded history: testdata/histories/*.json and one level of
@@ -70,7 +72,8 @@ func requireHistories(t *testing.T, files []string, dir string, names []string) 
 func TestReplayRecordedHistories(t *testing.T) {
 	files := historyFiles(t)
 	requireHistories(t, files, "v0", frozenV0)
-	requireHistories(t, files, "v1", recordedV1)
+	requireHistories(t, files, "v1", frozenV1)
+	requireHistories(t, files, "v2", recordedV2)
 	for _, f := range files {
 		t.Run(historyName(f), func(t *testing.T) {
 			r := worker.NewWorkflowReplayer()
@@ -133,11 +136,15 @@ func TestRecordedHistoriesSitInTheirVersionDirectory(t *testing.T) {
 
 // From vLongLife on, every timer a wait starts ends with it: fired, or cancelled when the
 // wait ends otherwise. (v0 runs used the SDK's AwaitWithOptions, which leaves its timer
-// running, so their histories are not checked.) At least one v1 history must show a
-// cancelled timer, or the check would prove nothing.
+// running, so their histories are not checked.) At least one history must show a cancelled
+// timer, or the check would prove nothing.
 func TestRecordedHistoriesLeaveNoTimerRunning(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("testdata", "histories", "v1", "*.json"))
-	require.NoError(t, err)
+	var files []string
+	for _, dir := range []string{"v1", "v2"} {
+		m, err := filepath.Glob(filepath.Join("testdata", "histories", dir, "*.json"))
+		require.NoError(t, err)
+		files = append(files, m...)
+	}
 	require.NotEmpty(t, files)
 	withCancel := 0
 	for _, f := range files {
@@ -151,5 +158,5 @@ func TestRecordedHistoriesLeaveNoTimerRunning(t *testing.T) {
 			withCancel++
 		}
 	}
-	require.Positive(t, withCancel, "no v1 history cancels a timer: the check is vacuous")
+	require.Positive(t, withCancel, "no history cancels a timer: the check is vacuous")
 }

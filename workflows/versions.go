@@ -24,9 +24,14 @@ const (
 	// providers that refuse our credentials or stay down block instead of failing, and the
 	// workflow waits for its handlers before it completes.
 	vLongLife workflow.Version = 1
+	// vSparseWaits: the waits on the KYC case poll no more; they sleep until a provider event,
+	// a reminder or the deadline, and check the case once per wake-up (casewait.go). Events
+	// that cannot settle the signing wait are not hints; when the signatures are in, the side
+	// checks still running look at once.
+	vSparseWaits workflow.Version = 2
 
 	// vLatest is what new onboardings record.
-	vLatest = vLongLife
+	vLatest = vSparseWaits
 )
 
 // changeProviderBlocked brings "blocked, not failed" to onboardings started before

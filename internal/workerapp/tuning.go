@@ -24,7 +24,10 @@ type Tuning struct {
 
 	MaxConcurrentWorkflowTasks int `envconfig:"WORKER_MAX_CONCURRENT_WORKFLOW_TASKS" desc:"workflow tasks executed at once; 0: SDK default (1000)"`
 	MaxConcurrentActivities    int `envconfig:"WORKER_MAX_CONCURRENT_ACTIVITIES" desc:"activities executed at once; 0: SDK default (1000)"`
-	StickyCacheSize            int `envconfig:"WORKER_STICKY_CACHE_SIZE" desc:"workflows kept in memory between tasks (process-wide); 0: SDK default (10000)"`
+	// The sticky cache holds onboardings between tasks. Parked ones wait for days, so
+	// keeping every one (the SDK's 10,000) costs about 100 KB each for nothing; an evicted
+	// onboarding replays its few dozen events on its next task.
+	StickyCacheSize int `envconfig:"WORKER_STICKY_CACHE_SIZE" default:"1000" desc:"workflows kept in memory between tasks (process-wide); 0: SDK default (10000)"`
 }
 
 // SDKDefaults is the tuning that leaves every setting to the Go SDK (fixed pollers, two per

@@ -1,0 +1,194 @@
+package workflows
+
+import (
+	"errors"
+	"strconv"
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/merchantflow/onboarding/activities"
+)
+
+// caseWait is a wait on the KYC case from vSparseWaits on: the declaration or the signatures.
+//
+// Nothing polls. The wait sleeps on one timer and wakes for three things only: a provider
+// event (a webhook, or the fleet-wide reconciler's signal when the webhook was lost), a
+// reminder falling due, and its deadline. Each wake-up is one CheckCase activity, which reads
+// the case and, when a reminder is due and the wait is not over, sends it. A month-long wait
+// with a reminder every three days therefore costs ten timers and ten checks, not thousands
+// of poll retries and heartbeats.
+type caseWait struct {
+	Kind    string // activities.WaitDeclaration or WaitSignature; also the hint key
+	Summary string
+	// ReminderKind names the reminders in their notification IDs ("declaration", "signature-2").
+	ReminderKind string
+	Every        func() time.Duration // the reminder cadence, asked again after every change
+	Detail       string               // carried in the reminder, e.g. the declaration URL
+	// Deadline ends the wait as waitExpired; MaxWait, when Deadline is nil, as waitTimedOut.
+	// Either way the case is checked once more first, so a missed event never expires a
+	// merchant who did act.
+	Deadline func() time.Time
+	MaxWait  time.Duration
+	// CheckAt, when it returns a non-zero time, is one more moment worth a check (the
+	// contract's expiry), asked again after every check.
+	CheckAt func() time.Time
+}
+
+const (
+	// maxWaitReminders bounds the reminders of one wait, and so its history, whatever cadence
+	// a policy sets (a minute's cadence over a year's deadline would be half a million).
+	maxWaitReminders = 200
+	// reminderRetry is how long a reminder the app could not take waits for its next try.
+	reminderRetry = 30 * time.Minute
+)
+
+// awaitCase waits as w describes and returns the last check. Its error is errCancelled when
+// the workflow is cancelled, and a check's failure with waitFailed.
+func (o *onboarding) awaitCase(ctx workflow.Context, w caseWait) (waitResult, *activities.CaseCheck, error) {
+	since := workflow.Now(ctx)
+	end := func() time.Time {
+		if w.Deadline != nil {
+			return w.Deadline()
+		}
+		return since.Add(w.MaxWait)
+	}
+	sent := 0               // reminders of this wait sent (or refused by the app)
+	var retryAt time.Time   // when a reminder the app could not take is tried again
+	var checkedAt time.Time // the CheckAt moment already checked
+	var timer waitTimer
+	defer timer.stop()
+	for {
+		if ctx.Err() != nil {
+			return waitFailed, nil, errCancelled
+		}
+		now := workflow.Now(ctx)
+		every := w.Every()
+		// The next reminder: the one after the last sent, or the retry of one that failed.
+		nextRemind := time.Time{}
+		if every > 0 && sent < maxWaitReminders {
+			nextRemind = since.Add(time.Duration(sent+1) * every)
+			if !retryAt.IsZero() && retryAt.After(nextRemind) {
+				nextRemind = retryAt
+			}
+		}
+		checkAt := time.Time{}
+		if w.CheckAt != nil {
+			if t := w.CheckAt(); !t.IsZero() && !t.Equal(checkedAt) {
+				checkAt = t
+			}
+		}
+		deadline := end()
+		atDeadline := !now.Before(deadline)
+		remind := !nextRemind.IsZero() && !now.Before(nextRemind) && !atDeadline
+		hinted := o.hints[w.Kind] != o.hintsChecked[w.Kind]
+		if hinted || remind || atDeadline || (!checkAt.IsZero() && !now.Before(checkAt)) {
+			o.hintsChecked[w.Kind] = o.hints[w.Kind]
+			if !checkAt.IsZero() && !now.Before(checkAt) {
+				checkedAt = checkAt
+			}
+			in := activities.CheckCaseInput{CaseID: o.kyc.ID, Reference: o.status.WorkflowID, Wait: w.Kind}
+			k := 0
+			if remind {
+				// Reminders missed while the worker was away are not sent in a burst: only the
+				// newest, and the older ones count as sent.
+				k = min(dueReminders(since, now, every), maxWaitReminders)
+				in.Remind = &activities.ReminderDue{
+					Reminders: o.reminders(w.ReminderKind, since, Duration(every), w.Detail),
+					K:         k, DueAt: since.Add(time.Duration(k) * every),
+				}
+			}
+			var chk activities.CaseCheck
+			if err := o.call(ctx, providerQuickr, w.Summary, a.CheckCase, in, &chk); err != nil {
+				if ctx.Err() != nil {
+					return waitFailed, nil, errCancelled
+				}
+				return waitFailed, nil, err
+			}
+			o.updateCase(&chk.Case)
+			switch {
+			case chk.Done:
+				return waitDone, &chk, nil
+			case atDeadline && w.Deadline != nil:
+				return waitExpired, &chk, nil
+			case atDeadline:
+				return waitTimedOut, &chk, nil
+			case remind && chk.ReminderSent:
+				o.status.RemindersSent[w.Kind] += k - sent
+				sent, retryAt = k, time.Time{}
+			case remind:
+				retryAt = now.Add(reminderRetry)
+			}
+			continue
+		}
+		next := deadline
+		for _, t := range []time.Time{nextRemind, checkAt} {
+			if !t.IsZero() && t.Before(next) {
+				next = t
+			}
+		}
+		t := timer.until(ctx, next, w.Kind+" wait: next check")
+		changes := o.changes
+		if err := workflow.Await(ctx, func() bool {
+			return t.IsReady() || o.hints[w.Kind] != o.hintsChecked[w.Kind] || o.changes != changes
+		}); err != nil {
+			return waitFailed, nil, errCancelled
+		}
+	}
+}
+
+// awaitDeclarationSparse is the declaration wait from vSparseWaits on.
+func (o *onboarding) awaitDeclarationSparse(ctx workflow.Context) (Outcome, string, error) {
+	res, chk, err := o.awaitCase(ctx, caseWait{
+		Kind:         activities.WaitDeclaration,
+		Summary:      "Check the case for the declaration (on an event, a reminder or the deadline)",
+		ReminderKind: "declaration",
+		Every:        func() time.Duration { return o.policy().DeclarationReminderEvery.D() },
+		Detail:       o.kyc.DeclarationURL,
+		Deadline:     func() time.Time { return o.declarationDeadline },
+	})
+	switch {
+	case errors.Is(err, errCancelled):
+		return "", "", err
+	case res == waitDone:
+		o.note(ctx, "declaration submitted", chk.Case.DeclaredAt)
+		return "", "", nil
+	case res == waitExpired:
+		o.archive(ctx, "declaration deadline passed")
+		return OutcomeExpired, "declaration deadline " + o.declarationDeadline.Format(time.RFC3339) + " passed", nil
+	default:
+		return OutcomeFailed, "waiting for the declaration failed: " + cause(err), nil
+	}
+}
+
+// awaitSignatureRound is one contract round's wait from vSparseWaits on. Besides events and
+// reminders it checks once just after the contract expires, so an expired contract is
+// re-opened at once even when no event says so.
+func (o *onboarding) awaitSignatureRound(ctx workflow.Context) (waitResult, activities.CaseSnapshot, error) {
+	res, chk, err := o.awaitCase(ctx, caseWait{
+		Kind:    activities.WaitSignature,
+		Summary: "Check the case for the signatures (on an event, a reminder or the contract's expiry)",
+		// One kind per contract round: reminder ids restart with every round.
+		ReminderKind: "signature-" + strconv.Itoa(o.status.RenewalsUsed+1),
+		Every:        func() time.Duration { return o.policy().SigningReminderEvery.D() },
+		MaxWait:      60 * 24 * time.Hour, // a round ends by itself when the contract expires (Quickr: a month)
+		CheckAt:      o.contractExpiryCheck,
+	})
+	if chk == nil {
+		return res, activities.CaseSnapshot{}, err
+	}
+	return res, chk.Case, err
+}
+
+// contractExpiryCheck is a minute after the unsigned contract expires (zero when unknown).
+func (o *onboarding) contractExpiryCheck() time.Time {
+	c := o.kyc.Contract
+	if c == nil || c.Status != activities.ContractUnsigned || c.ExpiresAt == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339, c.ExpiresAt)
+	if err != nil {
+		return time.Time{}
+	}
+	return t.Add(time.Minute)
+}

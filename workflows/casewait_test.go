@@ -1,0 +1,115 @@
+package workflows_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/workflows"
+)
+
+const day = 24 * time.Hour
+
+func checksOf(f *fake, wait string) (out []activities.CheckCaseInput) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, c := range f.checks {
+		if c.Wait == wait {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// A month-long wait with no webhook at all costs one check per reminder and one at the
+// deadline; nothing polls in between.
+func TestMonthLongDeclarationWaitChecksOnlyAtRemindersAndDeadline(t *testing.T) {
+	f := newFake()
+	f.declareAt = -1
+	env := newEnv(t, f)
+	in := input()
+	in.Policy.DeclarationDeadline = workflows.Duration(30 * day)
+	in.Policy.DeclarationReminderEvery = workflows.Duration(3 * day)
+	var mid workflows.Status
+	env.RegisterDelayedCallback(func() { mid = status(t, env) }, 10*day)
+	env.ExecuteWorkflow(workflows.OnboardMerchant, in)
+
+	require.Equal(t, workflows.OutcomeExpired, result(t, env).Outcome)
+	checks := checksOf(f, activities.WaitDeclaration)
+	require.Len(t, checks, 10, "nine reminders (days 3..27) and the deadline")
+	for i, c := range checks[:9] {
+		require.NotNil(t, c.Remind, "check %d sends its reminder", i)
+		require.Equal(t, i+1, c.Remind.K)
+		require.Equal(t, "declaration", c.Remind.Kind)
+	}
+	require.Nil(t, checks[9].Remind, "no reminder at the deadline itself")
+	require.Equal(t, 3, mid.RemindersSent["declaration"], "the count is live while waiting")
+	require.Equal(t, 9, status(t, env).RemindersSent["declaration"])
+}
+
+// A lost webhook costs one sweep: the reconciler's event wakes the wait like a webhook.
+func TestReconcilerEventWakesTheWait(t *testing.T) {
+	f := newFake()
+	f.declareAt = 2 * time.Hour
+	f.noEvents = true
+	env := newEnv(t, f)
+	var woken time.Time
+	env.RegisterDelayedCallback(func() {
+		woken = env.Now()
+		env.SignalWorkflow(workflows.SignalCaseEvent, workflows.CaseEvent{EventID: "sweep:" + caseID + ":PROCESSING_DETAILS:x", Type: "CASE_RECONCILED", CaseID: caseID, Status: "PROCESSING_DETAILS"})
+	}, 2*time.Hour+5*time.Minute)
+	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
+
+	require.Equal(t, workflows.OutcomeApproved, result(t, env).Outcome)
+	checks := checksOf(f, activities.WaitDeclaration)
+	require.Len(t, checks, 1, "one check, on the event")
+	var declared time.Time
+	for _, e := range status(t, env).Timeline {
+		if e.Event == "declaration submitted" {
+			declared = e.At
+		}
+	}
+	require.WithinDuration(t, woken, declared, time.Minute)
+}
+
+// A re-opened contract is checked just after it expires, not only at the next reminder.
+func TestContractExpiryIsCheckedWithoutAnEvent(t *testing.T) {
+	f := newFake()
+	f.signRounds = []string{activities.ContractExpired, activities.ContractSigned}
+	env := newEnv(t, f)
+	in := input()
+	in.Policy.SigningReminderEvery = workflows.Duration(5 * day)
+	env.ExecuteWorkflow(workflows.OnboardMerchant, in)
+
+	require.Equal(t, workflows.OutcomeApproved, result(t, env).Outcome)
+	require.Equal(t, 1, f.reopens)
+	sig := checksOf(f, activities.WaitSignature)
+	require.Len(t, sig, 2, "the event's check, then the check at the new contract's expiry")
+	// The fake's re-opened contract expires a day later: approved a day after the start, not five.
+	require.WithinDuration(t, f.start.Add(day+time.Minute), env.Now(), 10*time.Minute)
+}
+
+// Contract events that settle nothing (a contract to sign) wake no check.
+func TestContractCreatedWakesNoCheck(t *testing.T) {
+	f := newFake()
+	f.declareAt = time.Hour
+	f.noEvents = true
+	env := newEnv(t, f)
+	env.RegisterDelayedCallback(func() {
+		env.SignalWorkflow(workflows.SignalCaseEvent, workflows.CaseEvent{EventID: "d", Type: "CASE_STATUS_UPDATED", CaseID: caseID, Status: "PROCESSING_DETAILS"})
+	}, time.Hour)
+	env.RegisterDelayedCallback(func() {
+		env.SignalWorkflow(workflows.SignalCaseEvent, workflows.CaseEvent{EventID: "c", Type: "CONTRACT_CREATED", CaseID: caseID, Status: "PROCESSING_DETAILS"})
+	}, 2*time.Hour)
+	env.RegisterDelayedCallback(func() {
+		require.Empty(t, checksOf(f, activities.WaitSignature), "CONTRACT_CREATED is no reason to look")
+		env.SignalWorkflow(workflows.SignalCaseEvent, workflows.CaseEvent{EventID: "s", Type: "CONTRACT_SIGNED", CaseID: caseID, Status: "READY_FOR_REVIEW"})
+	}, 3*time.Hour)
+	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
+
+	require.Equal(t, workflows.OutcomeApproved, result(t, env).Outcome)
+	require.Len(t, checksOf(f, activities.WaitSignature), 1)
+	require.WithinDuration(t, f.start.Add(3*time.Hour), env.Now(), time.Minute)
+}
