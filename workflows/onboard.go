@@ -81,6 +81,8 @@ type onboarding struct {
 
 	// pendingSA collects search attribute changes; setStage writes them in one upsert.
 	pendingSA []temporal.SearchAttributeUpdate
+	// upsertedStage is the stage the last upsert wrote.
+	upsertedStage Stage
 	// seenEvents dedupes provider events by id (webhooks are retried and may be duplicated);
 	// seenOrder is their arrival order, so only the newest maxSeenEvents are kept.
 	seenEvents map[string]bool

@@ -37,13 +37,17 @@ func (o *onboarding) setStage(ctx workflow.Context, stage Stage, waitingFor stri
 	}
 	o.status.Stage, o.status.WaitingFor, o.status.Until = stage, waitingFor, until
 	o.note(ctx, "stage "+string(stage), waitingFor)
+	workflow.SetCurrentDetails(ctx, o.details())
+	if o.atLeast(vSparseWaits) && len(o.pendingSA) == 0 && o.upsertedStage == stage {
+		return // nothing new to index: an upsert is a billable action
+	}
 	updates := append(o.pendingSA, SAStage.ValueSet(string(stage)))
 	o.pendingSA = nil
+	o.upsertedStage = stage
 	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
 		// Only a malformed update fails here; the onboarding itself is unaffected.
 		workflow.GetLogger(ctx).Warn("upsert search attributes", "error", err)
 	}
-	workflow.SetCurrentDetails(ctx, o.details())
 }
 
 // details is the Markdown shown as the workflow's current details in the Temporal UI.
