@@ -223,7 +223,12 @@ func (s *Server) intn(n int) int {
 
 // handle registers a provider route behind that provider's fault injection.
 func (s *Server) handle(provider, pattern string, h http.HandlerFunc) {
-	s.mux.Handle(pattern, s.faults.wrap(s, provider, h))
+	route := provider + " " + pattern
+	faulty := s.faults.wrap(s, provider, h)
+	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.counters.Request(route)
+		faulty.ServeHTTP(w, r)
+	}))
 }
 
 // writeJSON writes v as JSON with status.
