@@ -19,6 +19,7 @@ type QuickrAPI interface {
 	CreateCase(ctx context.Context, in quickr.CaseCreate) (*quickr.Case, error)
 	GetCase(ctx context.Context, caseID string) (*quickr.Case, error)
 	FindCaseByReference(ctx context.Context, ref string) (*quickr.Case, error)
+	ListCases(ctx context.Context, p quickr.ListCasesParams) (*quickr.CaseList, error)
 	ReopenContract(ctx context.Context, caseID, contractID string) (*quickr.ContractDetails, error)
 	AgentDecision(ctx context.Context, caseID string, d quickr.AgentDecision) (*quickr.Case, error)
 	CreateNote(ctx context.Context, caseID string, n quickr.Note) (*quickr.Note, error)
@@ -65,6 +66,11 @@ type Activities struct {
 	IDV         IDVAPI
 	CreditTerms CreditTermsAPI // DeepIDV
 	OpenBanking OpenBankingAPI
+
+	// Temporal is the worker's own client, for the reconciler's sweep (SweepQuickrCases):
+	// describe an onboarding, signal it. workerapp.New sets it; nil makes the sweep fail
+	// NotConfigured.
+	Temporal TemporalAPI
 
 	// QuickrCallbackURL is where Quickr sends case webhooks: the gateway's /webhooks/quickr.
 	QuickrCallbackURL string

@@ -264,16 +264,16 @@ func dbSize(dir string) int64 {
 
 // providerRequests is the total of provider API requests the stack's sandbox has served.
 func providerRequests(ctx context.Context, e *env) int {
-	var byProvider map[string]map[string]int
-	if err := e.stack.SandboxControl(ctx, http.MethodGet, "/control/requests", nil, &byProvider); err != nil {
+	var counters struct {
+		Requests map[string]int `json:"requests"`
+	}
+	if err := e.stack.SandboxControl(ctx, http.MethodGet, "/control/counters", nil, &counters); err != nil {
 		logf("%s: provider request counts: %v", e.name, err)
 		return 0
 	}
 	n := 0
-	for _, routes := range byProvider {
-		for _, c := range routes {
-			n += c
-		}
+	for _, c := range counters.Requests {
+		n += c
 	}
 	return n
 }

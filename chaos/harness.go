@@ -258,8 +258,8 @@ func (h *harness) reviewer(ctx context.Context, tc client.Client) {
 		}
 	}
 	decided := map[string]bool{}
-	query := fmt.Sprintf(`%s = "%s" AND ExecutionStatus = "Running" AND TaskQueue = "%s"`,
-		workflows.SAStage.GetName(), workflows.StageAwaitingReview, h.stack.TaskQueue)
+	query := fmt.Sprintf(`WorkflowType = "%s" AND %s = "%s" AND ExecutionStatus = "Running" AND TaskQueue = "%s"`,
+		workflows.OnboardMerchantType, workflows.SAStage.GetName(), workflows.StageAwaitingReview, h.stack.TaskQueue)
 	for pause(ctx, 500*time.Millisecond) {
 		var todo []string
 		var token []byte

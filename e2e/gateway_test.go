@@ -494,8 +494,10 @@ func TestGatewayRefusesBadInput(t *testing.T) {
 	replay := s.do(t, cases[len(cases)-1].call)
 	require.Equal(t, "duplicate", replay.body["result"])
 
-	// Nothing was started: visibility knows only the two onboardings the test started ...
-	resp, err := s.tc.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: "TaskQueue = '" + s.taskQueue + "'"})
+	// Nothing was started: visibility knows only the two onboardings the test started (and
+	// no other workflow of any type but the worker's own reconciler) ...
+	resp, err := s.tc.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+		Query: "TaskQueue = '" + s.taskQueue + "' AND WorkflowType != '" + workflows.ReconcileQuickrType + "'"})
 	require.NoError(t, err)
 	var listed []string
 	for _, e := range resp.GetExecutions() {

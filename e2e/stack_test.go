@@ -101,7 +101,16 @@ const (
 // stackOption changes how newStack wires the stack.
 type stackOption func(*stackSettings)
 
-type stackSettings struct{ encrypt bool }
+type stackSettings struct {
+	encrypt        bool
+	reconcileEvery time.Duration
+}
+
+// withReconciler starts the worker's Quickr reconciler with period every, as the worker
+// binary does at boot.
+func withReconciler(every time.Duration) stackOption {
+	return func(s *stackSettings) { s.reconcileEvery = every }
+}
 
 // withPayloadEncryption gives the worker and the gateway a client that encrypts payloads, and
 // the gateway a codec server, as in production.
@@ -158,6 +167,11 @@ func newStack(t *testing.T, sbCfg sandbox.Config, opts ...stackOption) *stack {
 		t.Fatalf("start worker: %v", err)
 	}
 	t.Cleanup(w.Stop)
+	if set.reconcileEvery > 0 {
+		run, err := workerapp.StartReconciler(context.Background(), tc, tq, set.reconcileEvery)
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = tc.TerminateWorkflow(context.Background(), run.GetID(), run.GetRunID(), "test over") })
+	}
 	return &stack{tc: tc, taskQueue: tq, sandbox: sb, sandboxURL: sbSrv.URL, gatewayURL: gwSrv.URL, keys: keys}
 }
 

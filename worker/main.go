@@ -5,10 +5,12 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/http"
 	"strconv"
+	"time"
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
@@ -28,6 +30,7 @@ type Config struct {
 	config.Logging
 	workerapp.Providers
 	workerapp.Tuning
+	workerapp.Reconcile
 
 	MetricsAddr string `envconfig:"METRICS_ADDR" default:"127.0.0.1:9464" desc:"host:port serving Prometheus metrics at /metrics; empty turns them off"`
 }
@@ -51,6 +54,9 @@ func (c Config) Validate() error {
 		return fmt.Errorf("config: %s_METRICS_ADDR must be host:port with a port from 0 to 65535 (empty turns metrics off), got %q", config.Prefix, c.MetricsAddr)
 	}
 	if err := c.Providers.Validate(); err != nil {
+		return err
+	}
+	if err := c.Reconcile.Validate(); err != nil {
 		return err
 	}
 	return c.Tuning.Validate()
@@ -100,7 +106,40 @@ func run(cfg *Config, log *zap.Logger) error {
 	w := workerapp.New(tc, cfg.TaskQueue, acts, cfg.Tuning.Options())
 	log.Info("worker polling", zap.String("temporal", cfg.TemporalAddress), zap.String("namespace", cfg.TemporalNamespace), zap.String("taskQueue", cfg.TaskQueue),
 		zap.Bool("pollerAutoscaling", cfg.PollerAutoscaling), zap.Int("pollersMin", cfg.PollersMin), zap.Int("pollersInitial", cfg.PollersInitial), zap.Int("pollersMax", cfg.PollersMax))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if cfg.Reconcile.Enabled(acts) {
+		go keepReconcilerStarted(ctx, tc, cfg.TaskQueue, cfg.ReconcileEvery, log)
+	} else {
+		log.Info("reconciler not started by this worker", zap.String("why", "ONBOARDING_RECONCILE_EVERY=0"))
+	}
 	return w.Run(worker.InterruptCh())
+}
+
+// keepReconcilerStarted starts (or re-configures) the Quickr reconciler, retrying with
+// backoff while Temporal refuses, until it succeeds or the worker stops. The worker serves
+// onboardings meanwhile: their own fallback polls cover a reconciler that is late.
+func keepReconcilerStarted(ctx context.Context, tc client.Client, taskQueue string, every time.Duration, log *zap.Logger) {
+	wait := time.Second
+	for {
+		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		run, err := workerapp.StartReconciler(sctx, tc, taskQueue, every)
+		cancel()
+		if err == nil {
+			log.Info("reconciler running", zap.String("workflowId", run.GetID()), zap.String("runId", run.GetRunID()), zap.Duration("every", every))
+			return
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		log.Warn("start the reconciler; retrying", zap.Error(err), zap.Duration("in", wait))
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, time.Minute)
+	}
 }
 
 // serveMetrics starts the metrics endpoint on addr and returns the handler for the Temporal

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
@@ -49,6 +50,41 @@ func TestMetricsAddrConfig(t *testing.T) {
 			}
 			require.NoError(t, err)
 			require.Equal(t, tt.want, cfg.MetricsAddr)
+		})
+	}
+}
+
+func TestReconcileEveryConfig(t *testing.T) {
+	t.Setenv("ONBOARDING_PROFILE", "local")
+	t.Setenv("ONBOARDING_PAYLOAD_KEYS", "k1=checked-by-codec-not-config")
+	tests := []struct {
+		name    string
+		env     *string // nil: unset
+		want    time.Duration
+		wantErr bool
+	}{
+		{name: "default", want: 5 * time.Minute},
+		{name: "off", env: ptr("0"), want: 0},
+		{name: "shortest", env: ptr("10s"), want: 10 * time.Second},
+		{name: "longest", env: ptr("1h"), want: time.Hour},
+		{name: "too short", env: ptr("5s"), wantErr: true},
+		{name: "too long", env: ptr("2h"), wantErr: true},
+		{name: "negative", env: ptr("-1m"), wantErr: true},
+		{name: "not a duration", env: ptr("often"), wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.env != nil {
+				t.Setenv("ONBOARDING_RECONCILE_EVERY", *tt.env)
+			}
+			var cfg Config
+			err := config.Load(&cfg)
+			if tt.wantErr {
+				require.ErrorContains(t, err, "ONBOARDING_RECONCILE_EVERY")
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tt.want, cfg.ReconcileEvery)
 		})
 	}
 }

@@ -26,6 +26,7 @@ const OnboardMerchantType = "OnboardMerchant"
 func RegisterWorkflows(r WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(OnboardMerchant, workflow.RegisterOptions{Name: OnboardMerchantType})
 	r.RegisterWorkflowWithOptions(BenchFloor, workflow.RegisterOptions{Name: "BenchFloor"})
+	r.RegisterWorkflowWithOptions(ReconcileQuickr, workflow.RegisterOptions{Name: ReconcileQuickrType})
 }
 
 // Register registers every workflow and the activities a.

@@ -191,3 +191,13 @@ func required(op string, pairs ...string) error {
 	}
 	return nil
 }
+
+// StatusUpdatedTime parses status_updated_at (RFC 3339, fractional seconds allowed); ok is
+// false when the case carries none or it does not parse.
+func (c *Case) StatusUpdatedTime() (t time.Time, ok bool) {
+	if c.StatusUpdatedAt == "" {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.RFC3339Nano, c.StatusUpdatedAt)
+	return t, err == nil
+}

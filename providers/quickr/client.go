@@ -108,12 +108,27 @@ func (c *Client) GetCase(ctx context.Context, caseID string) (*Case, error) {
 	return &out, nil
 }
 
-// ListCasesParams filters GET /cases.
+// Sort fields and orders of GET /cases (seed: sort_by status_updated_at|created_at, default
+// status_updated_at; sort_order DESC|ASC, default DESC).
+const (
+	SortByStatusUpdatedAt = "status_updated_at"
+	SortByCreatedAt       = "created_at"
+	SortDesc              = "DESC"
+	SortAsc               = "ASC"
+)
+
+// ListCasesParams filters GET /cases. Zero fields are left out, so Quickr's defaults apply
+// (limit 10, newest status change first).
 type ListCasesParams struct {
-	Search        string
+	Search string
+	// Status keeps cases in any of these statuses. The seed documents it as an array
+	// parameter and spells its arrays by repeating the name (assignee=...), so it goes out as
+	// status=A&status=B.
 	Status        []string
-	Limit         int
-	StartingAfter string
+	SortBy        string // SortByStatusUpdatedAt or SortByCreatedAt
+	SortOrder     string // SortDesc or SortAsc
+	Limit         int    // 1..100
+	StartingAfter string // the previous page's pagination.cursor
 }
 
 // ListCases returns one page of cases.
@@ -123,7 +138,13 @@ func (c *Client) ListCases(ctx context.Context, p ListCasesParams) (*CaseList, e
 		q.Set("search", p.Search)
 	}
 	for _, s := range p.Status {
-		q.Add("status[]", s)
+		q.Add("status", s)
+	}
+	if p.SortBy != "" {
+		q.Set("sort_by", p.SortBy)
+	}
+	if p.SortOrder != "" {
+		q.Set("sort_order", p.SortOrder)
 	}
 	if p.Limit > 0 {
 		q.Set("limit", itoa(p.Limit))

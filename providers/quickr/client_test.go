@@ -67,12 +67,18 @@ func apiCalls() []apiCall {
 		},
 		{
 			name: "ListCases", method: http.MethodGet, path: "/cases",
-			query: url.Values{"search": {"ref"}, "status[]": {"ACTIVE", "DECLINED"}, "limit": {"5"}, "starting_after": {"c0"}},
-			ok:    `{"data":[{"id":"c1","status":"ACTIVE"}],"pagination":{"cursor":"c1"}}`,
+			query: url.Values{"search": {"ref"}, "status": {"ACTIVE", "DECLINED"}, "sort_by": {"status_updated_at"}, "sort_order": {"DESC"},
+				"limit": {"5"}, "starting_after": {"c0"}},
+			ok: `{"data":[{"id":"c1","status":"ACTIVE","status_updated_at":"2019-08-24T14:15:22Z"}],"pagination":{"cursor":"c1"}}`,
 			run: func(ctx context.Context, c *quickr.Client) (any, error) {
-				return c.ListCases(ctx, quickr.ListCasesParams{Search: "ref", Status: []string{"ACTIVE", "DECLINED"}, Limit: 5, StartingAfter: "c0"})
+				return c.ListCases(ctx, quickr.ListCasesParams{Search: "ref", Status: []string{"ACTIVE", "DECLINED"},
+					SortBy: quickr.SortByStatusUpdatedAt, SortOrder: quickr.SortDesc, Limit: 5, StartingAfter: "c0"})
 			},
-			check: func(t *testing.T, v any) { require.Equal(t, "c1", v.(*quickr.CaseList).Pagination.Cursor) },
+			check: func(t *testing.T, v any) {
+				l := v.(*quickr.CaseList)
+				require.Equal(t, "c1", l.Pagination.Cursor)
+				require.Equal(t, "2019-08-24T14:15:22Z", l.Data[0].StatusUpdatedAt)
+			},
 		},
 		{
 			name: "FindCaseByReference", method: http.MethodGet, path: "/cases",

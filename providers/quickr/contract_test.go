@@ -429,3 +429,76 @@ func TestContractFaults(t *testing.T) {
 	_, err = c.GetCase(ctx, "TQ1234567.100000001")
 	requireStatus(t, err, http.StatusNotFound)
 }
+
+// seedCaseList is the seed's GET /cases example, cut down to the fields the engine reads
+// (values as the seed prints them).
+const seedCaseList = `{"data":[{"object":"case","created_by":"473643b2-f1e4-4b23-81a7-af20b922f509",
+"created_at":"2019-08-24T14:15:22Z","updated_at":"2019-08-24T14:15:22Z","actions":["request_declaration"],
+"reference":"REF-CASE-321","id":"PQ1230485.493019345","account_id":"PQ1230483","status":"FORM_NOT_STARTED",
+"risk_level":"LOW","agent_determined_risk_level":"LOW","agent_determined_status":"ACTIVE",
+"status_updated_at":"2019-08-24T14:15:22Z","declared_at":"2019-08-24T14:15:22Z","status_updated_by":"string",
+"status_updated_reason":"case_created"}],"pagination":{"cursor":"string"}}`
+
+func TestContractSeedCaseListDecodes(t *testing.T) {
+	var l quickr.CaseList
+	require.NoError(t, json.Unmarshal([]byte(seedCaseList), &l))
+	require.Len(t, l.Data, 1)
+	got := l.Data[0]
+	require.Equal(t, "PQ1230485.493019345", got.ID)
+	require.Equal(t, "REF-CASE-321", got.Reference)
+	require.Equal(t, quickr.StatusFormNotStarted, got.Status)
+	require.Equal(t, "2019-08-24T14:15:22Z", got.StatusUpdatedAt)
+	at, ok := got.StatusUpdatedTime()
+	require.True(t, ok)
+	require.Equal(t, time.Date(2019, 8, 24, 14, 15, 22, 0, time.UTC), at)
+	require.Equal(t, "string", l.Pagination.Cursor)
+
+	_, ok = (&quickr.Case{}).StatusUpdatedTime()
+	require.False(t, ok, "no status_updated_at")
+	_, ok = (&quickr.Case{StatusUpdatedAt: "yesterday"}).StatusUpdatedTime()
+	require.False(t, ok, "unparseable status_updated_at")
+}
+
+// The reconciler's query: settling statuses, newest status change first, page by page.
+func TestContractListCasesByStatusUpdate(t *testing.T) {
+	ctx := context.Background()
+	c, _, clock, base := sandboxClient(t)
+	var ids []string
+	for _, ref := range []string{"onb-l1", "onb-l2", "onb-l3"} {
+		created, err := c.CreateCase(ctx, fullCase(ref, "987654321", ""))
+		require.NoError(t, err)
+		ids = append(ids, created.ID)
+		clock.Advance(time.Minute)
+	}
+	control(t, base, "onb-l1", "declare", nil)
+	declaredAt := clock.Now()
+	clock.Advance(time.Minute)
+	control(t, base, "onb-l3", "declare", nil)
+
+	p := quickr.ListCasesParams{Status: []string{quickr.StatusProcessingDetails, quickr.StatusReadyForReview},
+		SortBy: quickr.SortByStatusUpdatedAt, SortOrder: quickr.SortDesc, Limit: 1}
+	var got []string
+	var times []time.Time
+	for {
+		page, err := c.ListCases(ctx, p)
+		require.NoError(t, err)
+		for _, cs := range page.Data {
+			got = append(got, cs.ID)
+			at, ok := cs.StatusUpdatedTime()
+			require.True(t, ok, cs.StatusUpdatedAt)
+			times = append(times, at)
+		}
+		if page.Pagination.Cursor == "" {
+			break
+		}
+		p.StartingAfter = page.Pagination.Cursor
+	}
+	require.Equal(t, []string{ids[2], ids[0]}, got, "declared cases, newest status change first")
+	require.Equal(t, []time.Time{declaredAt.Add(time.Minute), declaredAt}, times)
+
+	asc, err := c.ListCases(ctx, quickr.ListCasesParams{SortBy: quickr.SortByCreatedAt, SortOrder: quickr.SortAsc, Limit: 10})
+	require.NoError(t, err)
+	require.Len(t, asc.Data, 3)
+	require.Equal(t, ids[0], asc.Data[0].ID)
+	require.Equal(t, ids[2], asc.Data[2].ID)
+}

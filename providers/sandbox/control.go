@@ -11,10 +11,6 @@ func (s *Server) mountControl() {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "auto": s.cfg.Auto, "now": s.clock.Now()})
 	})
 	s.mux.HandleFunc("GET /control/counters", s.serveCounters)
-	// GET /control/requests: provider API requests served, {provider: {route: n}}.
-	s.mux.HandleFunc("GET /control/requests", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, s.requests.All())
-	})
 	s.mux.HandleFunc("GET /control/faults", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, s.faults.all())
 	})

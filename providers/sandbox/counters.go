@@ -20,14 +20,41 @@ const (
 	CountArchived        = "casesArchived"
 )
 
+// Provider API requests are counted by route: the provider's name and the route pattern.
+// RequestQuickrListCases is the case list the reconciler sweeps.
+const RequestQuickrListCases = "quickr GET /quickr/v2/accounts/{aid}/cases"
+
 // Counters counts side effects per reference (the engine uses the workflow ID), so tests
-// and the chaos suite can prove nothing was created twice.
+// and the chaos suite can prove nothing was created twice, and every provider API request by
+// route (including those answered by an injected fault), so benches can report provider
+// requests per second.
 type Counters struct {
-	mu sync.Mutex
-	m  map[string]map[string]int
+	mu       sync.Mutex
+	m        map[string]map[string]int
+	requests map[string]int
 }
 
-func newCounters() *Counters { return &Counters{m: map[string]map[string]int{}} }
+func newCounters() *Counters {
+	return &Counters{m: map[string]map[string]int{}, requests: map[string]int{}}
+}
+
+// Request counts one API request on route ("<provider> <METHOD> <pattern>").
+func (c *Counters) Request(route string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.requests[route]++
+}
+
+// Requests returns a copy of the request counts by route.
+func (c *Counters) Requests() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]int, len(c.requests))
+	for k, v := range c.requests {
+		out[k] = v
+	}
+	return out
+}
 
 // Add counts one side effect of kind for ref.
 func (c *Counters) Add(ref, kind string) {
@@ -84,7 +111,8 @@ func (c *Counters) Totals() map[string]int {
 	return out
 }
 
-// serveCounters: GET /control/counters[?reference=R]
+// serveCounters: GET /control/counters[?reference=R]. Without a reference the answer also
+// carries "requests", the API requests by route.
 func (s *Server) serveCounters(w http.ResponseWriter, r *http.Request) {
 	if ref := r.URL.Query().Get("reference"); ref != "" {
 		writeJSON(w, http.StatusOK, map[string]any{"reference": ref, "counts": s.counters.For(ref)})
@@ -96,5 +124,5 @@ func (s *Server) serveCounters(w http.ResponseWriter, r *http.Request) {
 		refs = append(refs, ref)
 	}
 	sort.Strings(refs)
-	writeJSON(w, http.StatusOK, map[string]any{"references": all, "totals": s.counters.Totals(), "count": len(refs)})
+	writeJSON(w, http.StatusOK, map[string]any{"references": all, "totals": s.counters.Totals(), "count": len(refs), "requests": s.counters.Requests()})
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -23,9 +24,13 @@ import (
 //   - Errors are {"error":{code,errors,message}} with 400 validation, 401 bad or expired
 //     token, 404 unknown id, 409 illegal state change (finishing a finished declaration,
 //     re-opening a signed or closed contract, a second contract, a decision on an archived
-//     case). Lists take limit 1..100 (default 10) and starting_after; cases are newest status
-//     update first, events and notes oldest first, automations in creation order. An unknown
-//     starting_after is a 400 except on the case list, which starts over.
+//     case). Lists take limit 1..100 (default 10) and starting_after (the last id of the
+//     previous page); events and notes are oldest first, automations in creation order. An
+//     unknown starting_after is a 400 except on the case list, which starts over.
+//   - The case list takes the seed's status filter as a repeated parameter (status=A&status=B;
+//     status[] is a 400), sort_by status_updated_at|created_at and sort_order DESC|ASC
+//     (defaults status_updated_at, DESC; ties in creation order, reversed under DESC).
+//     status_updated_at is the sandbox clock at creation and at every change of status.
 //   - Ids: case {aid}.1000000NN; declaration, contract and signatory ids are uuid-shaped and
 //     come from counters (00000000-..., 5a0dc0de-..., 5a0d5160-...), so runs are repeatable;
 //     events {aid}.event.N, notes {aid}.note.N, automations {aid}.automation.N.
@@ -512,15 +517,42 @@ func (s *Server) quickrGetCase(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, doc)
 }
 
-// quickrListCases: newest status update first, search over reference, id, name and org number.
+// quickrListCases: GET /cases with the seed's search, status (repeated: status=A&status=B),
+// sort_by (status_updated_at | created_at, default status_updated_at), sort_order (DESC | ASC,
+// default DESC), limit and starting_after. Ties keep creation order (older first) under ASC
+// and reverse it under DESC, so DESC is exactly ASC reversed. starting_after names the last
+// case of the previous page; it is looked up in the order as it is now (a case whose status
+// changed since has moved), and an unknown one starts over.
 func (s *Server) quickrListCases(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	limit, ok := pageLimit(w, q.Get("limit"))
 	if !ok {
 		return
 	}
+	if _, ok := q["status[]"]; ok {
+		writeQuickrError(w, http.StatusBadRequest, "validation_error", "status is an array parameter: repeat it (status=A&status=B), no []")
+		return
+	}
+	sortBy := q.Get("sort_by")
+	switch sortBy {
+	case "", "status_updated_at":
+		sortBy = "status_updated_at"
+	case "created_at":
+	default:
+		writeQuickrError(w, http.StatusBadRequest, "validation_error", "sort_by must be status_updated_at or created_at")
+		return
+	}
+	desc := true
+	switch q.Get("sort_order") {
+	case "", "DESC":
+	case "ASC":
+		desc = false
+	default:
+		writeQuickrError(w, http.StatusBadRequest, "validation_error", "sort_order must be DESC or ASC")
+		return
+	}
 	search := strings.ToLower(q.Get("search"))
-	statuses := q["status[]"]
+	statuses := q["status"]
 	now := s.clock.Now()
 	s.mu.Lock()
 	var matched []*qCase
@@ -534,7 +566,14 @@ func (s *Server) quickrListCases(w http.ResponseWriter, r *http.Request) {
 		}
 		matched = append(matched, c)
 	}
-	sort.SliceStable(matched, func(i, j int) bool { return matched[i].StatusUpdatedAt.After(matched[j].StatusUpdatedAt) })
+	key := func(c *qCase) time.Time { return c.StatusUpdatedAt }
+	if sortBy == "created_at" {
+		key = func(c *qCase) time.Time { return c.CreatedAt }
+	}
+	sort.SliceStable(matched, func(i, j int) bool { return key(matched[i]).Before(key(matched[j])) })
+	if desc {
+		slices.Reverse(matched)
+	}
 	start := 0
 	if after := q.Get("starting_after"); after != "" {
 		for i, c := range matched {

@@ -87,9 +87,6 @@ type Server struct {
 	mux      *http.ServeMux
 	faults   *faultSet
 	counters *Counters
-	// requests counts provider API requests by provider and route (GET /control/requests),
-	// so benches and chaos can tell what waiting onboardings cost the providers.
-	requests *Counters
 	hooks    *webhookSender
 
 	rndMu sync.Mutex
@@ -137,7 +134,6 @@ func New(cfg Config) *Server {
 		clock:    cfg.Clock,
 		mux:      http.NewServeMux(),
 		counters: newCounters(),
-		requests: newCounters(),
 		rnd:      rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x5eed)),
 	}
 	s.faults = newFaultSet(cfg.Faults)
@@ -227,15 +223,13 @@ func (s *Server) intn(n int) int {
 
 // handle registers a provider route behind that provider's fault injection.
 func (s *Server) handle(provider, pattern string, h http.HandlerFunc) {
+	route := provider + " " + pattern
 	faulty := s.faults.wrap(s, provider, h)
 	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.requests.Add(provider, pattern)
+		s.counters.Request(route)
 		faulty.ServeHTTP(w, r)
 	}))
 }
-
-// Requests exposes the provider request counts (provider -> route pattern -> count).
-func (s *Server) Requests() *Counters { return s.requests }
 
 // writeJSON writes v as JSON with status.
 func writeJSON(w http.ResponseWriter, status int, v any) {

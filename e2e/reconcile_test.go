@@ -1,0 +1,132 @@
+package e2e
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/internal/engine"
+	"github.com/merchantflow/onboarding/providers/sandbox"
+	"github.com/merchantflow/onboarding/workflows"
+)
+
+// The reconciler makes a lost webhook cost at most one sweep period: with every Quickr
+// webhook dropped and the onboarding's own polls an hour apart, a declared case and then a
+// signed one still move the onboarding on within about one period each.
+func TestReconcilerRescuesLostWebhooks(t *testing.T) {
+	t.Parallel()
+	lockMerchant(t, ragnarok)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	t.Cleanup(cancel)
+	const every = 10 * time.Second
+	s := newStack(t, sandbox.Config{Faults: map[string]sandbox.Fault{"quickr": {DropWebhooks: 1}}}, withReconciler(every))
+
+	p := fastPolicy()
+	p.DeclarationPoll = workflows.Duration(time.Hour)
+	p.SigningPoll = workflows.Duration(time.Hour)
+	started := begin(t, ctx, s, ragnarok, p)
+	// Within a sweep period and a few seconds, only the reconciler can tell the onboarding.
+	margin := every + 5*time.Second
+
+	waitStage(t, ctx, s, started.WorkflowID, workflows.StageAwaitingDeclaration)
+	pollDue := s.quietPoll(t, ctx, started, "AwaitDeclaration", margin)
+	declared := time.Now()
+	s.control(t, "/control/quickr/cases/"+started.WorkflowID+"/declare", "")
+	st := waitPast(t, ctx, s, started.WorkflowID, workflows.StageAwaitingDeclaration, time.Until(pollDue))
+	t.Logf("past the declaration %s after it, stage %s", time.Since(declared).Round(time.Millisecond), st.Stage)
+	require.Equal(t, 1, timelineCount(st, "case event "+activities.CaseEventReconciled), "moved by the reconciler: %+v", st.Timeline)
+
+	// The signatures: the case reaches READY_FOR_REVIEW with its webhooks dropped too.
+	waitStage(t, ctx, s, started.WorkflowID, workflows.StageAwaitingSignature)
+	pollDue = s.quietPoll(t, ctx, started, "AwaitSignature", margin)
+	signed := time.Now()
+	s.control(t, "/control/quickr/cases/"+started.WorkflowID+"/sign", "")
+	st = waitPast(t, ctx, s, started.WorkflowID, workflows.StageAwaitingSignature, time.Until(pollDue))
+	t.Logf("past the signatures %s after them, stage %s", time.Since(signed).Round(time.Millisecond), st.Stage)
+	require.GreaterOrEqual(t, timelineCount(st, "case event "+activities.CaseEventReconciled), 2, "moved by the reconciler: %+v", st.Timeline)
+
+	var hooks struct {
+		Deliveries []sandbox.Delivery `json:"deliveries"`
+	}
+	s.getJSON(t, "/control/webhooks?reference="+started.WorkflowID, &hooks)
+	require.NotEmpty(t, hooks.Deliveries)
+	for _, d := range hooks.Deliveries {
+		require.Equal(t, "dropped", d.Status, "no webhook got through: %+v", d)
+	}
+
+	rec := s.reconcilerStatus(t, ctx)
+	require.GreaterOrEqual(t, rec.Totals.Signalled, 2, "%+v", rec)
+	require.Equal(t, workflows.Duration(every), rec.Every)
+	require.Empty(t, rec.LastError)
+	// Each sweep read one page: the cost follows the cases that changed (one here), and the
+	// sandbox counted those list requests (plus the lookup before the case was created).
+	require.Equal(t, rec.Totals.Sweeps, rec.Totals.Pages, "%+v", rec)
+	require.Greater(t, s.sandbox.Counters().Requests()[sandbox.RequestQuickrListCases], rec.Totals.Pages)
+}
+
+// waitPast polls the onboarding's status until it has left stage (and the stages before it),
+// within d.
+func waitPast(t *testing.T, ctx context.Context, s *stack, id string, stage workflows.Stage, d time.Duration) *workflows.Status {
+	t.Helper()
+	order := []workflows.Stage{workflows.StageStarting, workflows.StageCreatingCase, workflows.StageAwaitingDeclaration,
+		workflows.StageAwaitingSignature, workflows.StageEvaluating, workflows.StageAwaitingReview, workflows.StageFinished}
+	rank := func(s workflows.Stage) int {
+		for i, o := range order {
+			if o == s {
+				return i
+			}
+		}
+		return -1
+	}
+	var st *workflows.Status
+	require.Eventually(t, func() bool {
+		var err error
+		st, err = s.engine().Status(ctx, id)
+		return err == nil && rank(st.Stage) > rank(stage)
+	}, d, 100*time.Millisecond, "still in %s or before after %s; last status %+v", stage, d, st)
+	return st
+}
+
+// timelineCount counts the onboarding's timeline entries for event.
+func timelineCount(st *workflows.Status, event string) int {
+	n := 0
+	for _, e := range st.Timeline {
+		if e.Event == event {
+			n++
+		}
+	}
+	return n
+}
+
+// quietPoll waits until the onboarding's pending poll of type typ is next due more than
+// margin from now (polls back off from a few seconds up to the policy's interval) and returns
+// when it is due.
+func (s *stack) quietPoll(t *testing.T, ctx context.Context, started *engine.Started, typ string, margin time.Duration) time.Time {
+	t.Helper()
+	var due time.Time
+	require.Eventually(t, func() bool {
+		desc, err := s.tc.DescribeWorkflowExecution(ctx, started.WorkflowID, started.RunID)
+		require.NoError(t, err)
+		for _, pa := range desc.GetPendingActivities() {
+			if pa.GetActivityType().GetName() == typ && pa.GetLastFailure() != nil && pa.GetNextAttemptScheduleTime() != nil {
+				due = pa.GetNextAttemptScheduleTime().AsTime()
+				return time.Until(due) > margin
+			}
+		}
+		return false
+	}, 90*time.Second, 200*time.Millisecond, "%s never waited longer than %s", typ, margin)
+	return due
+}
+
+// reconcilerStatus queries the stack's reconciler.
+func (s *stack) reconcilerStatus(t *testing.T, ctx context.Context) workflows.ReconcileStatus {
+	t.Helper()
+	v, err := s.tc.QueryWorkflow(ctx, workflows.ReconcilerWorkflowID(s.taskQueue), "", workflows.QueryStatus)
+	require.NoError(t, err)
+	var st workflows.ReconcileStatus
+	require.NoError(t, v.Get(&st))
+	return st
+}

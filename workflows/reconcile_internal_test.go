@@ -1,0 +1,57 @@
+package workflows
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/merchantflow/onboarding/activities"
+)
+
+// The sweep (activities) cannot import this package, so it keeps its own copy of what it
+// needs to know about the onboarding workflow. These tests keep the two in step.
+
+// caseStatuses is every Quickr case status, and two that are not.
+var caseStatuses = []string{
+	"FORM_NOT_STARTED", "FORM_IN_PROGRESS", "PROCESSING_DETAILS", "READY_FOR_REVIEW", "REVIEW_IN_PROGRESS",
+	"WAITING_FOR_DETAILS", "ACTIVE", "DECLINED", "SUSPENDED", "ARCHIVED", "", "SOMETHING_NEW",
+}
+
+func TestSweepSettlesWhatTheCaseEventHandlerCountsAsAHint(t *testing.T) {
+	for _, s := range caseStatuses {
+		// onCaseEvent: declaredStatus(status) is a declaration hint; READY_FOR_REVIEW or later
+		// a signature hint (the sweep's event type is neither CASE_DECLARED nor CONTRACT_*).
+		require.Equal(t, declaredStatus(s), activities.SettlesStage(string(StageAwaitingDeclaration), s), s)
+		require.Equal(t, statusRank(s) >= statusRank("READY_FOR_REVIEW"), activities.SettlesStage(string(StageAwaitingSignature), s), s)
+		for _, st := range []Stage{StageStarting, StageCreatingCase, StageEvaluating, StageAwaitingReview, StageFinished} {
+			require.False(t, activities.SettlesStage(string(st), s), "%s %s", st, s)
+		}
+	}
+	require.False(t, strings.HasPrefix(activities.CaseEventReconciled, "CONTRACT_"))
+	require.NotEqual(t, "CASE_DECLARED", activities.CaseEventReconciled)
+}
+
+func TestSweepNamesMatchTheWorkflow(t *testing.T) {
+	require.Equal(t, OnboardMerchantType, activities.OnboardMerchantType)
+	require.Equal(t, SAStage.GetName(), activities.StageSearchAttribute)
+	require.Equal(t, string(StageAwaitingDeclaration), activities.StageAwaitingDeclaration)
+	require.Equal(t, string(StageAwaitingSignature), activities.StageAwaitingSignature)
+	require.True(t, strings.HasPrefix(WorkflowID("no", "987654321"), activities.OnboardingIDPrefix))
+	require.False(t, strings.HasPrefix(ReconcilerWorkflowID(TaskQueue), activities.OnboardingIDPrefix), "the reconciler is no onboarding")
+}
+
+func TestSweepEventDecodesAsCaseEvent(t *testing.T) {
+	at := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	sent := activities.ReconciledCaseEvent{EventID: "sweep:c1:PROCESSING_DETAILS:2026-11-01T09:00:00Z", Type: activities.CaseEventReconciled,
+		CaseID: "c1", Status: "PROCESSING_DETAILS", OccurredAt: at}
+	b, err := json.Marshal(sent)
+	require.NoError(t, err)
+	var got CaseEvent
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields() // every field the sweep sends is one CaseEvent has
+	require.NoError(t, dec.Decode(&got))
+	require.Equal(t, CaseEvent{EventID: sent.EventID, Type: sent.Type, CaseID: "c1", Status: "PROCESSING_DETAILS", OccurredAt: at}, got)
+}
