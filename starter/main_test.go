@@ -452,7 +452,7 @@ func newCLIStack(t *testing.T) *cliStack {
 	sb := sandbox.New(sandbox.Config{Credentials: sandbox.DefaultCredentials()})
 	sbSrv := httptest.NewServer(sb.Handler())
 	t.Cleanup(func() { sb.Close(); sbSrv.Close() })
-	// Provider webhooks land here and are dropped: the onboardings poll instead.
+	// Provider webhooks land here and are dropped: the reconciler carries the onboardings.
 	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
 	t.Cleanup(sink.Close)
 
@@ -473,6 +473,11 @@ func newCLIStack(t *testing.T) *cliStack {
 	w := workerapp.New(c, cfg.TaskQueue, acts, worker.Options{})
 	require.NoError(t, w.Start())
 	t.Cleanup(w.Stop)
+	// Webhooks go nowhere here: the fleet-wide reconciler, sweeping every 10 s, is what tells
+	// the waiting onboardings that their cases moved.
+	rec, err := workerapp.StartReconciler(ctx, c, cfg.TaskQueue, 10*time.Second)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.TerminateWorkflow(context.Background(), rec.GetID(), rec.GetRunID(), "test over") })
 
 	// decide goes through a gateway, as in production.
 	tokens, err := gateway.ParseTokens("agent:agent.cli=" + cliAgentToken + ",agent:agent.other=" + cliOtherAgentToken)
