@@ -264,15 +264,13 @@ func dbSize(dir string) int64 {
 
 // providerRequests is the total of provider API requests the stack's sandbox has served.
 func providerRequests(ctx context.Context, e *env) int {
-	var counters struct {
-		Requests map[string]int `json:"requests"`
-	}
-	if err := e.stack.SandboxControl(ctx, http.MethodGet, "/control/counters", nil, &counters); err != nil {
+	byRoute, err := e.stack.Requests(ctx)
+	if err != nil {
 		logf("%s: provider request counts: %v", e.name, err)
 		return 0
 	}
 	n := 0
-	for _, c := range counters.Requests {
+	for _, c := range byRoute {
 		n += c
 	}
 	return n

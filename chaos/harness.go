@@ -50,6 +50,8 @@ type result struct {
 	BlockedBy map[string]int `json:"blockedBy,omitempty"`
 	// Notes are remarks that do not fail the scenario (a count that was skipped, ...).
 	Notes []string `json:"notes,omitempty"`
+	// CaseReads are the Quickr case reads per started onboarding, where the scenario bounds them.
+	CaseReads float64 `json:"caseReadsPerOnboarding,omitempty"`
 }
 
 func (r *result) fail(format string, args ...any) {
@@ -66,8 +68,12 @@ func (r *result) line() string {
 	if r.Blocked >= 0 {
 		blocked = strconv.Itoa(r.Blocked)
 	}
-	return fmt.Sprintf("%-22s started=%-4d finished=%-4d lost=%-3d wrong=%-3d dup=%-3d blocked=%-4s took=%-8s chaos=%-3d %s",
-		r.Scenario, r.Started, r.Finished, r.Lost, r.WrongOutcome, r.Duplicated, blocked, r.Took, len(r.Chaos), verdict)
+	reads := ""
+	if r.CaseReads > 0 {
+		reads = fmt.Sprintf(" caseReads/onboarding=%.1f", r.CaseReads)
+	}
+	return fmt.Sprintf("%-22s started=%-4d finished=%-4d lost=%-3d wrong=%-3d dup=%-3d blocked=%-4s took=%-8s chaos=%-3d %s%s",
+		r.Scenario, r.Started, r.Finished, r.Lost, r.WrongOutcome, r.Duplicated, blocked, r.Took, len(r.Chaos), verdict, reads)
 }
 
 // harness drives one batch on one stack.
@@ -78,6 +84,8 @@ type harness struct {
 	rnd       *rand.Rand
 	merchants []merchant
 	timeout   time.Duration // longest time the batch may take
+	// maxCaseReads bounds the Quickr case reads per onboarding (0: not checked).
+	maxCaseReads float64
 
 	started  atomic.Int64
 	finished atomic.Int64
@@ -409,6 +417,17 @@ func (h *harness) check(ctx context.Context, tc client.Client, outs []outcome, r
 				break
 			}
 			res.fail("%s: %s", group.what, it)
+		}
+	}
+	if h.maxCaseReads > 0 && res.Started > 0 {
+		reads, err := h.stack.Requests(ctx)
+		if err != nil {
+			res.fail("read request counts: %v", err)
+		} else {
+			res.CaseReads = float64(reads[sandbox.RequestQuickrGetCase]) / float64(res.Started)
+			if res.CaseReads > h.maxCaseReads {
+				res.fail("case reads per onboarding %.1f, want at most %.0f: a wait reads the case on a schedule", res.CaseReads, h.maxCaseReads)
+			}
 		}
 	}
 	res.Pass = len(res.Failures) == 0 && res.Started == len(outs)

@@ -118,6 +118,8 @@ func runScenario(ctx context.Context, o options, bin stackrun.Binaries, sc scena
 	s, err := stackrun.Start(ctx, stackrun.Config{
 		Bin: bin, Dir: dir, PersistTemporal: sc.persist, LogLevel: o.logLevel,
 		Sandbox: stackrun.SandboxConfig{Seed: seed},
+		// A batch lasts minutes: the reconciler sweeps often enough to matter in it.
+		ProcEnv: map[string][]string{stackrun.ProcWorker: {"ONBOARDING_RECONCILE_EVERY=" + sweepEvery.String()}},
 	})
 	if err != nil {
 		res.fail("stack did not start: %v", err)
@@ -139,7 +141,7 @@ func runScenario(ctx context.Context, o options, bin stackrun.Binaries, sc scena
 	}
 	h := &harness{
 		stack: s, opts: o, policy: sc.policy, rnd: rand.New(rand.NewPCG(seed, seed^0xc4a05)),
-		merchants: batch(o.n), timeout: timeout,
+		merchants: batch(o.n), timeout: timeout, maxCaseReads: sc.maxCaseReads,
 	}
 	h.run(ctx, sc, res)
 	return res

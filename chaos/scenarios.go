@@ -24,7 +24,20 @@ type scenario struct {
 	// timeout is the longest the batch may take when -timeout is not given; 0 means
 	// defaultTimeout.
 	timeout time.Duration
+	// maxCaseReads, when set, bounds the Quickr case reads per onboarding (every GET of a
+	// case, by any activity): the waits may read the case only on an event, a reminder or
+	// the deadline, not on a poll schedule.
+	maxCaseReads float64
 }
+
+// sweepEvery is the reconciler's period in the chaos stacks.
+const sweepEvery = 10 * time.Second
+
+// caseReadsPerOnboarding bounds the case reads of one onboarding without webhooks: one check
+// per case wait for each reconciler signal (two waits, each woken once, a margin for a
+// second sweep that finds the case again mid-check), and the reads of the other activities
+// (creating the case finds it by reference, the rules and the decision read it).
+const caseReadsPerOnboarding = 8
 
 // defaultTimeout bounds a scenario's batch unless the scenario or -timeout says otherwise.
 const defaultTimeout = 10 * time.Minute
@@ -43,7 +56,8 @@ func webhookPolicy() workflows.Policy {
 	}
 }
 
-// pollPolicy is for runs without webhooks: every wait polls every few seconds.
+// pollPolicy is for runs without webhooks: the side checks poll every few seconds (the case
+// waits of version 2 onboardings do not poll: the reconciler carries them).
 func pollPolicy() workflows.Policy {
 	p := 3 * time.Second
 	return workflows.Policy{
@@ -67,6 +81,31 @@ const (
 	callBudget   = 20 * time.Second
 	budgetOutage = 75 * time.Second
 )
+
+// gatewayOutage is how long gateway-down keeps the gateway stopped.
+const gatewayOutage = 2 * time.Minute
+
+// gatewayDown stops the gateway once the batch is in full flight and starts it again after
+// window: provider webhooks fail meanwhile, and the reconciler and the providers' retries
+// must carry every onboarding.
+func gatewayDown(window time.Duration) func(ctx context.Context, h *harness, begin time.Time) {
+	return func(ctx context.Context, h *harness, begin time.Time) {
+		if !h.midRun(ctx) {
+			return
+		}
+		err := h.stack.Gateway.Stop()
+		h.note(begin, "gateway stopped for %s (%d/%d started, %d finished): %v", window, h.started.Load(), len(h.merchants), h.finished.Load(), err)
+		if !pause(ctx, window) {
+			h.note(begin, "batch over with the gateway down (%d/%d finished)", h.finished.Load(), len(h.merchants))
+			return
+		}
+		err = h.stack.Gateway.Start(ctx)
+		for err != nil && pause(ctx, time.Second) {
+			err = h.stack.Gateway.Start(ctx)
+		}
+		h.note(begin, "gateway started again (%d/%d finished): %v", h.finished.Load(), len(h.merchants), err)
+	}
+}
 
 // withBudget returns p with the per-call budget set.
 func withBudget(p workflows.Policy, budget time.Duration) workflows.Policy {
@@ -183,10 +222,20 @@ var scenarios = []scenario{
 		},
 	},
 	{
-		name:   "webhooks-dropped",
-		about:  "every provider webhook is dropped; the poll fallback alone carries each onboarding",
-		faults: &sandbox.Fault{DropWebhooks: 1},
-		policy: pollPolicy(),
+		name: "webhooks-dropped",
+		about: "every provider webhook is dropped; the reconciler (a sweep every 10 s) carries the case waits " +
+			"and the side checks' polls the rest; the case reads per onboarding stay within the bound",
+		faults:       &sandbox.Fault{DropWebhooks: 1},
+		policy:       pollPolicy(),
+		maxCaseReads: caseReadsPerOnboarding,
+	},
+	{
+		name: "gateway-down",
+		about: "mid-run the gateway is stopped for two minutes while cases move (webhooks fail and are " +
+			"retried by the providers), then started again",
+		policy:  webhookPolicy(),
+		chaos:   gatewayDown(gatewayOutage),
+		timeout: 15 * time.Minute,
 	},
 	{
 		name:   "webhooks-dup-reorder",

@@ -108,6 +108,18 @@ func (s *Stack) Counters(ctx context.Context) (map[string]Counts, error) {
 	return out.References, nil
 }
 
+// Requests returns the provider API requests the sandbox served, by route
+// ("<provider> <METHOD> <pattern>", e.g. sandbox.RequestQuickrGetCase).
+func (s *Stack) Requests(ctx context.Context) (map[string]int, error) {
+	var out struct {
+		Requests map[string]int `json:"requests"`
+	}
+	if err := s.SandboxControl(ctx, http.MethodGet, "/control/counters", nil, &out); err != nil {
+		return nil, err
+	}
+	return out.Requests, nil
+}
+
 // CountersFor returns the side-effect counts of one reference.
 func (s *Stack) CountersFor(ctx context.Context, ref string) (Counts, error) {
 	var out struct {

@@ -24,6 +24,9 @@ const (
 // RequestQuickrListCases is the case list the reconciler sweeps.
 const RequestQuickrListCases = "quickr GET /quickr/v2/accounts/{aid}/cases"
 
+// RequestQuickrGetCase is one read of one case: what the onboardings' case checks cost.
+const RequestQuickrGetCase = RequestQuickrListCases + "/{cid}"
+
 // Counters counts side effects per reference (the engine uses the workflow ID), so tests
 // and the chaos suite can prove nothing was created twice, and every provider API request by
 // route (including those answered by an injected fault), so benches can report provider
