@@ -53,7 +53,10 @@ func (o *onboarding) awaitCase(ctx workflow.Context, w caseWait) (waitResult, *a
 		}
 		return since.Add(w.MaxWait)
 	}
-	sent := 0               // reminders of this wait sent (or refused by the app)
+	// lastK is the number of the newest reminder sent (or refused by the app): reminders
+	// missed while the worker was away, or skipped by a shorter cadence, are not sent in a
+	// burst but count as passed. sent is how many notifications actually went out.
+	lastK, sent := 0, 0
 	var retryAt time.Time   // when a reminder the app could not take is tried again
 	var checkedAt time.Time // the CheckAt moment already checked
 	var timer waitTimer
@@ -67,7 +70,7 @@ func (o *onboarding) awaitCase(ctx workflow.Context, w caseWait) (waitResult, *a
 		// The next reminder: the one after the last sent, or the retry of one that failed.
 		nextRemind := time.Time{}
 		if every > 0 && sent < maxWaitReminders {
-			nextRemind = since.Add(time.Duration(sent+1) * every)
+			nextRemind = since.Add(time.Duration(lastK+1) * every)
 			if !retryAt.IsZero() && retryAt.After(nextRemind) {
 				nextRemind = retryAt
 			}
@@ -90,9 +93,7 @@ func (o *onboarding) awaitCase(ctx workflow.Context, w caseWait) (waitResult, *a
 			in := activities.CheckCaseInput{CaseID: o.kyc.ID, Reference: o.status.WorkflowID, Wait: w.Kind}
 			k := 0
 			if remind {
-				// Reminders missed while the worker was away are not sent in a burst: only the
-				// newest, and the older ones count as sent.
-				k = min(dueReminders(since, now, every), maxWaitReminders)
+				k = max(lastK+1, dueReminders(since, now, every))
 				in.Remind = &activities.ReminderDue{
 					Reminders: o.reminders(w.ReminderKind, since, Duration(every), w.Detail),
 					K:         k, DueAt: since.Add(time.Duration(k) * every),
@@ -114,8 +115,9 @@ func (o *onboarding) awaitCase(ctx workflow.Context, w caseWait) (waitResult, *a
 			case atDeadline:
 				return waitTimedOut, &chk, nil
 			case remind && chk.ReminderSent:
-				o.status.RemindersSent[w.Kind] += k - sent
-				sent, retryAt = k, time.Time{}
+				o.status.RemindersSent[w.Kind]++
+				lastK, retryAt = k, time.Time{}
+				sent++
 			case remind:
 				retryAt = now.Add(reminderRetry)
 			}

@@ -113,3 +113,38 @@ func TestContractCreatedWakesNoCheck(t *testing.T) {
 	require.Len(t, checksOf(f, activities.WaitSignature), 1)
 	require.WithinDuration(t, f.start.Add(3*time.Hour), env.Now(), time.Minute)
 }
+
+// A cadence shortened late re-plans from the reminders already sent: the next ones follow the
+// new cadence one at a time, numbered on, and the count grows by one per notification.
+func TestShorterCadenceLateKeepsReminding(t *testing.T) {
+	f := newFake()
+	f.declareAt = -1
+	env := newEnv(t, f)
+	in := input()
+	in.Policy.DeclarationDeadline = workflows.Duration(30 * day)
+	in.Policy.DeclarationReminderEvery = workflows.Duration(3 * day)
+	hourly := workflows.Duration(time.Hour)
+	var u *updateOutcome
+	env.RegisterDelayedCallback(func() {
+		u = update(env, workflows.UpdateExtendDeadline, workflows.DeadlineChange{
+			Policy: &workflows.PolicyChange{DeclarationReminderEvery: &hourly}, Reason: "chase harder", By: "ops"})
+	}, 10*day)
+	var mid workflows.Status
+	env.RegisterDelayedCallback(func() { mid = status(t, env) }, 10*day+3*time.Hour+time.Minute)
+	env.ExecuteWorkflow(workflows.OnboardMerchant, in)
+
+	require.Equal(t, workflows.OutcomeExpired, result(t, env).Outcome)
+	require.True(t, u.done)
+	require.NoError(t, u.rejected)
+	// Days 3, 6, 9; then at 10 days the hourly cadence makes reminder 240 due at once (one
+	// notification, not a burst), then 241, 242, 243 an hour apart.
+	require.Equal(t, 3+1+3, mid.RemindersSent["declaration"])
+	var ks []int
+	for _, c := range checksOf(f, activities.WaitDeclaration) {
+		if c.Remind != nil && len(ks) < 7 {
+			ks = append(ks, c.Remind.K)
+		}
+	}
+	require.Equal(t, []int{1, 2, 3, 240, 241, 242, 243}, ks)
+	require.Equal(t, 200, status(t, env).RemindersSent["declaration"], "bounded per wait")
+}
