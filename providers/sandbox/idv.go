@@ -402,7 +402,9 @@ func (s *Server) idvControlGet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	doc := s.idv.sessions[id].doc()
+	ss := s.idv.sessions[id]
+	doc := ss.doc()
+	doc["callback_url"] = ss.CallbackURL // control only: session.get does not document it
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, doc)
 }
