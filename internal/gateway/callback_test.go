@@ -12,6 +12,7 @@ import (
 
 	"github.com/merchantflow/onboarding/internal/callback"
 	"github.com/merchantflow/onboarding/internal/gateway"
+	"github.com/merchantflow/onboarding/providers/quickr"
 	"github.com/merchantflow/onboarding/providers/webhooksig"
 	"github.com/merchantflow/onboarding/workflows"
 )
@@ -156,7 +157,7 @@ func TestCallbackURLBodies(t *testing.T) {
 // TestOnlyEventsThatCanMoveAnOnboardingAreSignalled names every event the sandbox sends in an
 // onboarding (and the seed's two) and which of them become signals.
 func TestOnlyEventsThatCanMoveAnOnboardingAreSignalled(t *testing.T) {
-	for _, tt := range []struct {
+	table := []struct {
 		typ, status string
 		signalled   bool
 	}{
@@ -183,7 +184,17 @@ func TestOnlyEventsThatCanMoveAnOnboardingAreSignalled(t *testing.T) {
 		{"CONTRACT_CLOSED", "DECLINED", true},
 		{"CONTRACT_REOPENED", "PROCESSING_DETAILS", true},
 		{"CASE_SOMETHING_NEW", "FORM_IN_PROGRESS", true},
-	} {
+	}
+	named := map[string]bool{}
+	for _, tt := range table {
+		named[tt.typ] = true
+	}
+	for _, typ := range []string{quickr.EventCaseCreated, quickr.EventCaseStatusUpdated, quickr.EventCaseDeclared,
+		quickr.EventCaseChecksCompleted, quickr.EventContractCreated, quickr.EventSignatorySigned, quickr.EventContractSigned,
+		quickr.EventContractRejected, quickr.EventContractExpired, quickr.EventContractReopened, quickr.EventContractClosed} {
+		require.True(t, named[typ], "every event type the sandbox sends is in the table: %s", typ)
+	}
+	for _, tt := range table {
 		t.Run(tt.typ+" "+tt.status, func(t *testing.T) {
 			ft := &fakeTemporal{}
 			rec := postTo(t, newCallbackGateway(t, ft), quickrPath(t, onboardingID), seedEvent("e-"+tt.typ+tt.status, tt.typ, "", tt.status), nil)
