@@ -155,9 +155,10 @@ func TestExpiredContractIsRenewed(t *testing.T) {
 
 	s.control(t, "/control/quickr/cases/"+ref+"/declare", "")
 	waitStage(t, ctx, s, ref, workflows.StageAwaitingSignature)
-	s.control(t, "/control/idv/sessions/"+ref+"/finish", "")
-	s.control(t, "/control/openbanking/analyses/"+ref+"/finish", "")
-	s.control(t, "/control/deepidv/credit-terms/"+ref+"/finish", "")
+	// The side checks start in activities of their own: their sessions may not exist yet.
+	s.controlWhenReady(t, "/control/idv/sessions/"+ref+"/finish")
+	s.controlWhenReady(t, "/control/openbanking/analyses/"+ref+"/finish")
+	s.controlWhenReady(t, "/control/deepidv/credit-terms/"+ref+"/finish")
 
 	s.control(t, "/control/quickr/cases/"+ref+"/expire", "")
 	require.Eventually(t, func() bool {
