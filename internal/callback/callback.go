@@ -172,7 +172,9 @@ func checkInput(provider, workflowID string) error {
 	return nil
 }
 
-var b64 = base64.RawURLEncoding
+// b64 is base64url without padding, decoded strictly: the unused low bits of the last
+// character must be zero, so each MAC and workflow ID has exactly one token spelling.
+var b64 = base64.RawURLEncoding.Strict()
 
 func mac(secret []byte, provider, workflowID string) []byte {
 	m := hmac.New(sha256.New, secret)

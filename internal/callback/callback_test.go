@@ -88,6 +88,7 @@ func TestVerifyRefuses(t *testing.T) {
 		"not base64":                   "*!*." + macPart,
 		"standard base64 alphabet":     strings.ReplaceAll(idPart, "-", "+") + "+/." + macPart,
 		"another secret's token":       foreign,
+		"MAC spelt another way":        idPart + "." + macPart[:21] + string(macPart[21]+1),
 		"empty":                        "",
 		"too long":                     strings.Repeat("A", MaxTokenLen+1) + "." + macPart,
 	} {
