@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/merchantflow/onboarding/automation"
+	"github.com/merchantflow/onboarding/internal/callback"
 	"github.com/merchantflow/onboarding/providers/creditro"
 	"github.com/merchantflow/onboarding/providers/deepidv"
 	"github.com/merchantflow/onboarding/providers/idv"
@@ -72,11 +73,14 @@ type Activities struct {
 	// NotConfigured.
 	Temporal TemporalAPI
 
-	// QuickrCallbackURL is where Quickr sends case webhooks: the gateway's /webhooks/quickr.
+	// QuickrCallbackURL is the gateway's Quickr webhook route (…/webhooks/quickr); each case's
+	// callback_url is it + "/" + a token from Callbacks naming the onboarding.
 	QuickrCallbackURL string
-	// IDVCallbackURL is where the IDV provider posts session state changes: the gateway's
-	// /webhooks/idv.
+	// IDVCallbackURL is the gateway's IDV webhook route (…/webhooks/idv), likewise per session.
 	IDVCallbackURL string
+	// Callbacks mints the callback URL tokens (internal/callback). Nil gives the providers the
+	// routes as they are: the gateway's signed, reference-routed routes.
+	Callbacks *callback.Keys
 
 	// Rules is the shipped rule set (automation.DefaultRules); EvaluateRules adds the Quickr
 	// automations linked to the case on every evaluation.

@@ -8,6 +8,7 @@ import (
 
 	"go.temporal.io/sdk/activity"
 
+	"github.com/merchantflow/onboarding/internal/callback"
 	"github.com/merchantflow/onboarding/providers"
 	"github.com/merchantflow/onboarding/providers/idv"
 )
@@ -16,7 +17,7 @@ import (
 // Reference (the workflow ID): it lists the sessions with that reference first and reuses the
 // newest one that is still running or completed (Existing = true); only when there is none, or
 // every earlier one failed or expired, does it create a session, with callback_url =
-// IDVCallbackURL and face verification on.
+// IDVCallbackURL + "/" + the onboarding's token (internal/callback) and face verification on.
 //
 // A provider that does not serve session.list (404 MethodNotFound) cannot be asked; the
 // session is then created without the lookup, and a retry after a lost response may create a
@@ -40,8 +41,12 @@ func (a *Activities) StartIdentityVerification(ctx context.Context, in IDVInput)
 	default:
 		return nil, providerError(err)
 	}
+	callbackURL, err := a.callbackURL(a.IDVCallbackURL, callback.IDV, in.Reference)
+	if err != nil {
+		return nil, err
+	}
 	created, err := a.IDV.CreateSession(ctx, idv.CreateSessionInput{
-		CallbackURL:      a.IDVCallbackURL,
+		CallbackURL:      callbackURL,
 		FaceVerification: true,
 		Reference:        in.Reference,
 	})

@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/merchantflow/onboarding/internal/callback"
 	"github.com/merchantflow/onboarding/providers"
 	"github.com/merchantflow/onboarding/providers/quickr"
 )
@@ -27,8 +28,10 @@ var kycSections = []string{
 	"bank_account", "form_submitter",
 }
 
-// CreateKYCCase creates the merchant's Quickr case with the workflow ID as its reference. It
-// looks the reference up first, so a retry after a lost response never makes a second case.
+// CreateKYCCase creates the merchant's Quickr case with the workflow ID as its reference and
+// the onboarding's own callback URL (QuickrCallbackURL + "/" + token). It looks the reference
+// up first, so a retry after a lost response never makes a second case; a case found keeps
+// the callback URL it was created with.
 func (a *Activities) CreateKYCCase(ctx context.Context, in CreateCaseInput) (*CaseSnapshot, error) {
 	if a.Quickr == nil {
 		return nil, notConfigured("quickr")
@@ -46,6 +49,12 @@ func (a *Activities) CreateKYCCase(ctx context.Context, in CreateCaseInput) (*Ca
 		snap.Existing = true
 		return snap, nil
 	}
+	// The callback URL names this onboarding: Quickr's events carry neither a signature nor
+	// our reference, so the URL is what authenticates them and routes them.
+	callbackURL, err := a.callbackURL(a.QuickrCallbackURL, callback.Quickr, in.Reference)
+	if err != nil {
+		return nil, err
+	}
 	req := quickr.CaseCreate{
 		Actions: []string{
 			quickr.ActionRequestDeclaration,
@@ -57,7 +66,7 @@ func (a *Activities) CreateKYCCase(ctx context.Context, in CreateCaseInput) (*Ca
 			"organization_number": in.Company.OrgNumber,
 			"country":             strings.ToUpper(in.Company.Country),
 		}}}},
-		URLs:     &quickr.URLs{CallbackURL: a.QuickrCallbackURL},
+		URLs:     &quickr.URLs{CallbackURL: callbackURL},
 		Metadata: map[string]string{"source": "onboarding-engine"},
 	}
 	if in.Contact.Name != "" || in.Contact.Email != "" {

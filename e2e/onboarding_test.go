@@ -155,6 +155,7 @@ func TestExpiredContractIsRenewed(t *testing.T) {
 
 	s.control(t, "/control/quickr/cases/"+ref+"/declare", "")
 	waitStage(t, ctx, s, ref, workflows.StageAwaitingSignature)
+	// The side checks start in activities of their own: their sessions may not exist yet.
 	s.controlWhenReady(t, "/control/idv/sessions/"+ref+"/finish")
 	s.controlWhenReady(t, "/control/openbanking/analyses/"+ref+"/finish")
 	s.controlWhenReady(t, "/control/deepidv/credit-terms/"+ref+"/finish")

@@ -22,6 +22,7 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.uber.org/zap"
 
+	"github.com/merchantflow/onboarding/internal/callback"
 	"github.com/merchantflow/onboarding/internal/codec"
 	"github.com/merchantflow/onboarding/internal/config"
 	"github.com/merchantflow/onboarding/internal/engine"
@@ -142,7 +143,11 @@ func newStack(t *testing.T, sbCfg sandbox.Config, opts ...stackOption) *stack {
 	tq := "e2e-" + t.Name()
 	tokens, err := gateway.ParseTokens("app:e2e-app=" + appToken + ",agent:alice=" + agentToken + ",agent:bob=" + agent2)
 	require.NoError(t, err)
-	gwCfg := gateway.Config{WebhookSecrets: [][]byte{[]byte(creds.WebhookSigningSecret)}, APITokens: tokens}
+	// The worker mints the providers' callback URLs and the gateway verifies them: one secret.
+	callbackSecret := "e2e-callback-" + codec.NewKey()
+	callbacks, err := callback.New([][]byte{[]byte(callbackSecret)})
+	require.NoError(t, err)
+	gwCfg := gateway.Config{Callbacks: callbacks, WebhookSecrets: [][]byte{[]byte(creds.WebhookSigningSecret)}, APITokens: tokens}
 	if keys != nil {
 		gwCfg.Codec = codec.Handler(keys, codec.HandlerOptions{Tokens: []string{codecToken}, AllowedOrigins: []string{"http://127.0.0.1:8233"}})
 	}
@@ -157,6 +162,7 @@ func newStack(t *testing.T, sbCfg sandbox.Config, opts ...stackOption) *stack {
 		t.Fatalf("default provider config: %v", err)
 	}
 	p.Local(sbSrv.URL, gwSrv.URL)
+	p.CallbackSecrets = []string{callbackSecret}
 	p.ProviderTimeout = 5 * time.Second
 	acts, err := p.Activities()
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/merchantflow/onboarding/internal/callback"
 	"github.com/merchantflow/onboarding/internal/codec"
 	"github.com/merchantflow/onboarding/internal/config"
 	"github.com/merchantflow/onboarding/internal/process/proctest"
@@ -26,15 +27,16 @@ const (
 	agentSecret = "agent-secret-0123456789"
 	hookSecret  = "hook-secret-0123456789"
 	codecSecret = "codec-secret-0123456789"
+	cbSecret    = "callback-secret-0123456789"
 )
 
-var testSecrets = []string{appSecret, agentSecret, hookSecret, codecSecret}
+var testSecrets = []string{appSecret, agentSecret, hookSecret, codecSecret, cbSecret}
 
 func TestGatewayWithoutCredentialsExits2NamingEveryMissingSetting(t *testing.T) {
 	for _, profile := range []string{"", "ONBOARDING_PROFILE=production"} {
 		code, out := proctest.Run(t, profile)
 		require.Equal(t, 2, code, out)
-		require.Equal(t, "config: missing ONBOARDING_PAYLOAD_KEYS (or ONBOARDING_PAYLOAD_KEYS_FILE), ONBOARDING_WEBHOOK_SECRETS, ONBOARDING_API_TOKENS"+
+		require.Equal(t, "config: missing ONBOARDING_PAYLOAD_KEYS (or ONBOARDING_PAYLOAD_KEYS_FILE), ONBOARDING_WEBHOOK_SECRETS, ONBOARDING_CALLBACK_SECRETS, ONBOARDING_API_TOKENS"+
 			"; outside ONBOARDING_PROFILE=local (make run, tests) nothing falls back to the sandbox's credentials or addresses\n", out)
 	}
 	t.Run("the local profile still needs the tokens and keys", func(t *testing.T) {
@@ -51,6 +53,7 @@ func TestGatewayWithoutCredentialsExits2NamingEveryMissingSetting(t *testing.T) 
 
 func TestGatewayRefusesSecretsTwiceWithoutShowingThem(t *testing.T) {
 	keys := "ONBOARDING_PAYLOAD_KEYS=k1=" + codec.NewKey()
+	callbacks := "ONBOARDING_CALLBACK_SECRETS=" + cbSecret
 	for _, tt := range []struct {
 		name string
 		env  []string
@@ -101,9 +104,33 @@ func TestGatewayRefusesSecretsTwiceWithoutShowingThem(t *testing.T) {
 			env:  []string{"ONBOARDING_API_TOKENS=app:shop=" + appSecret, "ONBOARDING_WEBHOOK_SECRETS=" + hookSecret + ", "},
 			want: "ONBOARDING_WEBHOOK_SECRETS: entry 2 is empty",
 		},
+		{
+			name: "a callback secret that is the webhook secret",
+			env:  []string{"ONBOARDING_API_TOKENS=app:shop=" + appSecret, "ONBOARDING_WEBHOOK_SECRETS=" + hookSecret, "ONBOARDING_CALLBACK_SECRETS=" + cbSecret + "," + hookSecret},
+			want: "ONBOARDING_WEBHOOK_SECRETS entry 1 and ONBOARDING_CALLBACK_SECRETS entry 2 are the same secret",
+		},
+		{
+			name: "one signing secret for both providers",
+			env:  []string{"ONBOARDING_API_TOKENS=app:shop=" + appSecret, "ONBOARDING_QUICKR_WEBHOOK_SECRETS=" + hookSecret, "ONBOARDING_IDV_WEBHOOK_SECRETS=" + hookSecret},
+			want: "ONBOARDING_QUICKR_WEBHOOK_SECRETS entry 1 and ONBOARDING_IDV_WEBHOOK_SECRETS entry 1 are the same secret",
+		},
+		{
+			name: "a short callback secret",
+			env:  []string{"ONBOARDING_API_TOKENS=app:shop=" + appSecret, "ONBOARDING_WEBHOOK_SECRETS=" + hookSecret, "ONBOARDING_CALLBACK_SECRETS=" + cbSecret + ",tiny-secret"},
+			want: "ONBOARDING_CALLBACK_SECRETS: entry 2 is shorter than 16 bytes",
+		},
+		{
+			name: "too many webhook secrets",
+			env:  []string{"ONBOARDING_API_TOKENS=app:shop=" + appSecret, "ONBOARDING_WEBHOOK_SECRETS=" + hookSecret + "1," + hookSecret + "2," + hookSecret + "3," + hookSecret + "4," + hookSecret + "5"},
+			want: "ONBOARDING_WEBHOOK_SECRETS names 5 secrets; at most 4",
+		},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			code, out := proctest.Run(t, append(tt.env, keys)...)
+			env := append(append([]string{}, tt.env...), keys)
+			if !strings.Contains(strings.Join(tt.env, " "), "ONBOARDING_CALLBACK_SECRETS=") {
+				env = append(env, callbacks)
+			}
+			code, out := proctest.Run(t, env...)
 			require.Equal(t, 2, code, out)
 			require.Contains(t, out, tt.want)
 			for _, s := range testSecrets {
@@ -118,11 +145,39 @@ func TestGatewayConfigTrimsSecretsOnce(t *testing.T) {
 	t.Setenv("ONBOARDING_API_TOKENS", " app:shop = "+appSecret+" ")
 	t.Setenv("ONBOARDING_WEBHOOK_SECRETS", hookSecret+", "+hookSecret+"-old ")
 	t.Setenv("ONBOARDING_CODEC_TOKENS", codecSecret+", "+codecSecret+"-old")
+	t.Setenv("ONBOARDING_CALLBACK_SECRETS", " "+cbSecret+" ,"+cbSecret+"-old")
 	var cfg Config
 	require.NoError(t, config.Load(&cfg))
 	require.Equal(t, appSecret, cfg.tokens[0].Secret)
 	require.Equal(t, [][]byte{[]byte(hookSecret), []byte(hookSecret + "-old")}, cfg.webhook)
+	require.Empty(t, cfg.perProvider, "both providers verify with the shared list")
+	require.Equal(t, [][]byte{[]byte(cbSecret), []byte(cbSecret + "-old")}, cfg.callbacks)
 	require.Equal(t, []string{codecSecret, codecSecret + "-old"}, cfg.codecTokens)
+}
+
+func TestGatewayPerProviderWebhookSecrets(t *testing.T) {
+	t.Setenv("ONBOARDING_PAYLOAD_KEYS", "k1=checked-by-codec-not-config")
+	t.Setenv("ONBOARDING_API_TOKENS", "app:shop="+appSecret)
+	t.Setenv("ONBOARDING_CALLBACK_SECRETS", cbSecret)
+	t.Setenv("ONBOARDING_QUICKR_WEBHOOK_SECRETS", hookSecret+"-quickr")
+	t.Run("one provider's own list, the shared one for the other", func(t *testing.T) {
+		t.Setenv("ONBOARDING_WEBHOOK_SECRETS", hookSecret)
+		var cfg Config
+		require.NoError(t, config.Load(&cfg))
+		require.Equal(t, map[string][][]byte{"quickr": {[]byte(hookSecret + "-quickr")}}, cfg.perProvider)
+		require.Equal(t, [][]byte{[]byte(hookSecret)}, cfg.webhook)
+	})
+	t.Run("the shared list is required while a provider has none of its own", func(t *testing.T) {
+		var cfg Config
+		require.ErrorContains(t, config.Load(&cfg), "missing ONBOARDING_WEBHOOK_SECRETS")
+	})
+	t.Run("both providers' own lists: no shared one needed", func(t *testing.T) {
+		t.Setenv("ONBOARDING_IDV_WEBHOOK_SECRETS", hookSecret+"-idv")
+		var cfg Config
+		require.NoError(t, config.Load(&cfg))
+		require.Len(t, cfg.perProvider, 2)
+		require.Empty(t, cfg.webhook)
+	})
 }
 
 func TestGatewayLocalProfileStartsWithTheSandboxDefaults(t *testing.T) {
@@ -134,6 +189,7 @@ func TestGatewayLocalProfileStartsWithTheSandboxDefaults(t *testing.T) {
 		require.NoError(t, config.Load(&cfg))
 		require.True(t, cfg.IsLocal())
 		require.Equal(t, [][]byte{[]byte(sandbox.DefaultCredentials().WebhookSigningSecret)}, cfg.webhook)
+		require.Equal(t, [][]byte{[]byte(callback.DevSecret)}, cfg.callbacks, "the worker's local default too")
 		require.Empty(t, cfg.codecTokens, "no codec tokens: the codec server is off")
 	})
 	t.Run("process", func(t *testing.T) {
@@ -166,5 +222,6 @@ func TestGatewayLocalProfileStartsWithTheSandboxDefaults(t *testing.T) {
 			require.NotContains(t, p.Output(), s, "a secret in the log")
 		}
 		require.False(t, strings.Contains(p.Output(), sandbox.DefaultCredentials().WebhookSigningSecret), "the webhook secret in the log")
+		require.False(t, strings.Contains(p.Output(), callback.DevSecret), "the callback secret in the log")
 	})
 }

@@ -34,7 +34,8 @@ type Config struct {
 	CreditTermsDelay time.Duration `envconfig:"SANDBOX_CREDIT_TERMS_DELAY" default:"5s" desc:"auto mode: credit terms created -> completed"`
 	ChecksDelay      time.Duration `envconfig:"SANDBOX_CHECKS_DELAY" default:"2s" desc:"Quickr's check run after the last data arrives (both modes)"`
 	ContractTTL      time.Duration `envconfig:"SANDBOX_CONTRACT_TTL" default:"720h" desc:"how long a contract stays signable"`
-	WebhookSecret    string        `envconfig:"SANDBOX_WEBHOOK_SECRET" default:"sandbox-webhook-secret" desc:"webhook signing secret (secret)"`
+	SignWebhooks     bool          `envconfig:"SANDBOX_SIGN_WEBHOOKS" default:"false" desc:"sign webhooks (Webhook-Signature), as a provider that signs would; Quickr and the IDV provider document no signature"`
+	WebhookSecret    string        `envconfig:"SANDBOX_WEBHOOK_SECRET" default:"sandbox-webhook-secret" desc:"webhook signing secret when ONBOARDING_SANDBOX_SIGN_WEBHOOKS is on (secret)"`
 }
 
 // Validate checks values envconfig cannot.
@@ -73,11 +74,12 @@ func run(cfg *Config, log *zap.Logger) error {
 			Declare: cfg.DeclareDelay, Sign: cfg.SignDelay, IDV: cfg.IDVDelay,
 			Analysis: cfg.AnalysisDelay, CreditTerms: cfg.CreditTermsDelay,
 		},
-		ChecksDelay: cfg.ChecksDelay,
-		ContractTTL: cfg.ContractTTL,
-		Credentials: creds,
-		Seed:        seed,
-		Logf:        func(f string, args ...any) { log.Sugar().Infof(f, args...) },
+		ChecksDelay:  cfg.ChecksDelay,
+		ContractTTL:  cfg.ContractTTL,
+		Credentials:  creds,
+		SignWebhooks: cfg.SignWebhooks,
+		Seed:         seed,
+		Logf:         func(f string, args ...any) { log.Sugar().Infof(f, args...) },
 	})
 	defer sb.Close()
 	return process.ServeHTTP(cfg.Addr, "SANDBOX_ADDR", sb.Handler(), log)

@@ -55,20 +55,26 @@ start() { # name, command...
 }
 
 # Local secrets, made once and kept in .run/ (never in the repository): the payload
-# encryption key, API tokens for an app and two agents, and the codec server's token. The
-# starter reads them too: `set -a; . .run/secrets.env; set +a`.
+# encryption key, API tokens for an app and two agents, the codec server's token and the
+# callback URL secret (the worker mints the providers' callback URLs with it, the gateway
+# verifies them). The starter reads them too: `set -a; . .run/secrets.env; set +a`.
 SECRETS="$RUN_DIR/secrets.env"
+rand() { head -c "$1" /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n'; }
 if [ ! -s "$SECRETS" ]; then
-  rand() { head -c "$1" /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n'; }
   (umask 077; cat >"$SECRETS" <<ENV
 # Made by make run for this machine only. Rotate the payload key by putting a new id=key
 # first in ONBOARDING_PAYLOAD_KEYS and keeping the old one after it (see the README).
 ONBOARDING_PAYLOAD_KEYS=local-$(date +%Y%m%d)=$(head -c 32 /dev/urandom | base64)
 ONBOARDING_API_TOKENS=app:demo-app=$(rand 24),agent:demo-agent=$(rand 24),agent:second-agent=$(rand 24)
 ONBOARDING_CODEC_TOKENS=$(rand 24)
+ONBOARDING_CALLBACK_SECRETS=$(rand 32)
 ENV
   )
   say "made local secrets in $SECRETS"
+elif ! grep -q '^ONBOARDING_CALLBACK_SECRETS=' "$SECRETS"; then
+  # A secrets file from before callback URLs carried a token.
+  (umask 077; echo "ONBOARDING_CALLBACK_SECRETS=$(rand 32)" >>"$SECRETS")
+  say "added a callback URL secret to $SECRETS"
 fi
 set -a
 # shellcheck disable=SC1090
@@ -110,6 +116,7 @@ export ONBOARDING_IDV_BASE_URL="$sandbox/idv"
 export ONBOARDING_DEEPIDV_BASE_URL="$sandbox/deepidv"
 export ONBOARDING_OPENBANKING_BASE_URL="$sandbox/openbanking"
 export ONBOARDING_NOTIFY_URL="$sandbox/app/inbox"
+# The routes: each case and IDV session is given <route>/<token>, its own capability URL.
 export ONBOARDING_QUICKR_CALLBACK_URL="http://$HOST:$GATEWAY_PORT/webhooks/quickr"
 export ONBOARDING_IDV_CALLBACK_URL="http://$HOST:$GATEWAY_PORT/webhooks/idv"
 start sandbox bin/sandbox
@@ -123,7 +130,8 @@ cat <<MSG
   gateway       http://$HOST:$GATEWAY_PORT   (API: /v1, contract: /v1/openapi.json)
   sandbox       http://$HOST:$SANDBOX_PORT   (auto mode: $ONBOARDING_SANDBOX_AUTO; app inbox: /control/inbox)
   metrics       http://$HOST:$METRICS_PORT/metrics   (worker, Prometheus format; see README "Metrics")
-  secrets       $SECRETS   (payload key, API and codec tokens; load them with: set -a; . $SECRETS; set +a)
+  secrets       $SECRETS   (payload key, API and codec tokens, callback URL secret; load them with: set -a; . $SECRETS; set +a)
+  webhooks      http://$HOST:$GATEWAY_PORT/webhooks/quickr/<token>, /webhooks/idv/<token>   (each case's and session's own callback URL, minted by the worker)
 
   Start an onboarding through the gateway (another terminal):
     curl -s -X POST http://$HOST:$GATEWAY_PORT/v1/onboardings -H "Authorization: Bearer $APP_TOKEN" \\

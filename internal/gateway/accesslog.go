@@ -6,7 +6,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/merchantflow/onboarding/internal/codec"
 	"go.uber.org/zap"
 )
 
@@ -27,7 +26,7 @@ func (r *statusRecorder) WriteHeader(code int) {
 
 // withAccessLog logs one structured line per request: method, path, status, duration and
 // request id. Never bodies, headers or query strings: they may carry secrets and PII; the
-// codec server's capability path is logged with its token redacted.
+// callback URLs and the codec server's capability path are logged with their tokens redacted.
 func withAccessLog(log *zap.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get(HeaderRequestID)
@@ -41,7 +40,7 @@ func withAccessLog(log *zap.Logger, next http.Handler) http.Handler {
 		log.Info("request",
 			zap.String("requestId", id),
 			zap.String("method", r.Method),
-			zap.String("path", codec.RedactPath(r.URL.Path)),
+			zap.String("path", redactPath(r.URL.Path)),
 			zap.Int("status", rec.status),
 			zap.Duration("duration", time.Since(start)),
 		)

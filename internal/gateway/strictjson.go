@@ -54,7 +54,16 @@ const maxDepth = 16
 //
 // and only then decodes it with encoding/json, which can no longer be surprised. A refusal
 // names the field by its JSON path.
-func decodeJSON(body []byte, v any) *bodyError {
+func decodeJSON(body []byte, v any) *bodyError { return decodeWith(body, v, false) }
+
+// decodeProviderJSON is decodeJSON for a provider's webhook body, with two allowances, since
+// providers add fields and we do not control them: a key that is no field of v is skipped
+// (its value still valid JSON and within maxDepth), and null is read as the field left out.
+// Everything else is as strict: UTF-8, one object, no key twice, every known field of its
+// type.
+func decodeProviderJSON(body []byte, v any) *bodyError { return decodeWith(body, v, true) }
+
+func decodeWith(body []byte, v any, provider bool) *bodyError {
 	if !utf8.Valid(body) {
 		return badBody("the body is not valid UTF-8")
 	}
@@ -72,14 +81,16 @@ func decodeJSON(body []byte, v any) *bodyError {
 	if halfSurrogate(raw) {
 		return badBody(`the body is not valid UTF-8: a \u escape names half a surrogate pair`)
 	}
-	w := walker{dec: json.NewDecoder(bytes.NewReader(raw))}
+	w := walker{dec: json.NewDecoder(bytes.NewReader(raw)), provider: provider}
 	w.dec.UseNumber()
 	if err := w.value(reflect.TypeOf(v).Elem(), "", 0); err != nil {
 		return err
 	}
 	// The walk has checked every key and value; this decode only fills v.
 	final := json.NewDecoder(bytes.NewReader(raw))
-	final.DisallowUnknownFields()
+	if !provider {
+		final.DisallowUnknownFields()
+	}
 	if err := final.Decode(v); err != nil {
 		return badBody("the body could not be read: " + engine.Clip(err.Error()))
 	}
@@ -126,7 +137,10 @@ func halfSurrogate(b []byte) bool {
 }
 
 // walker checks a body's tokens against the type it is to be decoded into.
-type walker struct{ dec *json.Decoder }
+type walker struct {
+	dec      *json.Decoder
+	provider bool // decodeProviderJSON: unknown keys skipped, null allowed
+}
 
 var (
 	unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
@@ -142,6 +156,9 @@ func (w *walker) value(t reflect.Type, path string, depth int) *bodyError {
 		return badField("nested too deeply", path, "is nested more than "+strconv.Itoa(maxDepth)+" levels deep")
 	}
 	if tok == nil {
+		if w.provider {
+			return nil
+		}
 		return badField("null is not allowed", path, "must not be null: leave the field out instead")
 	}
 	if u, ok := unmarshaler(t); ok {
@@ -241,6 +258,12 @@ func (w *walker) object(path string, depth int, field func(key string) (reflect.
 		}
 		seen[f] = key
 		ft, hint := field(key)
+		if ft == nil && w.provider {
+			if err := w.skip(p, depth+1); err != nil {
+				return err
+			}
+			continue
+		}
 		if ft == nil {
 			msg := "is not a field of this request"
 			if hint != "" {
@@ -253,6 +276,33 @@ func (w *walker) object(path string, depth int, field func(key string) (reflect.
 		}
 	}
 	_, _ = w.dec.Token() // }
+	return nil
+}
+
+// skip consumes one value of a key the type does not know, checking only its depth.
+func (w *walker) skip(path string, depth int) *bodyError {
+	tok, err := w.dec.Token()
+	if err != nil {
+		return badBody("the body is not valid JSON")
+	}
+	if depth > maxDepth {
+		return badField("nested too deeply", path, "is nested more than "+strconv.Itoa(maxDepth)+" levels deep")
+	}
+	d, ok := tok.(json.Delim)
+	if !ok {
+		return nil
+	}
+	for w.dec.More() {
+		if d == '{' {
+			if _, err := w.dec.Token(); err != nil { // the key
+				return badBody("the body is not valid JSON")
+			}
+		}
+		if err := w.skip(path, depth+1); err != nil {
+			return err
+		}
+	}
+	_, _ = w.dec.Token() // } or ]
 	return nil
 }
 

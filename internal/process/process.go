@@ -92,13 +92,7 @@ func startHTTP(addr, addrVar string, h http.Handler, log *zap.Logger) (*http.Ser
 	if err != nil {
 		return nil, nil, fmt.Errorf("listen on %s (%s_%s): %w", addr, config.Prefix, addrVar, err)
 	}
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       60 * time.Second,
-	}
+	srv := newServer(h)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("listening", zap.String("addr", "http://"+ln.Addr().String()))
@@ -113,4 +107,23 @@ func shutdown(srv *http.Server) error {
 		return err
 	}
 	return nil
+}
+
+// MaxHeaderBytes bounds a request's header block on every server the binaries run (the
+// gateway's webhooks and API, the sandbox, the worker's metrics): no caller needs more than a
+// bearer token and a few short headers, and a large header is only a way to make a receiver
+// work (net/http answers 431).
+const MaxHeaderBytes = 16 << 10
+
+// newServer is the http.Server every binary serves with: bounded headers, and timeouts so a
+// slow client cannot hold a connection.
+func newServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		MaxHeaderBytes:    MaxHeaderBytes,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       60 * time.Second,
+	}
 }

@@ -88,6 +88,9 @@ type Stack struct {
 	Keys *codec.Keyring
 	// AppToken and AgentToken are bearer tokens the gateway accepts (roles app and agent).
 	AppToken, AgentToken string
+	// CallbackSecret mints (worker) and verifies (gateway) the callback URLs' tokens; made
+	// afresh for each stack and given to both in ONBOARDING_CALLBACK_SECRETS.
+	CallbackSecret string
 
 	Temporal, Sandbox, Worker, Gateway *Proc
 
@@ -142,6 +145,7 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 		return nil, err
 	}
 	s.AppToken, s.AgentToken = "stackrun-app-"+codec.NewKey(), "stackrun-agent-"+codec.NewKey()
+	s.CallbackSecret = "stackrun-callback-" + codec.NewKey()
 	base := baseEnv()
 	procEnv := func(name string, wiring ...string) []string {
 		env := append(append([]string{}, base...), wiring...)
@@ -191,6 +195,8 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 		"ONBOARDING_TEMPORAL_NAMESPACE=" + Namespace,
 		"ONBOARDING_TASK_QUEUE=" + cfg.TaskQueue,
 		"ONBOARDING_PAYLOAD_KEYS=" + keySpec,
+		// The worker mints the callback URLs and the gateway verifies them: one secret.
+		"ONBOARDING_CALLBACK_SECRETS=" + s.CallbackSecret,
 	}
 	sb := s.SandboxURL
 	workerEnv := append(append([]string{}, temporalEnv...),
@@ -200,6 +206,7 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 		"ONBOARDING_DEEPIDV_BASE_URL="+sb+"/deepidv",
 		"ONBOARDING_OPENBANKING_BASE_URL="+sb+"/openbanking",
 		"ONBOARDING_NOTIFY_URL="+sb+"/app/inbox",
+		// Routes: each case and session gets <route>/<token>.
 		"ONBOARDING_QUICKR_CALLBACK_URL="+s.GatewayURL+"/webhooks/quickr",
 		"ONBOARDING_IDV_CALLBACK_URL="+s.GatewayURL+"/webhooks/idv",
 		"ONBOARDING_METRICS_ADDR="+addr(ports[5]),

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/merchantflow/onboarding/internal/callback"
 	"github.com/merchantflow/onboarding/internal/config"
 	"github.com/merchantflow/onboarding/internal/workerapp"
 	"github.com/merchantflow/onboarding/providers/sandbox"
@@ -21,6 +22,7 @@ var providerVars = []string{
 	"IDV_BASE_URL", "IDV_PUBLIC_KEY", "IDV_SECRET", "IDV_CALLBACK_URL",
 	"DEEPIDV_BASE_URL", "DEEPIDV_API_KEY",
 	"OPENBANKING_BASE_URL", "OPENBANKING_CLIENT_ID", "OPENBANKING_CLIENT_SECRET",
+	"CALLBACK_SECRETS",
 	"NOTIFY_URL", "NOTIFY_SECRET",
 }
 
@@ -35,6 +37,7 @@ var liveEnv = map[string]string{
 	"DEEPIDV_BASE_URL": "https://deepidv.example", "DEEPIDV_API_KEY": "live-deepidv-key-c0de",
 	"OPENBANKING_BASE_URL": "https://ob.example", "OPENBANKING_CLIENT_ID": "live-ob-client", "OPENBANKING_CLIENT_SECRET": "live-ob-secret-e7e7",
 	"NOTIFY_URL": "https://app.example/hooks/onboarding", "NOTIFY_SECRET": "live-notify-secret-1234",
+	"CALLBACK_SECRETS": "live-callback-secret-a1b2c3d4, live-callback-secret-old-9z8y",
 }
 
 // isolate unsets every provider variable (prefixed and not) and the profile for the test,
@@ -80,8 +83,52 @@ func TestProvidersLocalDefaultsAreTheSandboxs(t *testing.T) {
 	for _, u := range []string{p.QuickrCallbackURL, p.IDVCallbackURL} {
 		require.True(t, strings.HasPrefix(u, "http://127.0.0.1:8081/webhooks/"), u)
 	}
-	_, err = p.Activities()
+	require.Equal(t, []string{callback.DevSecret}, p.CallbackSecrets, "the gateway's local default too")
+	acts, err := p.Activities()
 	require.NoError(t, err)
+	require.NotNil(t, acts.Callbacks)
+}
+
+func TestProvidersCallbackSecrets(t *testing.T) {
+	for name, tt := range map[string]struct{ value, want string }{
+		"empty":       {"", "ONBOARDING_CALLBACK_SECRETS: must name at least one secret"},
+		"short":       {"live-callback-secret-a1b2c3d4,short-one", "ONBOARDING_CALLBACK_SECRETS: entry 2 is shorter than 16 bytes"},
+		"empty entry": {"live-callback-secret-a1b2c3d4, ", "ONBOARDING_CALLBACK_SECRETS: entry 2 is empty"},
+		"too many":    {"callback-secret-0001,callback-secret-0002,callback-secret-0003,callback-secret-0004,callback-secret-0005", "at most 4"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			isolate(t)
+			for k, v := range liveEnv {
+				t.Setenv("ONBOARDING_"+k, v)
+			}
+			t.Setenv("ONBOARDING_CALLBACK_SECRETS", tt.value)
+			var p workerapp.Providers
+			err := config.Load(&p)
+			require.ErrorContains(t, err, tt.want)
+			for _, s := range strings.Split(tt.value, ",") {
+				if s = strings.TrimSpace(s); s != "" {
+					require.NotContains(t, err.Error(), s, "an error shows a secret")
+				}
+			}
+		})
+	}
+	t.Run("trimmed, the first mints", func(t *testing.T) {
+		isolate(t)
+		for k, v := range liveEnv {
+			t.Setenv("ONBOARDING_"+k, v)
+		}
+		var p workerapp.Providers
+		require.NoError(t, config.Load(&p))
+		acts, err := p.Activities()
+		require.NoError(t, err)
+		first, err := callback.New([][]byte{[]byte("live-callback-secret-a1b2c3d4")})
+		require.NoError(t, err)
+		want, err := first.Token(callback.Quickr, "onboarding:NO:987654321")
+		require.NoError(t, err)
+		got, err := acts.Callbacks.Token(callback.Quickr, "onboarding:NO:987654321")
+		require.NoError(t, err)
+		require.Equal(t, want, got)
+	})
 }
 
 func TestProvidersLocalKeepsWhatIsSet(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/merchantflow/onboarding/activities"
 	"github.com/merchantflow/onboarding/automation"
+	"github.com/merchantflow/onboarding/internal/callback"
 	"github.com/merchantflow/onboarding/internal/config"
 	"github.com/merchantflow/onboarding/providers/creditro"
 	"github.com/merchantflow/onboarding/providers/deepidv"
@@ -33,7 +34,7 @@ type Providers struct {
 	QuickrBaseURL     string `envconfig:"QUICKR_BASE_URL" desc:"Quickr API base, up to /v2 (required; local profile: the sandbox's)"`
 	QuickrAccountID   string `envconfig:"QUICKR_ACCOUNT_ID" desc:"Quickr account id, TQ... test or PQ... live (required; local profile: the sandbox's)"`
 	QuickrAPIKey      string `envconfig:"QUICKR_API_KEY" desc:"Quickr API key (secret; required; local profile: the sandbox's)"`
-	QuickrCallbackURL string `envconfig:"QUICKR_CALLBACK_URL" desc:"the gateway's Quickr webhook URL, given to Quickr per case (required; local profile: 127.0.0.1:8081)"`
+	QuickrCallbackURL string `envconfig:"QUICKR_CALLBACK_URL" desc:"the gateway's Quickr webhook route, e.g. https://gateway.example/webhooks/quickr: each case's callback_url is it + /<token> naming the onboarding (required; local profile: 127.0.0.1:8081)"`
 
 	CreditroBaseURL string `envconfig:"CREDITRO_BASE_URL" desc:"Creditro API base (required; local profile: the sandbox's)"`
 	CreditroToken   string `envconfig:"CREDITRO_TOKEN" desc:"Creditro API token, a JWT (secret; required; local profile: the sandbox's)"`
@@ -41,7 +42,11 @@ type Providers struct {
 	IDVBaseURL     string `envconfig:"IDV_BASE_URL" desc:"identity verification API base, before /api/v1 (required; local profile: the sandbox's)"`
 	IDVPublicKey   string `envconfig:"IDV_PUBLIC_KEY" desc:"IDV public key (required; local profile: the sandbox's)"`
 	IDVSecret      string `envconfig:"IDV_SECRET" desc:"IDV secret (secret; required; local profile: the sandbox's)"`
-	IDVCallbackURL string `envconfig:"IDV_CALLBACK_URL" desc:"the gateway's IDV webhook URL (required; local profile: 127.0.0.1:8081)"`
+	IDVCallbackURL string `envconfig:"IDV_CALLBACK_URL" desc:"the gateway's IDV webhook route, e.g. https://gateway.example/webhooks/idv: each session's callback_url is it + /<token> (required; local profile: 127.0.0.1:8081)"`
+
+	// CallbackSecrets mint the tokens of the callback URLs; the gateway verifies them with the
+	// same list.
+	CallbackSecrets []string `envconfig:"CALLBACK_SECRETS" desc:"SECRET callback URL secrets, comma-separated, newest first: the first mints, the gateway's same list verifies; 1 to 4 of at least 16 bytes (required; local profile: a published dev secret)"`
 
 	DeepIDVBaseURL string `envconfig:"DEEPIDV_BASE_URL" desc:"DeepIDV credit terms API base (required; local profile: the sandbox's)"`
 	DeepIDVAPIKey  string `envconfig:"DEEPIDV_API_KEY" desc:"DeepIDV API key (secret; required; local profile: the sandbox's)"`
@@ -96,6 +101,7 @@ func (p *Providers) LocalDefaults(d *config.Defaults) {
 	d.Sandbox(&p.OpenBankingBaseURL, "OPENBANKING_BASE_URL", localSandboxURL+"/openbanking")
 	d.Sandbox(&p.OpenBankingClientID, "OPENBANKING_CLIENT_ID", sandboxOpenBankingID)
 	d.Sandbox(&p.OpenBankingClientSecret, "OPENBANKING_CLIENT_SECRET", sandboxOpenBankingSecret)
+	d.SandboxList(&p.CallbackSecrets, "CALLBACK_SECRETS", callback.DevSecret)
 	d.Sandbox(&p.NotifyURL, "NOTIFY_URL", localSandboxURL+"/app/inbox")
 	// An empty NOTIFY_URL turns notifications off; then nothing needs signing.
 	if p.NotifyURL != "" || !d.IsSet("NOTIFY_URL") {
@@ -133,6 +139,9 @@ func (p Providers) Validate() error {
 			errs = append(errs, fmt.Errorf("config: %s_%s must not be empty", config.Prefix, s.name))
 		}
 	}
+	if _, err := callback.ParseSecrets(p.CallbackSecrets); err != nil {
+		errs = append(errs, fmt.Errorf("config: %s_CALLBACK_SECRETS: %w", config.Prefix, err))
+	}
 	if p.ProviderTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("config: %s_PROVIDER_TIMEOUT must be positive", config.Prefix))
 	}
@@ -148,6 +157,14 @@ func (p Providers) Activities() (*activities.Activities, error) {
 	if err != nil {
 		return nil, fmt.Errorf("config: %s_RULES_FILE: %w", config.Prefix, err)
 	}
+	secrets, err := callback.ParseSecrets(p.CallbackSecrets)
+	if err != nil {
+		return nil, fmt.Errorf("config: %s_CALLBACK_SECRETS: %w", config.Prefix, err)
+	}
+	callbacks, err := callback.New(secrets)
+	if err != nil {
+		return nil, fmt.Errorf("config: %s_CALLBACK_SECRETS: %w", config.Prefix, err)
+	}
 	t := p.ProviderTimeout
 	return &activities.Activities{
 		Quickr:   quickr.New(quickr.Config{BaseURL: p.QuickrBaseURL, AccountID: p.QuickrAccountID, APIKey: p.QuickrAPIKey, Timeout: t}, nil),
@@ -158,6 +175,7 @@ func (p Providers) Activities() (*activities.Activities, error) {
 		OpenBanking:       openbanking.New(openbanking.Config{BaseURL: p.OpenBankingBaseURL, ClientID: p.OpenBankingClientID, ClientSecret: p.OpenBankingClientSecret, Timeout: t}, nil),
 		QuickrCallbackURL: p.QuickrCallbackURL,
 		IDVCallbackURL:    p.IDVCallbackURL,
+		Callbacks:         callbacks,
 		Rules:             rules,
 		NotifyURL:         p.NotifyURL,
 		NotifySecret:      []byte(p.NotifySecret),

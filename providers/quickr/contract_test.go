@@ -139,7 +139,7 @@ func TestContractDeclarationAndSigning(t *testing.T) {
 		defer mu.Unlock()
 		for _, ev := range events {
 			if ev.Type == quickr.EventCaseStatusUpdated && ev.SubEventType == quickr.StatusReadyForReview {
-				return ev.Case.ID == created.ID && ev.Case.Reference == "onb-1"
+				return ev.Case.ID == created.ID
 			}
 		}
 		return false

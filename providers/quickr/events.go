@@ -25,10 +25,10 @@ const (
 	EventContractClosed      = "CONTRACT_CLOSED"
 )
 
-// EventCase is the case summary an event carries.
+// EventCase is the case summary an event carries, as the seed shows it: no reference, so a
+// webhook's receiver knows the case by the callback URL it was sent to.
 type EventCase struct {
 	ID                       string `json:"id"`
-	Reference                string `json:"reference,omitempty"`
 	Status                   string `json:"status"`
 	RiskLevel                string `json:"risk_level,omitempty"`
 	AgentDeterminedRiskLevel string `json:"agent_determined_risk_level,omitempty"`

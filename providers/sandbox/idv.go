@@ -17,7 +17,12 @@ import (
 // Sandbox choices where the seed is silent (also in the README):
 //   - states CREATED -> IN_PROGRESS -> COMPLETED | FAILED, and CREATED/IN_PROGRESS -> EXPIRED
 //     at `expires` (Config.IDVSessionTTL after creation);
-//   - every state change is a signed webhook to callback_url: POST {id, state, reference};
+//   - every state change is a webhook to callback_url as it was given: POST {id, state,
+//     reference}, unsigned (the seed documents callback_url on session.create but neither a
+//     body nor a signature; Config.SignWebhooks signs it). The receiver should know the
+//     session by its callback URL; the engine's gateway never reads the reference;
+//   - the control endpoint GET /control/idv/sessions/{ref} adds callback_url to session.get's
+//     document;
 //   - automatic mode starts a session at half of Delays.IDV and completes it at Delays.IDV,
 //     verifying the expected person: the first board member of the test company whose
 //     organisation number appears in the reference (the person Quickr's sandbox declares as
@@ -402,7 +407,9 @@ func (s *Server) idvControlGet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	doc := s.idv.sessions[id].doc()
+	ss := s.idv.sessions[id]
+	doc := ss.doc()
+	doc["callback_url"] = ss.CallbackURL // control only: session.get does not document it
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, doc)
 }

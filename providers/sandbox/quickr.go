@@ -53,7 +53,12 @@ import (
 //     ref {type,id}; every flag is {type: WARNING|ERROR, code, ref} (plus details where
 //     useful). A rule that must see every flag reads data[*].flags[*], not data[0].
 //   - Events (GET /cases/{cid}/events) and webhooks: every event except CASE_CREATED is also
-//     POSTed to urls.callback_url, signed. Types: CASE_CREATED, CASE_STATUS_UPDATED
+//     POSTed to urls.callback_url as it was given (the seed: "sent if your case has a
+//     callback_url"), unsigned like the seed's, with the seed's event shape {id, type,
+//     sub_event_type, created_at, created_by, case{id, status, risk_level,
+//     agent_determined_risk_level, agent_determined_status}}: no reference, so the receiver
+//     knows the case by its callback URL (Config.SignWebhooks signs them). Each copy of a
+//     delivery carries the event's own id. Types: CASE_CREATED, CASE_STATUS_UPDATED
 //     (sub_event_type = new status), CASE_DECLARED, CASE_CHECKS_COMPLETED, CONTRACT_CREATED,
 //     SIGNATORY_SIGNED, CONTRACT_SIGNED, CONTRACT_REJECTED, CONTRACT_EXPIRED,
 //     CONTRACT_REOPENED, CONTRACT_CLOSED; contract events carry contract {id, status,
@@ -885,10 +890,11 @@ func (s *Server) quickrListEvents(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"data": page, "pagination": map[string]any{"cursor": cursor}})
 }
 
-// summary is the case summary carried by events and webhooks.
+// summary is the case summary carried by events and webhooks, the seed's fields only (no
+// reference).
 func (c *qCase) summary() map[string]any {
 	return map[string]any{
-		"id": c.ID, "reference": c.Reference, "status": c.Status, "risk_level": c.RiskLevel,
+		"id": c.ID, "status": c.Status, "risk_level": c.RiskLevel,
 		"agent_determined_risk_level": c.AgentRisk, "agent_determined_status": c.AgentStatus,
 	}
 }

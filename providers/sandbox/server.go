@@ -67,6 +67,10 @@ type Config struct {
 	// IDVSessionTTL is how long an IDV session can be completed.
 	IDVSessionTTL time.Duration
 	Credentials   Credentials
+	// SignWebhooks signs every webhook (package webhooksig, with
+	// Credentials.WebhookSigningSecret). Off by default, as neither Quickr nor the IDV
+	// provider documents a signature; on, the sandbox stands in for a provider that signs.
+	SignWebhooks bool
 	// Webhooks: attempts per delivery and the first retry delay (doubling).
 	WebhookAttempts int
 	WebhookBackoff  time.Duration

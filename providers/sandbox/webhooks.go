@@ -47,8 +47,11 @@ func newWebhookSender(s *Server) *webhookSender {
 
 func (h *webhookSender) close() { h.cancel() }
 
-// send delivers payload to url asynchronously: signed, retried with doubling backoff on any
-// non-2xx or network error, subject to the provider's webhook faults.
+// send delivers payload to url (the case's or session's callback URL, as the worker gave it)
+// asynchronously: unsigned, as the seeds document none (signed when Config.SignWebhooks),
+// retried with doubling backoff on any non-2xx or network error, subject to the provider's
+// webhook faults. Every copy of a duplicated delivery carries the same body, so the same
+// event id. reference only labels the delivery log (GET /control/webhooks?reference=).
 func (h *webhookSender) send(provider, url, reference, typ string, payload any) {
 	if url == "" {
 		return
@@ -96,7 +99,9 @@ func (h *webhookSender) attempt(d *Delivery, body []byte, n int) {
 		return
 	}
 	req.Header.Set("Content-Type", "application/json")
-	webhooksig.SetHeaders(req.Header, []byte(h.s.cfg.Credentials.WebhookSigningSecret), d.ID, h.s.clock.Now(), body)
+	if h.s.cfg.SignWebhooks {
+		webhooksig.SetHeaders(req.Header, []byte(h.s.cfg.Credentials.WebhookSigningSecret), d.ID, h.s.clock.Now(), body)
+	}
 	code, errText := 0, ""
 	resp, err := h.s.cfg.HTTPClient.Do(req)
 	if err != nil {

@@ -32,6 +32,7 @@ var (
 	ErrMissing   = errors.New("webhook signature headers missing")
 	ErrStale     = errors.New("webhook timestamp outside the allowed window")
 	ErrSignature = errors.New("webhook signature does not match")
+	ErrMalformed = errors.New("webhook signature headers malformed or too large")
 )
 
 // Sign returns the signature header value for body signed at ts.
@@ -46,12 +47,43 @@ func SetHeaders(h http.Header, secret []byte, id string, ts time.Time, body []by
 	h.Set(HeaderSignature, Sign(secret, ts, body))
 }
 
+// Limits on what Verify reads before it computes any MAC: a hostile sender must not be able
+// to buy CPU with header bytes.
+const (
+	// MaxSignatureHeader bounds the Webhook-Signature value.
+	MaxSignatureHeader = 1 << 10
+	// MaxSignatures bounds the entries of the Webhook-Signature value, of any version.
+	MaxSignatures = 4
+	// MaxIDLen bounds the Webhook-Id (receivers keep it to deduplicate).
+	MaxIDLen = 128
+	// MaxSecrets bounds the secrets a receiver verifies with: one MAC each.
+	MaxSecrets = 4
+)
+
+// sigHexLen is the length of one v1 entry's hex MAC.
+const sigHexLen = 2 * sha256.Size
+
 // Verify checks h against body with any of the secrets, allowing a clock difference of
 // tolerance. It returns the event id on success.
+//
+// Cost is bounded before any MAC: one Webhook-Signature header of at most
+// MaxSignatureHeader bytes, at most MaxSignatures entries, each v1 entry exactly 64 hex
+// digits (other versions are skipped), an id of at most MaxIDLen bytes; anything else is
+// ErrMalformed. Then one MAC per secret (at most MaxSecrets) is computed once and compared
+// in constant time with every v1 entry.
 func Verify(h http.Header, body []byte, secrets [][]byte, now time.Time, tolerance time.Duration) (string, error) {
+	return verify(h, body, secrets, now, tolerance, mac)
+}
+
+func verify(h http.Header, body []byte, secrets [][]byte, now time.Time, tolerance time.Duration,
+	mac func(secret []byte, ts int64, body []byte) []byte) (string, error) {
 	id, tsText, sigs := h.Get(HeaderID), h.Get(HeaderTimestamp), h.Get(HeaderSignature)
 	if id == "" || tsText == "" || sigs == "" {
 		return "", ErrMissing
+	}
+	if len(h.Values(HeaderSignature)) != 1 || len(h.Values(HeaderID)) != 1 || len(h.Values(HeaderTimestamp)) != 1 ||
+		len(sigs) > MaxSignatureHeader || len(id) > MaxIDLen || len(tsText) > 20 {
+		return "", ErrMalformed
 	}
 	ts, err := strconv.ParseInt(tsText, 10, 64)
 	if err != nil {
@@ -60,22 +92,41 @@ func Verify(h http.Header, body []byte, secrets [][]byte, now time.Time, toleran
 	if d := now.Sub(time.Unix(ts, 0)); d > tolerance || d < -tolerance {
 		return "", ErrStale
 	}
+	if strings.Count(sigs, ",") >= MaxSignatures {
+		return "", ErrMalformed
+	}
+	var got [][]byte
 	for _, part := range strings.Split(sigs, ",") {
 		hexSig, ok := strings.CutPrefix(strings.TrimSpace(part), "v1=")
 		if !ok {
-			continue
+			continue // another scheme's entry
 		}
-		got, err := hex.DecodeString(hexSig)
+		if len(hexSig) != sigHexLen {
+			return "", ErrMalformed
+		}
+		b, err := hex.DecodeString(hexSig)
 		if err != nil {
-			continue
+			return "", ErrMalformed
 		}
-		for _, s := range secrets {
-			if hmac.Equal(got, mac(s, ts, body)) {
-				return id, nil
-			}
+		got = append(got, b)
+	}
+	if len(got) == 0 {
+		return "", ErrSignature
+	}
+	if len(secrets) > MaxSecrets {
+		secrets = secrets[:MaxSecrets] // configuration refuses more; never pay for them
+	}
+	ok := false
+	for _, s := range secrets {
+		want := mac(s, ts, body)
+		for _, g := range got {
+			ok = hmac.Equal(g, want) || ok
 		}
 	}
-	return "", ErrSignature
+	if !ok {
+		return "", ErrSignature
+	}
+	return id, nil
 }
 
 func mac(secret []byte, ts int64, body []byte) []byte {

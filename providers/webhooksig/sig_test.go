@@ -39,7 +39,17 @@ func TestVerify(t *testing.T) {
 			h := signed()
 			h.Set(webhooksig.HeaderSignature, "v1=zz,v0=abc")
 			return h
+		}, body, [][]byte{secret}, signedAt, webhooksig.ErrMalformed},
+		{"only another scheme", func() http.Header {
+			h := signed()
+			h.Set(webhooksig.HeaderSignature, "v0=abc")
+			return h
 		}, body, [][]byte{secret}, signedAt, webhooksig.ErrSignature},
+		{"valid among rotated entries", func() http.Header {
+			h := signed()
+			h.Set(webhooksig.HeaderSignature, webhooksig.Sign(other, signedAt, body)+", "+h.Get(webhooksig.HeaderSignature))
+			return h
+		}, body, [][]byte{secret}, signedAt, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

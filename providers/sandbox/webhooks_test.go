@@ -1,0 +1,98 @@
+package sandbox_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/merchantflow/onboarding/providers/idv"
+	"github.com/merchantflow/onboarding/providers/sandbox"
+	"github.com/merchantflow/onboarding/providers/webhooksig"
+)
+
+type hookHit struct {
+	path string
+	body string
+	sig  error
+}
+
+// hookReceiver records every webhook: its path, body and whether it verifies.
+func hookReceiver(t *testing.T, env *ctEnv) (string, chan hookHit) {
+	t.Helper()
+	ch := make(chan hookHit, 16)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		_, err := webhooksig.Verify(r.Header, b, [][]byte{[]byte(env.creds.WebhookSigningSecret)}, env.clock.Now(), time.Hour)
+		ch <- hookHit{path: r.URL.Path, body: string(b), sig: err}
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL, ch
+}
+
+func nextHit(t *testing.T, ch chan hookHit) hookHit {
+	t.Helper()
+	select {
+	case h := <-ch:
+		return h
+	case <-time.After(5 * time.Second):
+		t.Fatal("no webhook")
+		return hookHit{}
+	}
+}
+
+// startSession creates an IDV session whose callback URL is a capability URL and moves it to
+// IN_PROGRESS, which sends one webhook.
+func startSession(t *testing.T, env *ctEnv, callbackURL string) {
+	t.Helper()
+	_, err := idvClient(env, "").CreateSession(context.Background(), idv.CreateSessionInput{CallbackURL: callbackURL, Reference: idvRef})
+	require.NoError(t, err)
+	status, _ := env.control(t, http.MethodPost, "/control/idv/sessions/"+idvRef+"/start", "")
+	require.Equal(t, http.StatusOK, status)
+}
+
+func TestWebhooksGoToTheCallbackURLAsGiven(t *testing.T) {
+	t.Run("unsigned by default, to the exact path", func(t *testing.T) {
+		env := ctSandbox(t, nil)
+		base, hits := hookReceiver(t, env)
+		startSession(t, env, base+"/webhooks/idv/b25i.TOKEN")
+		h := nextHit(t, hits)
+		require.Equal(t, "/webhooks/idv/b25i.TOKEN", h.path)
+		require.ErrorIs(t, h.sig, webhooksig.ErrMissing)
+		require.JSONEq(t, `{"id":100001,"state":"IN_PROGRESS","reference":"`+idvRef+`"}`, h.body)
+	})
+	t.Run("signed on request", func(t *testing.T) {
+		env := ctSandbox(t, func(c *sandbox.Config) { c.SignWebhooks = true })
+		base, hits := hookReceiver(t, env)
+		startSession(t, env, base+"/webhooks/idv")
+		require.NoError(t, nextHit(t, hits).sig)
+	})
+}
+
+func TestWebhookFaults(t *testing.T) {
+	t.Run("duplicated: the same body, so the same event, twice", func(t *testing.T) {
+		env := ctSandbox(t, func(c *sandbox.Config) { c.Faults = map[string]sandbox.Fault{"idv": {DuplicateWebhooks: 1}} })
+		base, hits := hookReceiver(t, env)
+		startSession(t, env, base+"/cb/tok")
+		a, b := nextHit(t, hits), nextHit(t, hits)
+		require.Equal(t, a.body, b.body)
+		require.Equal(t, "/cb/tok", b.path)
+	})
+	t.Run("dropped: never sent, logged as dropped", func(t *testing.T) {
+		env := ctSandbox(t, func(c *sandbox.Config) { c.Faults = map[string]sandbox.Fault{"idv": {DropWebhooks: 1}} })
+		base, hits := hookReceiver(t, env)
+		startSession(t, env, base+"/cb/tok")
+		status, log := env.control(t, http.MethodGet, "/control/webhooks?reference="+idvRef, "")
+		require.Equal(t, http.StatusOK, status)
+		ds := log["deliveries"].([]any)
+		require.Len(t, ds, 1)
+		require.Equal(t, "dropped", ds[0].(map[string]any)["status"])
+		require.Equal(t, base+"/cb/tok", ds[0].(map[string]any)["url"])
+		require.Empty(t, hits, "the drop is decided before anything is sent")
+	})
+}
