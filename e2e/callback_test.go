@@ -18,17 +18,15 @@ import (
 // TestRealProviderEventMovesTheOnboarding posts an event shaped as Quickr documents it (no
 // signature, no reference) to the callback URL the worker gave the onboarding's case, and
 // the onboarding leaves AWAITING_DECLARATION. It is the webhook that moves it: the sandbox's
-// own webhooks are dropped, and the declaration poll runs once an hour, its first attempt
-// already spent before the merchant declares.
+// own webhooks are dropped, nothing polls the case (onboarding version 2), and no reconciler
+// runs in this stack.
 func TestRealProviderEventMovesTheOnboarding(t *testing.T) {
 	ctx, s := scenario(t, ragnarok, sandbox.Config{}) // manual: the test plays the merchant
 	s.setFaults(t, map[string]sandbox.Fault{"quickr": {DropWebhooks: 1}})
-	p := fastPolicy()
-	p.DeclarationPoll = workflows.Duration(time.Hour)
-	started := begin(t, ctx, s, ragnarok, p)
+	started := begin(t, ctx, s, ragnarok, fastPolicy())
 	ref := started.WorkflowID
 	st := waitStage(t, ctx, s, ref, workflows.StageAwaitingDeclaration)
-	s.firstPollSpent(t, ctx, ref, "AwaitDeclaration")
+	s.nothingPolls(t, ctx, started)
 
 	s.control(t, "/control/quickr/cases/"+ref+"/declare", "")
 	var log struct {
@@ -76,24 +74,6 @@ func TestRealProviderEventMovesTheOnboarding(t *testing.T) {
 	a = s.do(t, apiCall{method: "POST", path: path, body: ignored})
 	require.Equal(t, "ignored", a.body["result"], a.raw)
 	require.Equal(t, 1, s.signals(t, ctx, ref), "neither a repeat nor an event that moves nothing costs a signal")
-}
-
-// firstPollSpent waits until the pending activity of type activityType has failed its first
-// attempt (StillWaiting), so its next one is a whole poll interval away.
-func (s *stack) firstPollSpent(t *testing.T, ctx context.Context, workflowID, activityType string) {
-	t.Helper()
-	require.Eventually(t, func() bool {
-		desc, err := s.tc.DescribeWorkflowExecution(ctx, workflowID, "")
-		if err != nil {
-			return false
-		}
-		for _, pa := range desc.GetPendingActivities() {
-			if pa.GetActivityType().GetName() == activityType && pa.GetAttempt() >= 2 {
-				return true
-			}
-		}
-		return false
-	}, 60*time.Second, 50*time.Millisecond, "%s never finished a first attempt", activityType)
 }
 
 // signals counts the signals in the onboarding's history.
