@@ -41,6 +41,9 @@ const (
 	maxWaitReminders = 200
 	// reminderRetry is how long a reminder the app could not take waits for its next try.
 	reminderRetry = 30 * time.Minute
+	// sideNudgeAfter: a side check's poll running at least this long when the signatures are
+	// in is restarted at once (its gaps have grown); a younger one retries soon anyway.
+	sideNudgeAfter = time.Minute
 )
 
 // awaitCase waits as w describes and returns the last check. Its error is errCancelled when

@@ -148,3 +148,33 @@ func TestShorterCadenceLateKeepsReminding(t *testing.T) {
 	require.Equal(t, []int{1, 2, 3, 240, 241, 242, 243}, ks)
 	require.Equal(t, 200, status(t, env).RemindersSent["declaration"], "bounded per wait")
 }
+
+// A side check still polling when the signatures are in is polled at once: its gaps have
+// grown to hours, and the rules need it now.
+func TestSideCheckPolledAtOnceWhenTheSignaturesAreIn(t *testing.T) {
+	f := newFake()
+	f.declareAt = time.Hour
+	f.noEvents = true
+	f.analysis = func(elapsed time.Duration) (*activities.CreditAnalysisResult, error) {
+		if elapsed < 4*time.Hour {
+			return nil, errNotYet
+		}
+		return &activities.CreditAnalysisResult{AnalysisID: "an-1", Score: 82}, nil
+	}
+	env := newEnv(t, f)
+	in := input()
+	in.Policy.CreditAnalysisPoll = workflows.Duration(24 * time.Hour) // gaps double from 5 s, uncapped for a day
+	in.Policy.CreditAnalysisMaxWait = workflows.Duration(2 * day)
+	env.RegisterDelayedCallback(func() {
+		env.SignalWorkflow(workflows.SignalCaseEvent, workflows.CaseEvent{EventID: "d", Type: "CASE_STATUS_UPDATED", CaseID: caseID, Status: "PROCESSING_DETAILS"})
+	}, time.Hour)
+	signed := 5 * time.Hour
+	env.RegisterDelayedCallback(func() {
+		env.SignalWorkflow(workflows.SignalCaseEvent, workflows.CaseEvent{EventID: "s", Type: "CONTRACT_SIGNED", CaseID: caseID, Status: "READY_FOR_REVIEW"})
+	}, signed)
+	env.ExecuteWorkflow(workflows.OnboardMerchant, in)
+
+	require.Equal(t, workflows.OutcomeApproved, result(t, env).Outcome)
+	// Without the nudge the poll's next retry would come 5.7 h after it started (6.7 h in).
+	require.WithinDuration(t, f.start.Add(signed), env.Now(), time.Minute)
+}

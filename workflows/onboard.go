@@ -93,6 +93,8 @@ type onboarding struct {
 	hints map[string]int
 	// hintsChecked is hints as the last case check of that kind saw it (vSparseWaits).
 	hintsChecked map[string]int
+	// pollSince is when each polled wait (by kind) last started its poll.
+	pollSince map[string]time.Time
 	// idvSession is the identity verification session, once started.
 	idvSession int64
 	// changes counts extend-deadline updates; waits re-plan when it moves.
@@ -125,6 +127,7 @@ func newOnboarding(ctx workflow.Context, in OnboardingInput, v workflow.Version)
 		seenEvents:   map[string]bool{},
 		hints:        map[string]int{},
 		hintsChecked: map[string]int{},
+		pollSince:    map[string]time.Time{},
 		status: Status{
 			WorkflowID:    info.WorkflowExecution.ID,
 			Stage:         StageStarting,
@@ -206,8 +209,13 @@ func (o *onboarding) run(ctx workflow.Context) (*OnboardingResult, error) {
 	if *sideLeft > 0 {
 		if o.atLeast(vSparseWaits) {
 			// Their polls grow sparse as they wait; now that the rules need them, look again.
+			// A poll started less than sideNudgeAfter ago retries soon anyway (its gaps double
+			// from 5 s), so restarting it would only cost an activity.
+			now := workflow.Now(ctx)
 			for _, kind := range []string{"identity", "creditAnalysis", "creditTerms"} {
-				o.hints[kind]++
+				if since, ok := o.pollSince[kind]; ok && now.Sub(since) >= sideNudgeAfter {
+					o.hints[kind]++
+				}
 			}
 		}
 		o.setStage(ctx, StageEvaluating, "identity verification and credit results", nil)

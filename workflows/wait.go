@@ -79,6 +79,7 @@ func (o *onboarding) awaitPolled(ctx workflow.Context, p pollSpec, out any) (wai
 		if blockedPoll {
 			actx = blockedRetry(pollCtx, p.Summary)
 		}
+		o.pollSince[p.Kind] = now
 		fut := workflow.ExecuteActivity(actx, p.Activity, p.Arg())
 		var (
 			done    bool

@@ -132,14 +132,14 @@ func TestCallbackURLBodies(t *testing.T) {
 		"not JSON":                {"nope", 400},
 		"no case":                 {`{"id":"e1","type":"CASE_STATUS_UPDATED"}`, 400},
 		"no type":                 {`{"id":"e1","case":{"id":"TQ1"}}`, 400},
-		"no id":                   {`{"type":"CASE_STATUS_UPDATED","case":{"id":"TQ1","status":"ACTIVE"}}`, 400},
-		"a key twice":             {`{"id":"e1","type":"CASE_STATUS_UPDATED","type":"X","case":{"id":"TQ1","status":"ACTIVE"}}`, 400},
-		"a known field mistyped":  {`{"id":7,"type":"CASE_STATUS_UPDATED","case":{"id":"TQ1","status":"ACTIVE"}}`, 400},
+		"no id":                   {`{"type":"CASE_STATUS_UPDATED","case":{"id":"TQ1","status":"READY_FOR_REVIEW"}}`, 400},
+		"a key twice":             {`{"id":"e1","type":"CASE_STATUS_UPDATED","type":"X","case":{"id":"TQ1","status":"READY_FOR_REVIEW"}}`, 400},
+		"a known field mistyped":  {`{"id":7,"type":"CASE_STATUS_UPDATED","case":{"id":"TQ1","status":"READY_FOR_REVIEW"}}`, 400},
 		"trailing data":           {`{"id":"e1","type":"T","case":{"id":"TQ1"}} {}`, 400},
-		"an unknown field nested": {`{"id":"e1","type":"CASE_STATUS_UPDATED","x":` + strings.Repeat("[", 40) + strings.Repeat("]", 40) + `,"case":{"id":"TQ1","status":"ACTIVE"}}`, 400},
-		"id of 129 bytes":         {`{"id":"` + strings.Repeat("i", 129) + `","type":"CASE_STATUS_UPDATED","case":{"id":"TQ1","status":"ACTIVE"}}`, 400},
-		"id of 128 bytes":         {`{"id":"` + strings.Repeat("i", 128) + `","type":"CASE_STATUS_UPDATED","case":{"id":"TQ1","status":"ACTIVE"}}`, 202},
-		"unknown fields, nulls":   {`{"id":"e1","type":"CASE_STATUS_UPDATED","created_by":null,"new":{"a":[1,2]},"case":{"id":"TQ1","status":"ACTIVE","risk_level":null,"x":1}}`, 202},
+		"an unknown field nested": {`{"id":"e1","type":"CASE_STATUS_UPDATED","x":` + strings.Repeat("[", 40) + strings.Repeat("]", 40) + `,"case":{"id":"TQ1","status":"READY_FOR_REVIEW"}}`, 400},
+		"id of 129 bytes":         {`{"id":"` + strings.Repeat("i", 129) + `","type":"CASE_STATUS_UPDATED","case":{"id":"TQ1","status":"READY_FOR_REVIEW"}}`, 400},
+		"id of 128 bytes":         {`{"id":"` + strings.Repeat("i", 128) + `","type":"CASE_STATUS_UPDATED","case":{"id":"TQ1","status":"READY_FOR_REVIEW"}}`, 202},
+		"unknown fields, nulls":   {`{"id":"e1","type":"CASE_STATUS_UPDATED","created_by":null,"new":{"a":[1,2]},"case":{"id":"TQ1","status":"READY_FOR_REVIEW","risk_level":null,"x":1}}`, 202},
 	} {
 		t.Run(name, func(t *testing.T) {
 			ft := &fakeTemporal{}
@@ -167,10 +167,10 @@ func TestOnlyEventsThatCanMoveAnOnboardingAreSignalled(t *testing.T) {
 		{"CASE_STATUS_UPDATED", "READY_FOR_REVIEW", true},
 		{"CASE_STATUS_UPDATED", "REVIEW_IN_PROGRESS", true},
 		{"CASE_STATUS_UPDATED", "WAITING_FOR_DETAILS", true},
-		{"CASE_STATUS_UPDATED", "ACTIVE", true},
-		{"CASE_STATUS_UPDATED", "DECLINED", true},
-		{"CASE_STATUS_UPDATED", "SUSPENDED", true},
-		{"CASE_STATUS_UPDATED", "ARCHIVED", true},
+		{"CASE_STATUS_UPDATED", "ACTIVE", false},
+		{"CASE_STATUS_UPDATED", "DECLINED", false},
+		{"CASE_STATUS_UPDATED", "SUSPENDED", false},
+		{"CASE_STATUS_UPDATED", "ARCHIVED", false},
 		{"CASE_STATUS_UPDATED", "SOMETHING_NEW", false},
 		{"CASE_CREATED", "FORM_NOT_STARTED", false},
 		{"CASE_DISCOVERIES_CREATED", "FORM_NOT_STARTED", false},
@@ -182,7 +182,7 @@ func TestOnlyEventsThatCanMoveAnOnboardingAreSignalled(t *testing.T) {
 		{"CONTRACT_REJECTED", "PROCESSING_DETAILS", true},
 		{"CONTRACT_EXPIRED", "PROCESSING_DETAILS", true},
 		{"CONTRACT_CLOSED", "DECLINED", true},
-		{"CONTRACT_REOPENED", "PROCESSING_DETAILS", true},
+		{"CONTRACT_REOPENED", "PROCESSING_DETAILS", false},
 		{"CASE_SOMETHING_NEW", "FORM_IN_PROGRESS", true},
 	}
 	named := map[string]bool{}
@@ -231,13 +231,13 @@ func TestCallbackURLDedupe(t *testing.T) {
 		ft := &fakeTemporal{}
 		h := newCallbackGateway(t, ft, func(c *gateway.Config) { c.DedupeBytes = 8 << 10 })
 		path := quickrPath(t, onboardingID)
-		first := seedEvent("e-first", "CASE_STATUS_UPDATED", "ACTIVE", "ACTIVE")
+		first := seedEvent("e-first", "CASE_STATUS_UPDATED", "READY_FOR_REVIEW", "READY_FOR_REVIEW")
 		require.JSONEq(t, `{"result":"signalled"}`, postTo(t, h, path, first, nil).Body.String())
 		long := strings.Repeat("x", 120)
 		for i := range 200 { // ~50 KiB of keys through an 8 KiB budget
-			postTo(t, h, path, seedEvent(fmt.Sprintf("%s-%03d", long, i), "CASE_STATUS_UPDATED", "ACTIVE", "ACTIVE"), nil)
+			postTo(t, h, path, seedEvent(fmt.Sprintf("%s-%03d", long, i), "CASE_STATUS_UPDATED", "READY_FOR_REVIEW", "READY_FOR_REVIEW"), nil)
 		}
-		last := seedEvent(fmt.Sprintf("%s-%03d", long, 199), "CASE_STATUS_UPDATED", "ACTIVE", "ACTIVE")
+		last := seedEvent(fmt.Sprintf("%s-%03d", long, 199), "CASE_STATUS_UPDATED", "READY_FOR_REVIEW", "READY_FOR_REVIEW")
 		require.JSONEq(t, `{"result":"duplicate"}`, postTo(t, h, path, last, nil).Body.String())
 		require.JSONEq(t, `{"result":"signalled"}`, postTo(t, h, path, first, nil).Body.String(), "forgotten: the workflow dedupes it")
 	})

@@ -274,29 +274,34 @@ func quickrRelayed(workflowID, eventID string, ev quickrEvent) relayed {
 // waits settle on a declared case (PROCESSING_DETAILS or later) and on a contract that
 // stops waiting for signatures; an event that can move neither is dropped here:
 //
-//   - CASE_STATUS_UPDATED is forwarded when the new status is a declared one (the list
-//     below); to FORM_NOT_STARTED, FORM_IN_PROGRESS or a status we do not know it is dropped.
-//   - CONTRACT_SIGNED, CONTRACT_REJECTED, CONTRACT_EXPIRED, CONTRACT_CLOSED and
-//     CONTRACT_REOPENED are forwarded: each settles or restarts the signing wait.
+//   - CASE_STATUS_UPDATED is forwarded when the new status is a declared one short of a
+//     decision (the list below); to FORM_NOT_STARTED, FORM_IN_PROGRESS, a decided or archived
+//     status (ACTIVE, DECLINED, SUSPENDED, ARCHIVED: the engine's own write-back, which no
+//     wait is settled by) or a status we do not know it is dropped.
+//   - CONTRACT_SIGNED, CONTRACT_REJECTED, CONTRACT_EXPIRED and CONTRACT_CLOSED are
+//     forwarded: each settles the signing wait.
 //   - CASE_CREATED, CASE_DISCOVERIES_CREATED (the seed's), CASE_DECLARED,
-//     CASE_CHECKS_COMPLETED, CONTRACT_CREATED and SIGNATORY_SIGNED (the sandbox's) are
-//     dropped: the status change that follows each, if any, is its own event.
+//     CASE_CHECKS_COMPLETED, CONTRACT_CREATED, CONTRACT_REOPENED and SIGNATORY_SIGNED (the
+//     sandbox's) are dropped: a contract to sign settles nothing, and the status change that
+//     follows the others, if any, is its own event.
 //   - A type not listed here is forwarded: Quickr may add events, and a lost one would wait
 //     for the poll.
 var (
 	quickrSettling = map[string]bool{
 		"CONTRACT_SIGNED": true, "CONTRACT_REJECTED": true, "CONTRACT_EXPIRED": true,
-		"CONTRACT_CLOSED": true, "CONTRACT_REOPENED": true,
+		"CONTRACT_CLOSED": true,
 	}
 	quickrDropped = map[string]bool{
 		"CASE_CREATED": true, "CASE_DISCOVERIES_CREATED": true, "CASE_DECLARED": true,
-		"CASE_CHECKS_COMPLETED": true, "CONTRACT_CREATED": true, "SIGNATORY_SIGNED": true,
+		"CASE_CHECKS_COMPLETED": true, "CONTRACT_CREATED": true, "CONTRACT_REOPENED": true,
+		"SIGNATORY_SIGNED": true,
 	}
-	// quickrDeclared are the statuses of a submitted declaration, as the workflow ranks them
-	// (workflows/messages.go, declaredStatus): PROCESSING_DETAILS and every later one.
+	// quickrDeclared are the statuses of a submitted declaration that a wait can still be
+	// settled by, as the workflow ranks them (workflows/messages.go, declaredStatus):
+	// PROCESSING_DETAILS and the review statuses after it, not the decided ones.
 	quickrDeclared = map[string]bool{
 		"PROCESSING_DETAILS": true, "READY_FOR_REVIEW": true, "REVIEW_IN_PROGRESS": true,
-		"WAITING_FOR_DETAILS": true, "ACTIVE": true, "DECLINED": true, "SUSPENDED": true, "ARCHIVED": true,
+		"WAITING_FOR_DETAILS": true,
 	}
 )
 
