@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -228,6 +229,7 @@ func (a *Activities) SweepQuickrCases(ctx context.Context, in SweepInput) (*Swee
 		}
 		prog.Counts.Pages++
 		done := page.Pagination.Cursor == "" || len(page.Data) == 0
+		var todo []listedCase
 		for i := range page.Data {
 			cs := &page.Data[i]
 			prog.Counts.Listed++
@@ -243,9 +245,10 @@ func (a *Activities) SweepQuickrCases(ctx context.Context, in SweepInput) (*Swee
 			if at.After(prog.Top) {
 				prog.Top = at
 			}
-			if err := a.reconcileCase(ctx, in, cs, at, seen, &prog.Counts); err != nil {
-				return nil, err
-			}
+			todo = append(todo, listedCase{cs, at})
+		}
+		if err := a.reconcilePage(ctx, in, todo, seen, &prog.Counts); err != nil {
+			return nil, err
 		}
 		if done {
 			wm := in.Since
@@ -258,20 +261,83 @@ func (a *Activities) SweepQuickrCases(ctx context.Context, in SweepInput) (*Swee
 	}
 }
 
+// listedCase is a case of a page with its parsed status_updated_at.
+type listedCase struct {
+	c  *quickr.Case
+	at time.Time
+}
+
+// sweepParallel is how many onboardings of a page are described and signalled at once: a
+// burst of changed cases (500 declared in one sweep period) then moves on in a couple of
+// seconds instead of one round trip after another.
+const sweepParallel = 16
+
+// reconcilePage reconciles a page's cases, sweepParallel at a time, and adds up their counts.
+// The first error wins; the sweep is then retried from the page's heartbeat.
+func (a *Activities) reconcilePage(ctx context.Context, in SweepInput, todo []listedCase, seen map[string]bool, n *SweepCounts) error {
+	counts := make([]SweepCounts, len(todo))
+	errs := make([]error, len(todo))
+	var unique []int
+	for i, lc := range todo {
+		// seen is read and written here, before the workers start: it needs no lock.
+		if lc.c.Reference == "" || !a.markSeen(lc, seen) {
+			continue
+		}
+		unique = append(unique, i)
+	}
+	sem := make(chan struct{}, sweepParallel)
+	var wg sync.WaitGroup
+	for _, i := range unique {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			errs[i] = a.reconcileCase(ctx, in, todo[i].c, todo[i].at, &counts[i])
+		}()
+	}
+	wg.Wait()
+	for i := range todo {
+		n.add(counts[i])
+	}
+	return errors.Join(errs...)
+}
+
+// markSeen records the event a listed case stands for and reports whether it is new (a case
+// listed twice, because it moved while we paged, is handled once).
+func (a *Activities) markSeen(lc listedCase, seen map[string]bool) bool {
+	id := sweepEventID(lc.c)
+	if seen[id] {
+		return false
+	}
+	seen[id] = true
+	return true
+}
+
+func sweepEventID(cs *quickr.Case) string {
+	return "sweep:" + cs.ID + ":" + cs.Status + ":" + cs.StatusUpdatedAt
+}
+
+// add adds the per-case counts of o to c (pages and listed are the sweep's own).
+func (c *SweepCounts) add(o SweepCounts) {
+	c.Candidates += o.Candidates
+	c.Described += o.Described
+	c.Signalled += o.Signalled
+	c.NotFound += o.NotFound
+	c.Finished += o.Finished
+	c.NotWaiting += o.NotWaiting
+}
+
 // reconcileCase signals the case's onboarding when it waits for what the case's status
 // settles.
-func (a *Activities) reconcileCase(ctx context.Context, in SweepInput, cs *quickr.Case, at time.Time, seen map[string]bool, n *SweepCounts) error {
+func (a *Activities) reconcileCase(ctx context.Context, in SweepInput, cs *quickr.Case, at time.Time, n *SweepCounts) error {
 	if !strings.HasPrefix(cs.Reference, OnboardingIDPrefix) {
 		return nil
 	}
 	if !SettlesStage(StageAwaitingDeclaration, cs.Status) && !SettlesStage(StageAwaitingSignature, cs.Status) {
 		return nil
 	}
-	eventID := "sweep:" + cs.ID + ":" + cs.Status + ":" + cs.StatusUpdatedAt
-	if seen[eventID] {
-		return nil
-	}
-	seen[eventID] = true
+	eventID := sweepEventID(cs)
 	n.Candidates++
 	desc, err := a.Temporal.DescribeWorkflowExecution(ctx, cs.Reference, "")
 	if isNotFound(err) {

@@ -63,7 +63,7 @@ func TestReconcileEveryConfig(t *testing.T) {
 		want    time.Duration
 		wantErr bool
 	}{
-		{name: "default", want: 5 * time.Minute},
+		{name: "default", want: 4 * time.Minute},
 		{name: "off", env: ptr("0"), want: 0},
 		{name: "shortest", env: ptr("10s"), want: 10 * time.Second},
 		{name: "longest", env: ptr("1h"), want: time.Hour},

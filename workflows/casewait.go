@@ -62,8 +62,6 @@ func (o *onboarding) awaitCase(ctx workflow.Context, w caseWait) (waitResult, *a
 	lastK, sent := 0, 0
 	var retryAt time.Time   // when a reminder the app could not take is tried again
 	var checkedAt time.Time // the CheckAt moment already checked
-	var timer waitTimer
-	defer timer.stop()
 	for {
 		if ctx.Err() != nil {
 			return waitFailed, nil, errCancelled
@@ -132,7 +130,10 @@ func (o *onboarding) awaitCase(ctx workflow.Context, w caseWait) (waitResult, *a
 				next = t
 			}
 		}
-		t := timer.until(ctx, next, w.Kind+" wait: next check")
+		// One timer serves the case waits in turn: the signing wait keeps the declaration's
+		// when it fires no later than its own next check (it then wakes once for nothing and
+		// sleeps again), which saves a timer on every prompt onboarding.
+		t := o.caseTimer.atMost(ctx, next, w.Kind+" wait: next check")
 		changes := o.changes
 		if err := workflow.Await(ctx, func() bool {
 			return t.IsReady() || o.hints[w.Kind] != o.hintsChecked[w.Kind] || o.changes != changes
@@ -152,6 +153,9 @@ func (o *onboarding) awaitDeclarationSparse(ctx workflow.Context) (Outcome, stri
 		Detail:       o.kyc.DeclarationURL,
 		Deadline:     func() time.Time { return o.declarationDeadline },
 	})
+	if res != waitDone {
+		o.caseTimer.stop() // no case wait follows
+	}
 	switch {
 	case errors.Is(err, errCancelled):
 		return "", "", err

@@ -95,6 +95,8 @@ type onboarding struct {
 	hintsChecked map[string]int
 	// pollSince is when each polled wait (by kind) last started its poll.
 	pollSince map[string]time.Time
+	// caseTimer is the timer of the case waits (vSparseWaits), handed from one to the next.
+	caseTimer waitTimer
 	// idvSession is the identity verification session, once started.
 	idvSession int64
 	// changes counts extend-deadline updates; waits re-plan when it moves.
@@ -145,6 +147,9 @@ func newOnboarding(ctx workflow.Context, in OnboardingInput, v workflow.Version)
 		SACountry.ValueSet(strings.ToUpper(in.Company.Country)),
 		SAOrgNumber.ValueSet(in.Company.OrgNumber),
 	)
+	if v >= vSparseWaits {
+		o.skipIndexedAtStart(ctx)
+	}
 	if err := o.registerHandlers(ctx); err != nil {
 		return nil, err
 	}
@@ -342,6 +347,9 @@ func (o *onboarding) awaitDeclaration(ctx workflow.Context) (Outcome, string, er
 // the onboarding to review with the reason.
 func (o *onboarding) awaitSignature(ctx workflow.Context) (Outcome, string, error) {
 	o.setStage(ctx, StageAwaitingSignature, "all signatories to sign the contract", nil)
+	if o.atLeast(vSparseWaits) {
+		defer o.caseTimer.stop() // the last case wait: its timer ends with it
+	}
 	for {
 		since := workflow.Now(ctx)
 		var snap activities.CaseSnapshot

@@ -30,7 +30,7 @@ const SignalReconcileConfigure = "reconcile-configure"
 const (
 	MinReconcileEvery     = 10 * time.Second
 	MaxReconcileEvery     = time.Hour
-	DefaultReconcileEvery = 5 * time.Minute
+	DefaultReconcileEvery = 4 * time.Minute
 	// DefaultReconcileOverlap is how far before its watermark a sweep reads again: clock
 	// skew between Quickr's servers, and status changes stamped just before a sweep read the
 	// list but committed after it.

@@ -26,6 +26,22 @@ func (o *onboarding) updateCase(c *activities.CaseSnapshot) {
 	}
 }
 
+// skipIndexedAtStart drops the pending search attributes the start already set (the engine
+// starts onboardings with country, organisation number and the first stage): indexing them
+// again would be a billable upsert that changes nothing. A start that set none keeps them.
+func (o *onboarding) skipIndexedAtStart(ctx workflow.Context) {
+	sa := workflow.GetTypedSearchAttributes(ctx)
+	country, _ := sa.GetKeyword(SACountry)
+	org, _ := sa.GetKeyword(SAOrgNumber)
+	if country != strings.ToUpper(o.in.Company.Country) || org != o.in.Company.OrgNumber {
+		return
+	}
+	o.pendingSA = nil
+	if stage, ok := sa.GetKeyword(SAStage); ok {
+		o.upsertedStage = Stage(stage)
+	}
+}
+
 // setStage moves to stage and tells ops what it waits for: the search attributes (written in
 // one upsert with every pending change), the current details the Temporal UI shows, and the
 // timeline. Moving to another stage records the time spent in the one left.

@@ -169,6 +169,15 @@ func (w *waitTimer) until(ctx workflow.Context, at time.Time, summary string) wo
 	return w.timer
 }
 
+// atMost is a timer firing at at or earlier: the running one when it has not fired and fires
+// no later than at, otherwise a new one.
+func (w *waitTimer) atMost(ctx workflow.Context, at time.Time, summary string) workflow.Future {
+	if w.timer != nil && !w.timer.IsReady() && !w.at.After(at) {
+		return w.timer
+	}
+	return w.until(ctx, at, summary)
+}
+
 // stop cancels the timer, if any (a fired one is left as it is).
 func (w *waitTimer) stop() {
 	if w.cancel != nil {

@@ -82,7 +82,8 @@ func StartOptions(id, taskQueue string, in workflows.OnboardingInput) client.Sta
 		TypedSearchAttributes: temporal.NewSearchAttributes(
 			workflows.SACountry.ValueSet(strings.ToUpper(in.Company.Country)),
 			workflows.SAOrgNumber.ValueSet(in.Company.OrgNumber),
-			workflows.SAStage.ValueSet(string(workflows.StageStarting)),
+			// The workflow's first stage: it needs no upsert (a billable action) to say so.
+			workflows.SAStage.ValueSet(string(workflows.StageCreatingCase)),
 		),
 	}
 }

@@ -87,7 +87,7 @@ func TestCallbackURLWithoutSignature(t *testing.T) {
 		ft := &fakeTemporal{}
 		h := newCallbackGateway(t, ft, func(c *gateway.Config) { c.Callbacks = cbKeys(t, cbSecret, cbOldSecret) })
 		path := "/webhooks/quickr/" + tokenFor(t, cbKeys(t, cbOldSecret), callback.Quickr, onboardingID)
-		rec := postTo(t, h, path, seedEvent("e-rot", "CONTRACT_SIGNED", "signed", "PROCESSING_DETAILS"), nil)
+		rec := postTo(t, h, path, seedEvent("e-rot", "CONTRACT_REJECTED", "rejected", "PROCESSING_DETAILS"), nil)
 		require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
 		require.Len(t, ft.signals, 1)
 	})
@@ -178,7 +178,7 @@ func TestOnlyEventsThatCanMoveAnOnboardingAreSignalled(t *testing.T) {
 		{"CASE_CHECKS_COMPLETED", "PROCESSING_DETAILS", false},
 		{"CONTRACT_CREATED", "PROCESSING_DETAILS", false},
 		{"SIGNATORY_SIGNED", "PROCESSING_DETAILS", false},
-		{"CONTRACT_SIGNED", "PROCESSING_DETAILS", true},
+		{"CONTRACT_SIGNED", "PROCESSING_DETAILS", false},
 		{"CONTRACT_REJECTED", "PROCESSING_DETAILS", true},
 		{"CONTRACT_EXPIRED", "PROCESSING_DETAILS", true},
 		{"CONTRACT_CLOSED", "DECLINED", true},

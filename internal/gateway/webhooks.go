@@ -278,23 +278,23 @@ func quickrRelayed(workflowID, eventID string, ev quickrEvent) relayed {
 //     decision (the list below); to FORM_NOT_STARTED, FORM_IN_PROGRESS, a decided or archived
 //     status (ACTIVE, DECLINED, SUSPENDED, ARCHIVED: the engine's own write-back, which no
 //     wait is settled by) or a status we do not know it is dropped.
-//   - CONTRACT_SIGNED, CONTRACT_REJECTED, CONTRACT_EXPIRED and CONTRACT_CLOSED are
-//     forwarded: each settles the signing wait.
+//   - CONTRACT_REJECTED, CONTRACT_EXPIRED and CONTRACT_CLOSED are forwarded: each settles
+//     the signing wait. CONTRACT_SIGNED is not: signing is settled only once Quickr has run
+//     the checks it releases, which is its own status update (READY_FOR_REVIEW).
 //   - CASE_CREATED, CASE_DISCOVERIES_CREATED (the seed's), CASE_DECLARED,
-//     CASE_CHECKS_COMPLETED, CONTRACT_CREATED, CONTRACT_REOPENED and SIGNATORY_SIGNED (the
-//     sandbox's) are dropped: a contract to sign settles nothing, and the status change that
-//     follows the others, if any, is its own event.
+//     CASE_CHECKS_COMPLETED, CONTRACT_CREATED, CONTRACT_REOPENED, CONTRACT_SIGNED and
+//     SIGNATORY_SIGNED (the sandbox's) are dropped: a contract to sign settles nothing, and
+//     the status change that follows the others, if any, is its own event.
 //   - A type not listed here is forwarded: Quickr may add events, and a lost one would wait
 //     for the poll.
 var (
 	quickrSettling = map[string]bool{
-		"CONTRACT_SIGNED": true, "CONTRACT_REJECTED": true, "CONTRACT_EXPIRED": true,
-		"CONTRACT_CLOSED": true,
+		"CONTRACT_REJECTED": true, "CONTRACT_EXPIRED": true, "CONTRACT_CLOSED": true,
 	}
 	quickrDropped = map[string]bool{
 		"CASE_CREATED": true, "CASE_DISCOVERIES_CREATED": true, "CASE_DECLARED": true,
 		"CASE_CHECKS_COMPLETED": true, "CONTRACT_CREATED": true, "CONTRACT_REOPENED": true,
-		"SIGNATORY_SIGNED": true,
+		"CONTRACT_SIGNED": true, "SIGNATORY_SIGNED": true,
 	}
 	// quickrDeclared are the statuses of a submitted declaration that a wait can still be
 	// settled by, as the workflow ranks them (workflows/messages.go, declaredStatus):

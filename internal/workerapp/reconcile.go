@@ -15,7 +15,7 @@ import (
 
 // Reconcile configures the Quickr reconciler the worker keeps running (README, "Reconciler").
 type Reconcile struct {
-	ReconcileEvery time.Duration `envconfig:"RECONCILE_EVERY" default:"5m" desc:"how often the Quickr reconciler sweeps the cases whose status changed (10s to 1h; 0: this worker starts no reconciler)"`
+	ReconcileEvery time.Duration `envconfig:"RECONCILE_EVERY" default:"4m" desc:"how often the Quickr reconciler sweeps the cases whose status changed (10s to 1h; 0: this worker starts no reconciler)"`
 }
 
 // Validate checks the period, naming the variable.
