@@ -104,6 +104,9 @@ func run(cfg *Config, log *zap.Logger) error {
 	}
 	cfg.ApplyStickyCache()
 	w := workerapp.New(tc, cfg.TaskQueue, acts, cfg.Tuning.Options())
+	// Catch SIGINT/SIGTERM before saying we poll: a stop sent right after that line must
+	// drain the worker, not kill the process.
+	interrupted := worker.InterruptCh()
 	log.Info("worker polling", zap.String("temporal", cfg.TemporalAddress), zap.String("namespace", cfg.TemporalNamespace), zap.String("taskQueue", cfg.TaskQueue),
 		zap.Bool("pollerAutoscaling", cfg.PollerAutoscaling), zap.Int("pollersMin", cfg.PollersMin), zap.Int("pollersInitial", cfg.PollersInitial), zap.Int("pollersMax", cfg.PollersMax))
 	ctx, cancel := context.WithCancel(context.Background())
@@ -113,7 +116,7 @@ func run(cfg *Config, log *zap.Logger) error {
 	} else {
 		log.Info("reconciler not started by this worker", zap.String("why", "ONBOARDING_RECONCILE_EVERY=0"))
 	}
-	return w.Run(worker.InterruptCh())
+	return w.Run(interrupted)
 }
 
 // keepReconcilerStarted starts (or re-configures) the Quickr reconciler, retrying with
