@@ -207,10 +207,11 @@ func TestSweepSettlesTheSignatureWaitFromReadyForReview(t *testing.T) {
 	require.Equal(t, quickr.StatusReadyForReview, e.tc.signals[0].ev.Status)
 }
 
-func TestSweepStopsAtTheWatermark(t *testing.T) {
-	e := newSweepEnv(t)
+// declaredOneAMinute makes n waiting onboardings ("onboarding:NO:a", ...) whose cases are
+// declared one a minute, in that order, and returns their references.
+func (e *sweepEnv) declaredOneAMinute(n int) []string {
 	var refs []string
-	for i := range 12 {
+	for i := range n {
 		ref := "onboarding:NO:" + string(rune('a'+i))
 		refs = append(refs, ref)
 		e.newCase(ref)
@@ -218,8 +219,14 @@ func TestSweepStopsAtTheWatermark(t *testing.T) {
 	}
 	for _, ref := range refs {
 		e.clock.Advance(time.Minute)
-		e.declareRef(ref) // one status change a minute
+		e.declareRef(ref)
 	}
+	return refs
+}
+
+func TestSweepStopsAtTheWatermark(t *testing.T) {
+	e := newSweepEnv(t)
+	refs := e.declaredOneAMinute(12)
 	// The last sweep handled everything up to half a minute after the 9th declaration; 3
 	// changed since.
 	since := t0.Add(9*time.Minute + 30*time.Second)
@@ -247,17 +254,7 @@ func TestSweepStopsAtTheWatermark(t *testing.T) {
 
 func TestSweepBoundedAndContinued(t *testing.T) {
 	e := newSweepEnv(t)
-	var refs []string
-	for i := range 7 {
-		ref := "onboarding:NO:" + string(rune('a'+i))
-		refs = append(refs, ref)
-		e.newCase(ref)
-		e.tc.runs[ref] = waiting(activities.StageAwaitingDeclaration)
-	}
-	for _, ref := range refs {
-		e.clock.Advance(time.Minute)
-		e.declareRef(ref)
-	}
+	refs := e.declaredOneAMinute(7)
 	in := activities.SweepInput{Since: t0, Overlap: 0, PageSize: 2, MaxPages: 2}
 	first := e.sweep(in)
 	require.NotNil(t, first.Resume, "7 changed cases do not fit in 2 pages of 2")

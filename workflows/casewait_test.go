@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/testsuite"
 
 	"github.com/merchantflow/onboarding/activities"
 	"github.com/merchantflow/onboarding/workflows"
@@ -23,15 +24,21 @@ func checksOf(f *fake, wait string) (out []activities.CheckCaseInput) {
 	return out
 }
 
-// A month-long wait with no webhook at all costs one check per reminder and one at the
-// deadline; nothing polls in between.
-func TestMonthLongDeclarationWaitChecksOnlyAtRemindersAndDeadline(t *testing.T) {
+// monthLongWait is an onboarding whose merchant never declares: a 30-day deadline and a
+// reminder every 3 days.
+func monthLongWait(t *testing.T) (*fake, *testsuite.TestWorkflowEnvironment, workflows.OnboardingInput) {
 	f := newFake()
 	f.declareAt = -1
-	env := newEnv(t, f)
 	in := input()
 	in.Policy.DeclarationDeadline = workflows.Duration(30 * day)
 	in.Policy.DeclarationReminderEvery = workflows.Duration(3 * day)
+	return f, newEnv(t, f), in
+}
+
+// A month-long wait with no webhook at all costs one check per reminder and one at the
+// deadline; nothing polls in between.
+func TestMonthLongDeclarationWaitChecksOnlyAtRemindersAndDeadline(t *testing.T) {
+	f, env, in := monthLongWait(t)
 	var mid workflows.Status
 	env.RegisterDelayedCallback(func() { mid = status(t, env) }, 10*day)
 	env.ExecuteWorkflow(workflows.OnboardMerchant, in)
@@ -117,12 +124,7 @@ func TestContractCreatedWakesNoCheck(t *testing.T) {
 // A cadence shortened late re-plans from the reminders already sent: the next ones follow the
 // new cadence one at a time, numbered on, and the count grows by one per notification.
 func TestShorterCadenceLateKeepsReminding(t *testing.T) {
-	f := newFake()
-	f.declareAt = -1
-	env := newEnv(t, f)
-	in := input()
-	in.Policy.DeclarationDeadline = workflows.Duration(30 * day)
-	in.Policy.DeclarationReminderEvery = workflows.Duration(3 * day)
+	f, env, in := monthLongWait(t)
 	hourly := workflows.Duration(time.Hour)
 	var u *updateOutcome
 	env.RegisterDelayedCallback(func() {

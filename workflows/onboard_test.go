@@ -82,6 +82,20 @@ func (f *fake) snapshot(status, contract string) *activities.CaseSnapshot {
 	return s
 }
 
+// signingRound is the case as the current contract round leaves it (signRounds).
+func (f *fake) signingRound() *activities.CaseSnapshot {
+	round := f.signRounds[min(f.reopens, len(f.signRounds)-1)]
+	status := "PROCESSING_DETAILS"
+	if round == activities.ContractSigned {
+		status = "READY_FOR_REVIEW"
+	}
+	s := f.snapshot(status, round)
+	if round == activities.ContractRejected {
+		s.Contract.RejectReason = "wrong company address"
+	}
+	return s
+}
+
 func (f *fake) register(env *testsuite.TestWorkflowEnvironment) {
 	f.start = env.Now()
 	elapsed := func() time.Duration { return env.Now().Sub(f.start) }
@@ -118,16 +132,7 @@ func (f *fake) register(env *testsuite.TestWorkflowEnvironment) {
 		})
 	env.OnActivity(a.AwaitSignature, mock.Anything, mock.Anything).Return(
 		func(context.Context, activities.AwaitCaseInput) (*activities.CaseSnapshot, error) {
-			round := f.signRounds[min(f.reopens, len(f.signRounds)-1)]
-			status := "PROCESSING_DETAILS"
-			if round == activities.ContractSigned {
-				status = "READY_FOR_REVIEW"
-			}
-			s := f.snapshot(status, round)
-			if round == activities.ContractRejected {
-				s.Contract.RejectReason = "wrong company address"
-			}
-			return s, nil
+			return f.signingRound(), nil
 		})
 	// From vSparseWaits on nothing polls the case: a webhook at declareAt wakes the
 	// declaration wait, and with it comes the signature event; each check reads the case.
@@ -155,16 +160,7 @@ func (f *fake) register(env *testsuite.TestWorkflowEnvironment) {
 				}
 				return &activities.CaseCheck{Case: *f.snapshot("PROCESSING_DETAILS", activities.ContractUnsigned), Done: true}, nil
 			}
-			round := f.signRounds[min(f.reopens, len(f.signRounds)-1)]
-			status := "PROCESSING_DETAILS"
-			if round == activities.ContractSigned {
-				status = "READY_FOR_REVIEW"
-			}
-			snap := f.snapshot(status, round)
-			if round == activities.ContractRejected {
-				snap.Contract.RejectReason = "wrong company address"
-			}
-			return &activities.CaseCheck{Case: *snap, Done: true}, nil
+			return &activities.CaseCheck{Case: *f.signingRound(), Done: true}, nil
 		})
 	env.OnActivity(a.ReopenContract, mock.Anything, mock.Anything).Return(
 		func(context.Context, activities.ContractRef) (*activities.CaseSnapshot, error) {
