@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/merchantflow/onboarding/automation"
+	"github.com/merchantflow/onboarding/internal/bankdata"
 	"github.com/merchantflow/onboarding/internal/callback"
 	"github.com/merchantflow/onboarding/providers/creditro"
 	"github.com/merchantflow/onboarding/providers/deepidv"
@@ -61,6 +62,12 @@ type OpenBankingAPI interface {
 // A nil provider client makes that provider's activities fail with a non-retryable
 // NotConfigured error, except the prior-KYC lookup, which is evidence only and answers
 // "unavailable".
+// BankDataSource reads a stored bank-data upload by reference; bankdata.ErrNotFound when it
+// holds none.
+type BankDataSource interface {
+	Get(ctx context.Context, ref string) (bankdata.Dataset, error)
+}
+
 type Activities struct {
 	Quickr      QuickrAPI
 	Creditro    CreditroAPI
@@ -81,6 +88,10 @@ type Activities struct {
 	// Callbacks mints the callback URL tokens (internal/callback). Nil gives the providers the
 	// routes as they are: the gateway's signed, reference-routed routes.
 	Callbacks *callback.Keys
+
+	// BankData reads the merchant's bank data the app uploaded (internal/bankdata's store,
+	// shared with the gateway). Nil makes the credit analysis fail NotConfigured.
+	BankData BankDataSource
 
 	// Rules is the shipped rule set (automation.DefaultRules); EvaluateRules adds the Quickr
 	// automations linked to the case on every evaluation.

@@ -38,6 +38,9 @@ const (
 	// Like ErrProviderAuth, retryable by type only: a worker that has the provider may take
 	// the blocked onboarding's next retry.
 	ErrNotConfigured = "NotConfigured"
+	// ErrBankDataMissing: the credit analysis has no uploaded bank data to run on (none was
+	// uploaded, or the store lost it). Never retried: the analysis is unavailable.
+	ErrBankDataMissing = "BankDataMissing"
 )
 
 // retryDelays holds, per provider (the *providers.Error's Provider), how long a failed call

@@ -4,16 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/big"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/merchantflow/onboarding/internal/bankdata"
 	"github.com/merchantflow/onboarding/providers"
 	"github.com/merchantflow/onboarding/providers/creditro"
+	"github.com/merchantflow/onboarding/providers/openbanking"
 )
 
 func TestProviderErrorMapping(t *testing.T) {
@@ -168,37 +168,20 @@ func TestNormaliseScore(t *testing.T) {
 	}
 }
 
-func TestSampleBankData(t *testing.T) {
-	now := time.Date(2026, 11, 1, 9, 30, 0, 0, time.UTC)
-	ragnarok := Company{OrgNumber: "987654321", Country: "NO"}
-	a, b := sampleBankData(ragnarok, now), sampleBankData(ragnarok, now.Add(5*time.Hour))
-	require.Equal(t, a, b, "same company, same day: same data")
-	require.NotEqual(t, a, sampleBankData(Company{OrgNumber: "123456789", Country: "NO"}, now))
-
-	require.Len(t, a.Accounts, 1)
-	acct := a.Accounts[0]
-	require.Equal(t, "NOK", acct.Currency)
-	require.Equal(t, "NO", acct.IBAN[:2])
-	n, ok := new(big.Int).SetString(acct.IBAN[4:]+"2324"+acct.IBAN[2:4], 10) // N=23, O=24
-	require.True(t, ok)
-	require.EqualValues(t, 1, new(big.Int).Mod(n, big.NewInt(97)).Int64(), "IBAN check digits are valid")
-
-	require.NotEmpty(t, a.Transactions)
-	first, last := a.Transactions[0].Date, a.Transactions[len(a.Transactions)-1].Date
-	require.GreaterOrEqual(t, first, "2026-08-03")
-	require.LessOrEqual(t, last, "2026-10-31")
-	var income, expense float64
-	for _, tx := range a.Transactions {
-		require.Equal(t, acct.ID, tx.AccountID)
-		require.True(t, strings.HasPrefix(tx.ID, "tx-987654321-"))
-		if tx.Amount > 0 {
-			income += tx.Amount
-		} else {
-			expense -= tx.Amount
-		}
+func TestAnalysisInputCarriesTheUploadAsIs(t *testing.T) {
+	d := bankdata.Dataset{
+		Accounts: []bankdata.Account{{ID: "acc-1", Name: "Business", IBAN: "NO9386011117947", Currency: "NOK", Balance: 1200.5, BalanceDate: "2026-11-29"}},
+		Transactions: []bankdata.Transaction{
+			{ID: "tx-1", AccountID: "acc-1", Amount: 9000, Currency: "NOK", Date: "2026-11-02", Category: "INCOME"},
+			{ID: "tx-2", AccountID: "acc-1", Amount: -120.25, Currency: "NOK", Date: "2026-11-03", Description: "Fee"},
+		},
 	}
-	require.Greater(t, income, expense, "a healthy sample")
-	require.Equal(t, "EUR", sampleBankData(Company{OrgNumber: "1", Country: "FR"}, now).Accounts[0].Currency)
+	in := analysisInput(d)
+	require.Equal(t, openbanking.Account{ID: "acc-1", Name: "Business", IBAN: "NO9386011117947", Currency: "NOK", Balance: 1200.5, BalanceDate: "2026-11-29T00:00:00Z"}, in.Accounts[0])
+	require.Equal(t, []openbanking.Transaction{
+		{ID: "tx-1", AccountID: "acc-1", Amount: 9000, Currency: "NOK", Date: "2026-11-02", Category: "INCOME"},
+		{ID: "tx-2", AccountID: "acc-1", Amount: -120.25, Currency: "NOK", Date: "2026-11-03", Description: "Fee"},
+	}, in.Transactions)
 }
 
 func TestWholeYears(t *testing.T) {

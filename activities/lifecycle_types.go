@@ -111,6 +111,13 @@ type IDVCheck struct {
 	Expected  Person `json:"expected"`
 }
 
+// Terminal states of an identity session, as IDVResult.State carries them.
+const (
+	IDVCompleted = "COMPLETED"
+	IDVFailed    = "FAILED"
+	IDVExpired   = "EXPIRED"
+)
+
 // IDVResult is a finished verification.
 type IDVResult struct {
 	SessionID         int64    `json:"sessionId"`
@@ -127,6 +134,9 @@ type IDVResult struct {
 type CreditAnalysisInput struct {
 	Reference string  `json:"reference"` // customIdentifier: one customer per onboarding
 	Company   Company `json:"company"`
+	// BankDataRef names the merchant's bank data the app uploaded (internal/bankdata). The
+	// analysis never runs without it: there is no data of the engine's own to send.
+	BankDataRef string `json:"bankDataRef,omitempty"`
 }
 
 // CreditAnalysisRef names a started analysis.
@@ -224,7 +234,14 @@ const (
 	NotifyDeclarationURL  = "declaration_url_ready"
 	NotifyReminder        = "reminder_due"
 	NotifyContractRenewed = "contract_renewed"
-	NotifyReviewNeeded    = "review_needed"
-	NotifyReviewOverdue   = "review_overdue"
-	NotifyFinished        = "finished"
+	// NotifyBankDataRequested asks the app for the merchant's bank accounts and transactions
+	// (data: uploadPath, deadline); NotifyBankDataReminder repeats it while none came.
+	NotifyBankDataRequested = "bank_data_requested"
+	NotifyBankDataReminder  = "bank_data_reminder"
+	// NotifyIdentityVerification gives the app what the person needs to open the identity
+	// session (data: sessionId, token), again for every new session.
+	NotifyIdentityVerification = "identity_verification_ready"
+	NotifyReviewNeeded         = "review_needed"
+	NotifyReviewOverdue        = "review_overdue"
+	NotifyFinished             = "finished"
 )

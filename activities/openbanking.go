@@ -2,32 +2,36 @@ package activities
 
 import (
 	"context"
-	"fmt"
-	"hash/fnv"
+	"errors"
 	"math"
-	"math/big"
 	"strings"
-	"time"
 
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
 
+	"github.com/merchantflow/onboarding/internal/bankdata"
 	"github.com/merchantflow/onboarding/providers/openbanking"
 )
 
 // StartCreditAnalysis starts the merchant's open-banking credit analysis, once per Reference:
 // the customer is created with customIdentifier = Reference (a 422 means it exists and is
 // looked up), an analysis the customer already has is reused (the newest one that did not
-// fail), and only then is one created from the merchant's accounts and transactions.
-//
-// The engine has no bank connection yet, so the upload is sampleBankData: a small sample
-// derived from the company alone (deterministic, no randomness), enough for the sandbox and
-// for a demo. A real integration replaces it with the aggregator's data.
+// fail), and only then is one created from the accounts and transactions the merchant's app
+// uploaded (BankDataRef, read from the bank-data store). There is no other data: without an
+// upload the analysis does not run (non-retryable BankDataMissing), so no credit decision
+// rests on data nobody supplied.
 func (a *Activities) StartCreditAnalysis(ctx context.Context, in CreditAnalysisInput) (*CreditAnalysisRef, error) {
 	if in.Reference == "" || in.Company.OrgNumber == "" {
 		return nil, invalidInput("reference and company orgNumber are required")
 	}
+	if in.BankDataRef == "" {
+		return nil, temporal.NewNonRetryableApplicationError("no bank data was uploaded for this onboarding: the credit analysis runs only on the merchant's own data", ErrBankDataMissing, nil)
+	}
 	if a.OpenBanking == nil {
 		return nil, notConfigured("openbanking")
+	}
+	if a.BankData == nil {
+		return nil, notConfigured("bank data store (ONBOARDING_BANK_DATA_DIR)")
 	}
 	cust, _, err := a.OpenBanking.CreateCustomer(ctx, in.Reference)
 	if err != nil {
@@ -43,11 +47,38 @@ func (a *Activities) StartCreditAnalysis(ctx context.Context, in CreditAnalysisI
 			return &CreditAnalysisRef{CustomerID: cust.ID, AnalysisID: an.ID}, nil
 		}
 	}
-	an, err := a.OpenBanking.CreateAnalysis(ctx, cust.ID, sampleBankData(in.Company, a.now()))
+	data, err := a.BankData.Get(ctx, in.BankDataRef)
+	switch {
+	case errors.Is(err, bankdata.ErrNotFound):
+		return nil, temporal.NewNonRetryableApplicationError("the uploaded bank data "+in.BankDataRef+" is not in the bank-data store", ErrBankDataMissing, err)
+	case err != nil:
+		return nil, err // the store's trouble (a mount, a key): retried
+	}
+	an, err := a.OpenBanking.CreateAnalysis(ctx, cust.ID, analysisInput(data))
 	if err != nil {
 		return nil, providerError(err)
 	}
 	return &CreditAnalysisRef{CustomerID: cust.ID, AnalysisID: an.ID}, nil
+}
+
+// analysisInput is the upload in the provider's "Account and Transactions upload" shape.
+func analysisInput(d bankdata.Dataset) openbanking.AnalysisInput {
+	out := openbanking.AnalysisInput{
+		Accounts:     make([]openbanking.Account, len(d.Accounts)),
+		Transactions: make([]openbanking.Transaction, len(d.Transactions)),
+	}
+	for i, ac := range d.Accounts {
+		out.Accounts[i] = openbanking.Account{ID: ac.ID, Name: ac.Name, IBAN: ac.IBAN, BIC: ac.BIC, Type: ac.Type,
+			Usage: ac.Usage, Currency: ac.Currency, Balance: ac.Balance}
+		if ac.BalanceDate != "" {
+			out.Accounts[i].BalanceDate = ac.BalanceDate + "T00:00:00Z"
+		}
+	}
+	for i, t := range d.Transactions {
+		out.Transactions[i] = openbanking.Transaction{ID: t.ID, AccountID: t.AccountID, Amount: t.Amount,
+			Currency: t.Currency, Description: t.Description, Date: t.Date, Category: t.Category}
+	}
+	return out
 }
 
 // failedAnalysis reports a status that will never complete. The seed names only COMPLETED;
@@ -94,97 +125,4 @@ func (a *Activities) AwaitCreditAnalysis(ctx context.Context, ref CreditAnalysis
 func normaliseScore(v float64) float64 {
 	pct := v * 100 / openbanking.CreditScoreMax
 	return math.Round(min(max(pct, 0), 100)*10) / 10
-}
-
-// currencies maps a country to the currency of the sample account.
-var currencies = map[string]string{"NO": "NOK", "SE": "SEK", "DK": "DKK", "GB": "GBP", "CH": "CHF", "PL": "PLN"}
-
-// sampleDays is how many days of transactions the sample covers (the seed's 90-day period).
-const sampleDays = 90
-
-// sampleBankData builds one business account and 90 days of transactions up to the day
-// before now, all derived from the organisation number: the same company on the same day
-// always uploads the same data.
-func sampleBankData(c Company, now time.Time) openbanking.AnalysisInput {
-	h := fnv.New64a()
-	h.Write([]byte(strings.ToUpper(c.Country) + ":" + c.OrgNumber))
-	seed := h.Sum64()
-	country := strings.ToUpper(c.Country)
-	if country == "" {
-		country = "NO"
-	}
-	currency := currencies[country]
-	if currency == "" {
-		currency = "EUR"
-	}
-	// Monthly turnover 60 000 .. 180 000 in the account's currency, chosen by the seed.
-	turnover := 60000 + float64(seed%120)*1000
-	acct := openbanking.Account{
-		ID:       "acc-" + c.OrgNumber,
-		Name:     "Business account",
-		IBAN:     sampleIBAN(country, c.OrgNumber),
-		Type:     "CHECKING",
-		Usage:    "PROFESSIONAL",
-		Currency: currency,
-	}
-	end := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
-	var txs []openbanking.Transaction
-	balance := turnover * 1.5
-	add := func(day time.Time, amount float64, desc, category string) {
-		amount = math.Round(amount*100) / 100
-		balance += amount
-		txs = append(txs, openbanking.Transaction{
-			ID:          fmt.Sprintf("tx-%s-%03d", c.OrgNumber, len(txs)+1),
-			AccountID:   acct.ID,
-			Amount:      amount,
-			Currency:    currency,
-			Description: desc,
-			Date:        day.Format(time.DateOnly),
-			Category:    category,
-		})
-	}
-	for i := sampleDays; i >= 1; i-- {
-		day := end.AddDate(0, 0, -i)
-		bits := seed >> (uint(i) % 60)
-		switch {
-		case i%3 == 0: // customer payments twice a week or so
-			add(day, turnover/30*3*(0.8+float64(bits%9)/20), "Customer payment", "INCOME")
-		case i%7 == 2:
-			add(day, -turnover*0.08*(0.9+float64(bits%5)/20), "Supplier invoice", "SUPPLIERS")
-		}
-		switch i % 30 {
-		case 5:
-			add(day, -turnover*0.35, "Salaries", "PAYROLL")
-		case 12:
-			add(day, -turnover*0.10, "Office rent", "RENT")
-		case 20:
-			add(day, -turnover*0.04, "Tax and VAT", "TAXES")
-		}
-	}
-	acct.Balance = math.Round(balance*100) / 100
-	acct.BalanceDate = end.Format(time.RFC3339)
-	return openbanking.AnalysisInput{Accounts: []openbanking.Account{acct}, Transactions: txs}
-}
-
-// sampleIBAN is an IBAN with valid ISO 7064 check digits whose 11-digit BBAN is the
-// organisation number's digits padded with zeros (not a real account).
-func sampleIBAN(country, org string) string {
-	bban := digits(org)
-	if len(bban) > 11 {
-		bban = bban[:11]
-	}
-	bban += strings.Repeat("0", 11-len(bban))
-	// Check digits: 98 - (BBAN + country letters as numbers + "00") mod 97.
-	var num strings.Builder
-	num.WriteString(bban)
-	for _, r := range country + "00" {
-		if r >= 'A' && r <= 'Z' {
-			fmt.Fprintf(&num, "%d", r-'A'+10)
-		} else {
-			num.WriteRune(r)
-		}
-	}
-	n, _ := new(big.Int).SetString(num.String(), 10)
-	check := 98 - new(big.Int).Mod(n, big.NewInt(97)).Int64()
-	return fmt.Sprintf("%s%02d%s", country, check, bban)
 }

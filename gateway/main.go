@@ -10,6 +10,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/merchantflow/onboarding/internal/bankdata"
 	"github.com/merchantflow/onboarding/internal/callback"
 	"github.com/merchantflow/onboarding/internal/codec"
 	"github.com/merchantflow/onboarding/internal/config"
@@ -25,6 +26,7 @@ type Config struct {
 	config.Profile
 	config.Temporal
 	config.Logging
+	config.BankData
 	Addr                 string        `envconfig:"GATEWAY_ADDR" default:"127.0.0.1:8081" desc:"listen address"`
 	CallbackSecrets      []string      `envconfig:"CALLBACK_SECRETS" desc:"SECRET callback URL secrets, comma-separated, newest first: the worker's same list; every one verifies the tokens of /webhooks/{quickr,idv}/<token>; 1 to 4 of at least 16 bytes (required; local profile: a published dev secret)"`
 	WebhookSecrets       []string      `envconfig:"WEBHOOK_SECRETS" desc:"comma-separated webhook signing secrets of the signed routes POST /webhooks/quickr and /webhooks/idv, newest first, at most 4 (secret; required unless both per-provider lists are set; local profile: the sandbox's)"`
@@ -53,6 +55,7 @@ const sandboxWebhookSecret = "sandbox-webhook-secret"
 // the worker's local profile mints with).
 func (c *Config) LocalDefaults(d *config.Defaults) {
 	c.Temporal.LocalDefaults(d)
+	c.BankData.LocalDefaults(d)
 	if !d.IsSet("QUICKR_WEBHOOK_SECRETS") || !d.IsSet("IDV_WEBHOOK_SECRETS") {
 		d.SandboxList(&c.WebhookSecrets, "WEBHOOK_SECRETS", sandboxWebhookSecret)
 	}
@@ -196,11 +199,14 @@ func run(cfg *Config, log *zap.Logger) error {
 		DedupeBytes:            cfg.DedupeBytes,
 		APITokens:              cfg.tokens,
 	}
+	keys, err := codec.FromConfig(cfg.Payload)
+	if err != nil {
+		return err
+	}
+	if gwCfg.BankData, err = bankdata.NewStore(cfg.BankDataDir, keys); err != nil {
+		return fmt.Errorf("config: %s_BANK_DATA_DIR: %w", config.Prefix, err)
+	}
 	if len(cfg.codecTokens) > 0 {
-		keys, err := codec.FromConfig(cfg.Payload)
-		if err != nil {
-			return err
-		}
 		gwCfg.Codec = codec.Handler(keys, codec.HandlerOptions{AllowedOrigins: cfg.CodecOrigins, Tokens: cfg.codecTokens})
 		log.Info("codec server on /codec/", zap.Strings("origins", cfg.CodecOrigins), zap.Strings("keyIds", keys.IDs()))
 	}

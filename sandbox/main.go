@@ -35,6 +35,8 @@ type Config struct {
 	ChecksDelay      time.Duration `envconfig:"SANDBOX_CHECKS_DELAY" default:"2s" desc:"Quickr's check run after the last data arrives (both modes)"`
 	ContractTTL      time.Duration `envconfig:"SANDBOX_CONTRACT_TTL" default:"720h" desc:"how long a contract stays signable"`
 	SignWebhooks     bool          `envconfig:"SANDBOX_SIGN_WEBHOOKS" default:"false" desc:"sign webhooks (Webhook-Signature), as a provider that signs would; Quickr and the IDV provider document no signature"`
+	AppAPIURL        string        `envconfig:"SANDBOX_APP_API_URL" desc:"auto mode: the gateway (http://host:port) the sandbox's app uploads the merchants' bank data to; empty: it does not"`
+	AppToken         string        `envconfig:"SANDBOX_APP_TOKEN" desc:"auto mode: the app token it uploads with (secret)"`
 	WebhookSecret    string        `envconfig:"SANDBOX_WEBHOOK_SECRET" default:"sandbox-webhook-secret" desc:"webhook signing secret when ONBOARDING_SANDBOX_SIGN_WEBHOOKS is on (secret)"`
 }
 
@@ -78,6 +80,8 @@ func run(cfg *Config, log *zap.Logger) error {
 		ContractTTL:  cfg.ContractTTL,
 		Credentials:  creds,
 		SignWebhooks: cfg.SignWebhooks,
+		AppAPIURL:    cfg.AppAPIURL,
+		AppToken:     cfg.AppToken,
 		Seed:         seed,
 		Logf:         func(f string, args ...any) { log.Sugar().Infof(f, args...) },
 	})

@@ -16,7 +16,7 @@ RUN_DIR=.run
 mkdir -p "$RUN_DIR/logs"
 
 # Name=Type; keep in step with workflows.SearchAttributes (a test checks).
-SEARCH_ATTRIBUTES=(OnboardingStage=Keyword MerchantCountry=Keyword MerchantOrgNumber=Keyword KycCaseId=Keyword Outcome=Keyword RiskLevel=Keyword ProviderBlocked=KeywordList)
+SEARCH_ATTRIBUTES=(OnboardingStage=Keyword MerchantCountry=Keyword MerchantOrgNumber=Keyword KycCaseId=Keyword Outcome=Keyword RiskLevel=Keyword ProviderBlocked=KeywordList DecisionWriteBack=Keyword)
 
 say() { printf '\033[1m[run]\033[0m %s\n' "$*"; }
 die() { printf '\033[31m[run] %s\033[0m\n' "$*" >&2; exit 1; }
@@ -116,6 +116,11 @@ export ONBOARDING_IDV_BASE_URL="$sandbox/idv"
 export ONBOARDING_DEEPIDV_BASE_URL="$sandbox/deepidv"
 export ONBOARDING_OPENBANKING_BASE_URL="$sandbox/openbanking"
 export ONBOARDING_NOTIFY_URL="$sandbox/app/inbox"
+# The gateway stores the merchants' bank data where the worker reads it (encrypted).
+export ONBOARDING_BANK_DATA_DIR="$RUN_DIR/bank-data"
+# The sandbox's app uploads sample bank data through the gateway when asked.
+export ONBOARDING_SANDBOX_APP_API_URL="http://$HOST:$GATEWAY_PORT"
+export ONBOARDING_SANDBOX_APP_TOKEN="$APP_TOKEN"
 # The routes: each case and IDV session is given <route>/<token>, its own capability URL.
 export ONBOARDING_QUICKR_CALLBACK_URL="http://$HOST:$GATEWAY_PORT/webhooks/quickr"
 export ONBOARDING_IDV_CALLBACK_URL="http://$HOST:$GATEWAY_PORT/webhooks/idv"

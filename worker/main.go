@@ -16,6 +16,8 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.uber.org/zap"
 
+	"github.com/merchantflow/onboarding/internal/bankdata"
+	"github.com/merchantflow/onboarding/internal/codec"
 	"github.com/merchantflow/onboarding/internal/config"
 	"github.com/merchantflow/onboarding/internal/metrics"
 	"github.com/merchantflow/onboarding/internal/process"
@@ -29,6 +31,7 @@ type Config struct {
 	config.Temporal
 	config.Logging
 	workerapp.Providers
+	config.BankData
 	workerapp.Tuning
 	workerapp.Reconcile
 
@@ -40,6 +43,7 @@ type Config struct {
 func (c *Config) LocalDefaults(d *config.Defaults) {
 	c.Temporal.LocalDefaults(d)
 	c.Providers.LocalDefaults(d)
+	c.BankData.LocalDefaults(d)
 }
 
 // Validate checks values envconfig cannot.
@@ -101,6 +105,13 @@ func run(cfg *Config, log *zap.Logger) error {
 	acts, err := cfg.Activities()
 	if err != nil {
 		return err
+	}
+	keys, err := codec.FromConfig(cfg.Payload)
+	if err != nil {
+		return err
+	}
+	if acts.BankData, err = bankdata.NewStore(cfg.BankDataDir, keys); err != nil {
+		return fmt.Errorf("config: %s_BANK_DATA_DIR: %w", config.Prefix, err)
 	}
 	cfg.ApplyStickyCache()
 	w := workerapp.New(tc, cfg.TaskQueue, acts, cfg.Tuning.Options())

@@ -26,6 +26,9 @@ const (
 	UpdateDecide = "decide"
 	// UpdateExtendDeadline is a DeadlineChange, validated before it touches history.
 	UpdateExtendDeadline = "extend-deadline"
+	// UpdateSupplyBankData is the merchant's bank data (BankDataUpload: a reference to the
+	// stored upload and its summary), which the credit analysis waits for.
+	UpdateSupplyBankData = "supply-bank-data"
 	// QueryStatus returns Status.
 	QueryStatus = "status"
 )
@@ -47,9 +50,12 @@ var (
 	// SAProviderBlocked lists the providers an onboarding is blocked on (KeywordList; unset
 	// when none): `ProviderBlocked = "quickr"` finds those waiting for Quickr's credentials.
 	SAProviderBlocked = temporal.NewSearchAttributeKeyKeywordList("ProviderBlocked")
+	// SADecisionWriteBack is "FAILED" on an onboarding whose decision Quickr has not
+	// recorded after hours of retries: ops record it by hand (the outcome stands).
+	SADecisionWriteBack = temporal.NewSearchAttributeKeyKeyword("DecisionWriteBack")
 	// SearchAttributes lists every one with its type for registration (make run, the tests,
 	// setup tools). Keep scripts/run-stack.sh and docker-compose.temporal.yml in step.
-	SearchAttributes = []temporal.SearchAttributeKey{SAStage, SACountry, SAOrgNumber, SAKycCaseID, SAOutcome, SARiskLevel, SAProviderBlocked}
+	SearchAttributes = []temporal.SearchAttributeKey{SAStage, SACountry, SAOrgNumber, SAKycCaseID, SAOutcome, SARiskLevel, SAProviderBlocked, SADecisionWriteBack}
 )
 
 // SearchAttributeExamples is one value of each search attribute, for APIs that register
@@ -189,6 +195,49 @@ type Evidence struct {
 	Unavailable map[string]string `json:"unavailable,omitempty"`
 }
 
+// BankDataUpload is what the gateway sends when the app has uploaded the merchant's bank
+// data: where the upload is stored and what it holds, never the data itself.
+type BankDataUpload struct {
+	Ref          string `json:"ref"` // "sha256:<hex>", the stored upload
+	Accounts     int    `json:"accounts"`
+	Transactions int    `json:"transactions"`
+	From         string `json:"from"` // first booking date, YYYY-MM-DD
+	To           string `json:"to"`   // last booking date
+	Bytes        int    `json:"bytes"`
+	// By is the app that uploaded it (its API token's name); set by the gateway.
+	By        string `json:"by,omitempty"`
+	RequestID string `json:"requestId,omitempty"`
+}
+
+// BankDataStatus is the request for the merchant's bank data.
+type BankDataStatus struct {
+	RequestedAt time.Time       `json:"requestedAt"`
+	Deadline    time.Time       `json:"deadline"`
+	Reminders   int             `json:"reminders"`
+	Upload      *BankDataUpload `json:"upload,omitempty"`
+	SuppliedAt  *time.Time      `json:"suppliedAt,omitempty"`
+}
+
+// IdentitySession is the identity verification the person completes with the token, which
+// goes to the app in the identity_verification_ready notification (not kept here).
+type IdentitySession struct {
+	SessionID int64     `json:"sessionId"`
+	Sessions  int       `json:"sessions"` // started so far (a session that expired is replaced)
+	Since     time.Time `json:"since"`
+}
+
+// WriteBack is a decision Quickr has not recorded.
+type WriteBack struct {
+	State     string    `json:"state"` // WriteBackFailed
+	Status    string    `json:"status"`
+	RiskLevel string    `json:"riskLevel,omitempty"`
+	Error     string    `json:"error"`
+	Since     time.Time `json:"since"`
+}
+
+// WriteBackFailed is the DecisionWriteBack search attribute's value when ops must finish it.
+const WriteBackFailed = "FAILED"
+
 // RejectedDecision is a decision that arrived by signal and broke a rule.
 type RejectedDecision struct {
 	Decision Decision  `json:"decision"`
@@ -220,6 +269,14 @@ type Status struct {
 	RejectedDecisions []RejectedDecision     `json:"rejectedDecisions,omitempty"`
 	Outcome           Outcome                `json:"outcome,omitempty"`
 	Reason            string                 `json:"reason,omitempty"`
+	// BankData is the credit analysis's request for the merchant's bank data and its answer
+	// (nil before it was requested, and for onboardings started before uploads existed).
+	BankData *BankDataStatus `json:"bankData,omitempty"`
+	// Identity is the identity verification session the person is asked to complete.
+	Identity *IdentitySession `json:"identity,omitempty"`
+	// WriteBack is set when recording the decision in Quickr failed: the outcome stands,
+	// and ops finish the write-back by hand (DecisionWriteBack = "FAILED" finds them).
+	WriteBack *WriteBack `json:"writeBack,omitempty"`
 	// Blocked lists the providers the onboarding waits on until a person fixes them; empty
 	// when it is not blocked.
 	Blocked  []Blocked       `json:"blocked,omitempty"`

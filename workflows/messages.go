@@ -45,6 +45,14 @@ func (o *onboarding) registerHandlers(ctx workflow.Context) error {
 	); err != nil {
 		return err
 	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateSupplyBankData,
+		func(ctx workflow.Context, u BankDataUpload) (*BankDataStatus, error) {
+			return o.applyBankData(ctx, u), nil
+		},
+		workflow.UpdateHandlerOptions{Validator: func(u BankDataUpload) error { return o.checkBankData(u) }},
+	); err != nil {
+		return err
+	}
 	receive(ctx, SignalCaseEvent, o.onCaseEvent)
 	receive(ctx, SignalIDVEvent, o.onIDVEvent)
 	receive(ctx, SignalAgentDecision, func(ctx workflow.Context, d Decision) {

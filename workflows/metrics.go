@@ -31,6 +31,9 @@ const (
 	MetricProviderBlocked         = "onboarding_provider_blocked"
 	MetricProviderResumed         = "onboarding_provider_resumed"
 	MetricProviderBlockedDuration = "onboarding_provider_blocked_duration"
+	// MetricWriteBackFailed counts decisions Quickr did not record after every retry: the
+	// outcome stands and ops record it by hand (search attribute DecisionWriteBack).
+	MetricWriteBackFailed = "onboarding_decision_writeback_failed"
 )
 
 // Tag keys of the workflow's metrics.
@@ -47,6 +50,11 @@ func (o *onboarding) countStarted(ctx workflow.Context) {
 	workflow.GetMetricsHandler(ctx).
 		WithTags(map[string]string{TagCountry: strings.ToUpper(strings.TrimSpace(o.in.Company.Country))}).
 		Counter(MetricStarted).Inc(1)
+}
+
+// countWriteBackFailed counts a decision left for ops to write back.
+func countWriteBackFailed(ctx workflow.Context) {
+	workflow.GetMetricsHandler(ctx).Counter(MetricWriteBackFailed).Inc(1)
 }
 
 // countFinished counts the onboarding as finished with outcome.

@@ -110,6 +110,8 @@ type onboarding struct {
 	notifies []workflow.Future
 	// blocked are the providers the onboarding waits on until a person fixes them.
 	blocked []*Blocked // sorted by provider
+	// bankDataUsed: the credit analysis has started with the uploaded bank data.
+	bankDataUsed bool
 	// decidedRisk is the risk level written back with the decision, the one the result reports.
 	decidedRisk string
 	// v is the onboarding version this run recorded at its start (versions.go).
@@ -120,7 +122,7 @@ func newOnboarding(ctx workflow.Context, in OnboardingInput, v workflow.Version)
 	info := workflow.GetInfo(ctx)
 	policy := in.Policy.withDefaultsV0()
 	if v >= vLongLife {
-		policy = resolvePolicy(ctx, in.Policy)
+		policy = resolvePolicy(ctx, in.Policy, v)
 	}
 	o := &onboarding{
 		v:            v,
@@ -163,13 +165,13 @@ func (o *onboarding) policy() Policy { return o.status.Policy }
 // of the build that ran its first task, recorded as a side effect so that a later change to
 // DefaultPolicy never reaches it. Either way the values are clamped to what the workflow can
 // run safely.
-func resolvePolicy(ctx workflow.Context, p Policy) Policy {
-	if !p.Complete() {
+func resolvePolicy(ctx workflow.Context, p Policy, v workflow.Version) Policy {
+	if !p.completeFor(v) {
 		if err := workflow.SideEffect(ctx, func(workflow.Context) any { return p.Resolve() }).Get(&p); err != nil {
 			p = p.Resolve()
 		}
 	}
-	return p.clamped()
+	return p.clamped(v)
 }
 
 func (o *onboarding) run(ctx workflow.Context) (*OnboardingResult, error) {
@@ -467,25 +469,42 @@ func (o *onboarding) verifyIdentity(ctx workflow.Context) {
 		o.unavailable(ctx, "identity", "the declaration names no form submitter")
 		return
 	}
-	var sess activities.IDVSession
-	err := o.call(ctx, providerIDV, "Start identity verification of the form submitter", a.StartIdentityVerification,
-		activities.IDVInput{Reference: o.status.WorkflowID, Person: *person}, &sess)
-	if err != nil {
-		o.unavailable(ctx, "identity", "starting the verification failed: "+cause(err))
-		return
-	}
-	o.idvSession = sess.ID
+	since := workflow.Now(ctx)
 	var res activities.IDVResult
-	if !o.awaitEvidence(ctx, pollSpec{
-		Kind:     "identity",
-		Provider: providerIDV,
-		Summary:  "Poll the identity verification (callback fallback)",
-		Interval: o.policy().IDVPoll.D(),
-		MaxWait:  o.policy().IDVMaxWait.D(),
-		Activity: a.AwaitIdentityVerification,
-		Arg:      func() any { return activities.IDVCheck{SessionID: sess.ID, Expected: *person} },
-	}, &res) {
-		return
+	for sessions := 1; ; sessions++ {
+		var sess activities.IDVSession
+		err := o.call(ctx, providerIDV, "Start identity verification of the form submitter", a.StartIdentityVerification,
+			activities.IDVInput{Reference: o.status.WorkflowID, Person: *person}, &sess)
+		if err != nil {
+			o.unavailable(ctx, "identity", "starting the verification failed: "+cause(err))
+			return
+		}
+		o.idvSession = sess.ID
+		maxWait := o.policy().IDVMaxWait.D()
+		if o.atLeast(vProviderContracts) {
+			// The person opens the session with its token: the app hands it on.
+			o.status.Identity = &IdentitySession{SessionID: sess.ID, Sessions: sessions, Since: since}
+			o.notify(ctx, activities.NotifyIdentityVerification, "The form submitter can verify their identity now: open the session with its token.",
+				map[string]any{"sessionId": sess.ID, "token": sess.Token, "person": person.Name, "session": sessions})
+			maxWait -= workflow.Now(ctx).Sub(since) // one limit for all the sessions together
+		}
+		if !o.awaitEvidence(ctx, pollSpec{
+			Kind:     "identity",
+			Provider: providerIDV,
+			Summary:  "Poll the identity verification (callback fallback)",
+			Interval: o.policy().IDVPoll.D(),
+			MaxWait:  maxWait,
+			Activity: a.AwaitIdentityVerification,
+			Arg:      func() any { return activities.IDVCheck{SessionID: sess.ID, Expected: *person} },
+		}, &res) {
+			return
+		}
+		// A session the person never finished expires; within the wait a new one is offered.
+		if !o.atLeast(vProviderContracts) || res.State != activities.IDVExpired || sessions >= maxIDVSessions ||
+			workflow.Now(ctx).Sub(since) >= o.policy().IDVMaxWait.D() {
+			break
+		}
+		o.note(ctx, "identity session expired unfinished", "starting session "+strconv.Itoa(sessions+1))
 	}
 	o.status.Evidence.Identity = &res
 	if !res.Match {
@@ -497,6 +516,10 @@ func (o *onboarding) verifyIdentity(ctx workflow.Context) {
 	}
 	o.note(ctx, "identity verified", "match="+strconv.FormatBool(res.Match))
 }
+
+// maxIDVSessions bounds the identity sessions of one onboarding (one, and new ones for those
+// that expired unfinished).
+const maxIDVSessions = 5
 
 // awaitEvidence waits for a side check's result. When it cannot be had (the maximum wait is
 // spent, or the provider failed) it records why under p.Kind and returns false; the rules then
@@ -516,9 +539,17 @@ func (o *onboarding) awaitEvidence(ctx workflow.Context, p pollSpec, out any) bo
 }
 
 func (o *onboarding) analyseCredit(ctx workflow.Context) {
+	in := activities.CreditAnalysisInput{Reference: o.status.WorkflowID, Company: o.in.Company}
+	if o.atLeast(vProviderContracts) {
+		// The analysis runs on the merchant's own bank data, which the app uploads.
+		if !o.awaitBankData(ctx) {
+			return
+		}
+		o.bankDataUsed = true
+		in.BankDataRef = o.status.BankData.Upload.Ref
+	}
 	var ref activities.CreditAnalysisRef
-	err := o.call(ctx, providerOpenBanking, "Start the open-banking credit analysis", a.StartCreditAnalysis,
-		activities.CreditAnalysisInput{Reference: o.status.WorkflowID, Company: o.in.Company}, &ref)
+	err := o.call(ctx, providerOpenBanking, "Start the open-banking credit analysis", a.StartCreditAnalysis, in, &ref)
 	if err != nil {
 		o.unavailable(ctx, "creditAnalysis", "starting the analysis failed: "+cause(err))
 		return
@@ -615,9 +646,14 @@ func (o *onboarding) decide(ctx workflow.Context, outcome Outcome, reason string
 	if d != nil && d.RiskLevel != "" && risk != "HIGH" { // HIGH sticks
 		risk = d.RiskLevel
 	}
-	err := o.call(ctx, providerQuickr, "Record the decision in Quickr", a.RecordDecision, activities.RecordDecisionInput{
+	in := activities.RecordDecisionInput{
 		CaseID: o.kyc.ID, Reference: o.status.WorkflowID, Status: status, RiskLevel: risk, Note: o.decisionNote(reason),
-	}, nil)
+	}
+	err := o.call(ctx, providerQuickr, "Record the decision in Quickr", a.RecordDecision, in, nil)
+	if err != nil && ctx.Err() == nil && o.atLeast(vProviderContracts) {
+		// The decision is made: Quickr's failing to record it must not undo it.
+		err = o.retryWriteBack(ctx, in, err)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, errCancelled

@@ -3,6 +3,8 @@ package workflows_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -56,7 +58,20 @@ type fake struct {
 	// noEvents: no webhook comes at declareAt (only checks at reminders or the deadline see it).
 	noEvents bool
 	checks   []activities.CheckCaseInput
+	// noBankData: the app never uploads the merchant's bank data (else it does with the
+	// declaration).
+	noBankData bool
+	// recordErr is every RecordDecision's answer; idvExpireFirst lets the first identity
+	// session expire unfinished; idvStarts counts the sessions started.
+	recordErr      error
+	idvExpireFirst bool
+	idvStarts      int
+	analysisInputs []activities.CreditAnalysisInput
+	evalInputs     []activities.EvaluateInput
 }
+
+// testBankData is the upload the fake app sends.
+var testBankData = workflows.BankDataUpload{Ref: "sha256:" + strings.Repeat("ab", 32), Accounts: 1, Transactions: 52, From: "2026-09-01", To: "2026-11-29", Bytes: 9000, By: "shop"}
 
 func newFake() *fake {
 	return &fake{
@@ -142,6 +157,13 @@ func (f *fake) register(env *testsuite.TestWorkflowEnvironment) {
 			env.SignalWorkflow(workflows.SignalCaseEvent, workflows.CaseEvent{EventID: "ev-signed", Type: "CONTRACT_SIGNED", CaseID: caseID, Status: "PROCESSING_DETAILS"})
 		}, f.declareAt)
 	}
+	if f.declareAt >= 0 && !f.noBankData {
+		env.RegisterDelayedCallback(func() {
+			env.UpdateWorkflow(workflows.UpdateSupplyBankData, "bank-data-1", &testsuite.TestUpdateCallback{
+				OnAccept: func() {}, OnReject: func(error) {}, OnComplete: func(any, error) {},
+			}, testBankData)
+		}, f.declareAt)
+	}
 	env.OnActivity(a.CheckCase, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.CheckCaseInput) (*activities.CaseCheck, error) {
 			f.mu.Lock()
@@ -170,10 +192,27 @@ func (f *fake) register(env *testsuite.TestWorkflowEnvironment) {
 			s.Contract.ExpiresAt = env.Now().Add(24 * time.Hour).UTC().Format(time.RFC3339)
 			return s, nil
 		})
-	env.OnActivity(a.StartIdentityVerification, mock.Anything, mock.Anything).Return(&activities.IDVSession{ID: 7}, nil)
+	env.OnActivity(a.StartIdentityVerification, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.IDVInput) (*activities.IDVSession, error) {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			f.idvStarts++
+			return &activities.IDVSession{ID: int64(6 + f.idvStarts), Token: fmt.Sprintf("tok-%d", f.idvStarts)}, nil
+		})
 	env.OnActivity(a.AwaitIdentityVerification, mock.Anything, mock.Anything).Return(
-		func(context.Context, activities.IDVCheck) (*activities.IDVResult, error) { return f.idv, nil })
-	env.OnActivity(a.StartCreditAnalysis, mock.Anything, mock.Anything).Return(&activities.CreditAnalysisRef{CustomerID: "cu-1", AnalysisID: "an-1"}, nil)
+		func(_ context.Context, in activities.IDVCheck) (*activities.IDVResult, error) {
+			if f.idvExpireFirst && in.SessionID == 7 {
+				return &activities.IDVResult{SessionID: 7, State: activities.IDVExpired}, nil
+			}
+			return f.idv, nil
+		})
+	env.OnActivity(a.StartCreditAnalysis, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.CreditAnalysisInput) (*activities.CreditAnalysisRef, error) {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			f.analysisInputs = append(f.analysisInputs, in)
+			return &activities.CreditAnalysisRef{CustomerID: "cu-1", AnalysisID: "an-1"}, nil
+		})
 	env.OnActivity(a.AwaitCreditAnalysis, mock.Anything, mock.Anything).Return(
 		func(context.Context, activities.CreditAnalysisRef) (*activities.CreditAnalysisResult, error) {
 			return f.analysis(elapsed())
@@ -181,7 +220,10 @@ func (f *fake) register(env *testsuite.TestWorkflowEnvironment) {
 	env.OnActivity(a.RequestCreditTerms, mock.Anything, mock.Anything).Return(&activities.CreditTermsRef{ID: "ct-1"}, nil)
 	env.OnActivity(a.AwaitCreditTerms, mock.Anything, mock.Anything).Return(&activities.CreditTermsResult{ID: "ct-1", Status: "COMPLETED"}, nil)
 	env.OnActivity(a.EvaluateRules, mock.Anything, mock.Anything).Return(
-		func(context.Context, activities.EvaluateInput) (*activities.Evaluation, error) {
+		func(_ context.Context, in activities.EvaluateInput) (*activities.Evaluation, error) {
+			f.mu.Lock()
+			f.evalInputs = append(f.evalInputs, in)
+			f.mu.Unlock()
 			ev := f.evaluation
 			return &ev, nil
 		})
@@ -190,7 +232,7 @@ func (f *fake) register(env *testsuite.TestWorkflowEnvironment) {
 			f.mu.Lock()
 			defer f.mu.Unlock()
 			f.decisions = append(f.decisions, in)
-			return nil
+			return f.recordErr
 		})
 	env.OnActivity(a.Notify, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, n activities.Notification) error {

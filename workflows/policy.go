@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"go.temporal.io/sdk/workflow"
 )
 
 // Duration is a time.Duration that reads and writes JSON as a Go duration string ("72h",
@@ -74,8 +76,13 @@ type Policy struct {
 	// to review). Polls start 5 s apart and double up to the gap: eager while results are
 	// likely, sparse later. When the signatures are in and a result is still missing, it is
 	// polled at once.
-	IDVPoll               Duration `json:"idvPoll,omitempty"`
-	IDVMaxWait            Duration `json:"idvMaxWait,omitempty"`
+	IDVPoll    Duration `json:"idvPoll,omitempty"`
+	IDVMaxWait Duration `json:"idvMaxWait,omitempty"`
+	// BankDataMaxWait: how long the credit analysis waits for the merchant's bank data (the
+	// app uploads it, PUT /v1/onboardings/{id}/bank-data) before the onboarding goes on
+	// without the analysis; BankDataReminderEvery: the app is reminded this often meanwhile.
+	BankDataMaxWait       Duration `json:"bankDataMaxWait,omitempty"`
+	BankDataReminderEvery Duration `json:"bankDataReminderEvery,omitempty"`
 	CreditAnalysisPoll    Duration `json:"creditAnalysisPoll,omitempty"`
 	CreditAnalysisMaxWait Duration `json:"creditAnalysisMaxWait,omitempty"`
 	CreditTermsPoll       Duration `json:"creditTermsPoll,omitempty"`
@@ -103,6 +110,8 @@ func DefaultPolicy() Policy {
 		// Sparse: a late result is asked for again when the signatures are in (vSparseWaits).
 		IDVPoll:               Duration(4 * time.Hour),
 		IDVMaxWait:            Duration(7 * 24 * time.Hour),
+		BankDataMaxWait:       Duration(7 * 24 * time.Hour),
+		BankDataReminderEvery: Duration(2 * 24 * time.Hour),
 		CreditAnalysisPoll:    Duration(2 * time.Minute),
 		CreditAnalysisMaxWait: Duration(2 * time.Hour),
 		CreditTermsPoll:       Duration(4 * time.Hour),
@@ -128,24 +137,29 @@ type Limit struct {
 type policyField struct {
 	Limit
 	get func(*Policy) *Duration
+	// since is the onboarding version that introduced the field: runs that recorded an
+	// older one neither resolve nor clamp it, so their replay stays what it was.
+	since workflow.Version
 }
 
 var policyFields = []policyField{
-	{Limit{"declarationDeadline", time.Minute, 365 * day}, func(p *Policy) *Duration { return &p.DeclarationDeadline }},
-	{Limit{"declarationReminderEvery", time.Minute, 365 * day}, func(p *Policy) *Duration { return &p.DeclarationReminderEvery }},
-	{Limit{"declarationPoll", time.Second, day}, func(p *Policy) *Duration { return &p.DeclarationPoll }},
-	{Limit{"signingReminderEvery", time.Minute, 365 * day}, func(p *Policy) *Duration { return &p.SigningReminderEvery }},
-	{Limit{"signingPoll", time.Second, day}, func(p *Policy) *Duration { return &p.SigningPoll }},
-	{Limit{"idvPoll", time.Second, day}, func(p *Policy) *Duration { return &p.IDVPoll }},
-	{Limit{"idvMaxWait", time.Second, 365 * day}, func(p *Policy) *Duration { return &p.IDVMaxWait }},
-	{Limit{"creditAnalysisPoll", time.Second, day}, func(p *Policy) *Duration { return &p.CreditAnalysisPoll }},
-	{Limit{"creditAnalysisMaxWait", time.Second, 365 * day}, func(p *Policy) *Duration { return &p.CreditAnalysisMaxWait }},
-	{Limit{"creditTermsPoll", time.Second, day}, func(p *Policy) *Duration { return &p.CreditTermsPoll }},
-	{Limit{"creditTermsMaxWait", time.Second, 365 * day}, func(p *Policy) *Duration { return &p.CreditTermsMaxWait }},
-	{Limit{"priorKycMaxWait", time.Second, day}, func(p *Policy) *Duration { return &p.PriorKYCMaxWait }},
-	{Limit{"reviewSla", time.Minute, 365 * day}, func(p *Policy) *Duration { return &p.ReviewSLA }},
-	{Limit{"reviewReminderEvery", time.Minute, 365 * day}, func(p *Policy) *Duration { return &p.ReviewReminderEvery }},
-	{Limit{"providerCallBudget", 10 * time.Second, 30 * day}, func(p *Policy) *Duration { return &p.ProviderCallBudget }},
+	{Limit{"declarationDeadline", time.Minute, 365 * day}, func(p *Policy) *Duration { return &p.DeclarationDeadline }, vOriginal},
+	{Limit{"declarationReminderEvery", time.Minute, 365 * day}, func(p *Policy) *Duration { return &p.DeclarationReminderEvery }, vOriginal},
+	{Limit{"declarationPoll", time.Second, day}, func(p *Policy) *Duration { return &p.DeclarationPoll }, vOriginal},
+	{Limit{"signingReminderEvery", time.Minute, 365 * day}, func(p *Policy) *Duration { return &p.SigningReminderEvery }, vOriginal},
+	{Limit{"signingPoll", time.Second, day}, func(p *Policy) *Duration { return &p.SigningPoll }, vOriginal},
+	{Limit{"idvPoll", time.Second, day}, func(p *Policy) *Duration { return &p.IDVPoll }, vOriginal},
+	{Limit{"idvMaxWait", time.Second, 365 * day}, func(p *Policy) *Duration { return &p.IDVMaxWait }, vOriginal},
+	{Limit{"bankDataMaxWait", time.Minute, 90 * day}, func(p *Policy) *Duration { return &p.BankDataMaxWait }, vProviderContracts},
+	{Limit{"bankDataReminderEvery", time.Minute, 90 * day}, func(p *Policy) *Duration { return &p.BankDataReminderEvery }, vProviderContracts},
+	{Limit{"creditAnalysisPoll", time.Second, day}, func(p *Policy) *Duration { return &p.CreditAnalysisPoll }, vOriginal},
+	{Limit{"creditAnalysisMaxWait", time.Second, 365 * day}, func(p *Policy) *Duration { return &p.CreditAnalysisMaxWait }, vOriginal},
+	{Limit{"creditTermsPoll", time.Second, day}, func(p *Policy) *Duration { return &p.CreditTermsPoll }, vOriginal},
+	{Limit{"creditTermsMaxWait", time.Second, 365 * day}, func(p *Policy) *Duration { return &p.CreditTermsMaxWait }, vOriginal},
+	{Limit{"priorKycMaxWait", time.Second, day}, func(p *Policy) *Duration { return &p.PriorKYCMaxWait }, vOriginal},
+	{Limit{"reviewSla", time.Minute, 365 * day}, func(p *Policy) *Duration { return &p.ReviewSLA }, vOriginal},
+	{Limit{"reviewReminderEvery", time.Minute, 365 * day}, func(p *Policy) *Duration { return &p.ReviewReminderEvery }, vOriginal},
+	{Limit{"providerCallBudget", 10 * time.Second, 30 * day}, func(p *Policy) *Duration { return &p.ProviderCallBudget }, vOriginal},
 }
 
 // Limits of MaxContractRenewals (negative: never re-open) and of the declaration deadline,
@@ -201,8 +215,14 @@ func (p Policy) Problems() []FieldProblem {
 }
 
 // Complete reports whether no field is left to a default.
-func (p Policy) Complete() bool {
+func (p Policy) Complete() bool { return p.completeFor(vLatest) }
+
+// completeFor is Complete over the fields a run of version v knows.
+func (p Policy) completeFor(v workflow.Version) bool {
 	for _, f := range policyFields {
+		if f.since > v {
+			continue
+		}
 		if *f.get(&p) <= 0 {
 			return false
 		}
@@ -228,8 +248,11 @@ func (p Policy) Resolve() Policy {
 // clamped brings every field into a range the workflow can run safely, whatever a caller that
 // bypassed validation sent: at least a second, at most a year (so no arithmetic overflows),
 // and no more renewals than the limit. Validation (Problems) is stricter; this is the floor.
-func (p Policy) clamped() Policy {
+func (p Policy) clamped(ver workflow.Version) Policy {
 	for _, f := range policyFields {
+		if f.since > ver {
+			continue
+		}
 		v := f.get(&p)
 		*v = Duration(min(max(v.D(), time.Second), MaxDeadlineAhead))
 	}

@@ -29,9 +29,15 @@ const (
 	// that cannot settle the signing wait are not hints; when the signatures are in, the side
 	// checks still running look at once.
 	vSparseWaits workflow.Version = 2
+	// vProviderContracts: the providers as documented. The credit analysis waits for the
+	// bank data the merchant's app uploads (requested by a notification, with its own deadline
+	// and reminders) instead of inventing it; the identity session's token reaches the app,
+	// and an expired session is replaced; an agent's decision stands when writing it back to
+	// Quickr fails (retried, then flagged for ops).
+	vProviderContracts workflow.Version = 3
 
 	// vLatest is what new onboardings record.
-	vLatest = vSparseWaits
+	vLatest = vProviderContracts
 )
 
 // changeProviderBlocked brings "blocked, not failed" to onboardings started before

@@ -8,7 +8,7 @@ set -eu
 ADDRESS="${TEMPORAL_ADDRESS:-temporal:7233}"
 NAMESPACE="${NAMESPACE:-default}"
 # Name=Type; keep in step with workflows.SearchAttributes (a test checks).
-ATTRIBUTES="OnboardingStage=Keyword MerchantCountry=Keyword MerchantOrgNumber=Keyword KycCaseId=Keyword Outcome=Keyword RiskLevel=Keyword ProviderBlocked=KeywordList"
+ATTRIBUTES="OnboardingStage=Keyword MerchantCountry=Keyword MerchantOrgNumber=Keyword KycCaseId=Keyword Outcome=Keyword RiskLevel=Keyword ProviderBlocked=KeywordList DecisionWriteBack=Keyword"
 
 # auto-setup creates the namespace shortly after the server reports healthy.
 tries=0

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 
@@ -289,4 +290,16 @@ func checkDefaulterReached(spec any) error {
 		}
 	}
 	return nil
+}
+
+// BankData says where the merchants' uploaded bank data is kept (internal/bankdata): a
+// directory the gateway writes and the workers read, so on several hosts a shared mount.
+type BankData struct {
+	BankDataDir string `envconfig:"BANK_DATA_DIR" desc:"directory of the merchants' uploaded bank data, shared by the gateways and the workers; files are encrypted with the payload keys (required; local profile: onboarding-bank-data in the temporary directory)"`
+}
+
+// LocalDefaults requires the directory, and under the local profile puts it in the
+// temporary directory.
+func (b *BankData) LocalDefaults(d *Defaults) {
+	d.Sandbox(&b.BankDataDir, "BANK_DATA_DIR", filepath.Join(os.TempDir(), "onboarding-bank-data"))
 }

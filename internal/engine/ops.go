@@ -39,8 +39,9 @@ func (e *RejectedError) Error() string { return "rejected: " + e.Reason }
 
 // Operations an idempotency key is scoped to.
 const (
-	OpDecide = "decide"
-	OpExtend = "extend"
+	OpDecide   = "decide"
+	OpExtend   = "extend"
+	OpBankData = "bank-data"
 )
 
 // UpdateID is the Temporal update ID of a request with an idempotency key: a digest of who
@@ -80,6 +81,16 @@ func (e *Engine) ExtendDeadline(ctx context.Context, workflowID, requestID strin
 	}
 	var st workflows.Status
 	if err := e.update(ctx, workflowID, UpdateID(ch.By, OpExtend, workflowID, requestID), workflows.UpdateExtendDeadline, ch, &st); err != nil {
+		return nil, err
+	}
+	return &st, nil
+}
+
+// SupplyBankData hands the onboarding the merchant's bank data, stored already (u names it);
+// the workflow refuses it when its credit analysis no longer waits for it (RejectedError).
+func (e *Engine) SupplyBankData(ctx context.Context, workflowID, requestID string, u workflows.BankDataUpload) (*workflows.BankDataStatus, error) {
+	var st workflows.BankDataStatus
+	if err := e.update(ctx, workflowID, UpdateID(u.By, OpBankData, workflowID, requestID), workflows.UpdateSupplyBankData, u, &st); err != nil {
 		return nil, err
 	}
 	return &st, nil

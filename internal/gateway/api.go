@@ -26,6 +26,7 @@ type Onboardings interface {
 	Decide(ctx context.Context, workflowID, requestID string, d workflows.Decision) (*workflows.DecideResult, error)
 	ExtendDeadline(ctx context.Context, workflowID, requestID string, c workflows.DeadlineChange) (*workflows.Status, error)
 	Cancel(ctx context.Context, workflowID, reason, by string) error
+	SupplyBankData(ctx context.Context, workflowID, requestID string, u workflows.BankDataUpload) (*workflows.BankDataStatus, error)
 }
 
 // API limits.
@@ -51,6 +52,7 @@ func (s *Server) apiRoutes() []route {
 		{"GET", "/v1/onboardings", RoleApp, s.listOnboardings},
 		{"GET", "/v1/onboardings/{id}", RoleApp, s.getOnboarding},
 		{"POST", "/v1/onboardings/{id}/cancel", RoleApp, s.cancelOnboarding},
+		{"PUT", "/v1/onboardings/{id}/bank-data", RoleApp, s.supplyBankData},
 		{"POST", "/v1/onboardings/{id}/decision", RoleAgent, s.decide},
 		{"POST", "/v1/onboardings/{id}/deadline", RoleAgent, s.extendDeadline},
 	}

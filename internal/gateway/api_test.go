@@ -77,6 +77,13 @@ func (f *fakeEngine) ExtendDeadline(_ context.Context, id, _ string, c workflows
 	return &workflows.Status{WorkflowID: id}, nil
 }
 
+func (f *fakeEngine) SupplyBankData(_ context.Context, id, requestID string, u workflows.BankDataUpload) (*workflows.BankDataStatus, error) {
+	if err := f.record("bank-data " + id + " " + u.Ref + " " + u.By); err != nil {
+		return nil, err
+	}
+	return &workflows.BankDataStatus{Upload: &u}, nil
+}
+
 func (f *fakeEngine) Cancel(_ context.Context, id, reason, by string) error {
 	return f.record("cancel " + id + " " + reason + " " + by)
 }

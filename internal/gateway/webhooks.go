@@ -45,7 +45,10 @@ type Config struct {
 	APITokens []Token
 	// Codec, when set, is the codec server for the Temporal UI, mounted at /codec/.
 	Codec http.Handler
-	Now   func() time.Time
+	// BankData stores the merchants' bank-data uploads (PUT /v1/onboardings/{id}/bank-data);
+	// nil answers them 503.
+	BankData BankDataStore
+	Now      func() time.Time
 }
 
 // maxWebhookBody bounds a webhook body.

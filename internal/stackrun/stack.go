@@ -183,6 +183,9 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 		"ONBOARDING_SANDBOX_ANALYSIS_DELAY=" + d.Analysis.String(),
 		"ONBOARDING_SANDBOX_CREDIT_TERMS_DELAY=" + d.CreditTerms.String(),
 		"ONBOARDING_SANDBOX_CHECKS_DELAY=" + d.Checks.String(),
+		// The sandbox's app uploads the merchants' bank data through the gateway.
+		"ONBOARDING_SANDBOX_APP_API_URL=" + s.GatewayURL,
+		"ONBOARDING_SANDBOX_APP_TOKEN=" + s.AppToken,
 	}
 	if cfg.Sandbox.Seed != 0 {
 		sbEnv = append(sbEnv, "ONBOARDING_SANDBOX_SEED="+strconv.FormatUint(cfg.Sandbox.Seed, 10))
@@ -197,6 +200,8 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 		"ONBOARDING_PAYLOAD_KEYS=" + keySpec,
 		// The worker mints the callback URLs and the gateway verifies them: one secret.
 		"ONBOARDING_CALLBACK_SECRETS=" + s.CallbackSecret,
+		// The gateway stores the merchants' bank data where the worker reads it.
+		"ONBOARDING_BANK_DATA_DIR=" + filepath.Join(cfg.Dir, "bank-data"),
 	}
 	sb := s.SandboxURL
 	workerEnv := append(append([]string{}, temporalEnv...),

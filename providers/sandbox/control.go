@@ -58,6 +58,8 @@ func (s *Server) mountControl() {
 	})
 	s.mux.HandleFunc("POST /app/inbox", s.serveInboxPost)
 	s.mux.HandleFunc("GET /control/inbox", s.serveInboxList)
+	s.mux.HandleFunc("PUT /control/app/bank-data/{workflowId}", s.serveAppProfile)
+	s.mux.HandleFunc("GET /control/app/bank-data/samples/{profile}", s.serveSampleBankData)
 }
 
 // Providers the sandbox imitates.

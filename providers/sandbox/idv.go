@@ -78,6 +78,8 @@ func (s *Server) mountIDV() {
 	s.mux.HandleFunc("GET /control/idv/sessions/{ref}", s.idvControlGet)
 	s.mux.HandleFunc("POST /control/idv/sessions/{ref}/start", s.idvControlStart)
 	s.mux.HandleFunc("POST /control/idv/sessions/{ref}/finish", s.idvControlFinish)
+	// The person's side: the session is opened with its token (app.go).
+	s.mux.HandleFunc("POST /idv/person/{token}/complete", s.serveIDVPersonComplete)
 }
 
 // writeIDVError answers in the seed's shape {"error_message", "error_name"}.
@@ -172,12 +174,6 @@ func (s *Server) idvCreate(w http.ResponseWriter, r *http.Request, props map[str
 	s.counters.Add(ref, CountIDVSessions)
 	id := ss.ID
 	s.after(s.cfg.IDVSessionTTL, func() { _ = s.idvTransition(id, "EXPIRED", nil) })
-	if s.cfg.Auto {
-		if s.cfg.Delays.IDV > 0 { // without a delay the finish passes IN_PROGRESS itself
-			s.after(s.cfg.Delays.IDV/2, func() { _ = s.idvTransition(id, "IN_PROGRESS", nil) })
-		}
-		s.after(s.cfg.Delays.IDV, func() { _ = s.idvFinish(id, "COMPLETED", true, nil) })
-	}
 	writeJSON(w, http.StatusOK, map[string]any{"id": ss.ID, "token": ss.Token})
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -130,6 +131,15 @@ func TestIDVContractExpiry(t *testing.T) {
 	require.Equal(t, map[string]bool{idv.StateInProgress: true, idv.StateExpired: true}, got)
 }
 
+// postNotification hands the sandbox's app a notification, as the worker's Notify does.
+func postNotification(t *testing.T, env *ctEnv, body string) {
+	t.Helper()
+	resp, err := http.Post(env.srv.URL+"/app/inbox", "application/json", strings.NewReader(body))
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusNoContent, resp.StatusCode)
+}
+
 func TestIDVContractAutomatic(t *testing.T) {
 	env := ctSandbox(t, func(c *sandbox.Config) {
 		c.Auto = true
@@ -140,20 +150,47 @@ func TestIDVContractAutomatic(t *testing.T) {
 	created, err := c.CreateSession(ctx, idv.CreateSessionInput{Reference: "onboarding:NO:123456789"})
 	require.NoError(t, err)
 
-	steps := []struct {
-		advance time.Duration
-		want    string
-	}{{4 * time.Minute, idv.StateCreated}, {time.Minute, idv.StateInProgress}, {5 * time.Minute, idv.StateCompleted}}
-	for _, st := range steps {
-		env.clock.Advance(st.advance)
+	// Nobody has the token yet: the session waits, however long.
+	env.clock.Advance(30 * time.Minute)
+	state, err := c.SessionState(ctx, created.ID)
+	require.NoError(t, err)
+	require.Equal(t, idv.StateCreated, state)
+
+	// The app receives the token and the person opens the session with it.
+	postNotification(t, env, `{"id":"n1","workflowId":"onboarding:NO:123456789","type":"identity_verification_ready","data":{"sessionId":`+
+		strconv.FormatInt(created.ID, 10)+`,"token":"`+created.Token+`"}}`)
+	require.Eventually(t, func() bool {
 		state, err := c.SessionState(ctx, created.ID)
-		require.NoError(t, err)
-		require.Equal(t, st.want, state)
-	}
+		return err == nil && state == idv.StateInProgress
+	}, 5*time.Second, 5*time.Millisecond)
+	env.clock.Advance(10 * time.Minute)
+	require.Eventually(t, func() bool {
+		state, err := c.SessionState(ctx, created.ID)
+		return err == nil && state == idv.StateCompleted
+	}, 5*time.Second, 5*time.Millisecond)
 	s, err := c.GetSession(ctx, created.ID)
 	require.NoError(t, err)
 	require.Equal(t, "Floki", s.GivenNames)
 	require.Equal(t, "Vilgerdarson", s.Surname)
+}
+
+func TestIDVPersonCompletesWithTheToken(t *testing.T) {
+	env := ctSandbox(t, nil)
+	c := idvClient(env, "")
+	ctx := context.Background()
+	created, err := c.CreateSession(ctx, idv.CreateSessionInput{Reference: "onboarding:NO:123456789"})
+	require.NoError(t, err)
+	post := func(token string) int {
+		resp, err := http.Post(env.srv.URL+"/idv/person/"+token+"/complete", "application/json", nil)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	require.Equal(t, http.StatusNotFound, post("i_not-the-token"))
+	require.Equal(t, http.StatusNoContent, post(created.Token))
+	state, err := c.SessionState(ctx, created.ID)
+	require.NoError(t, err)
+	require.Equal(t, idv.StateCompleted, state)
 }
 
 func TestIDVContractErrors(t *testing.T) {
@@ -265,10 +302,11 @@ func TestIDVAutomaticWithoutDelayAlwaysCompletes(t *testing.T) {
 	c := idvClient(env, "")
 	ctx := context.Background()
 	var ids []int64
-	for range 300 {
+	for i := range 300 {
 		created, err := c.CreateSession(ctx, idv.CreateSessionInput{Reference: "onboarding:NO:123456789"})
 		require.NoError(t, err)
 		ids = append(ids, created.ID)
+		postNotification(t, env, `{"id":"n`+strconv.Itoa(i)+`","workflowId":"onboarding:NO:123456789","type":"identity_verification_ready","data":{"token":"`+created.Token+`"}}`)
 	}
 	for _, id := range ids {
 		require.Eventually(t, func() bool {

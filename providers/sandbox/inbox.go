@@ -37,6 +37,7 @@ func (s *Server) serveInboxPost(w http.ResponseWriter, r *http.Request) {
 		s.inbox.events = s.inbox.events[len(s.inbox.events)-maxDeliveries:]
 	}
 	s.inbox.mu.Unlock()
+	s.appOnNotification(b)
 	w.WriteHeader(http.StatusNoContent)
 }
 

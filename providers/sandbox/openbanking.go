@@ -22,8 +22,10 @@ import (
 //     last two once COMPLETED (automatically after Delays.Analysis, or on
 //     POST /control/openbanking/analyses/{ref}/finish in manual mode);
 //   - scores.creditScore {value 0..1000, indicators} is 820 with no indicators for the good
-//     profile and 310 with four raised indicators for the risky one. A customer is risky when
-//     its customIdentifier contains "risky", or after POST
+//     profile and 310 with four raised indicators for the risky one. An analysis is risky
+//     when its upload reads so (more spent than earned, an account overdrawn, or a
+//     transaction categorised GAMBLING, DEBT_COLLECTION or UNPAID_DIRECT_DEBIT), or its
+//     customer is: a customIdentifier containing "risky", or after POST
 //     /control/openbanking/customers/{ref}/profile {"profile":"risky"}; a finish call may also
 //     name the profile. creditInsights are computed from the uploaded transactions;
 //   - GET /customers/{id}/analyses -> {"data":[analysis...]}, oldest first (404 for an unknown
@@ -56,6 +58,9 @@ type obAnalysis struct {
 	Currency               string
 	Months                 int
 	Risky                  bool // decided when it completes
+	// DataRisky: the upload itself reads risky (more spent than earned, an overdrawn
+	// account, gambling, debt collection or unpaid direct debits).
+	DataRisky bool
 }
 
 type obAccount struct {
@@ -69,7 +74,11 @@ type obTransaction struct {
 	Amount    float64 `json:"amount"`
 	Currency  string  `json:"currency"`
 	Date      string  `json:"date"`
+	Category  string  `json:"category"`
 }
+
+// obRiskyCategories are transaction categories that make an upload read risky.
+var obRiskyCategories = map[string]bool{"GAMBLING": true, "DEBT_COLLECTION": true, "UNPAID_DIRECT_DEBIT": true}
 
 func (s *Server) mountOpenBanking() {
 	s.openbanking = &obState{
@@ -233,7 +242,11 @@ func (s *Server) obCreateAnalysis(w http.ResponseWriter, r *http.Request) {
 	}
 	a := &obAnalysis{Status: "IN_PROGRESS", Accounts: len(in.Accounts), Currency: in.Accounts[0].Currency}
 	months := map[string]bool{}
+	for _, acc := range in.Accounts {
+		a.DataRisky = a.DataRisky || acc.Balance < 0
+	}
 	for _, t := range in.Transactions {
+		a.DataRisky = a.DataRisky || obRiskyCategories[strings.ToUpper(t.Category)]
 		if t.Amount >= 0 {
 			a.Income += t.Amount
 		} else {
@@ -244,6 +257,7 @@ func (s *Server) obCreateAnalysis(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	a.Months = max(len(months), 1)
+	a.DataRisky = a.DataRisky || a.Expenses > a.Income
 
 	s.mu.Lock()
 	c, ok := s.openbanking.customers[r.PathValue("id")]
@@ -342,7 +356,7 @@ func (s *Server) obFinish(id, profile string) error {
 	if a.Status == "COMPLETED" {
 		return fmt.Errorf("analysis %s is already COMPLETED", id)
 	}
-	a.Risky = s.openbanking.customers[a.CustomerID].Risky
+	a.Risky = s.openbanking.customers[a.CustomerID].Risky || a.DataRisky
 	switch profile {
 	case "risky":
 		a.Risky = true

@@ -80,6 +80,9 @@ type Config struct {
 	Clock  Clock
 	// HTTPClient sends webhooks; nil means a client with a 10 s timeout.
 	HTTPClient *http.Client
+	// AppAPIURL and AppToken let the sandbox's app (app.go) call the gateway's API in
+	// automatic mode: the base URL (http://host:port) and an app token. Empty: it does not.
+	AppAPIURL, AppToken string
 	// Logf, when set, receives one line per notable event (webhook failures, faults).
 	Logf func(format string, args ...any)
 }
@@ -105,6 +108,7 @@ type Server struct {
 	deepidv     *deepidvState
 	openbanking *obState
 	inbox       *appInbox
+	app         *appState
 }
 
 // New builds a sandbox with every provider mounted.
@@ -143,6 +147,7 @@ func New(cfg Config) *Server {
 	s.faults = newFaultSet(cfg.Faults)
 	s.hooks = newWebhookSender(s)
 	s.inbox = newAppInbox()
+	s.app = &appState{profiles: map[string]string{}}
 
 	// One line per provider: each mount registers its routes and control endpoints.
 	s.mountQuickr()
