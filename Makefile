@@ -64,7 +64,7 @@ chaos: $(TEMPORAL) build ## kill, fail and restart parts of the real stack under
 RECORDING_TESTS := TestTestCompaniesThroughTheLifecycle|TestExpiredContractIsRenewed|TestCancelThroughGateway|TestFourEyesUpdate|TestDecisionBySignalIsRefused|TestExtendDeadline|TestReviewReminders|TestMissingEvidence|TestProviderBlocked|TestCancelDuringReview
 
 .PHONY: record-histories
-record-histories: $(TEMPORAL) ## re-record the current version's histories (workflows/testdata/histories/v2; older versions stay frozen) from end-to-end runs
+record-histories: $(TEMPORAL) ## re-record the current version's histories (workflows/testdata/histories/v3; older versions stay frozen) from end-to-end runs
 	RECORD_HISTORIES=1 go test -count=1 -timeout 15m -run '^($(RECORDING_TESTS))$$' ./e2e/
 
 .PHONY: lint

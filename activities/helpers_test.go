@@ -18,6 +18,8 @@ import (
 
 	"github.com/merchantflow/onboarding/activities"
 	"github.com/merchantflow/onboarding/automation"
+	"github.com/merchantflow/onboarding/internal/bankdata"
+	"github.com/merchantflow/onboarding/internal/codec"
 	"github.com/merchantflow/onboarding/providers/creditro"
 	"github.com/merchantflow/onboarding/providers/deepidv"
 	"github.com/merchantflow/onboarding/providers/idv"
@@ -42,6 +44,7 @@ type env struct {
 	quickr *quickr.Client
 	acts   *activities.Activities
 	app    *app
+	bank   *bankdata.Store
 }
 
 func newEnv(t *testing.T) *env {
@@ -67,7 +70,31 @@ func newEnv(t *testing.T) *env {
 		NotifySecret:      notifySecret,
 		Now:               clock.Now,
 	}
+	keys, err := codec.ParseKeys(mustSpec(t))
+	require.NoError(t, err)
+	e.bank, err = bankdata.NewStore(t.TempDir(), keys)
+	require.NoError(t, err)
+	e.acts.BankData = e.bank
 	return e
+}
+
+func mustSpec(t *testing.T) string {
+	spec, err := codec.GenerateSpec("test-1")
+	require.NoError(t, err)
+	return spec
+}
+
+// uploaded stores the sandbox's sample dataset of profile as the gateway would and returns
+// its reference.
+func (e *env) uploaded(profile string) string {
+	raw, err := sandbox.SampleBankData(profile, e.clock.Now())
+	require.NoError(e.t, err)
+	var d bankdata.Dataset
+	require.NoError(e.t, json.Unmarshal(raw, &d))
+	require.NoError(e.t, d.Validate(e.clock.Now()))
+	sum, err := e.bank.Put(context.Background(), d)
+	require.NoError(e.t, err)
+	return sum.Ref
 }
 
 // activityEnv is a test activity environment with the activities registered.

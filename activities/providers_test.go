@@ -3,6 +3,7 @@ package activities_test
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -154,7 +155,7 @@ func TestIdentityVerificationInput(t *testing.T) {
 func TestStartCreditAnalysisIsIdempotent(t *testing.T) {
 	e := newEnv(t)
 	ref := refFor(orgRagnarok)
-	in := activities.CreditAnalysisInput{Reference: ref, Company: activities.Company{OrgNumber: orgRagnarok, Country: "NO"}}
+	in := activities.CreditAnalysisInput{Reference: ref, Company: activities.Company{OrgNumber: orgRagnarok, Country: "NO"}, BankDataRef: e.uploaded("good")}
 	first := must[activities.CreditAnalysisRef](e, e.acts.StartCreditAnalysis, in)
 	require.NotEmpty(t, first.CustomerID)
 	require.NotEmpty(t, first.AnalysisID)
@@ -187,10 +188,10 @@ func TestStartCreditAnalysisIsIdempotent(t *testing.T) {
 func TestCreditAnalysisRiskyProfile(t *testing.T) {
 	e := newEnv(t)
 	ref := refFor(orgRollo)
-	r := must[activities.CreditAnalysisRef](e, e.acts.StartCreditAnalysis, activities.CreditAnalysisInput{Reference: ref, Company: activities.Company{OrgNumber: orgRollo, Country: "NO"}})
-	e.control(http.MethodPost, "/control/openbanking/analyses/"+ref+"/finish", `{"profile":"risky"}`)
+	r := must[activities.CreditAnalysisRef](e, e.acts.StartCreditAnalysis, activities.CreditAnalysisInput{Reference: ref, Company: activities.Company{OrgNumber: orgRollo, Country: "NO"}, BankDataRef: e.uploaded("risky")})
+	e.control(http.MethodPost, "/control/openbanking/analyses/"+ref+"/finish", "")
 	got := must[activities.CreditAnalysisResult](e, e.acts.AwaitCreditAnalysis, *r)
-	require.Equal(t, 31.0, got.Score, "310 of 1000")
+	require.Equal(t, 31.0, got.Score, "the risky upload scores 310 of 1000")
 	require.Len(t, got.Indicators, 4)
 	require.Equal(t, "HIGH", got.Insights["riskLevel"])
 }
@@ -199,10 +200,16 @@ func TestCreditAnalysisInput(t *testing.T) {
 	e := newEnv(t)
 	_, err := run[activities.CreditAnalysisRef](e, nil, e.acts.StartCreditAnalysis, activities.CreditAnalysisInput{Reference: "r"})
 	require.Equal(t, activities.ErrInvalidInput, errType(err))
+	// No upload, or one the store does not hold: the analysis does not run.
+	_, err = run[activities.CreditAnalysisRef](e, nil, e.acts.StartCreditAnalysis, activities.CreditAnalysisInput{Reference: "r", Company: activities.Company{OrgNumber: "1"}})
+	require.Equal(t, activities.ErrBankDataMissing, errType(err))
+	_, err = run[activities.CreditAnalysisRef](e, nil, e.acts.StartCreditAnalysis, activities.CreditAnalysisInput{Reference: "r", Company: activities.Company{OrgNumber: "1"}, BankDataRef: "sha256:" + strings.Repeat("0", 64)})
+	require.Equal(t, activities.ErrBankDataMissing, errType(err))
+	require.Zero(t, e.sb.Counters().Get("r", sandbox.CountAnalyses))
 	_, err = run[activities.CreditAnalysisResult](e, nil, e.acts.AwaitCreditAnalysis, activities.CreditAnalysisRef{CustomerID: "cus_1"})
 	require.Equal(t, activities.ErrInvalidInput, errType(err))
 	e.control(http.MethodPut, "/control/faults", `{"openbanking":{"errorRate":1}}`)
-	_, err = run[activities.CreditAnalysisRef](e, nil, e.acts.StartCreditAnalysis, activities.CreditAnalysisInput{Reference: "r", Company: activities.Company{OrgNumber: "1"}})
+	_, err = run[activities.CreditAnalysisRef](e, nil, e.acts.StartCreditAnalysis, activities.CreditAnalysisInput{Reference: "r", Company: activities.Company{OrgNumber: "1"}, BankDataRef: e.uploaded("good")})
 	require.Equal(t, activities.ErrProviderUnavailable, errType(err))
 }
 

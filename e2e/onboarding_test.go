@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -156,7 +157,10 @@ func TestExpiredContractIsRenewed(t *testing.T) {
 	s.control(t, "/control/quickr/cases/"+ref+"/declare", "")
 	waitStage(t, ctx, s, ref, workflows.StageAwaitingSignature)
 	// The side checks start in activities of their own: their sessions may not exist yet.
-	s.controlWhenReady(t, "/control/idv/sessions/"+ref+"/finish")
+	// The app uploads the merchant's bank data; the person completes the identity session
+	// with the token the app received.
+	s.uploadBankData(t, ref, "good")
+	s.completeIdentity(t, ref)
 	s.controlWhenReady(t, "/control/openbanking/analyses/"+ref+"/finish")
 	s.controlWhenReady(t, "/control/deepidv/credit-terms/"+ref+"/finish")
 
@@ -198,7 +202,7 @@ func decideUpdate(ctx context.Context, s *stack, id string, d workflows.Decision
 // the "onboarding" version (workflows.vLatest) that new onboardings record. It changes when
 // workflows.vLatest changes. The directories of older versions are frozen: their histories
 // stand for onboardings still running on that version and are never written again.
-const historyVersion = "v2"
+const historyVersion = "v3"
 
 // recordHistory writes the workflow's history to
 // workflows/testdata/histories/<historyVersion>/<name>.json when RECORD_HISTORIES is set
@@ -257,4 +261,33 @@ func onboardingVersion(t *testing.T, events []*historypb.HistoryEvent) workflow.
 		return v
 	}
 	return workflow.DefaultVersion
+}
+
+// TestNoBankDataNoAutomaticApproval: Ragnarok, whom the rules approve with a credit analysis,
+// goes to review when the app never uploads the bank data; with the risky dataset the
+// analysis runs on it and scores it risky.
+func TestNoBankDataNoAutomaticApproval(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	s := newStack(t, sandbox.Config{Auto: true, Delays: sandbox.Delays{
+		Declare: 100 * time.Millisecond, Sign: 100 * time.Millisecond, IDV: 100 * time.Millisecond,
+		Analysis: 100 * time.Millisecond, CreditTerms: 100 * time.Millisecond,
+	}})
+	id := workflows.WorkflowID("NO", "987654321")
+	// The app will not upload (set before the start, so the request finds it).
+	req, err := http.NewRequest(http.MethodPut, s.sandboxURL+"/control/app/bank-data/"+id, strings.NewReader(`{"profile":"none"}`))
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	p := workflows.DefaultPolicy()
+	p.BankDataMaxWait = workflows.Duration(3 * time.Second)
+	started := begin(t, ctx, s, ragnarok, p)
+	st := waitStage(t, ctx, s, id, workflows.StageAwaitingReview)
+	require.Contains(t, st.Evidence.Unavailable["creditAnalysis"], "bank data was not uploaded")
+	require.Nil(t, st.Evidence.CreditAnalysis)
+	require.Equal(t, "REVIEW", st.Evaluation.Decision, "no automatic approval without the merchant's data")
+	require.Zero(t, s.sandbox.Counters().Get(id, sandbox.CountAnalyses))
+	require.Contains(t, s.inboxTypes(t, id), activities.NotifyBankDataRequested)
+	require.NoError(t, s.tc.CancelWorkflow(ctx, started.WorkflowID, started.RunID))
 }

@@ -1,9 +1,11 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -22,6 +24,8 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.uber.org/zap"
 
+	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/internal/bankdata"
 	"github.com/merchantflow/onboarding/internal/callback"
 	"github.com/merchantflow/onboarding/internal/codec"
 	"github.com/merchantflow/onboarding/internal/config"
@@ -135,11 +139,6 @@ func newStack(t *testing.T, sbCfg sandbox.Config, opts ...stackOption) *stack {
 		t.Cleanup(tc.Close)
 	}
 	creds := sandbox.DefaultCredentials()
-	sbCfg.Credentials = creds
-	sb := sandbox.New(sbCfg)
-	sbSrv := httptest.NewServer(sb.Handler())
-	t.Cleanup(func() { sb.Close(); sbSrv.Close() })
-
 	tq := "e2e-" + t.Name()
 	tokens, err := gateway.ParseTokens("app:e2e-app=" + appToken + ",agent:alice=" + agentToken + ",agent:bob=" + agent2)
 	require.NoError(t, err)
@@ -151,9 +150,27 @@ func newStack(t *testing.T, sbCfg sandbox.Config, opts ...stackOption) *stack {
 	if keys != nil {
 		gwCfg.Codec = codec.Handler(keys, codec.HandlerOptions{Tokens: []string{codecToken}, AllowedOrigins: []string{"http://127.0.0.1:8233"}})
 	}
+	// The gateway stores the merchants' bank data where the worker reads it.
+	bankKeys := keys
+	if bankKeys == nil {
+		spec, err := codec.GenerateSpec("e2e-bank")
+		require.NoError(t, err)
+		bankKeys, err = codec.ParseKeys(spec)
+		require.NoError(t, err)
+	}
+	bank, err := bankdata.NewStore(t.TempDir(), bankKeys)
+	require.NoError(t, err)
+	gwCfg.BankData = bank
 	gw := gateway.New(gwCfg, tc, engine.New(tc, "default", tq), zap.NewNop())
 	gwSrv := httptest.NewServer(gw.Handler())
 	t.Cleanup(gwSrv.Close)
+
+	// The sandbox's app uploads bank data through the gateway (automatic mode).
+	sbCfg.Credentials = creds
+	sbCfg.AppAPIURL, sbCfg.AppToken = gwSrv.URL, appToken
+	sb := sandbox.New(sbCfg)
+	sbSrv := httptest.NewServer(sb.Handler())
+	t.Cleanup(func() { sb.Close(); sbSrv.Close() })
 
 	// Every setting but the addresses is the local profile's default, which is the sandbox's
 	// (TestMain sets the profile for the whole package: parallel tests cannot t.Setenv).
@@ -168,6 +185,7 @@ func newStack(t *testing.T, sbCfg sandbox.Config, opts ...stackOption) *stack {
 	if err != nil {
 		t.Fatalf("activities: %v", err)
 	}
+	acts.BankData = bank
 	w := workerapp.New(tc, tq, acts, worker.Options{})
 	if err := w.Start(); err != nil {
 		t.Fatalf("start worker: %v", err)
@@ -193,6 +211,56 @@ func (s *stack) control(t *testing.T, path, body string) {
 	if resp.StatusCode/100 != 2 {
 		t.Fatalf("sandbox control %s: HTTP %d", path, resp.StatusCode)
 	}
+}
+
+// uploadBankData plays the app: it uploads the sandbox's sample dataset of profile ("good"
+// or "risky") for the onboarding through the gateway, and fails the test unless accepted.
+func (s *stack) uploadBankData(t *testing.T, workflowID, profile string) {
+	t.Helper()
+	resp, err := http.Get(s.sandboxURL + "/control/app/bank-data/samples/" + profile)
+	require.NoError(t, err)
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	req, err := http.NewRequest(http.MethodPut, s.gatewayURL+"/v1/onboardings/"+workflowID+"/bank-data", bytes.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+appToken)
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	answer, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode, "bank data upload: %s", answer)
+}
+
+// completeIdentity plays the person: it takes the token of the onboarding's newest identity
+// session from the app's inbox (as the app would hand it on) and completes the session
+// with it. It waits for the notification.
+func (s *stack) completeIdentity(t *testing.T, workflowID string) {
+	t.Helper()
+	var token string
+	require.Eventually(t, func() bool {
+		var inbox struct {
+			Events []struct {
+				Body struct {
+					Type       string         `json:"type"`
+					WorkflowID string         `json:"workflowId"`
+					Data       map[string]any `json:"data"`
+				} `json:"body"`
+			} `json:"events"`
+		}
+		s.getJSON(t, "/control/inbox", &inbox)
+		for _, e := range inbox.Events {
+			if e.Body.WorkflowID == workflowID && e.Body.Type == activities.NotifyIdentityVerification {
+				token, _ = e.Body.Data["token"].(string)
+			}
+		}
+		return token != ""
+	}, 30*time.Second, 50*time.Millisecond, "no identity_verification_ready notification")
+	resp, err := http.Post(s.sandboxURL+"/idv/person/"+token+"/complete", "application/json", nil)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusNoContent, resp.StatusCode)
 }
 
 // caseDoc reads the case document through the sandbox's control endpoint.

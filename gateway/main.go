@@ -55,12 +55,12 @@ const sandboxWebhookSecret = "sandbox-webhook-secret"
 // the worker's local profile mints with).
 func (c *Config) LocalDefaults(d *config.Defaults) {
 	c.Temporal.LocalDefaults(d)
-	c.BankData.LocalDefaults(d)
 	if !d.IsSet("QUICKR_WEBHOOK_SECRETS") || !d.IsSet("IDV_WEBHOOK_SECRETS") {
 		d.SandboxList(&c.WebhookSecrets, "WEBHOOK_SECRETS", sandboxWebhookSecret)
 	}
 	d.SandboxList(&c.CallbackSecrets, "CALLBACK_SECRETS", callback.DevSecret)
 	d.Require("API_TOKENS")
+	c.BankData.LocalDefaults(d)
 }
 
 // Validate checks values envconfig cannot, and parses the secrets once: what is checked is

@@ -36,7 +36,7 @@ func TestGatewayWithoutCredentialsExits2NamingEveryMissingSetting(t *testing.T) 
 	for _, profile := range []string{"", "ONBOARDING_PROFILE=production"} {
 		code, out := proctest.Run(t, profile)
 		require.Equal(t, 2, code, out)
-		require.Equal(t, "config: missing ONBOARDING_PAYLOAD_KEYS (or ONBOARDING_PAYLOAD_KEYS_FILE), ONBOARDING_WEBHOOK_SECRETS, ONBOARDING_CALLBACK_SECRETS, ONBOARDING_API_TOKENS"+
+		require.Equal(t, "config: missing ONBOARDING_PAYLOAD_KEYS (or ONBOARDING_PAYLOAD_KEYS_FILE), ONBOARDING_WEBHOOK_SECRETS, ONBOARDING_CALLBACK_SECRETS, ONBOARDING_API_TOKENS, ONBOARDING_BANK_DATA_DIR"+
 			"; outside ONBOARDING_PROFILE=local (make run, tests) nothing falls back to the sandbox's credentials or addresses\n", out)
 	}
 	t.Run("the local profile still needs the tokens and keys", func(t *testing.T) {
@@ -126,7 +126,7 @@ func TestGatewayRefusesSecretsTwiceWithoutShowingThem(t *testing.T) {
 		},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			env := append(append([]string{}, tt.env...), keys)
+			env := append(append([]string{}, tt.env...), keys, "ONBOARDING_BANK_DATA_DIR="+t.TempDir())
 			if !strings.Contains(strings.Join(tt.env, " "), "ONBOARDING_CALLBACK_SECRETS=") {
 				env = append(env, callbacks)
 			}
@@ -142,6 +142,7 @@ func TestGatewayRefusesSecretsTwiceWithoutShowingThem(t *testing.T) {
 
 func TestGatewayConfigTrimsSecretsOnce(t *testing.T) {
 	t.Setenv("ONBOARDING_PAYLOAD_KEYS", "k1=checked-by-codec-not-config")
+	t.Setenv("ONBOARDING_BANK_DATA_DIR", t.TempDir())
 	t.Setenv("ONBOARDING_API_TOKENS", " app:shop = "+appSecret+" ")
 	t.Setenv("ONBOARDING_WEBHOOK_SECRETS", hookSecret+", "+hookSecret+"-old ")
 	t.Setenv("ONBOARDING_CODEC_TOKENS", codecSecret+", "+codecSecret+"-old")
@@ -157,6 +158,7 @@ func TestGatewayConfigTrimsSecretsOnce(t *testing.T) {
 
 func TestGatewayPerProviderWebhookSecrets(t *testing.T) {
 	t.Setenv("ONBOARDING_PAYLOAD_KEYS", "k1=checked-by-codec-not-config")
+	t.Setenv("ONBOARDING_BANK_DATA_DIR", t.TempDir())
 	t.Setenv("ONBOARDING_API_TOKENS", "app:shop="+appSecret)
 	t.Setenv("ONBOARDING_CALLBACK_SECRETS", cbSecret)
 	t.Setenv("ONBOARDING_QUICKR_WEBHOOK_SECRETS", hookSecret+"-quickr")
@@ -184,6 +186,7 @@ func TestGatewayLocalProfileStartsWithTheSandboxDefaults(t *testing.T) {
 	t.Run("config", func(t *testing.T) {
 		t.Setenv("ONBOARDING_PROFILE", "local")
 		t.Setenv("ONBOARDING_PAYLOAD_KEYS", "k1=checked-by-codec-not-config")
+	t.Setenv("ONBOARDING_BANK_DATA_DIR", t.TempDir())
 		t.Setenv("ONBOARDING_API_TOKENS", "app:shop="+appSecret)
 		var cfg Config
 		require.NoError(t, config.Load(&cfg))

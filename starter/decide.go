@@ -26,6 +26,8 @@ type GatewayConfig struct {
 	GatewayURL string `envconfig:"GATEWAY_URL" default:"http://127.0.0.1:8081" desc:"the gateway's base URL; decide goes through its API"`
 	// AgentToken is the agent's API token (role agent); its name is the deciding agent.
 	AgentToken string `envconfig:"AGENT_TOKEN" desc:"the deciding agent's API token (secret); its name is recorded as the agent"`
+	// AppToken is an app's API token (role app), for uploading a merchant's bank data.
+	AppToken string `envconfig:"APP_TOKEN" desc:"an app's API token (secret), for bank-data"`
 }
 
 // gatewayAction is a parsed command that talks to the gateway instead of Temporal.
@@ -33,24 +35,34 @@ type gatewayAction func(ctx context.Context, gw *gatewayClient, out io.Writer) e
 
 // gatewayClient calls the gateway's /v1 API with the agent's token.
 type gatewayClient struct {
-	base  string
-	token string
-	http  *http.Client
+	base     string
+	token    string
+	tokenVar string // the variable the token came from, for errors
+	http     *http.Client
 }
 
-func newGatewayClient(cfg GatewayConfig) (*gatewayClient, error) {
+// newGatewayClient calls the gateway as an agent (decide) or, with asApp, as an app.
+func newGatewayClient(cfg GatewayConfig, asApp bool) (*gatewayClient, error) {
 	v := &engine.ValidationError{}
 	u, err := url.Parse(cfg.GatewayURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		v.Add("ONBOARDING_GATEWAY_URL", "must be the gateway's http(s) base URL")
 	}
-	if strings.TrimSpace(cfg.AgentToken) == "" {
-		v.Add("ONBOARDING_AGENT_TOKEN", "is required: decisions are taken with an agent's API token, whose name is the agent")
+	token, name := cfg.AgentToken, "ONBOARDING_AGENT_TOKEN"
+	if asApp {
+		token, name = cfg.AppToken, "ONBOARDING_APP_TOKEN"
+	}
+	if strings.TrimSpace(token) == "" {
+		if asApp {
+			v.Add(name, "is required: bank data is uploaded with an app's API token")
+		} else {
+			v.Add(name, "is required: decisions are taken with an agent's API token, whose name is the agent")
+		}
 	}
 	if err := v.OrNil(); err != nil {
 		return nil, err
 	}
-	return &gatewayClient{base: strings.TrimRight(cfg.GatewayURL, "/"), token: strings.TrimSpace(cfg.AgentToken),
+	return &gatewayClient{base: strings.TrimRight(cfg.GatewayURL, "/"), token: strings.TrimSpace(token), tokenVar: name,
 		http: &http.Client{Timeout: commandTimeout}}, nil
 }
 
@@ -67,9 +79,22 @@ func (g *gatewayClient) decide(ctx context.Context, id, requestID string, d work
 	if err != nil {
 		return nil, err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, g.base+"/v1/onboardings/"+url.PathEscape(id)+"/decision", bytes.NewReader(body))
+	var res workflows.DecideResult
+	return &res, g.send(ctx, http.MethodPost, id, "/decision", requestID, body, &res)
+}
+
+// supplyBankData uploads the merchant's bank data (a JSON body as the API takes it).
+func (g *gatewayClient) supplyBankData(ctx context.Context, id, requestID string, body []byte) (*workflows.BankDataStatus, error) {
+	var res workflows.BankDataStatus
+	return &res, g.send(ctx, http.MethodPut, id, "/bank-data", requestID, body, &res)
+}
+
+// send calls /v1/onboardings/{id}{sub} and decodes a 200 into out; any other answer becomes
+// the CLI's error for it (and so its exit code).
+func (g *gatewayClient) send(ctx context.Context, method, id, sub, requestID string, body []byte, out any) error {
+	req, err := http.NewRequestWithContext(ctx, method, g.base+"/v1/onboardings/"+url.PathEscape(id)+sub, bytes.NewReader(body))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+g.token)
@@ -78,16 +103,15 @@ func (g *gatewayClient) decide(ctx context.Context, id, requestID string, d work
 	}
 	resp, err := g.http.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("reach the gateway at %s: %w", g.base, err)
+		return fmt.Errorf("reach the gateway at %s: %w", g.base, err)
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if resp.StatusCode == http.StatusOK {
-		var res workflows.DecideResult
-		if err := json.Unmarshal(raw, &res); err != nil {
-			return nil, fmt.Errorf("read the gateway's answer: %w", err)
+		if err := json.Unmarshal(raw, out); err != nil {
+			return fmt.Errorf("read the gateway's answer: %w", err)
 		}
-		return &res, nil
+		return nil
 	}
 	var p gatewayProblem
 	_ = json.Unmarshal(raw, &p)
@@ -96,17 +120,17 @@ func (g *gatewayClient) decide(ctx context.Context, id, requestID string, d work
 	}
 	switch resp.StatusCode {
 	case http.StatusNotFound:
-		return nil, fmt.Errorf("%s: %w", id, engine.ErrNotFound)
+		return fmt.Errorf("%s: %w", id, engine.ErrNotFound)
 	case http.StatusConflict:
-		return nil, &engine.RejectedError{Reason: p.Error}
-	case http.StatusBadRequest, http.StatusUnprocessableEntity:
+		return &engine.RejectedError{Reason: p.Error}
+	case http.StatusBadRequest, http.StatusUnprocessableEntity, http.StatusRequestEntityTooLarge:
 		if len(p.Fields) > 0 {
-			return nil, &engine.ValidationError{Fields: p.Fields}
+			return &engine.ValidationError{Fields: p.Fields}
 		}
-		return nil, fmt.Errorf("%w: %s", errInvalid, p.Error)
+		return fmt.Errorf("%w: %s", errInvalid, p.Error)
 	case http.StatusUnauthorized, http.StatusForbidden:
-		return nil, fmt.Errorf("%w: the gateway refused ONBOARDING_AGENT_TOKEN (HTTP %d: %s); decisions need an agent's token", errUsage, resp.StatusCode, p.Error)
+		return fmt.Errorf("%w: the gateway refused %s (HTTP %d: %s)", errUsage, g.tokenVar, resp.StatusCode, p.Error)
 	default:
-		return nil, errors.New("the gateway answered HTTP " + resp.Status + ": " + p.Error + " (" + time.Now().UTC().Format(time.RFC3339) + ")")
+		return errors.New("the gateway answered HTTP " + resp.Status + ": " + p.Error + " (" + time.Now().UTC().Format(time.RFC3339) + ")")
 	}
 }

@@ -87,6 +87,10 @@ const usage = `usage:
   starter decide WORKFLOW_ID --decision approve|decline [--risk LOW|MEDIUM|HIGH] [--reason R]
       (through the gateway: ONBOARDING_GATEWAY_URL, ONBOARDING_AGENT_TOKEN; the agent is the token's name)
                  [--risk LOW|MEDIUM|HIGH] [--request-id ID] [--json]
+  starter bank-data WORKFLOW_ID --file data.json|- [--request-id ID] [--json]
+      the merchant's bank accounts and transactions for the credit analysis, as
+      PUT /v1/onboardings/{id}/bank-data takes them (through the gateway:
+      ONBOARDING_GATEWAY_URL, ONBOARDING_APP_TOKEN)
   starter extend WORKFLOW_ID [--by 72h | --until 2026-07-01T12:00:00Z] [--agent NAME] [--reason R]
                  [--declaration-reminder-every D] [--signing-reminder-every D]
                  [--max-renewals N] [--review-sla D] [--review-reminder-every D]
@@ -157,8 +161,8 @@ func (c cli) run(args []string) int {
 	if args[0] == "new-payload-key" {
 		return c.newPayloadKey(args[1:])
 	}
-	if args[0] == "decide" {
-		return c.runGateway(args[1:])
+	if args[0] == "decide" || args[0] == "bank-data" {
+		return c.runGateway(args[0], args[1:])
 	}
 	parse, ok := parsers[args[0]]
 	if !ok {
@@ -188,9 +192,14 @@ func (c cli) run(args []string) int {
 	return c.fail(act(ctx, e, c.stdout))
 }
 
-// runGateway runs decide, which goes through the gateway's API with the agent's token.
-func (c cli) runGateway(args []string) int {
-	act, err := parseDecide(c, args)
+// runGateway runs decide (with the agent's token) and bank-data (with an app's), which go
+// through the gateway's API.
+func (c cli) runGateway(cmd string, args []string) int {
+	parse := parseDecide
+	if cmd == "bank-data" {
+		parse = parseBankData
+	}
+	act, err := parse(c, args)
 	if err != nil {
 		return c.fail(err)
 	}
@@ -199,7 +208,7 @@ func (c cli) runGateway(args []string) int {
 		fmt.Fprintln(c.stderr, "error:", err)
 		return exitUsage
 	}
-	gw, err := newGatewayClient(cfg)
+	gw, err := newGatewayClient(cfg, cmd == "bank-data")
 	if err != nil {
 		return c.fail(err)
 	}

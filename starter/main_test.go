@@ -26,6 +26,8 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/internal/bankdata"
+	"github.com/merchantflow/onboarding/internal/codec"
 	"github.com/merchantflow/onboarding/internal/config"
 	"github.com/merchantflow/onboarding/internal/engine"
 	"github.com/merchantflow/onboarding/internal/gateway"
@@ -319,6 +321,16 @@ func TestAgainstDevServer(t *testing.T) {
 	waitStage(t, floki, workflows.StageAwaitingDeclaration)
 	sb.control(t, "/control/quickr/cases/"+floki+"/declare")
 	waitStage(t, floki, workflows.StageAwaitingSignature)
+	// The app uploads the merchant's bank data with the CLI.
+	t.Setenv("ONBOARDING_APP_TOKEN", cliAppToken)
+	sample, err := sandbox.SampleBankData("good", time.Now())
+	require.NoError(t, err)
+	r = invoke("", "bank-data", floki, "--file", writeFile(t, string(sample)))
+	require.Equal(t, exitOK, r.code, r.stderr)
+	require.Contains(t, r.stdout, "bank data uploaded to "+floki+": 1 account(s)")
+	r = invoke("", "bank-data", floki, "--file", writeFile(t, `{"accounts":[],"transactions":[]}`))
+	require.Equal(t, exitUsage, r.code, "an empty upload is refused before anything is sent")
+	require.Contains(t, r.stderr, "accounts: must list at least one account")
 	for _, path := range []string{"/control/idv/sessions/", "/control/openbanking/analyses/", "/control/deepidv/credit-terms/"} {
 		sb.control(t, path+floki+"/finish")
 	}
@@ -480,9 +492,15 @@ func newCLIStack(t *testing.T) *cliStack {
 	t.Cleanup(func() { _ = c.TerminateWorkflow(context.Background(), rec.GetID(), rec.GetRunID(), "test over") })
 
 	// decide goes through a gateway, as in production.
-	tokens, err := gateway.ParseTokens("agent:agent.cli=" + cliAgentToken + ",agent:agent.other=" + cliOtherAgentToken)
+	tokens, err := gateway.ParseTokens("agent:agent.cli=" + cliAgentToken + ",agent:agent.other=" + cliOtherAgentToken + ",app:shop=" + cliAppToken)
 	require.NoError(t, err)
-	gw := gateway.New(gateway.Config{APITokens: tokens}, c, engine.New(c, cfg.TemporalNamespace, cfg.TaskQueue), zap.NewNop())
+	// The gateway stores uploaded bank data where the worker reads it.
+	bankKeys, err := codec.ParseKeys(testKeySpec())
+	require.NoError(t, err)
+	bank, err := bankdata.NewStore(t.TempDir(), bankKeys)
+	require.NoError(t, err)
+	acts.BankData = bank
+	gw := gateway.New(gateway.Config{APITokens: tokens, BankData: bank}, c, engine.New(c, cfg.TemporalNamespace, cfg.TaskQueue), zap.NewNop())
 	gwSrv := httptest.NewServer(gw.Handler())
 	t.Cleanup(gwSrv.Close)
 	t.Setenv("ONBOARDING_GATEWAY_URL", gwSrv.URL)
@@ -493,6 +511,7 @@ func newCLIStack(t *testing.T) *cliStack {
 const (
 	cliAgentToken      = "cli-agent-token-0123456789"
 	cliOtherAgentToken = "cli-other-agent-token-0123456789"
+	cliAppToken        = "cli-app-token-0123456789"
 )
 
 // control POSTs to a sandbox control endpoint until it answers 2xx: the thing it acts on

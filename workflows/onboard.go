@@ -486,7 +486,9 @@ func (o *onboarding) verifyIdentity(ctx workflow.Context) {
 			o.status.Identity = &IdentitySession{SessionID: sess.ID, Sessions: sessions, Since: since}
 			o.notify(ctx, activities.NotifyIdentityVerification, "The form submitter can verify their identity now: open the session with its token.",
 				map[string]any{"sessionId": sess.ID, "token": sess.Token, "person": person.Name, "session": sessions})
-			maxWait -= workflow.Now(ctx).Sub(since) // one limit for all the sessions together
+			if sessions > 1 {
+				maxWait -= workflow.Now(ctx).Sub(since) // one limit for all the sessions together
+			}
 		}
 		if !o.awaitEvidence(ctx, pollSpec{
 			Kind:     "identity",

@@ -31,8 +31,10 @@ var (
 		"four_eyes_update", "decision_by_signal_refused", "extend_deadline", "review_reminders",
 		"missing_evidence", "provider_blocked", "cancel_during_review",
 	}
-	// recordedV2 are the scenarios recorded at vSparseWaits (make record-histories).
-	recordedV2 = frozenV1
+	// frozenV2 were recorded at vSparseWaits, before the provider contracts.
+	frozenV2 = frozenV1
+	// recordedV3 are the scenarios recorded at vProviderContracts (make record-histories).
+	recordedV3 = frozenV1
 )
 
 // historyFiles lists every recorded history: testdata/histories/*.json and one level of
@@ -73,7 +75,8 @@ func TestReplayRecordedHistories(t *testing.T) {
 	files := historyFiles(t)
 	requireHistories(t, files, "v0", frozenV0)
 	requireHistories(t, files, "v1", frozenV1)
-	requireHistories(t, files, "v2", recordedV2)
+	requireHistories(t, files, "v2", frozenV2)
+	requireHistories(t, files, "v3", recordedV3)
 	for _, f := range files {
 		t.Run(historyName(f), func(t *testing.T) {
 			r := worker.NewWorkflowReplayer()
@@ -140,7 +143,7 @@ func TestRecordedHistoriesSitInTheirVersionDirectory(t *testing.T) {
 // timer, or the check would prove nothing.
 func TestRecordedHistoriesLeaveNoTimerRunning(t *testing.T) {
 	var files []string
-	for _, dir := range []string{"v1", "v2"} {
+	for _, dir := range []string{"v1", "v2", "v3"} {
 		m, err := filepath.Glob(filepath.Join("testdata", "histories", dir, "*.json"))
 		require.NoError(t, err)
 		files = append(files, m...)

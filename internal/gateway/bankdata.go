@@ -24,6 +24,11 @@ type BankDataStore interface {
 // store) and handed to the onboarding by reference, so the workflow's history holds only
 // their summary. The onboarding refuses them (409) once its credit analysis no longer waits.
 func (s *Server) supplyBankData(w http.ResponseWriter, r *http.Request) {
+	// The data comes from the merchant, through the app: an agent's token does not upload it.
+	if c := callerOf(r.Context()); c.Role != RoleApp {
+		writeProblem(w, http.StatusForbidden, "bank data comes from the merchant's app: this needs an app token; "+c.Name+" is an agent token", nil)
+		return
+	}
 	key, ok := idempotencyKey(w, r)
 	if !ok {
 		return

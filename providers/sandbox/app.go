@@ -25,6 +25,9 @@ import (
 //
 // None of this is a provider's behaviour: it stands in for the app and the person.
 
+// appUploadAttempts bounds the app's tries of one upload.
+const appUploadAttempts = 45
+
 //go:embed bankdata/*.json
 var bankDataFiles embed.FS
 
@@ -84,7 +87,7 @@ func (s *Server) appOnNotification(body []byte) {
 		return
 	}
 	switch n.Type {
-	case "bank_data_requested":
+	case "bank_data_requested", "bank_data_reminder":
 		s.after(0, func() { s.appUploadBankData(n.WorkflowID) })
 	case "identity_verification_ready":
 		if token, _ := n.Data["token"].(string); token != "" {
@@ -94,7 +97,8 @@ func (s *Server) appOnNotification(body []byte) {
 }
 
 // appUploadBankData uploads the workflow's dataset to the gateway; a failed delivery is
-// tried again after attempt seconds, five times in all.
+// tried again after attempt seconds (at most 15), for about ten minutes, so a gateway that is
+// down for a while still gets it.
 func (s *Server) appUploadBankData(workflowID string) {
 	s.app.mu.Lock()
 	profile := s.app.profiles[workflowID]
@@ -128,11 +132,11 @@ func (s *Server) appUploadBankData(workflowID string) {
 				return
 			}
 		}
-		if attempt >= 5 {
+		if attempt >= appUploadAttempts {
 			s.cfg.Logf("sandbox app: bank data for %s not delivered", workflowID)
 			return
 		}
-		s.after(time.Duration(attempt)*time.Second, func() { try(attempt + 1) })
+		s.after(min(time.Duration(attempt)*time.Second, 15*time.Second), func() { try(attempt + 1) })
 	}
 	try(1)
 }
