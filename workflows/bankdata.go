@@ -18,9 +18,15 @@ const maxBankDataReminders = 50
 // the app every BankDataReminderEvery, until BankDataMaxWait has passed. It reports whether
 // the data came; without it the credit analysis is unavailable and the rules cannot approve.
 func (o *onboarding) awaitBankData(ctx workflow.Context) bool {
+	o.wantsBankData = true
 	now := workflow.Now(ctx)
 	p := o.policy()
-	st := &BankDataStatus{RequestedAt: now, Deadline: now.Add(p.BankDataMaxWait.D())}
+	maxWait, every := p.BankDataMaxWait.D(), p.BankDataReminderEvery.D()
+	if !o.atLeast(vProviderContracts) {
+		// A run started before these policy fields existed: today's defaults, frozen here.
+		maxWait, every = 7*24*time.Hour, 2*24*time.Hour
+	}
+	st := &BankDataStatus{RequestedAt: now, Deadline: now.Add(maxWait)}
 	if o.status.BankData != nil && o.status.BankData.Upload != nil {
 		// Uploaded before it was asked for (the app may send it with the start).
 		st.Upload, st.SuppliedAt = o.status.BankData.Upload, o.status.BankData.SuppliedAt
@@ -40,11 +46,11 @@ func (o *onboarding) awaitBankData(ctx workflow.Context) bool {
 	for !supplied() {
 		now = workflow.Now(ctx)
 		if !now.Before(st.Deadline) {
-			o.unavailable(ctx, "creditAnalysis", "the merchant's bank data was not uploaded within "+shortDuration(p.BankDataMaxWait.D()))
+			o.unavailable(ctx, "creditAnalysis", "the merchant's bank data was not uploaded within "+shortDuration(maxWait))
 			return false
 		}
 		next := st.Deadline
-		if every := p.BankDataReminderEvery.D(); every > 0 && st.Reminders < maxBankDataReminders {
+		if every > 0 && st.Reminders < maxBankDataReminders {
 			if at := st.RequestedAt.Add(time.Duration(st.Reminders+1) * every); at.Before(next) {
 				next = at
 			}
@@ -68,8 +74,8 @@ func (o *onboarding) awaitBankData(ctx workflow.Context) bool {
 // history.
 func (o *onboarding) checkBankData(u BankDataUpload) error {
 	switch {
-	case !o.atLeast(vProviderContracts):
-		return errors.New("this onboarding started before bank data uploads existed; its credit analysis does not use them")
+	case !o.atLeast(vProviderContracts) && !o.wantsBankData:
+		return errors.New("this onboarding started before bank data uploads existed and has not asked for them")
 	case o.status.Outcome != "":
 		return errors.New("the onboarding has finished (" + string(o.status.Outcome) + ")")
 	case !validBankDataRef(u.Ref):

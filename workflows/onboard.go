@@ -110,8 +110,9 @@ type onboarding struct {
 	notifies []workflow.Future
 	// blocked are the providers the onboarding waits on until a person fixes them.
 	blocked []*Blocked // sorted by provider
-	// bankDataUsed: the credit analysis has started with the uploaded bank data.
-	bankDataUsed bool
+	// bankDataUsed: the credit analysis has started with the uploaded bank data;
+	// wantsBankData: it has asked for it.
+	bankDataUsed, wantsBankData bool
 	// decidedRisk is the risk level written back with the decision, the one the result reports.
 	decidedRisk string
 	// v is the onboarding version this run recorded at its start (versions.go).
@@ -470,6 +471,7 @@ func (o *onboarding) verifyIdentity(ctx workflow.Context) {
 		return
 	}
 	since := workflow.Now(ctx)
+	withToken := o.takes(ctx, changeIDVToken)
 	var res activities.IDVResult
 	for sessions := 1; ; sessions++ {
 		var sess activities.IDVSession
@@ -481,7 +483,7 @@ func (o *onboarding) verifyIdentity(ctx workflow.Context) {
 		}
 		o.idvSession = sess.ID
 		maxWait := o.policy().IDVMaxWait.D()
-		if o.atLeast(vProviderContracts) {
+		if withToken {
 			// The person opens the session with its token: the app hands it on.
 			o.status.Identity = &IdentitySession{SessionID: sess.ID, Sessions: sessions, Since: since}
 			o.notify(ctx, activities.NotifyIdentityVerification, "The form submitter can verify their identity now: open the session with its token.",
@@ -502,7 +504,7 @@ func (o *onboarding) verifyIdentity(ctx workflow.Context) {
 			return
 		}
 		// A session the person never finished expires; within the wait a new one is offered.
-		if !o.atLeast(vProviderContracts) || res.State != activities.IDVExpired || sessions >= maxIDVSessions ||
+		if !withToken || res.State != activities.IDVExpired || sessions >= maxIDVSessions ||
 			workflow.Now(ctx).Sub(since) >= o.policy().IDVMaxWait.D() {
 			break
 		}
@@ -542,7 +544,7 @@ func (o *onboarding) awaitEvidence(ctx workflow.Context, p pollSpec, out any) bo
 
 func (o *onboarding) analyseCredit(ctx workflow.Context) {
 	in := activities.CreditAnalysisInput{Reference: o.status.WorkflowID, Company: o.in.Company}
-	if o.atLeast(vProviderContracts) {
+	if o.takes(ctx, changeBankDataUpload) {
 		// The analysis runs on the merchant's own bank data, which the app uploads.
 		if !o.awaitBankData(ctx) {
 			return
@@ -652,7 +654,7 @@ func (o *onboarding) decide(ctx workflow.Context, outcome Outcome, reason string
 		CaseID: o.kyc.ID, Reference: o.status.WorkflowID, Status: status, RiskLevel: risk, Note: o.decisionNote(reason),
 	}
 	err := o.call(ctx, providerQuickr, "Record the decision in Quickr", a.RecordDecision, in, nil)
-	if err != nil && ctx.Err() == nil && o.atLeast(vProviderContracts) {
+	if err != nil && ctx.Err() == nil && o.takes(ctx, changeDecisionStands) {
 		// The decision is made: Quickr's failing to record it must not undo it.
 		err = o.retryWriteBack(ctx, in, err)
 	}

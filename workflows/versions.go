@@ -48,5 +48,25 @@ const changeProviderBlocked = "provider-blocked"
 // for every onboarding from the first signal after the deploy; read in the signal handler.
 const changeNoSignalDecisions = "no-signal-decisions"
 
+// Fixes of vProviderContracts that also reach onboardings already running, each read where
+// its behaviour parts: a run of an older version that reaches that point after the deploy
+// takes the fix; one that passed it before keeps the path it recorded.
+const (
+	// changeBankDataUpload: the credit analysis waits for the merchant's uploaded bank data
+	// (the engine has no data of its own to send any more).
+	changeBankDataUpload = "bank-data-upload"
+	// changeIDVToken: the identity session's token goes to the app, and an expired session
+	// is replaced.
+	changeIDVToken = "idv-token"
+	// changeDecisionStands: a decision Quickr refuses to record stands and is flagged.
+	changeDecisionStands = "decision-stands"
+)
+
+// takes reports whether this run takes the fix named change: every run of vProviderContracts
+// or later, and older runs that reach it after the deploy (recorded as a version marker).
+func (o *onboarding) takes(ctx workflow.Context, change string) bool {
+	return o.atLeast(vProviderContracts) || workflow.GetVersion(ctx, change, workflow.DefaultVersion, 1) >= 1
+}
+
 // atLeast reports whether this run records version v or later of the onboarding.
 func (o *onboarding) atLeast(v workflow.Version) bool { return o.v >= v }
