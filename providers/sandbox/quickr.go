@@ -857,7 +857,8 @@ func (s *Server) quickrNotify(c *qCase, ev *qEvent) {
 	s.hooks.send("quickr", c.CallbackURL, c.Reference, ev.Type, ev)
 }
 
-// quickrListEvents: GET /cases/{cid}/events, oldest first, type[] filter, paginated.
+// quickrListEvents: GET /cases/{cid}/events, oldest first, type filter (repeated, like every
+// array parameter of the seed; type[] is a 400), paginated.
 func (s *Server) quickrListEvents(w http.ResponseWriter, r *http.Request) {
 	now := s.clock.Now()
 	s.mu.Lock()
@@ -874,7 +875,11 @@ func (s *Server) quickrListEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.quickrFlush(c, fx)
-	if types := r.URL.Query()["type[]"]; len(types) > 0 {
+	if _, ok := r.URL.Query()["type[]"]; ok {
+		writeQuickrError(w, http.StatusBadRequest, "validation_error", "type is an array parameter: repeat it (type=A&type=B), no []")
+		return
+	}
+	if types := r.URL.Query()["type"]; len(types) > 0 {
 		var kept []qEvent
 		for _, e := range events {
 			if contains(types, e.Type) {
