@@ -201,3 +201,65 @@ func (c *Case) StatusUpdatedTime() (t time.Time, ok bool) {
 	t, err := time.Parse(time.RFC3339Nano, c.StatusUpdatedAt)
 	return t, err == nil
 }
+
+// CompanyDate is a date the case documents about its company, and where it was read.
+type CompanyDate struct {
+	Date   string // as the case carries it, e.g. "2019-01-01"
+	Key    string // registration_date or incorporation_date
+	Source string // e.g. "sections[company].additional_data[swedish_company]"
+}
+
+// companyDateKeys are the date fields of the company's additional_data the seed documents,
+// in the order they are preferred: the registry's registration first, then incorporation.
+var companyDateKeys = []string{"registration_date", "incorporation_date"}
+
+// CompanyFounded finds the company's registration (else incorporation) date in the places the
+// seed documents it: the company section's additional_data, then the additional_data of the
+// company discoveries ("This field will contain the same data as the company section of the
+// case", seed 002 changelog). ok is false when the case carries none; prefills, declarations
+// and current_information document no such field and are not read.
+func (c *Case) CompanyFounded() (CompanyDate, bool) {
+	for _, key := range companyDateKeys {
+		for _, s := range c.Sections {
+			if s.Type != "company" {
+				continue
+			}
+			if d, ok := dateIn(s.AdditionalData, key, "sections[company].additional_data"); ok {
+				return d, true
+			}
+		}
+		for _, td := range c.Discoveries {
+			if td.Type != "company" {
+				continue
+			}
+			for _, item := range td.Data {
+				if d, ok := dateIn(additionalData(item["additional_data"]), key, "discoveries[company].data.additional_data"); ok {
+					return d, true
+				}
+			}
+		}
+	}
+	return CompanyDate{}, false
+}
+
+func dateIn(items []map[string]any, key, where string) (CompanyDate, bool) {
+	for _, it := range items {
+		if v, ok := it[key].(string); ok && strings.TrimSpace(v) != "" {
+			typ, _ := it["type"].(string)
+			return CompanyDate{Date: strings.TrimSpace(v), Key: key, Source: where + "[" + typ + "]"}, true
+		}
+	}
+	return CompanyDate{}, false
+}
+
+// additionalData reads a raw additional_data value: a list of objects.
+func additionalData(v any) []map[string]any {
+	list, _ := v.([]any)
+	out := make([]map[string]any, 0, len(list))
+	for _, x := range list {
+		if m, ok := x.(map[string]any); ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}

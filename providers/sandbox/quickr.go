@@ -491,8 +491,34 @@ func companyData(tc TestCompany) map[string]any {
 		"name": tc.Name, "organization_number": tc.OrgNumber, "country": tc.Country,
 		"address_line": tc.Address, "address_postal_code": tc.PostalCode, "address_city": tc.City,
 		"entity_type": "main_unit", "status": tc.Status, "company_type": tc.EntityType,
-		"registration_date": tc.RegistrationDate,
 	}
+}
+
+// companyAdditionalData is the company section's additional_data of a test company, shaped
+// after the seed's swedish_company item (type, status, registration_date, incorporation_date).
+// The type name norwegian_company is a choice (the seed names swedish_company and
+// norwegian_sub_unit_company); the dates are the sandbox's own (the seed gives none for its
+// test companies). It is where Quickr documents registry data, so the engine's company age
+// comes from here.
+func companyAdditionalData(tc TestCompany) []map[string]any {
+	return []map[string]any{{
+		"type": "norwegian_company", "status": tc.Status,
+		"registration_date": tc.RegistrationDate, "incorporation_date": tc.RegistrationDate,
+	}}
+}
+
+// sectionDocs are the case details' sections: {type}, and for a test company's company
+// section its additional_data.
+func (c *qCase) sectionDocs() []map[string]any {
+	out := make([]map[string]any, 0, len(c.Sections))
+	for _, s := range c.Sections {
+		m := map[string]any{"type": s}
+		if s == "company" && c.Company != nil {
+			m["additional_data"] = companyAdditionalData(*c.Company)
+		}
+		out = append(out, m)
+	}
+	return out
 }
 
 // quickrLoad finds a case, applies what the clock says has happened (contract expiry) and
@@ -944,7 +970,7 @@ func (c *qCase) doc(now time.Time) map[string]any {
 		"created_at":                  c.CreatedAt.Format(time.RFC3339Nano),
 		"updated_at":                  c.UpdatedAt.Format(time.RFC3339Nano),
 		"actions":                     c.Actions,
-		"sections":                    sectionList(c.Sections),
+		"sections":                    c.sectionDocs(),
 		"checks":                      checks,
 		"prefills":                    nonNil(c.Prefills),
 		"declarations":                nonNil(c.Declarations),
