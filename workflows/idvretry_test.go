@@ -23,25 +23,33 @@ type idvAttempt struct {
 	timeout time.Duration // the attempt's start-to-close bound
 }
 
-// newIDVEnv is newEnv with the IDV start answered by start first (testify takes the first
-// matching expectation, so these win over the fake's).
-func newIDVEnv(t *testing.T, f *fake, start func(ctx context.Context) (*activities.IDVSession, error),
-	poll func(ctx context.Context) (*activities.IDVResult, error)) *testsuite.TestWorkflowEnvironment {
+// newEnvFirst is newEnv with mocks registered by first before the fake's: testify takes the
+// first matching expectation, so these win.
+func newEnvFirst(t *testing.T, f *fake, first func(env *testsuite.TestWorkflowEnvironment)) *testsuite.TestWorkflowEnvironment {
 	t.Helper()
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
 	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: wfID})
 	workflows.Register(env, a)
-	if start != nil {
-		env.OnActivity(a.StartIdentityVerification, mock.Anything, mock.Anything).Return(
-			func(ctx context.Context, _ activities.IDVInput) (*activities.IDVSession, error) { return start(ctx) })
-	}
-	if poll != nil {
-		env.OnActivity(a.AwaitIdentityVerification, mock.Anything, mock.Anything).Return(
-			func(ctx context.Context, _ activities.IDVCheck) (*activities.IDVResult, error) { return poll(ctx) })
-	}
+	first(env)
 	f.register(env)
 	return env
+}
+
+// newIDVEnv is newEnv with the IDV start and poll answered by start and poll when not nil.
+func newIDVEnv(t *testing.T, f *fake, start func(ctx context.Context) (*activities.IDVSession, error),
+	poll func(ctx context.Context) (*activities.IDVResult, error)) *testsuite.TestWorkflowEnvironment {
+	t.Helper()
+	return newEnvFirst(t, f, func(env *testsuite.TestWorkflowEnvironment) {
+		if start != nil {
+			env.OnActivity(a.StartIdentityVerification, mock.Anything, mock.Anything).Return(
+				func(ctx context.Context, _ activities.IDVInput) (*activities.IDVSession, error) { return start(ctx) })
+		}
+		if poll != nil {
+			env.OnActivity(a.AwaitIdentityVerification, mock.Anything, mock.Anything).Return(
+				func(ctx context.Context, _ activities.IDVCheck) (*activities.IDVResult, error) { return poll(ctx) })
+		}
+	})
 }
 
 func record(ctx context.Context, env *testsuite.TestWorkflowEnvironment, into *[]idvAttempt) {

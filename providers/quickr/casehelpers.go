@@ -1,8 +1,10 @@
 package quickr
 
 import (
+	"encoding/json"
 	"net/http"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -99,7 +101,8 @@ func (c *Case) DeclarationID() string {
 	if c.RawDeclarationID != "" {
 		return c.RawDeclarationID
 	}
-	if all := uuidRE.FindAllString(c.URLs.DeclarationURL, -1); len(all) > 0 {
+	link, _ := c.DeclarationLink()
+	if all := uuidRE.FindAllString(link, -1); len(all) > 0 {
 		return all[len(all)-1]
 	}
 	return ""
@@ -262,4 +265,41 @@ func additionalData(v any) []map[string]any {
 		}
 	}
 	return out
+}
+
+// DeclarationLink returns the case's declaration URL and where it was found, "" when the case
+// has none. The seed's examples strip it (urls: {}); its sequence diagram says POST /cases
+// returns the case "with declaration_url", and the case's URLs live in its urls object. So,
+// in order: urls.declaration_url; a top-level declaration_url; as a fallback, any other field
+// of urls whose name contains "declaration" and whose value is an http(s) URL (first by name).
+func (c *Case) DeclarationLink() (link, source string) {
+	if c.URLs.DeclarationURL != "" {
+		return c.URLs.DeclarationURL, "urls.declaration_url"
+	}
+	var raw struct {
+		DeclarationURL string         `json:"declaration_url"`
+		URLs           map[string]any `json:"urls"`
+	}
+	if len(c.Raw) == 0 || json.Unmarshal(c.Raw, &raw) != nil {
+		return "", ""
+	}
+	if isHTTPURL(raw.DeclarationURL) {
+		return raw.DeclarationURL, "declaration_url"
+	}
+	keys := make([]string, 0, len(raw.URLs))
+	for k := range raw.URLs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if v, ok := raw.URLs[k].(string); ok && strings.Contains(strings.ToLower(k), "declaration") && isHTTPURL(v) {
+			return v, "urls." + k
+		}
+	}
+	return "", ""
+}
+
+func isHTTPURL(s string) bool {
+	s = strings.ToLower(strings.TrimSpace(s))
+	return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://")
 }

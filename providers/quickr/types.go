@@ -56,8 +56,10 @@ type IDRef struct {
 	UpdatedAt string `json:"updated_at,omitempty"`
 }
 
-// URLs are a case's urls. The seed strips the declaration URL's field name; the sequence
-// diagram calls it declaration_url, which is what we read.
+// URLs are a case's urls (CaseUrls: "The URLs object containing the urls used for this
+// case"). The seed strips the declaration URL's field name from its examples (urls: {}); the
+// sequence diagram's "Return case with declaration_url" names it. Read it with
+// Case.DeclarationLink, which also looks in the other places the seed allows.
 type URLs struct {
 	CallbackURL    string `json:"callback_url,omitempty"`
 	DeclarationURL string `json:"declaration_url,omitempty"`
