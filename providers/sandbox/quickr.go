@@ -37,6 +37,10 @@ import (
 //   - The declaration URL is urls.declaration_url (/quickr/forms/{cid}); the case document
 //     also carries declaration_id, which the seed does not name. A declaration on an
 //     ARCHIVED case is a 409.
+//   - A test company's company section carries additional_data [{type: "norwegian_company",
+//     status, registration_date, incorporation_date}], shaped after the seed's swedish_company
+//     item (the type name and the dates are choices); the company prefill carries no dates,
+//     as the seed documents none there.
 //   - Test data is used only on TQ accounts, for a company prefill whose organization_number
 //     and country match a test company; persons are looked up by name (case-insensitive) in
 //     the case's company, then every test company, then the test persons.
