@@ -38,7 +38,6 @@ type CreditroAPI interface {
 type IDVAPI interface {
 	CreateSession(ctx context.Context, in idv.CreateSessionInput) (*idv.CreatedSession, error)
 	GetSession(ctx context.Context, id int64) (*idv.Session, error)
-	ListSessions(ctx context.Context, in idv.ListSessionsInput) ([]idv.Session, error)
 }
 
 // CreditTermsAPI is the part of the DeepIDV credit terms client the activities use.

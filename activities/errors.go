@@ -3,28 +3,24 @@ package activities
 import (
 	"errors"
 	"fmt"
-	"time"
 
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/merchantflow/onboarding/providers"
-	"github.com/merchantflow/onboarding/providers/creditro"
-	"github.com/merchantflow/onboarding/providers/deepidv"
-	"github.com/merchantflow/onboarding/providers/idv"
-	"github.com/merchantflow/onboarding/providers/openbanking"
 )
 
 // Application error types the workflows and retry policies rely on.
 const (
 	// ErrProviderRejected: the provider refused the request itself (4xx other than 401, 403,
-	// 408 and 429); retrying cannot help. Never retried.
+	// 408 and 429; for IDV, whose rule never retries a 4xx, 408 and 429 too); retrying cannot
+	// help. Never retried.
 	ErrProviderRejected = "ProviderRejected"
 	// ErrProviderAuth: the provider refused our credentials (401/403, after the client's one
 	// re-authentication). A person must fix the configuration: the workflow's call preset does
 	// not retry it, and the onboarding blocks on the provider until a slow retry gets through.
 	// Retryable by type only (the workflow decides), never by the error itself.
 	ErrProviderAuth = "ProviderAuth"
-	// ErrProviderUnavailable: network, timeout, 429 or 5xx. Retried by the policy.
+	// ErrProviderUnavailable: network, timeout, 429 (not for IDV) or 5xx. Retried by the policy.
 	ErrProviderUnavailable = "ProviderUnavailable"
 	// ErrStillWaiting: a poll found the provider not done yet. Retried at the poll interval;
 	// this is how polling stays cheap in history.
@@ -43,21 +39,11 @@ const (
 	ErrBankDataMissing = "BankDataMissing"
 )
 
-// retryDelays holds, per provider (the *providers.Error's Provider), how long a failed call
-// asks to wait in place of the retry policy's schedule: the provider's documented RetryRule,
-// so a Creditro 429 without Retry-After waits the two minutes its guidance asks for. A
-// provider not listed gets its Retry-After as is.
-var retryDelays = map[string]func(error) time.Duration{
-	creditro.Provider:    creditro.RetryRule.NextDelay,
-	deepidv.Provider:     deepidv.RetryRule.NextDelay,
-	idv.Provider:         idv.RetryRule.NextDelay,
-	openbanking.Provider: openbanking.RetryRule.NextDelay,
-}
-
 // providerError turns a client failure into an ApplicationError that carries the retry
-// decision: non-retryable when the provider rejected the request, otherwise retryable with
-// the wait the provider asks for (its RetryRule's NextDelay, or its Retry-After) as the next
-// delay. Zero leaves the retry policy's schedule in charge.
+// decision of the provider's RetryRule (retryRules): non-retryable when the provider rejected
+// the request or the rule forbids retrying the answer (IDV: no 4xx, 429 included), otherwise
+// retryable with the wait the provider asks for (the rule's NextDelay, or its Retry-After) as
+// the next delay. Zero leaves the retry policy's schedule in charge.
 func providerError(err error) error {
 	if err == nil {
 		return nil
@@ -73,15 +59,13 @@ func providerError(err error) error {
 			Cause: err, Details: []any{details},
 		})
 	}
-	if !pe.Temporary() {
+	rule := retryRules[pe.Provider] // a provider without one: temporary failures, Retry-After as is
+	if !rule.Retryable(pe) {
 		return temporal.NewApplicationErrorWithOptions(pe.Error(), ErrProviderRejected, temporal.ApplicationErrorOptions{
 			NonRetryable: true, Cause: err, Details: []any{details},
 		})
 	}
-	delay := pe.RetryAfter
-	if f := retryDelays[pe.Provider]; f != nil {
-		delay = f(err)
-	}
+	delay := rule.NextDelay(err)
 	return temporal.NewApplicationErrorWithOptions(pe.Error(), ErrProviderUnavailable, temporal.ApplicationErrorOptions{
 		Cause: err, Details: []any{details}, NextRetryDelay: delay,
 	})

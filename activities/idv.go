@@ -2,44 +2,28 @@ package activities
 
 import (
 	"context"
-	"net/http"
 	"slices"
 	"strings"
 
-	"go.temporal.io/sdk/activity"
-
 	"github.com/merchantflow/onboarding/internal/callback"
-	"github.com/merchantflow/onboarding/providers"
 	"github.com/merchantflow/onboarding/providers/idv"
 )
 
-// StartIdentityVerification starts the identity verification of the form submitter, once per
-// Reference (the workflow ID): it lists the sessions with that reference first and reuses the
-// newest one that is still running or completed (Existing = true); only when there is none, or
-// every earlier one failed or expired, does it create a session, with callback_url =
-// IDVCallbackURL + "/" + the onboarding's token (internal/callback) and face verification on.
+// StartIdentityVerification creates an identity verification session for the form submitter
+// (session.create), with callback_url = IDVCallbackURL + "/" + the onboarding's token
+// (internal/callback), face verification on and Reference (the workflow ID) as reference.
 //
-// A provider that does not serve session.list (404 MethodNotFound) cannot be asked; the
-// session is then created without the lookup, and a retry after a lost response may create a
-// second one.
+// It asks nothing before: the seed documents no way to find an earlier session (it only names
+// "list" among the standard methods of a class), so creation never depends on one. The seed
+// has no idempotency either: a retry after a lost response creates another session, and the
+// onboarding goes on with the last one created (the others expire unused). The activity's
+// timeout and retries are the seed's rule (RetryOptions(idv.Provider)).
 func (a *Activities) StartIdentityVerification(ctx context.Context, in IDVInput) (*IDVSession, error) {
 	if in.Reference == "" {
 		return nil, invalidInput("reference is required")
 	}
 	if a.IDV == nil {
 		return nil, notConfigured("idv")
-	}
-	sessions, err := a.IDV.ListSessions(ctx, idv.ListSessionsInput{Reference: in.Reference})
-	switch {
-	case err == nil:
-		if s := reusableSession(sessions); s != nil {
-			activity.GetLogger(ctx).Info("IDV session already exists", "sessionId", s.ID, "state", s.State)
-			return &IDVSession{ID: s.ID, Token: s.Token, Existing: true}, nil
-		}
-	case isMethodNotFound(err):
-		activity.GetLogger(ctx).Warn("IDV provider has no session.list; creating without lookup")
-	default:
-		return nil, providerError(err)
 	}
 	callbackURL, err := a.callbackURL(a.IDVCallbackURL, callback.IDV, in.Reference)
 	if err != nil {
@@ -54,26 +38,6 @@ func (a *Activities) StartIdentityVerification(ctx context.Context, in IDVInput)
 		return nil, providerError(err)
 	}
 	return &IDVSession{ID: created.ID, Token: created.Token}, nil
-}
-
-// reusableSession is the newest session (highest id) that did not fail or expire.
-func reusableSession(sessions []idv.Session) *idv.Session {
-	var best *idv.Session
-	for i := range sessions {
-		s := &sessions[i]
-		if s.State == idv.StateFailed || s.State == idv.StateExpired {
-			continue
-		}
-		if best == nil || s.ID > best.ID {
-			best = s
-		}
-	}
-	return best
-}
-
-func isMethodNotFound(err error) bool {
-	pe, ok := providers.AsError(err)
-	return ok && pe.Status == http.StatusNotFound && pe.Code == idv.ErrorMethodNotFound
 }
 
 // AwaitIdentityVerification polls the session until it is COMPLETED, FAILED or EXPIRED

@@ -43,7 +43,11 @@ func TestProviderErrorMapping(t *testing.T) {
 		{"creditro 500 follows the schedule", pe(creditro.Provider, 500, 0), ErrProviderUnavailable, true, 0},
 		{"deepidv 429 waits its rate-limit delay", pe("deepidv", 429, 0), ErrProviderUnavailable, true, 5 * time.Second},
 		{"openbanking 429 waits its rate-limit delay", pe("openbanking", 429, time.Second), ErrProviderUnavailable, true, 5 * time.Second},
-		{"idv 429 keeps Retry-After", pe("idv", 429, 3*time.Second), ErrProviderUnavailable, true, 3 * time.Second},
+		// The IDV seed: "We recommend retrying failed requests, except for errors in the 4xx range."
+		{"idv 429 is a 4xx: never retried", pe("idv", 429, 3*time.Second), ErrProviderRejected, false, 0},
+		{"idv 408 is a 4xx: never retried", pe("idv", 408, 0), ErrProviderRejected, false, 0},
+		{"idv 401 still blocks (a person fixes credentials)", pe("idv", 401, 0), ErrProviderAuth, true, 0},
+		{"idv 500 retried on the schedule", pe("idv", 500, 0), ErrProviderUnavailable, true, 0},
 		{"503 with Retry-After", pe("quickr", 503, 10*time.Second), ErrProviderUnavailable, true, 10 * time.Second},
 		{"network", fmt.Errorf("x: %w", &providers.Error{Provider: "idv", Op: "op", Err: errors.New("connection refused")}), ErrProviderUnavailable, true, 0},
 		{"not a provider error", context.DeadlineExceeded, ErrProviderUnavailable, true, 0},
@@ -66,6 +70,34 @@ func TestProviderErrorMapping(t *testing.T) {
 		})
 	}
 	require.NoError(t, providerError(nil))
+}
+
+// The IDV activities run on the seed's rule, read from idv.RetryRule: at most 4 retries after
+// 2, 4, 8 and 16 s, a 60 s request timeout (plus the margin for the client to report it).
+// Providers whose documents give no schedule have none here: the workflow's budget applies.
+func TestRetryOptions(t *testing.T) {
+	attempt, policy, ok := RetryOptions("idv")
+	require.True(t, ok)
+	require.Equal(t, 65*time.Second, attempt)
+	require.Equal(t, temporal.RetryPolicy{
+		InitialInterval: 2 * time.Second, BackoffCoefficient: 2, MaximumInterval: 16 * time.Second, MaximumAttempts: 5,
+	}, policy)
+	var waits []time.Duration
+	d := policy.InitialInterval
+	for range policy.MaximumAttempts - 1 {
+		waits = append(waits, min(d, policy.MaximumInterval))
+		d = time.Duration(float64(d) * policy.BackoffCoefficient)
+	}
+	require.Equal(t, []time.Duration{2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second}, waits)
+	require.Equal(t, 65*time.Second, AttemptTimeout("idv"))
+
+	for _, p := range []string{"quickr", "creditro", "deepidv", "openbanking", "unknown"} {
+		_, _, ok := RetryOptions(p)
+		require.False(t, ok, p)
+	}
+	for _, p := range []string{"quickr", "creditro", "deepidv", "openbanking"} {
+		require.Zero(t, AttemptTimeout(p), "%s documents no rule: the engine's default", p)
+	}
 }
 
 func TestRemindersDue(t *testing.T) {

@@ -203,6 +203,9 @@ type Evaluation struct {
 	RiskLevel string             `json:"riskLevel,omitempty"` // the case's risk level
 	Context   map[string]any     `json:"context,omitempty"`
 	Trace     *automation.Result `json:"trace,omitempty"`
+	// Unknown names the context facts the case could not give, with why (e.g. company_age
+	// when the case documents no company date); conditions on them fail.
+	Unknown map[string]string `json:"unknown,omitempty"`
 }
 
 // Decisions and notifications ----------------------------------------------------------------

@@ -321,7 +321,7 @@ func (a *Activities) caseSnapshot(c *quickr.Case) *CaseSnapshot {
 		Reference:      c.Reference,
 		Status:         c.Status,
 		RiskLevel:      c.RiskLevel,
-		DeclarationURL: c.URLs.DeclarationURL,
+		DeclarationURL: declarationURL(c),
 		DeclaredAt:     c.DeclaredAt,
 		Contract:       contractState(c, a.now()),
 	}
@@ -373,4 +373,11 @@ func contractState(c *quickr.Case, now time.Time) *ContractState {
 		}
 	}
 	return st
+}
+
+// declarationURL is the case's declaration URL from the places the seed documents
+// (quickr.Case.DeclarationLink), or "" when it has none; the onboarding then says so.
+func declarationURL(c *quickr.Case) string {
+	link, _ := c.DeclarationLink()
+	return link
 }

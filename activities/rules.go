@@ -20,8 +20,11 @@ import (
 // the event "case status updated to READY_FOR_REVIEW". Any fired decline wins, then any
 // approval, else REVIEW; the trace records every condition and the values its path saw.
 //
-// Context keys (see package automation): company_age (whole years since the registration_date
-// of the case's company data; absent when the case has none), credit_score (the
+// Context keys (see package automation): company_age (whole years since the company's
+// registration, else incorporation, date where the seed documents it: the company section's
+// additional_data or the company discoveries' (quickr.Case.CompanyFounded); never guessed from
+// elsewhere; when the case has none it is absent and Unknown says so, so the shipped rules
+// review), credit_score (the
 // current_information credit score value), credit_analysis_score (0..100),
 // credit_terms_status, identity_match, prior_kyc_status and prior_kyc_cases from Facts. A fact
 // the engine does not have is left out, so conditions on it fail and the case goes to review.
@@ -84,7 +87,11 @@ func (a *Activities) EvaluateRules(ctx context.Context, in EvaluateInput) (*Eval
 			res.Reason = fmt.Sprintf("approval withheld: automation %s could not be evaluated (%s)", strings.Join(names, ", "), res.Reason)
 		}
 	}
-	return &Evaluation{Decision: res.Decision, Reason: res.Reason, RiskLevel: c.RiskLevel, Context: facts, Trace: res}, nil
+	ev := &Evaluation{Decision: res.Decision, Reason: res.Reason, RiskLevel: c.RiskLevel, Context: facts, Trace: res}
+	if _, ok := facts["company_age"]; !ok {
+		ev.Unknown = map[string]string{"company_age": companyAgeUnknown}
+	}
+	return ev, nil
 }
 
 // linkedAutomation fetches and parses one automation linked to a case. problem says why it
@@ -118,8 +125,8 @@ func (a *Activities) linkedAutomation(ctx context.Context, id string) (list []au
 // caseFacts builds the rules' $.context from the case and the engine's facts.
 func caseFacts(c *quickr.Case, f Facts, now time.Time) map[string]any {
 	ctx := map[string]any{"prior_kyc_cases": f.PriorKYCCases}
-	if reg, ok := registrationDate(c); ok {
-		ctx["company_age"] = wholeYears(reg, now)
+	if founded, ok := companyFounded(c); ok {
+		ctx["company_age"] = wholeYears(founded, now)
 	}
 	if _, v, ok := c.CreditScore(); ok {
 		ctx["credit_score"] = v
@@ -139,26 +146,16 @@ func caseFacts(c *quickr.Case, f Facts, now time.Time) map[string]any {
 	return ctx
 }
 
-// registrationDate finds the company's registration_date in the case's company data:
-// current_information first (what Quickr holds now), then prefills, then declarations.
-func registrationDate(c *quickr.Case) (time.Time, bool) {
-	for _, list := range [][]quickr.TypeData{c.CurrentInformation, c.Prefills, c.Declarations} {
-		for _, td := range list {
-			if td.Type != "company" {
-				continue
-			}
-			for _, d := range td.Data {
-				for _, key := range []string{"registration_date", "registered_at", "incorporation_date"} {
-					if s, ok := d[key].(string); ok {
-						if t, ok := parseDate(s); ok {
-							return t, true
-						}
-					}
-				}
-			}
-		}
+// companyAgeUnknown is what the evaluation reports when the case documents no company date.
+const companyAgeUnknown = "the case carries no registration_date or incorporation_date in its company section's or company discoveries' additional_data"
+
+// companyFounded is the company's documented registration (else incorporation) date.
+func companyFounded(c *quickr.Case) (time.Time, bool) {
+	d, ok := c.CompanyFounded()
+	if !ok {
+		return time.Time{}, false
 	}
-	return time.Time{}, false
+	return parseDate(d.Date)
 }
 
 // parseDate reads YYYY-MM-DD, an RFC 3339 time or a bare year (read as 1 January).

@@ -47,6 +47,7 @@ func TestEvaluateRulesOnTheTestCompanies(t *testing.T) {
 		wantScore    float64
 		wantReason   string
 	}{
+		// Ages from the company section's additional_data (the sandbox's registration dates).
 		{"Ragnarok is approved", orgRagnarok, 1, automation.DecisionApprove, "LOW", 14, 100, "Auto approve: clean company"},
 		{"Floki (sole proprietorship) goes to review", orgFloki, 0, automation.DecisionReview, "MEDIUM", 7, 75, ""},
 		{"Ecbert (sanctioned, in liquidation) is declined", orgEcbert, 1, automation.DecisionDecline, "HIGH", 18, 45, "Auto decline: sanctions"},
@@ -88,6 +89,40 @@ func TestEvaluateRulesWithoutFactsReviews(t *testing.T) {
 	e.acts.Rules = nil
 	ev = must[activities.Evaluation](e, e.acts.EvaluateRules, activities.EvaluateInput{CaseID: c.ID, Facts: goodFacts(0)})
 	require.Equal(t, automation.DecisionApprove, ev.Decision)
+}
+
+// Company age comes only from where the seed documents registry dates (the company section's
+// additional_data); a case without them, here Ragnarok's case created without the company
+// section, has no company_age, says so, and the shipped rules send it to review although every
+// other fact is good. Its prefill carries no registration_date (not a documented field).
+func TestEvaluateRulesWithoutCompanyAgeReviews(t *testing.T) {
+	e := newEnv(t)
+	req := quickr.CaseCreate{
+		Actions:   []string{quickr.ActionRequestDeclaration},
+		Reference: refFor(orgRagnarok),
+		Prefills:  []quickr.TypeData{{Type: "company", Data: []map[string]any{{"organization_number": orgRagnarok, "country": "NO"}}}},
+	}
+	for _, s := range []string{"signatory", "ultimate_beneficial_ownership", "politically_exposed_person", "bank_account", "form_submitter"} {
+		req.Sections = append(req.Sections, quickr.Section{Type: s})
+	}
+	for _, c := range []string{"company", "signatory", "sanction", "politically_exposed_person", "ultimate_beneficial_ownership", "bank_account", "credit_score"} {
+		req.Checks = append(req.Checks, quickr.CheckSpec{Type: c})
+	}
+	c, err := e.quickr.CreateCase(ctx, req)
+	require.NoError(t, err)
+	for _, p := range c.Prefills {
+		for _, d := range p.Data {
+			require.NotContains(t, d, "registration_date", "the prefill's documented fields have no dates")
+		}
+	}
+	e.declare(orgRagnarok)
+	e.control(http.MethodPost, "/control/quickr/cases/"+c.ID+"/sign", "")
+
+	ev := must[activities.Evaluation](e, e.acts.EvaluateRules, activities.EvaluateInput{CaseID: c.ID, Facts: goodFacts(0)})
+	require.Equal(t, automation.DecisionReview, ev.Decision, ev.Reason)
+	require.NotContains(t, ev.Context, "company_age")
+	require.Contains(t, ev.Unknown["company_age"], "registration_date")
+	require.Contains(t, ev.Reason, "$.context.company_age")
 }
 
 // linkedCase creates Ragnarok's case with Quickr automations linked, the way CreateKYCCase

@@ -61,7 +61,8 @@
 // Document places the given map under "context", so rules read for example
 // $.context.company_age. The onboarding engine provides these keys:
 //
-//   - company_age: years since registration (number)
+//   - company_age: whole years since the company's registration (else incorporation) date
+//     in the case's company additional_data; absent when the case has none (number)
 //   - credit_score: current credit score value (number)
 //   - credit_analysis_score: open-banking credit analysis score, 0-100 (number)
 //   - credit_terms_status: status of the credit terms request (string, e.g. "COMPLETED")

@@ -6,20 +6,24 @@ import (
 	"time"
 )
 
-// RetryRule is a provider's retry guidance as plain data. Clients never retry; activities turn
-// a RetryRule into a Temporal retry policy (MaximumAttempts, InitialInterval,
-// BackoffCoefficient, MaximumInterval) and use NextDelay for a rate-limited failure.
+// RetryRule is a provider's retry guidance as plain data. Clients never retry; activities
+// read it in one place (activities.RetryOptions, providerError) and the workflow builds the
+// activity options of that provider's calls from it.
+//
+// A rule with a schedule (InitialInterval > 0) is what the provider's document prescribes for
+// every request: its calls are retried exactly so, no more. A rule without one leaves the
+// schedule to the engine's call budget (the document gives none).
 type RetryRule struct {
-	// MaxRetries is the number of retries after the first attempt. Zero means none; a negative
-	// value means no limit (the caller's deadline bounds the retries).
+	// MaxRetries is the number of retries after the first attempt (0: none).
 	MaxRetries int
-	// InitialInterval is the wait before the first retry.
+	// InitialInterval is the wait before the first retry; zero means the rule has no schedule.
 	InitialInterval time.Duration
-	// Backoff multiplies the interval after each retry; 1 (or less) keeps it fixed, which is
-	// how polls are expressed.
+	// Backoff multiplies the interval after each retry; 1 (or less) keeps it fixed.
 	Backoff float64
 	// MaxInterval caps one interval; zero means no cap.
 	MaxInterval time.Duration
+	// Never4xx says the document forbids retrying any 4xx answer, 408 and 429 included.
+	Never4xx bool
 	// RateLimitDelay is the least wait after a 429: used when the provider sends no
 	// Retry-After, or a shorter one than its documentation asks for.
 	RateLimitDelay time.Duration
@@ -27,13 +31,12 @@ type RetryRule struct {
 	Timeout time.Duration
 }
 
-// MaximumAttempts is the attempt count including the first, as Temporal counts it: 0 means
-// unlimited.
+// Scheduled reports whether the rule prescribes the retry schedule itself.
+func (r RetryRule) Scheduled() bool { return r.InitialInterval > 0 }
+
+// MaximumAttempts is the attempt count including the first, as Temporal counts it.
 func (r RetryRule) MaximumAttempts() int32 {
-	if r.MaxRetries < 0 {
-		return 0
-	}
-	return int32(min(r.MaxRetries, math.MaxInt32-1) + 1)
+	return int32(min(max(r.MaxRetries, 0), math.MaxInt32-1) + 1)
 }
 
 // BackoffCoefficient is Backoff with the floor Temporal requires (1).
@@ -41,19 +44,13 @@ func (r RetryRule) BackoffCoefficient() float64 {
 	return max(r.Backoff, 1)
 }
 
-// Interval is the wait before retry n (1-based) on the rule's schedule.
-func (r RetryRule) Interval(n int) time.Duration {
-	if n < 1 {
-		n = 1
+// Retryable reports whether the same request may be sent again after e: a temporary failure
+// (Error.Temporary), unless the rule forbids retrying any 4xx and e is one.
+func (r RetryRule) Retryable(e *Error) bool {
+	if r.Never4xx && e.Status >= 400 && e.Status < 500 {
+		return false
 	}
-	d := float64(r.InitialInterval) * math.Pow(r.BackoffCoefficient(), float64(n-1))
-	if r.MaxInterval > 0 && d > float64(r.MaxInterval) {
-		return r.MaxInterval
-	}
-	if d > math.MaxInt64 {
-		return time.Duration(math.MaxInt64)
-	}
-	return time.Duration(d)
+	return e.Temporary()
 }
 
 // NextDelay is the wait a failed call asks for in place of the schedule: for a 429 the larger

@@ -15,7 +15,7 @@ func TestRetryRuleMaximumAttempts(t *testing.T) {
 	tests := []struct {
 		retries int
 		want    int32
-	}{{0, 1}, {4, 5}, {-1, 0}}
+	}{{0, 1}, {4, 5}, {-1, 1}}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.retries), func(t *testing.T) {
 			require.Equal(t, tt.want, providers.RetryRule{MaxRetries: tt.retries}.MaximumAttempts())
@@ -23,24 +23,26 @@ func TestRetryRuleMaximumAttempts(t *testing.T) {
 	}
 }
 
-func TestRetryRuleInterval(t *testing.T) {
+func TestRetryRuleRetryable(t *testing.T) {
+	seed := providers.RetryRule{Never4xx: true}
+	plain := providers.RetryRule{}
 	tests := []struct {
-		name string
-		rule providers.RetryRule
-		n    int
-		want time.Duration
+		status      int
+		seed, plain bool
 	}{
-		{"first", providers.RetryRule{InitialInterval: 2 * time.Second, Backoff: 2}, 1, 2 * time.Second},
-		{"fourth", providers.RetryRule{InitialInterval: 2 * time.Second, Backoff: 2}, 4, 16 * time.Second},
-		{"capped", providers.RetryRule{InitialInterval: 2 * time.Second, Backoff: 2, MaxInterval: 10 * time.Second}, 4, 10 * time.Second},
-		{"fixed poll", providers.RetryRule{InitialInterval: 5 * time.Second, Backoff: 1}, 50, 5 * time.Second},
-		{"backoff below 1 is 1", providers.RetryRule{InitialInterval: time.Second, Backoff: 0.5}, 3, time.Second},
-		{"n below 1 is 1", providers.RetryRule{InitialInterval: time.Second, Backoff: 2}, 0, time.Second},
-		{"huge n saturates", providers.RetryRule{InitialInterval: time.Second, Backoff: 10}, 400, time.Duration(1<<63 - 1)},
+		{0, true, true}, // no answer: network or timeout
+		{400, false, false},
+		{404, false, false},
+		{408, false, true},
+		{429, false, true},
+		{500, true, true},
+		{503, true, true},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			require.Equal(t, tt.want, tt.rule.Interval(tt.n))
+		t.Run(fmt.Sprint(tt.status), func(t *testing.T) {
+			e := &providers.Error{Status: tt.status}
+			require.Equal(t, tt.seed, seed.Retryable(e), "never 4xx")
+			require.Equal(t, tt.plain, plain.Retryable(e), "temporary failures")
 		})
 	}
 }

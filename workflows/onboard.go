@@ -192,8 +192,8 @@ func (o *onboarding) run(ctx workflow.Context) (*OnboardingResult, error) {
 	o.updateCase(&kyc)
 	o.note(ctx, "case created", kyc.ID)
 	o.pendingSA = append(o.pendingSA, SAKycCaseID.ValueSet(kyc.ID))
-	o.notify(ctx, activities.NotifyDeclarationURL, "The declaration form is ready for the merchant.",
-		map[string]any{"declarationUrl": kyc.DeclarationURL, "caseId": kyc.ID})
+	msg, data := o.declarationNotice(ctx, &kyc)
+	o.notify(ctx, activities.NotifyDeclarationURL, msg, data)
 
 	if outcome, reason, err := o.awaitDeclaration(ctx); err != nil || outcome != "" {
 		if err != nil {

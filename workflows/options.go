@@ -27,7 +27,7 @@ func (o *onboarding) providerCall(ctx workflow.Context, summary string) workflow
 	}
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		Summary:                summary,
-		StartToCloseTimeout:    30 * time.Second,
+		StartToCloseTimeout:    defaultAttemptTimeout,
 		ScheduleToCloseTimeout: budget,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:        time.Second,
@@ -38,15 +38,44 @@ func (o *onboarding) providerCall(ctx workflow.Context, summary string) workflow
 	})
 }
 
+// callFor is the preset for one request to provider: the provider's documented retry rule
+// when its document prescribes one (IDV: at most 4 retries after 2, 4, 8 and 16 s, never on a
+// 4xx, a 60 s request timeout; activities.RetryOptions), else providerCall. Once the rule's
+// retries are spent the call fails like an exhausted budget, and call blocks the onboarding.
+func (o *onboarding) callFor(ctx workflow.Context, provider, summary string) workflow.Context {
+	attempt, policy, ok := activities.RetryOptions(provider)
+	if !ok {
+		return o.providerCall(ctx, summary)
+	}
+	policy.NonRetryableErrorTypes = callNonRetryable
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		Summary:             summary,
+		StartToCloseTimeout: attempt,
+		RetryPolicy:         &policy,
+	})
+}
+
+// attemptTimeout bounds one attempt of an activity against provider: the provider's request
+// timeout (and a margin) where its document names one, else the engine's 30 s.
+func attemptTimeout(provider string) time.Duration {
+	if d := activities.AttemptTimeout(provider); d > 0 {
+		return d
+	}
+	return defaultAttemptTimeout
+}
+
+// defaultAttemptTimeout bounds one attempt against a provider that documents no timeout.
+const defaultAttemptTimeout = 30 * time.Second
+
 // blockedRetry is the preset of a call or poll while the onboarding is blocked: refused
 // credentials, a missing provider and outages are all retried, eagerly at first and then
 // every blockedRetryMax, so a fixed provider is seen within minutes. It stops at the first
 // real answer: a result, a rejection, or (for a poll) StillWaiting, after which the wait goes
 // on with its own preset. Retries add no history events, so a long block costs nothing.
-func blockedRetry(ctx workflow.Context, summary string) workflow.Context {
+func blockedRetry(ctx workflow.Context, provider, summary string) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		Summary:                summary + " (blocked: retrying until the provider answers)",
-		StartToCloseTimeout:    30 * time.Second,
+		StartToCloseTimeout:    attemptTimeout(provider),
 		ScheduleToCloseTimeout: blockedRetryFor,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:    firstPoll,
@@ -73,12 +102,13 @@ const (
 // within is spent. Retries add no history events, so the whole wait costs one activity's
 // events however many polls it takes. The retries start eager (firstPoll) and double until
 // they settle at interval: a provider that answers in seconds is seen in seconds, and a long
-// wait polls at the policy's period.
-func pollUntil(ctx workflow.Context, summary string, interval, within time.Duration) workflow.Context {
+// wait polls at the policy's period. One attempt (one request) may take as long as the polled
+// provider's request timeout allows (attemptTimeout).
+func pollUntil(ctx workflow.Context, provider, summary string, interval, within time.Duration) workflow.Context {
 	first := min(firstPoll, interval)
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		Summary:                summary,
-		StartToCloseTimeout:    30 * time.Second,
+		StartToCloseTimeout:    attemptTimeout(provider),
 		ScheduleToCloseTimeout: within,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:    first,

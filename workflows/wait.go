@@ -75,9 +75,9 @@ func (o *onboarding) awaitPolled(ctx workflow.Context, p pollSpec, out any) (wai
 		// While the provider blocks the onboarding, the poll retries until it answers at
 		// all; then the normal poll takes over.
 		blockedPoll := p.Provider != "" && o.blockedOn(p.Provider) != nil
-		actx := pollUntil(pollCtx, p.Summary, p.Interval, within)
+		actx := pollUntil(pollCtx, p.Provider, p.Summary, p.Interval, within)
 		if blockedPoll {
-			actx = blockedRetry(pollCtx, p.Summary)
+			actx = blockedRetry(pollCtx, p.Provider, p.Summary)
 		}
 		o.pollSince[p.Kind] = now
 		fut := workflow.ExecuteActivity(actx, p.Activity, p.Arg())

@@ -38,16 +38,12 @@ var (
 )
 
 // RetryRule follows the seed's "always cap retries": no retry on 400/401/403 (the error is
-// not Temporary), 429 waits at least two minutes ("wait a couple of minutes"), 5xx back off
-// with long pauses ("pause these requests for some time"). The lookup is evidence only, so a
-// few attempts are enough.
+// not Temporary), 429 waits at least two minutes ("wait a couple of minutes"); the seed gives
+// no schedule, so the engine's call budget caps the retries (the lookup is evidence only and
+// has its own maximum wait). A request times out after 30 s (a choice).
 var RetryRule = providers.RetryRule{
-	MaxRetries:      5,
-	InitialInterval: time.Minute,
-	Backoff:         2,
-	MaxInterval:     15 * time.Minute,
-	RateLimitDelay:  2 * time.Minute,
-	Timeout:         30 * time.Second,
+	RateLimitDelay: 2 * time.Minute,
+	Timeout:        30 * time.Second,
 }
 
 // Config configures a Client.

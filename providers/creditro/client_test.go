@@ -281,9 +281,8 @@ func TestKYCCasesContextCancelled(t *testing.T) {
 
 func TestRetryRule(t *testing.T) {
 	r := creditro.RetryRule
-	require.EqualValues(t, 6, r.MaximumAttempts())
+	require.False(t, r.Scheduled(), "the seed gives no schedule: the engine's call budget applies")
 	rateLimited := &providers.Error{Provider: creditro.Provider, Status: 429}
 	require.Equal(t, 2*time.Minute, r.NextDelay(rateLimited), "429 without Retry-After waits a couple of minutes")
 	require.Equal(t, 5*time.Minute, r.NextDelay(&providers.Error{Status: 429, RetryAfter: 5 * time.Minute}))
-	require.Equal(t, 15*time.Minute, r.Interval(10))
 }

@@ -24,25 +24,13 @@ const InvalidInputCode = "InvalidInput"
 // maxPages bounds FindByExternalID against a server that keeps returning a next token.
 const maxPages = 100
 
-// RetryRule: retry 429 (documented: exponential backoff) and 5xx; never 400, 401 (invalid
-// key), 402 (payment required) or 403 (missing key) — those are not Temporary.
+// RetryRule: the seed asks for exponential backoff on 429 and gives no schedule, so the
+// engine's call budget schedules the retries; a 429 without Retry-After waits at least 5 s.
+// 400, 401 (invalid key), 402 (payment required) and 403 (missing key) are not Temporary and
+// never retried. A request times out after 30 s (a choice: the seed names no timeout).
 var RetryRule = providers.RetryRule{
-	MaxRetries:      6,
-	InitialInterval: 2 * time.Second,
-	Backoff:         2,
-	MaxInterval:     time.Minute,
-	RateLimitDelay:  5 * time.Second,
-	Timeout:         30 * time.Second,
-}
-
-// PollRule is the suggested poll for COMPLETED: the applicant has to open the link and upload
-// statements, so a slow fixed interval until the caller's deadline.
-var PollRule = providers.RetryRule{
-	MaxRetries:      -1,
-	InitialInterval: time.Minute,
-	Backoff:         1,
-	RateLimitDelay:  time.Minute,
-	Timeout:         30 * time.Second,
+	RateLimitDelay: 5 * time.Second,
+	Timeout:        30 * time.Second,
 }
 
 // Config configures a Client.

@@ -1,13 +1,10 @@
 package idv
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"net/http"
-	"sort"
 	"strings"
 	"time"
 
@@ -25,29 +22,20 @@ const (
 	DefaultPathPrefix = "/api/v1/"
 )
 
-// Error names. SessionNotFound is the seed's; MethodNotFound is what the sandbox answers for a
-// method it does not serve ([SBX]).
-const (
-	ErrorSessionNotFound = "SessionNotFound"
-	ErrorMethodNotFound  = "MethodNotFound"
-)
+// ErrorSessionNotFound is the seed's one example error name.
+const ErrorSessionNotFound = "SessionNotFound"
 
-// RetryRule is the seed's rule verbatim: retry failures except 4xx, up to 4 times, backing off
-// 2, 4, 8 and 16 seconds; a request times out after 60 seconds.
+// RetryRule is the seed's rule verbatim: "We recommend retrying failed requests, except for
+// errors in the 4xx range. On failure, retry up to 4 times using an exponential backoff
+// algorithm (e.g. retry after 2, 4, 8 and finally after 16 seconds). The timeout for a given
+// request is 60 seconds." Every IDV activity runs on it (activities.RetryOptions); 429 is a
+// 4xx and is not retried either.
 var RetryRule = providers.RetryRule{
 	MaxRetries:      4,
 	InitialInterval: 2 * time.Second,
 	Backoff:         2,
 	MaxInterval:     16 * time.Second,
-	Timeout:         60 * time.Second,
-}
-
-// PollRule is the suggested fallback poll of a session's state when its callback is lost:
-// every 30 s until the caller's deadline (the person may take a while).
-var PollRule = providers.RetryRule{
-	MaxRetries:      -1,
-	InitialInterval: 30 * time.Second,
-	Backoff:         1,
+	Never4xx:        true,
 	Timeout:         60 * time.Second,
 }
 
@@ -155,65 +143,4 @@ func (c *Client) SessionState(ctx context.Context, id int64) (string, error) {
 			Message: "response without state"}
 	}
 	return out.State, nil
-}
-
-// ListSessions returns the sessions whose reference is in.Reference, oldest first
-// (session.list). The seed names list as a standard method of every class but documents no
-// filter or reply; the [SBX] reading is a reference filter answered with {"data":[session...]}.
-// The reply may also be a bare array or come under "sessions", "items" or "results"; with a
-// reference given, only exact matches are returned, so a provider that ignores the filter
-// still gives the right answer.
-func (c *Client) ListSessions(ctx context.Context, in ListSessionsInput) ([]Session, error) {
-	const op = "list sessions"
-	var raw json.RawMessage
-	if err := c.call(ctx, op, "session.list", in, &raw); err != nil {
-		return nil, err
-	}
-	list, err := decodeSessions(raw)
-	if err != nil {
-		return nil, &providers.Error{Provider: Provider, Op: op, Status: http.StatusBadGateway, Message: "decode response: " + err.Error()}
-	}
-	out := make([]Session, 0, len(list))
-	for _, s := range list {
-		if in.Reference != "" && s.Reference != in.Reference {
-			continue
-		}
-		out = append(out, s)
-	}
-	return out, nil
-}
-
-func decodeSessions(raw json.RawMessage) ([]Session, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
-		return nil, nil
-	}
-	var list []Session
-	if raw[0] == '[' {
-		err := json.Unmarshal(raw, &list)
-		return list, err
-	}
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &obj); err != nil {
-		return nil, err
-	}
-	for _, key := range []string{"data", "sessions", "items", "results"} {
-		if v, ok := obj[key]; ok && !bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
-			err := json.Unmarshal(v, &list)
-			return list, err
-		}
-	}
-	if len(obj) == 0 {
-		return nil, nil // the seed's "empty response is {}"
-	}
-	return nil, fmt.Errorf("want a list of sessions, got an object with keys %v", keysOf(obj))
-}
-
-func keysOf(m map[string]json.RawMessage) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

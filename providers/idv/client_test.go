@@ -241,67 +241,20 @@ func TestCallbackEvent(t *testing.T) {
 }
 
 func TestRetryRule(t *testing.T) {
+	// "retry up to 4 times ... after 2, 4, 8 and finally after 16 seconds"; "except for errors
+	// in the 4xx range"; "The timeout for a given request is 60 seconds." (seed 001, About the API)
 	r := idv.RetryRule
+	require.True(t, r.Scheduled())
 	require.EqualValues(t, 5, r.MaximumAttempts(), "first attempt + 4 retries")
 	var got []time.Duration
-	for n := 1; n <= 4; n++ {
-		got = append(got, r.Interval(n))
+	d := r.InitialInterval
+	for range r.MaxRetries {
+		got = append(got, min(d, r.MaxInterval))
+		d = time.Duration(float64(d) * r.BackoffCoefficient())
 	}
 	require.Equal(t, []time.Duration{2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second}, got)
+	require.True(t, r.Never4xx)
+	require.False(t, r.Retryable(&providers.Error{Status: 429}), "429 is a 4xx")
+	require.True(t, r.Retryable(&providers.Error{Status: 503}))
 	require.Equal(t, 60*time.Second, r.Timeout)
-	require.EqualValues(t, 0, idv.PollRule.MaximumAttempts(), "polls until the caller's deadline")
-}
-
-func TestListSessions(t *testing.T) {
-	flat := `{"id":7,"state":"IN_PROGRESS","reference":"ref-1","token":"tok-7"}`
-	other := `{"id":8,"state":"CREATED","reference":"ref-2"}`
-	tests := []struct {
-		name    string
-		resp    string
-		wantIDs []int64
-	}{
-		{"data envelope", `{"data":[` + flat + `]}`, []int64{7}},
-		{"bare array", `[` + flat + `]`, []int64{7}},
-		{"sessions key", `{"sessions":[` + flat + `]}`, []int64{7}},
-		{"filter ignored by the provider", `{"data":[` + flat + `,` + other + `]}`, []int64{7}},
-		{"empty object", `{}`, nil},
-		{"empty list", `{"data":[]}`, nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			srv, rec := server(t, 200, tt.resp, nil)
-			got, err := newClient(srv, "").ListSessions(context.Background(), idv.ListSessionsInput{Reference: "ref-1"})
-			require.NoError(t, err)
-			var ids []int64
-			for _, s := range got {
-				ids = append(ids, s.ID)
-			}
-			require.Equal(t, tt.wantIDs, ids)
-			if len(got) > 0 {
-				require.Equal(t, "tok-7", got[0].Token)
-				require.Equal(t, idv.StateInProgress, got[0].State)
-			}
-			require.Equal(t, "/api/v1/session.list", rec.all()[0].Path)
-			require.JSONEq(t, `{"reference":"ref-1"}`, rec.all()[0].Body)
-		})
-	}
-}
-
-func TestListSessionsErrors(t *testing.T) {
-	for name, tc := range map[string]struct {
-		status int
-		body   string
-		code   string
-	}{
-		"unexpected object": {200, `{"foo":1}`, ""},
-		"not served":        {404, `{"error_message":"No such method: session.list","error_name":"MethodNotFound"}`, idv.ErrorMethodNotFound},
-	} {
-		t.Run(name, func(t *testing.T) {
-			srv, _ := server(t, tc.status, tc.body, nil)
-			_, err := newClient(srv, "").ListSessions(context.Background(), idv.ListSessionsInput{Reference: "r"})
-			pe, ok := providers.AsError(err)
-			require.True(t, ok, "%v", err)
-			require.Equal(t, tc.code, pe.Code)
-		})
-	}
 }

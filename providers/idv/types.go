@@ -75,10 +75,6 @@ type Session struct {
 	Issuer         string `json:"issuer,omitempty"`
 	Portrait       string `json:"portrait,omitempty"`
 	Face           string `json:"face,omitempty"`
-	// Token is the end user's session token. session.get does not return it (the seed's
-	// field list has no token); session.list may ([SBX]: the sandbox's does), which lets a
-	// caller that lost the create response hand the same session to the person again.
-	Token string `json:"token,omitempty"`
 }
 
 // UnmarshalJSON accepts the id as a number (documented) or a numeric string.
@@ -118,13 +114,6 @@ func (e *CallbackEvent) UnmarshalJSON(b []byte) error {
 	*e = CallbackEvent(w.plain)
 	e.ID = int64(w.ID)
 	return nil
-}
-
-// ListSessionsInput is the body of session.list. The seed lists "list" among every class's
-// standard methods but documents neither its filters nor its reply; filtering on reference
-// is the [SBX] reading.
-type ListSessionsInput struct {
-	Reference string `json:"reference,omitempty"`
 }
 
 // idRequest is the body of session.get and session.state.

@@ -19,26 +19,13 @@ const Provider = "openbanking"
 // DefaultTokenPath is the [SBX] token endpoint; the seed names none.
 const DefaultTokenPath = "/oauth/token"
 
-// RetryRule: the seed gives no error or rate-limit guidance; retry 429, 5xx and network
-// failures with a short exponential backoff, never other 4xx. 422 on customer creation is
-// not an error at all (CreateCustomer returns the existing customer).
+// RetryRule: the seed gives no error or rate-limit guidance, so the engine's call budget
+// schedules the retries of 429, 5xx and network failures, never other 4xx; a 429 without
+// Retry-After waits at least 5 s and a request times out after 30 s (choices). 422 on customer
+// creation is not an error at all (CreateCustomer returns the existing customer).
 var RetryRule = providers.RetryRule{
-	MaxRetries:      5,
-	InitialInterval: time.Second,
-	Backoff:         2,
-	MaxInterval:     30 * time.Second,
-	RateLimitDelay:  5 * time.Second,
-	Timeout:         30 * time.Second,
-}
-
-// PollRule is the suggested "short polling" of an analysis until COMPLETED: every 5 s until
-// the caller's deadline.
-var PollRule = providers.RetryRule{
-	MaxRetries:      -1,
-	InitialInterval: 5 * time.Second,
-	Backoff:         1,
-	RateLimitDelay:  5 * time.Second,
-	Timeout:         30 * time.Second,
+	RateLimitDelay: 5 * time.Second,
+	Timeout:        30 * time.Second,
 }
 
 // Config configures a Client.

@@ -1,8 +1,10 @@
 package quickr
 
 import (
+	"encoding/json"
 	"net/http"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -99,7 +101,8 @@ func (c *Case) DeclarationID() string {
 	if c.RawDeclarationID != "" {
 		return c.RawDeclarationID
 	}
-	if all := uuidRE.FindAllString(c.URLs.DeclarationURL, -1); len(all) > 0 {
+	link, _ := c.DeclarationLink()
+	if all := uuidRE.FindAllString(link, -1); len(all) > 0 {
 		return all[len(all)-1]
 	}
 	return ""
@@ -200,4 +203,103 @@ func (c *Case) StatusUpdatedTime() (t time.Time, ok bool) {
 	}
 	t, err := time.Parse(time.RFC3339Nano, c.StatusUpdatedAt)
 	return t, err == nil
+}
+
+// CompanyDate is a date the case documents about its company, and where it was read.
+type CompanyDate struct {
+	Date   string // as the case carries it, e.g. "2019-01-01"
+	Key    string // registration_date or incorporation_date
+	Source string // e.g. "sections[company].additional_data[swedish_company]"
+}
+
+// companyDateKeys are the date fields of the company's additional_data the seed documents,
+// in the order they are preferred: the registry's registration first, then incorporation.
+var companyDateKeys = []string{"registration_date", "incorporation_date"}
+
+// CompanyFounded finds the company's registration (else incorporation) date in the places the
+// seed documents it: the company section's additional_data, then the additional_data of the
+// company discoveries ("This field will contain the same data as the company section of the
+// case", seed 002 changelog). ok is false when the case carries none; prefills, declarations
+// and current_information document no such field and are not read.
+func (c *Case) CompanyFounded() (CompanyDate, bool) {
+	for _, key := range companyDateKeys {
+		for _, s := range c.Sections {
+			if s.Type != "company" {
+				continue
+			}
+			if d, ok := dateIn(s.AdditionalData, key, "sections[company].additional_data"); ok {
+				return d, true
+			}
+		}
+		for _, td := range c.Discoveries {
+			if td.Type != "company" {
+				continue
+			}
+			for _, item := range td.Data {
+				if d, ok := dateIn(additionalData(item["additional_data"]), key, "discoveries[company].data.additional_data"); ok {
+					return d, true
+				}
+			}
+		}
+	}
+	return CompanyDate{}, false
+}
+
+func dateIn(items []map[string]any, key, where string) (CompanyDate, bool) {
+	for _, it := range items {
+		if v, ok := it[key].(string); ok && strings.TrimSpace(v) != "" {
+			typ, _ := it["type"].(string)
+			return CompanyDate{Date: strings.TrimSpace(v), Key: key, Source: where + "[" + typ + "]"}, true
+		}
+	}
+	return CompanyDate{}, false
+}
+
+// additionalData reads a raw additional_data value: a list of objects.
+func additionalData(v any) []map[string]any {
+	list, _ := v.([]any)
+	out := make([]map[string]any, 0, len(list))
+	for _, x := range list {
+		if m, ok := x.(map[string]any); ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// DeclarationLink returns the case's declaration URL and where it was found, "" when the case
+// has none. The seed's examples strip it (urls: {}); its sequence diagram says POST /cases
+// returns the case "with declaration_url", and the case's URLs live in its urls object. So,
+// in order: urls.declaration_url; a top-level declaration_url; as a fallback, any other field
+// of urls whose name contains "declaration" and whose value is an http(s) URL (first by name).
+func (c *Case) DeclarationLink() (link, source string) {
+	if c.URLs.DeclarationURL != "" {
+		return c.URLs.DeclarationURL, "urls.declaration_url"
+	}
+	var raw struct {
+		DeclarationURL string         `json:"declaration_url"`
+		URLs           map[string]any `json:"urls"`
+	}
+	if len(c.Raw) == 0 || json.Unmarshal(c.Raw, &raw) != nil {
+		return "", ""
+	}
+	if isHTTPURL(raw.DeclarationURL) {
+		return raw.DeclarationURL, "declaration_url"
+	}
+	keys := make([]string, 0, len(raw.URLs))
+	for k := range raw.URLs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if v, ok := raw.URLs[k].(string); ok && strings.Contains(strings.ToLower(k), "declaration") && isHTTPURL(v) {
+			return v, "urls." + k
+		}
+	}
+	return "", ""
+}
+
+func isHTTPURL(s string) bool {
+	s = strings.ToLower(strings.TrimSpace(s))
+	return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://")
 }

@@ -113,3 +113,60 @@ func TestCaseHelpers(t *testing.T) {
 	require.True(t, ok)
 	require.Equal(t, 75.0, value)
 }
+
+func decodeCase(t *testing.T, doc string) *quickr.Case {
+	t.Helper()
+	var c quickr.Case
+	require.NoError(t, json.Unmarshal([]byte(doc), &c))
+	return &c
+}
+
+// The declaration URL: urls.declaration_url, a top-level declaration_url (the sequence
+// diagram's "Return case with declaration_url"), then any other urls field naming a
+// declaration; none is "".
+func TestDeclarationLink(t *testing.T) {
+	tests := []struct {
+		name, doc, want, source string
+	}{
+		{"urls.declaration_url", `{"urls":{"declaration_url":"https://q/forms/1","callback_url":"https://cb"}}`, "https://q/forms/1", "urls.declaration_url"},
+		{"top level", `{"declaration_url":"https://q/forms/2","urls":{}}`, "https://q/forms/2", "declaration_url"},
+		{"another urls field", `{"urls":{"callback_url":"https://cb","declaration_form_url":"https://q/forms/3"}}`, "https://q/forms/3", "urls.declaration_form_url"},
+		{"not a URL", `{"urls":{"declaration":"pending"}}`, "", ""},
+		{"none (the seed's urls: {})", `{"urls":{}}`, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			link, source := decodeCase(t, tt.doc).DeclarationLink()
+			require.Equal(t, tt.want, link)
+			require.Equal(t, tt.source, source)
+		})
+	}
+	c := decodeCase(t, `{"declaration_url":"https://q/forms/9f0c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b"}`)
+	require.Equal(t, "9f0c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b", c.DeclarationID(), "the id is read from wherever the URL was found")
+}
+
+// Company dates only from the documented places; a prefill's registration_date (not a field
+// the seed documents there) is ignored.
+func TestCompanyFounded(t *testing.T) {
+	tests := []struct {
+		name, doc string
+		want      quickr.CompanyDate
+		ok        bool
+	}{
+		{"section additional_data", `{"sections":[{"type":"company","additional_data":[{"type":"swedish_company","registration_date":"2019-01-01","incorporation_date":"2018-06-01"}]}]}`,
+			quickr.CompanyDate{Date: "2019-01-01", Key: "registration_date", Source: "sections[company].additional_data[swedish_company]"}, true},
+		{"incorporation only", `{"sections":[{"type":"company","additional_data":[{"type":"norwegian_sub_unit_company","incorporation_date":"2018-06-01"}]}]}`,
+			quickr.CompanyDate{Date: "2018-06-01", Key: "incorporation_date", Source: "sections[company].additional_data[norwegian_sub_unit_company]"}, true},
+		{"company discovery", `{"discoveries":[{"type":"company","data":[{"id":"d1","additional_data":[{"type":"swedish_company","registration_date":"2015-03-02"}]}]}]}`,
+			quickr.CompanyDate{Date: "2015-03-02", Key: "registration_date", Source: "discoveries[company].data.additional_data[swedish_company]"}, true},
+		{"prefill is not a documented place", `{"prefills":[{"type":"company","data":[{"registration_date":"2012-05-10"}]}],"sections":[{"type":"company"}]}`, quickr.CompanyDate{}, false},
+		{"other section", `{"sections":[{"type":"signatory","additional_data":[{"registration_date":"2012-05-10"}]}]}`, quickr.CompanyDate{}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := decodeCase(t, tt.doc).CompanyFounded()
+			require.Equal(t, tt.ok, ok)
+			require.Equal(t, tt.want, got)
+		})
+	}
+}

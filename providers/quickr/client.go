@@ -166,9 +166,12 @@ func (c *Client) ListCases(ctx context.Context, p ListCasesParams) (*CaseList, e
 // FindCaseByReference returns the newest case whose reference is exactly ref, or nil when there
 // is none. Quickr has no idempotency key; this lookup is what makes case creation safe to retry.
 // The search also matches names and ids, so results are filtered on the exact reference.
+// A cursor seen before ends the lookup (the seed's sample answers every page with the cursor
+// "string"), and so do maxReferencePages pages.
 func (c *Client) FindCaseByReference(ctx context.Context, ref string) (*Case, error) {
 	p := ListCasesParams{Search: ref, Limit: 100}
-	for {
+	seen := map[string]bool{}
+	for range maxReferencePages {
 		page, err := c.ListCases(ctx, p)
 		if err != nil {
 			return nil, err
@@ -178,11 +181,18 @@ func (c *Client) FindCaseByReference(ctx context.Context, ref string) (*Case, er
 				return &page.Data[i], nil // default sort is newest first
 			}
 		}
-		if page.Pagination.Cursor == "" || len(page.Data) == 0 {
+		cur := page.Pagination.Cursor
+		if cur == "" || len(page.Data) == 0 || seen[cur] {
 			return nil, nil
 		}
-		p.StartingAfter = page.Pagination.Cursor
+		seen[cur] = true
+		p.StartingAfter = cur
 	}
+	return nil, &providers.Error{Provider: "quickr", Op: "find case by reference", Status: http.StatusBadGateway,
+		Message: "too many pages of search results"}
 }
+
+// maxReferencePages bounds FindCaseByReference against a server that never stops paging.
+const maxReferencePages = 100
 
 func itoa(n int) string { return strconv.Itoa(n) }

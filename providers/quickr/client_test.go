@@ -183,7 +183,7 @@ func apiCalls() []apiCall {
 		},
 		{
 			name: "ListCaseEvents", method: http.MethodGet, path: "/cases/" + testCase + "/events",
-			query: url.Values{"limit": {"3"}, "starting_after": {"e0"}, "type[]": {"CONTRACT_SIGNED", "CONTRACT_EXPIRED"}},
+			query: url.Values{"limit": {"3"}, "starting_after": {"e0"}, "type": {"CONTRACT_SIGNED", "CONTRACT_EXPIRED"}},
 			ok:    `{"data":[{"id":"e1","type":"CONTRACT_SIGNED","sub_event_type":"signed","created_at":"x","case":{"id":"c","status":"PROCESSING_DETAILS"},"contract":{"id":"k1","status":"signed"}}],"pagination":{"cursor":""}}`,
 			run: func(ctx context.Context, c *quickr.Client) (any, error) {
 				return c.ListCaseEvents(ctx, testCase, quickr.ListEventsParams{Types: []string{"CONTRACT_SIGNED", "CONTRACT_EXPIRED"}, Limit: 3, StartingAfter: "e0"})

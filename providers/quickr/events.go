@@ -63,7 +63,7 @@ type EventList struct {
 
 // ListEventsParams filters GET /cases/{cid}/events.
 type ListEventsParams struct {
-	Types         []string // type[] filter
+	Types         []string // type filter, repeated (type=A&type=B) as the seed spells arrays
 	Limit         int      // 1..100; the API's default is 10
 	StartingAfter string
 }
@@ -76,7 +76,7 @@ func (c *Client) ListCaseEvents(ctx context.Context, caseID string, p ListEvents
 	}
 	extra := url.Values{}
 	for _, t := range p.Types {
-		extra.Add("type[]", t)
+		extra.Add("type", t)
 	}
 	q := PageParams{Limit: p.Limit, StartingAfter: p.StartingAfter}.query(extra)
 	var out EventList

@@ -56,11 +56,23 @@ type IDRef struct {
 	UpdatedAt string `json:"updated_at,omitempty"`
 }
 
-// URLs are a case's urls. The seed strips the declaration URL's field name; the sequence
-// diagram calls it declaration_url, which is what we read.
+// URLs are a case's urls (CaseUrls: "The URLs object containing the urls used for this
+// case"). The seed strips the declaration URL's field name from its examples (urls: {}); the
+// sequence diagram's "Return case with declaration_url" names it. Read it with
+// Case.DeclarationLink, which also looks in the other places the seed allows.
 type URLs struct {
 	CallbackURL    string `json:"callback_url,omitempty"`
 	DeclarationURL string `json:"declaration_url,omitempty"`
+}
+
+// CaseSection is a section of the case details. The company section carries additional_data:
+// typed objects with registry data (seed 002, case details example: "swedish_company" with
+// status, registration_date, incorporation_date, ...; the changelog adds
+// "norwegian_sub_unit_company" and management). Items stay raw maps: their fields depend on
+// the type.
+type CaseSection struct {
+	Type           string           `json:"type"`
+	AdditionalData []map[string]any `json:"additional_data,omitempty"`
 }
 
 // CaseCreate is the body of POST /cases.
@@ -181,6 +193,8 @@ type Case struct {
 	Automations              []IDRef           `json:"automations,omitempty"`
 	Metadata                 map[string]string `json:"metadata,omitempty"`
 	StatusUpdatedReason      string            `json:"status_updated_reason,omitempty"`
+	Sections                 []CaseSection     `json:"sections,omitempty"`
+	Discoveries              []TypeData        `json:"discoveries,omitempty"`
 	// RawDeclarationID is the declaration id as the sandbox reports it; the seed names no
 	// field for it. Use DeclarationID(), which also reads it from the declaration URL.
 	RawDeclarationID string `json:"declaration_id,omitempty"`

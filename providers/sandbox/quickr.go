@@ -37,6 +37,10 @@ import (
 //   - The declaration URL is urls.declaration_url (/quickr/forms/{cid}); the case document
 //     also carries declaration_id, which the seed does not name. A declaration on an
 //     ARCHIVED case is a 409.
+//   - A test company's company section carries additional_data [{type: "norwegian_company",
+//     status, registration_date, incorporation_date}], shaped after the seed's swedish_company
+//     item (the type name and the dates are choices); the company prefill carries no dates,
+//     as the seed documents none there.
 //   - Test data is used only on TQ accounts, for a company prefill whose organization_number
 //     and country match a test company; persons are looked up by name (case-insensitive) in
 //     the case's company, then every test company, then the test persons.
@@ -491,8 +495,34 @@ func companyData(tc TestCompany) map[string]any {
 		"name": tc.Name, "organization_number": tc.OrgNumber, "country": tc.Country,
 		"address_line": tc.Address, "address_postal_code": tc.PostalCode, "address_city": tc.City,
 		"entity_type": "main_unit", "status": tc.Status, "company_type": tc.EntityType,
-		"registration_date": tc.RegistrationDate,
 	}
+}
+
+// companyAdditionalData is the company section's additional_data of a test company, shaped
+// after the seed's swedish_company item (type, status, registration_date, incorporation_date).
+// The type name norwegian_company is a choice (the seed names swedish_company and
+// norwegian_sub_unit_company); the dates are the sandbox's own (the seed gives none for its
+// test companies). It is where Quickr documents registry data, so the engine's company age
+// comes from here.
+func companyAdditionalData(tc TestCompany) []map[string]any {
+	return []map[string]any{{
+		"type": "norwegian_company", "status": tc.Status,
+		"registration_date": tc.RegistrationDate, "incorporation_date": tc.RegistrationDate,
+	}}
+}
+
+// sectionDocs are the case details' sections: {type}, and for a test company's company
+// section its additional_data.
+func (c *qCase) sectionDocs() []map[string]any {
+	out := make([]map[string]any, 0, len(c.Sections))
+	for _, s := range c.Sections {
+		m := map[string]any{"type": s}
+		if s == "company" && c.Company != nil {
+			m["additional_data"] = companyAdditionalData(*c.Company)
+		}
+		out = append(out, m)
+	}
+	return out
 }
 
 // quickrLoad finds a case, applies what the clock says has happened (contract expiry) and
@@ -857,7 +887,8 @@ func (s *Server) quickrNotify(c *qCase, ev *qEvent) {
 	s.hooks.send("quickr", c.CallbackURL, c.Reference, ev.Type, ev)
 }
 
-// quickrListEvents: GET /cases/{cid}/events, oldest first, type[] filter, paginated.
+// quickrListEvents: GET /cases/{cid}/events, oldest first, type filter (repeated, like every
+// array parameter of the seed; type[] is a 400), paginated.
 func (s *Server) quickrListEvents(w http.ResponseWriter, r *http.Request) {
 	now := s.clock.Now()
 	s.mu.Lock()
@@ -874,7 +905,11 @@ func (s *Server) quickrListEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.quickrFlush(c, fx)
-	if types := r.URL.Query()["type[]"]; len(types) > 0 {
+	if _, ok := r.URL.Query()["type[]"]; ok {
+		writeQuickrError(w, http.StatusBadRequest, "validation_error", "type is an array parameter: repeat it (type=A&type=B), no []")
+		return
+	}
+	if types := r.URL.Query()["type"]; len(types) > 0 {
 		var kept []qEvent
 		for _, e := range events {
 			if contains(types, e.Type) {
@@ -939,7 +974,7 @@ func (c *qCase) doc(now time.Time) map[string]any {
 		"created_at":                  c.CreatedAt.Format(time.RFC3339Nano),
 		"updated_at":                  c.UpdatedAt.Format(time.RFC3339Nano),
 		"actions":                     c.Actions,
-		"sections":                    sectionList(c.Sections),
+		"sections":                    c.sectionDocs(),
 		"checks":                      checks,
 		"prefills":                    nonNil(c.Prefills),
 		"declarations":                nonNil(c.Declarations),

@@ -200,7 +200,7 @@ func TestQuickrEventsPagination(t *testing.T) {
 	}
 	require.Len(t, seen, 10)
 
-	st, page := e.api(http.MethodGet, "/cases/"+id+"/events?type[]=SIGNATORY_SIGNED&type[]=CONTRACT_SIGNED", nil)
+	st, page := e.api(http.MethodGet, "/cases/"+id+"/events?type=SIGNATORY_SIGNED&type=CONTRACT_SIGNED", nil)
 	require.Equal(t, http.StatusOK, st)
 	require.Len(t, page["data"], 4)
 	ev := page["data"].([]any)[3].(map[string]any)
@@ -209,6 +209,9 @@ func TestQuickrEventsPagination(t *testing.T) {
 	require.Equal(t, "signed", ev["contract"].(map[string]any)["status"])
 	require.Equal(t, id, ev["case"].(map[string]any)["id"])
 	require.NotContains(t, ev["case"], "reference", "the seed's events carry no reference")
+
+	st, _ = e.api(http.MethodGet, "/cases/"+id+"/events?type[]=CONTRACT_SIGNED", nil)
+	require.Equal(t, http.StatusBadRequest, st, "type is repeated, never type[]")
 
 	st, _ = e.api(http.MethodGet, "/cases/TQ1234567.999999999/events", nil)
 	require.Equal(t, http.StatusNotFound, st)

@@ -22,7 +22,9 @@ type TestCompany struct {
 	EntityType  string // AS or ENK (sole proprietorship)
 	Sanction    bool
 	CreditGrade string
-	// RegistrationDate is a sandbox choice (the seed gives none); it makes company_age real.
+	// RegistrationDate is a sandbox choice (the seed gives none). It is served where the seed
+	// documents registry dates, the company section's additional_data (registration_date and
+	// incorporation_date), never in the company prefill, whose documented fields have none.
 	RegistrationDate string
 	Address          string
 	PostalCode       string
