@@ -193,6 +193,9 @@ type Evaluation struct {
 	RiskLevel string             `json:"riskLevel,omitempty"` // the case's risk level
 	Context   map[string]any     `json:"context,omitempty"`
 	Trace     *automation.Result `json:"trace,omitempty"`
+	// Checks are the case's checks as the rules saw them, with their flags in words (absent
+	// from evaluations recorded before it was added).
+	Checks []CheckResult `json:"checks,omitempty"`
 }
 
 // Decisions and notifications ----------------------------------------------------------------

@@ -84,7 +84,7 @@ func (a *Activities) EvaluateRules(ctx context.Context, in EvaluateInput) (*Eval
 			res.Reason = fmt.Sprintf("approval withheld: automation %s could not be evaluated (%s)", strings.Join(names, ", "), res.Reason)
 		}
 	}
-	return &Evaluation{Decision: res.Decision, Reason: res.Reason, RiskLevel: c.RiskLevel, Context: facts, Trace: res}, nil
+	return &Evaluation{Decision: res.Decision, Reason: res.Reason, RiskLevel: c.RiskLevel, Context: facts, Trace: res, Checks: checkResults(c)}, nil
 }
 
 // linkedAutomation fetches and parses one automation linked to a case. problem says why it
