@@ -330,7 +330,13 @@ func flagOf(doc any, l located) (code, level string, ok bool) {
 // a condition that held, per value that made it hold), naming where each sits.
 func sentences(doc any, c Condition, ct ConditionTrace, vals []located, want []any) []string {
 	var out []string
-	add := func(s string) { out = append(out, s) }
+	seen := map[string]bool{}
+	add := func(s string) {
+		if !seen[s] { // many items of one check say the same
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
 	named := func(l located) string {
 		name, _ := subject(doc, l.loc)
 		if l.length {
