@@ -299,7 +299,7 @@ func fillRow(row *queueRow, st *workflows.Status, now time.Time) {
 	}
 	row.Approvals = len(st.Approvals)
 	// One line: the first reason, and how many more the page lists.
-	rs := reasonsInWords(st)
+	rs := engine.ReviewReasons(st)
 	switch {
 	case len(rs) == 0:
 		row.Reason = st.WaitingFor
@@ -323,29 +323,6 @@ func riskOf(st *workflows.Status) string {
 		return st.Evaluation.RiskLevel
 	}
 	return ""
-}
-
-// reason is one review reason in words, with its detail (the condition's JSONPath) when the
-// rules gave it.
-type reason struct {
-	Sentence, Rule, Detail string
-}
-
-// reasonsInWords lists why the onboarding is in review: each review reason, the rules' one
-// replaced by its findings (one sentence per check, flag or fact at fault, with the JSONPath
-// as detail). An evaluation recorded before findings existed keeps its one-line reason.
-func reasonsInWords(st *workflows.Status) []reason {
-	var out []reason
-	for _, r := range st.ReviewReasons {
-		if strings.HasPrefix(r, "the rules could not decide") && st.Evaluation != nil && st.Evaluation.Trace != nil && len(st.Evaluation.Trace.Findings) > 0 {
-			for _, f := range st.Evaluation.Trace.Findings {
-				out = append(out, reason{Sentence: f.Sentence, Rule: f.Automation, Detail: f.Condition})
-			}
-			continue
-		}
-		out = append(out, reason{Sentence: r})
-	}
-	return out
 }
 
 // One onboarding --------------------------------------------------------------------------
@@ -377,7 +354,7 @@ func (s *Server) consoleOnboarding(w http.ResponseWriter, r *http.Request, _ str
 	}
 	row := queueRow{ID: id}
 	fillRow(&row, st, s.cfg.Now())
-	data["ID"], data["S"], data["Row"], data["Reasons"] = id, st, row, reasonsInWords(st)
+	data["ID"], data["S"], data["Row"], data["Reasons"] = id, st, row, engine.ReviewReasons(st)
 	data["Title"] = row.Name
 	data["Decidable"] = st.Stage == workflows.StageAwaitingReview && st.Decision == nil
 	data["RequestID"] = randomToken()[:24] // one per form: a resent form is the same decision
