@@ -424,7 +424,7 @@ func (s *Server) consoleDecide(w http.ResponseWriter, r *http.Request, sid strin
 	case errors.As(err, &rejected):
 		f = flash{Message: "The onboarding refused the decision.", Detail: rejected.Reason}
 	case errors.Is(err, engine.ErrFinished):
-		f = flash{Message: "The onboarding refused the decision.", Detail: "It has finished: " + err.Error() + "."}
+		f = flash{Message: "The onboarding refused the decision.", Detail: "It has finished (another decision, a cancellation or a deadline ended it); it takes no more decisions."}
 	case errors.Is(err, engine.ErrNotFound):
 		f = flash{Message: "There is no onboarding with this id."}
 	default:
