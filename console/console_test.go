@@ -49,7 +49,7 @@ func newHarness(t *testing.T) *harness {
 	bin, err := stackrun.Build(ctx, root, t.TempDir())
 	require.NoError(t, err)
 	// The sandbox plays merchant, signatories and providers at once (zero delays).
-	s, err := stackrun.Start(ctx, stackrun.Config{Bin: bin, Sandbox: stackrun.SandboxConfig{Seed: 14}})
+	s, err := stackrun.Start(ctx, stackrun.Config{Bin: bin, Dir: t.TempDir(), Sandbox: stackrun.SandboxConfig{Seed: 14}})
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, s.Close()) })
 	tc, err := s.Client(ctx)
