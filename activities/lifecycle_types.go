@@ -206,6 +206,9 @@ type Evaluation struct {
 	// Unknown names the context facts the case could not give, with why (e.g. company_age
 	// when the case documents no company date); conditions on them fail.
 	Unknown map[string]string `json:"unknown,omitempty"`
+	// Checks are the case's checks as the rules saw them, with their flags in words (absent
+	// from evaluations recorded before it was added).
+	Checks []CheckResult `json:"checks,omitempty"`
 }
 
 // Decisions and notifications ----------------------------------------------------------------

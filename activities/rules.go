@@ -87,7 +87,7 @@ func (a *Activities) EvaluateRules(ctx context.Context, in EvaluateInput) (*Eval
 			res.Reason = fmt.Sprintf("approval withheld: automation %s could not be evaluated (%s)", strings.Join(names, ", "), res.Reason)
 		}
 	}
-	ev := &Evaluation{Decision: res.Decision, Reason: res.Reason, RiskLevel: c.RiskLevel, Context: facts, Trace: res}
+	ev := &Evaluation{Decision: res.Decision, Reason: res.Reason, RiskLevel: c.RiskLevel, Context: facts, Trace: res, Checks: checkResults(c)}
 	if _, ok := facts["company_age"]; !ok {
 		ev.Unknown = map[string]string{"company_age": companyAgeUnknown}
 	}

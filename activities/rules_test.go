@@ -122,7 +122,7 @@ func TestEvaluateRulesWithoutCompanyAgeReviews(t *testing.T) {
 	require.Equal(t, automation.DecisionReview, ev.Decision, ev.Reason)
 	require.NotContains(t, ev.Context, "company_age")
 	require.Contains(t, ev.Unknown["company_age"], "registration_date")
-	require.Contains(t, ev.Reason, "$.context.company_age")
+	require.Contains(t, ev.Reason, "the company's age in years is not known")
 }
 
 // linkedCase creates Ragnarok's case with Quickr automations linked, the way CreateKYCCase

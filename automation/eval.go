@@ -3,6 +3,7 @@ package automation
 import (
 	"fmt"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -56,7 +57,11 @@ func Evaluate(doc map[string]any, automations []Automation, event Event) *Result
 	switch {
 	case len(declines) > 0:
 		res.Decision = DecisionDecline
+		res.Findings = declineFindings(res.Automations, automations)
 		res.Reason = "declined by " + joinItems(declines)
+		if len(res.Findings) > 0 {
+			res.Reason += ": " + joinSentences(res.Findings)
+		}
 		if len(approves) > 0 {
 			res.Reason += "; decline overrides approval by " + joinItems(approves)
 		}
@@ -65,9 +70,67 @@ func Evaluate(doc map[string]any, automations []Automation, event Event) *Result
 		res.Reason = "approved by " + joinItems(approves)
 	default:
 		res.Decision = DecisionReview
-		res.Reason = reviewReason(res.Automations, automations, triggered, others, event)
+		res.Findings = reviewFindings(res.Automations, automations)
+		res.Reason = reviewReason(res.Automations, automations, triggered, others, event, res.Findings)
 	}
 	return res
+}
+
+// reviewFindings are the conditions, in words, that kept each triggered approving rule from
+// firing.
+func reviewFindings(traces []AutomationTrace, automations []Automation) []Finding {
+	var out []Finding
+	for i, tr := range traces {
+		if !tr.Triggered || tr.Fired || !approving(automations[i].Actions) {
+			continue
+		}
+		for j, ct := range tr.Conditions {
+			if !ct.Result {
+				out = append(out, findings(displayName(automations[i]), automations[i].Conditions[j], ct, false)...)
+			}
+		}
+		if len(tr.Conditions) == 0 && tr.Note != "" {
+			out = append(out, Finding{Automation: displayName(automations[i]), Sentence: tr.Note})
+		}
+	}
+	return out
+}
+
+// declineFindings are the conditions, in words, that made each declining rule fire.
+func declineFindings(traces []AutomationTrace, automations []Automation) []Finding {
+	var out []Finding
+	for i, tr := range traces {
+		if !tr.Fired {
+			continue
+		}
+		declining := false
+		for _, a := range automations[i].Actions {
+			declining = declining || (a.Type == ActionSetCaseStatus && decisionFor(a.Status) == DecisionDecline)
+		}
+		if !declining {
+			continue
+		}
+		for j, ct := range tr.Conditions {
+			out = append(out, findings(displayName(automations[i]), automations[i].Conditions[j], ct, true)...)
+		}
+	}
+	return out
+}
+
+// joinSentences joins the first findings' sentences, saying how many more there are.
+func joinSentences(fs []Finding) string {
+	items := make([]string, 0, len(fs))
+	seen := map[string]bool{}
+	for _, f := range fs {
+		if !seen[f.Sentence] {
+			seen[f.Sentence] = true
+			items = append(items, truncateMiddle(f.Sentence, maxReasonString*2))
+		}
+	}
+	if len(items) > maxReasonItems {
+		return strings.Join(items[:maxReasonItems], "; ") + fmt.Sprintf("; and %d more", len(items)-maxReasonItems)
+	}
+	return strings.Join(items, "; ")
 }
 
 // decisionFor maps a set_case_status target to a decision; "" means the
@@ -82,7 +145,7 @@ func decisionFor(status string) string {
 	return ""
 }
 
-func reviewReason(traces []AutomationTrace, automations []Automation, triggered int, others []string, ev Event) string {
+func reviewReason(traces []AutomationTrace, automations []Automation, triggered int, others []string, ev Event, fs []Finding) string {
 	if triggered == 0 {
 		return fmt.Sprintf("no automation is triggered by %s %s", eventType(ev.Type), ev.Status)
 	}
@@ -90,26 +153,18 @@ func reviewReason(traces []AutomationTrace, automations []Automation, triggered 
 	if len(others) > 0 {
 		reason += "; not decisive: " + joinItems(others)
 	}
-	// Say why the automations that could have approved did not; a decline
-	// rule that does not fire needs no explanation.
-	var misses []string
-	for i, tr := range traces {
-		if !tr.Triggered || tr.Fired || !approving(automations[i].Actions) {
-			continue
+	// Say why the automations that could have approved did not, in words; a decline rule
+	// that does not fire needs no explanation.
+	byRule := map[string][]Finding{}
+	var order []string
+	for _, f := range fs {
+		if byRule[f.Automation] == nil {
+			order = append(order, f.Automation)
 		}
-		var failed []string
-		for j, ct := range tr.Conditions {
-			if !ct.Result {
-				failed = append(failed, truncateMiddle(describe(automations[i].Conditions[j]), maxReasonString))
-			}
-		}
-		if len(failed) == 0 {
-			failed = []string{tr.Note}
-		}
-		misses = append(misses, fmt.Sprintf("%q failed %s", displayName(automations[i]), joinItems(failed)))
+		byRule[f.Automation] = append(byRule[f.Automation], f)
 	}
-	if len(misses) > 0 {
-		reason += "; " + strings.Join(misses, "; ")
+	for _, name := range order {
+		reason += fmt.Sprintf("; %q did not approve: %s", name, joinSentences(byRule[name]))
 	}
 	return reason
 }
@@ -231,12 +286,17 @@ func evalCondition(data any, c Condition) ConditionTrace {
 		return t
 	}
 
-	vals, err := resolveString(data, c.Field)
+	locs, err := resolveLocated(data, c.Field)
 	if err != nil {
 		t.Note = fmt.Sprintf("invalid field: %v", err)
 		return t
 	}
+	vals := make([]any, len(locs))
+	for i, l := range locs {
+		vals[i] = l.v
+	}
 	t.Values, t.Note = preview(vals)
+	var want []any
 	var note string
 	switch c.Type {
 	case CondEqual:
@@ -249,8 +309,7 @@ func evalCondition(data any, c Condition) ConditionTrace {
 		t.Expected = "null"
 		t.Result, note = evalNull(vals)
 	case CondEvery:
-		want, err := resolveString(data, c.Path)
-		if err != nil {
+		if want, err = resolveString(data, c.Path); err != nil {
 			note = fmt.Sprintf("invalid path: %v", err)
 			break
 		}
@@ -258,7 +317,33 @@ func evalCondition(data any, c Condition) ConditionTrace {
 		t.Result, note = evalEvery(vals, want)
 	}
 	t.Note = joinNotes(note, t.Note)
+	t.Sentences = sentences(data, c, t, locs, want)
 	return t
+}
+
+// resolveLocated is resolveString with where each value sits in the document (for .length
+// paths, where the measured value sits).
+func resolveLocated(data any, s string) ([]located, error) {
+	p, err := compilePath(s)
+	if err != nil {
+		return nil, err
+	}
+	locs := p.expr.Locate(data, 0)
+	sort.SliceStable(locs, func(i, j int) bool { return lessLocation(locs[i], locs[j]) })
+	out := make([]located, 0, len(locs))
+	for _, loc := range locs {
+		v, ok := loc.FirstFound(data)
+		if !ok {
+			continue
+		}
+		if p.length {
+			if v, ok = lengthOf(v); !ok {
+				continue
+			}
+		}
+		out = append(out, located{loc: loc, v: v, length: p.length})
+	}
+	return out, nil
 }
 
 func resolveString(data any, s string) ([]any, error) {

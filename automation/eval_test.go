@@ -120,8 +120,10 @@ func TestConditionTrace(t *testing.T) {
 		Result: true,
 		Note:   "1 of 2 held",
 		Children: []ConditionTrace{
-			{Type: CondEqual, Field: "$.checks[?(@.type==='sanctions')].data[0].flags.length", Expected: "0", Values: []any{int64(0)}, Result: true},
-			{Type: CondEvery, Field: "$.countries[*]", Path: "$.prefills[?(@.type=='company')].data[*].country", Expected: "NO", Values: []any{"NO", "SE"}, Note: `"SE" not in NO`},
+			{Type: CondEqual, Field: "$.checks[?(@.type==='sanctions')].data[0].flags.length", Expected: "0", Values: []any{int64(0)}, Result: true,
+				Sentences: []string{"the number of flags of the sanctions check is 0"}},
+			{Type: CondEvery, Field: "$.countries[*]", Path: "$.prefills[?(@.type=='company')].data[*].country", Expected: "NO", Values: []any{"NO", "SE"}, Note: `"SE" not in NO`,
+				Sentences: []string{"$.countries[1] is SE, not the country of the company prefill (NO)"}},
 		},
 	}, got)
 
@@ -200,10 +202,10 @@ func TestDecision(t *testing.T) {
 		{"suspended declines", []Automation{rule("s", "SUSPENDED", holds)}, ready, DecisionDecline, "SUSPENDED"},
 		{"archived declines", []Automation{rule("s", "ARCHIVED", holds)}, ready, DecisionDecline, "ARCHIVED"},
 		{"decline beats approve", []Automation{rule("a", "ACTIVE", holds), rule("d", "DECLINED", holds)}, ready, DecisionDecline,
-			`declined by "Rule d" (set_case_status DECLINED); decline overrides approval by "Rule a" (set_case_status ACTIVE)`},
+			`declined by "Rule d" (set_case_status DECLINED): $.status is READY_FOR_REVIEW; decline overrides approval by "Rule a" (set_case_status ACTIVE)`},
 		{"decline that does not fire", []Automation{rule("a", "ACTIVE", holds), rule("d", "DECLINED", fails)}, ready, DecisionApprove, `approved by "Rule a"`},
 		{"nothing fires", []Automation{rule("a", "ACTIVE", holds, fails)}, ready, DecisionReview,
-			`no approve or decline rule fired (1 of 1 automations triggered); "Rule a" failed $.context.company_age >= 10`},
+			`no approve or decline rule fired (1 of 1 automations triggered); "Rule a" did not approve: the company's age in years is 3, below 10`},
 		{"not decisive", []Automation{rule("w", "WAITING_FOR_DETAILS", holds)}, ready, DecisionReview,
 			`not decisive: "Rule w" (set_case_status WAITING_FOR_DETAILS)`},
 		{"nothing triggered", []Automation{rule("a", "ACTIVE", holds)}, StatusUpdated("ACTIVE"), DecisionReview,
@@ -256,7 +258,8 @@ func TestResultJSON(t *testing.T) {
 		"automations": [
 			{"id": "a", "name": "Rule a", "triggered": true, "fired": true,
 			 "actions": [{"type": "set_case_status", "status": "ACTIVE"}],
-			 "conditions": [{"type": "equal", "field": "$.status", "expected": "READY_FOR_REVIEW", "values": ["READY_FOR_REVIEW"], "result": true}]},
+			 "conditions": [{"type": "equal", "field": "$.status", "expected": "READY_FOR_REVIEW", "values": ["READY_FOR_REVIEW"], "result": true,
+			   "sentences": ["$.status is READY_FOR_REVIEW"]}]},
 			{"id": "n", "name": "Rule n", "triggered": false, "fired": false,
 			 "actions": [{"type": "set_case_status", "status": "ACTIVE"}]}
 		]

@@ -84,6 +84,9 @@ type Result struct {
 	Decision    string            `json:"decision"`
 	Reason      string            `json:"reason"`
 	Automations []AutomationTrace `json:"automations"`
+	// Findings say in words why: for REVIEW, each condition that kept an approving rule from
+	// firing; for DECLINE, each condition of a declining rule that held.
+	Findings []Finding `json:"findings,omitempty"`
 }
 
 // AutomationTrace records how one automation was evaluated. Conditions are
@@ -101,14 +104,17 @@ type AutomationTrace struct {
 // ConditionTrace records one evaluated condition: what its path saw and why
 // it held or not.
 type ConditionTrace struct {
-	Type     string           `json:"type"`
-	Field    string           `json:"field,omitempty"`
-	Path     string           `json:"path,omitempty"`
-	Expected string           `json:"expected,omitempty"`
-	Values   []any            `json:"values,omitempty"`
-	Result   bool             `json:"result"`
-	Note     string           `json:"note,omitempty"`
-	Children []ConditionTrace `json:"children,omitempty"`
+	Type     string `json:"type"`
+	Field    string `json:"field,omitempty"`
+	Path     string `json:"path,omitempty"`
+	Expected string `json:"expected,omitempty"`
+	Values   []any  `json:"values,omitempty"`
+	Result   bool   `json:"result"`
+	Note     string `json:"note,omitempty"`
+	// Sentences say what the condition saw, in words, naming the check, flag or fact and its
+	// value (leaf conditions; and/or nodes have their children's).
+	Sentences []string         `json:"sentences,omitempty"`
+	Children  []ConditionTrace `json:"children,omitempty"`
 }
 
 // UnmarshalJSON accepts the reference's "triggers" and the guide's

@@ -191,6 +191,10 @@ func run(cfg *Config, log *zap.Logger) error {
 	}
 	defer tc.Close()
 	eng := engine.New(tc, cfg.TemporalNamespace, cfg.TaskQueue)
+	// The console reads the notes written to Quickr from histories: decode them as the client does.
+	if opts, err := temporalx.Options(cfg.Temporal, log); err == nil {
+		eng.Converter = opts.DataConverter
+	}
 	gwCfg := gateway.Config{
 		Callbacks:              callbacks,
 		WebhookSecrets:         cfg.webhook,

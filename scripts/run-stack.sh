@@ -133,6 +133,7 @@ cat <<MSG
   Temporal UI   http://$HOST:$UI_PORT   (filter: OnboardingStage="AWAITING_REVIEW"; payloads decoded by the gateway's codec server)
   Temporal      $HOST:$TEMPORAL_PORT
   gateway       http://$HOST:$GATEWAY_PORT   (API: /v1, contract: /v1/openapi.json)
+  console       http://$HOST:$GATEWAY_PORT/console/   (agents' review queue; sign in with an agent token: demo-agent's is below, second-agent's is in the secrets file)
   sandbox       http://$HOST:$SANDBOX_PORT   (auto mode: $ONBOARDING_SANDBOX_AUTO; app inbox: /control/inbox)
   metrics       http://$HOST:$METRICS_PORT/metrics   (worker, Prometheus format; see README "Metrics")
   secrets       $SECRETS   (payload key, API and codec tokens, callback URL secret; load them with: set -a; . $SECRETS; set +a)

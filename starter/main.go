@@ -77,7 +77,7 @@ const usage = `usage:
                 [--declaration-deadline 336h] [--declaration-poll 15m] [--json]
   starter start --file input.json|- [--json]      an OnboardingInput as JSON (- reads stdin);
                                                   unknown fields are an error
-  starter status WORKFLOW_ID [--json]
+  starter status WORKFLOW_ID [--json] [--paths]
   starter list [--stage STAGE] [--outcome OUTCOME] [--country CC] [--limit N]
                [--page-token T] [--all] [--json]
         STAGE: STARTING, CREATING_CASE, AWAITING_DECLARATION, AWAITING_SIGNATURE,
@@ -434,6 +434,7 @@ func readInput(r io.Reader, path string) (workflows.OnboardingInput, error) {
 func parseStatus(_ cli, args []string) (action, error) {
 	fs := newFlags("status")
 	asJSON := fs.Bool("json", false, "print JSON")
+	paths := fs.Bool("paths", false, "print the condition (JSONPath) behind each reason the rules give")
 	id, err := parseID(fs, args)
 	if err != nil {
 		return nil, err
@@ -446,7 +447,7 @@ func parseStatus(_ cli, args []string) (action, error) {
 		if *asJSON {
 			return writeJSON(out, st)
 		}
-		printStatus(out, st)
+		printStatus(out, st, *paths)
 		return nil
 	}, nil
 }
@@ -749,7 +750,8 @@ func writeDeadlines(tw io.Writer, deadlines map[string]time.Time) {
 	}
 }
 
-func printStatus(out io.Writer, st *workflows.Status) {
+// printStatus writes the status as a table; paths adds each rule finding's condition (JSONPath).
+func printStatus(out io.Writer, st *workflows.Status, paths bool) {
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	row := func(k, v string) {
 		if v != "" {
@@ -777,10 +779,28 @@ func printStatus(out io.Writer, st *workflows.Status) {
 	row("KYC case", strings.TrimSpace(st.CaseID+" "+paren(st.CaseStatus)))
 	row("declaration URL", st.DeclarationURL)
 	row("declared at", st.DeclaredAt)
-	if st.Evaluation != nil {
-		row("rules", st.Evaluation.Decision+" "+paren(st.Evaluation.Reason))
+	reasons := engine.ReviewReasons(st)
+	if ev := st.Evaluation; ev != nil {
+		summary := ev.Reason
+		if ev.Trace != nil && len(ev.Trace.Findings) > 0 && ev.Decision == "REVIEW" {
+			summary, _, _ = strings.Cut(summary, "; ") // the findings follow, one a line
+		}
+		row("rules", ev.Decision+" "+paren(summary))
 	}
-	row("review because", strings.Join(st.ReviewReasons, "; "))
+	for i, r := range reasons {
+		k := ""
+		if i == 0 {
+			k = "review because"
+		}
+		line := "- " + r.Sentence
+		if r.Rule != "" {
+			line += " (rule " + strconv.Quote(r.Rule) + ")"
+		}
+		row(k, line)
+		if paths && r.Detail != "" {
+			row("", "    condition: "+r.Detail)
+		}
+	}
 	if st.Decision != nil {
 		row("decision", strings.TrimSpace(st.Decision.Decision+" by "+st.Decision.Agent+" "+paren(st.Decision.Reason)))
 	}

@@ -26,6 +26,7 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/automation"
 	"github.com/merchantflow/onboarding/internal/bankdata"
 	"github.com/merchantflow/onboarding/internal/codec"
 	"github.com/merchantflow/onboarding/internal/config"
@@ -539,7 +540,33 @@ func TestPrintStatusShowsBlockedProviders(t *testing.T) {
 		WorkflowID: "onboarding:NO:987654321", Stage: workflows.StageAwaitingDeclaration,
 		Blocked: []workflows.Blocked{{Provider: "quickr", Reason: workflows.BlockedCredentials, Activity: "AwaitDeclaration",
 			Since: since, LastError: "quickr get token: HTTP 401", Attempts: 7}},
-	})
+	}, false)
 	require.Contains(t, out.String(), "BLOCKED on    quickr: credentials refused since 2026-05-20T12:00:00Z, retrying AwaitDeclaration (attempt 7)\n")
 	require.Contains(t, out.String(), "  last error  quickr get token: HTTP 401\n")
+}
+
+// Why an onboarding awaits an agent, in words: one line per reason, the rules' findings with
+// their rule, and the JSONPath only when asked for.
+func TestPrintStatusGivesReasonsInWords(t *testing.T) {
+	st := &workflows.Status{
+		WorkflowID: "onboarding:NO:123456789", Stage: workflows.StageAwaitingReview,
+		ReviewReasons: []string{"a signatory rejected the contract: wrong amount",
+			"the rules could not decide: no approve or decline rule fired (3 of 3 automations triggered); \"Auto approve: clean company\" did not approve: the bank account check flagged BANK_ACCOUNT_NUMBER_INVALID (error: the bank account is invalid or not the company's)"},
+		Evaluation: &activities.Evaluation{Decision: "REVIEW",
+			Reason: "no approve or decline rule fired (3 of 3 automations triggered); \"Auto approve: clean company\" did not approve: the bank account check flagged BANK_ACCOUNT_NUMBER_INVALID (error: the bank account is invalid or not the company's)",
+			Trace: &automation.Result{Decision: "REVIEW", Findings: []automation.Finding{{
+				Automation: "Auto approve: clean company",
+				Sentence:   "the bank account check flagged BANK_ACCOUNT_NUMBER_INVALID (error: the bank account is invalid or not the company's)",
+				Condition:  "$.checks[?(@.type=='bank_account')].data[*].flags[*] is null",
+			}}}},
+	}
+	var out bytes.Buffer
+	printStatus(&out, st, false)
+	require.Contains(t, out.String(), "rules           REVIEW (no approve or decline rule fired (3 of 3 automations triggered))\n")
+	require.Contains(t, out.String(), "review because  - a signatory rejected the contract: wrong amount\n")
+	require.Contains(t, out.String(), "                - the bank account check flagged BANK_ACCOUNT_NUMBER_INVALID (error: the bank account is invalid or not the company's) (rule \"Auto approve: clean company\")\n")
+	require.NotContains(t, out.String(), "$.checks")
+	out.Reset()
+	printStatus(&out, st, true)
+	require.Contains(t, out.String(), "    condition: $.checks[?(@.type=='bank_account')].data[*].flags[*] is null\n")
 }

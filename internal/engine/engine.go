@@ -10,6 +10,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/merchantflow/onboarding/workflows"
@@ -20,6 +21,9 @@ type Engine struct {
 	Client    client.Client
 	Namespace string
 	TaskQueue string
+	// Converter decodes payloads the engine reads from histories (Notes); nil means the
+	// default converter. Set it to the client's own (the encrypting one).
+	Converter converter.DataConverter
 }
 
 // New returns the engine over c.

@@ -203,6 +203,8 @@ type ListFilter struct {
 	Stage   string // one of the workflows.Stage values
 	Outcome string // one of the workflows.Outcome values
 	Country string
+	// RiskLevel is LOW, MEDIUM or HIGH (the RiskLevel search attribute).
+	RiskLevel string
 	// PageSize is at most 1000 (default 50); PageToken continues a previous page.
 	PageSize  int
 	PageToken string
@@ -257,6 +259,12 @@ func (f ListFilter) Query() (string, error) {
 			v.Add("country", "must be one of NO, SE, DK, FI")
 		}
 		parts = append(parts, fmt.Sprintf("%s = '%s'", workflows.SACountry.GetName(), f.Country))
+	}
+	if f.RiskLevel != "" {
+		if !slices.Contains([]string{"LOW", "MEDIUM", "HIGH"}, f.RiskLevel) {
+			v.Add("riskLevel", "must be one of LOW, MEDIUM, HIGH")
+		}
+		parts = append(parts, fmt.Sprintf("%s = '%s'", workflows.SARiskLevel.GetName(), f.RiskLevel))
 	}
 	if f.PageSize < 0 || f.PageSize > 1000 {
 		v.Add("pageSize", "must be between 1 and 1000")

@@ -168,7 +168,7 @@ func (s *Server) getOnboarding(w http.ResponseWriter, r *http.Request) {
 }
 
 // listParams are the query parameters GET /v1/onboardings takes.
-var listParams = map[string]bool{"stage": true, "outcome": true, "country": true, "pageSize": true, "pageToken": true}
+var listParams = map[string]bool{"stage": true, "outcome": true, "country": true, "riskLevel": true, "pageSize": true, "pageToken": true}
 
 func (s *Server) listOnboardings(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
@@ -176,7 +176,7 @@ func (s *Server) listOnboardings(w http.ResponseWriter, r *http.Request) {
 	for k, vs := range q {
 		switch {
 		case !listParams[k]:
-			v.Add(engine.Clip(k), "unknown parameter; use stage, outcome, country, pageSize or pageToken")
+			v.Add(engine.Clip(k), "unknown parameter; use stage, outcome, country, riskLevel, pageSize or pageToken")
 		case len(vs) > 1:
 			v.Add(k, "is given more than once")
 		}
@@ -185,6 +185,7 @@ func (s *Server) listOnboardings(w http.ResponseWriter, r *http.Request) {
 		Stage:     strings.ToUpper(q.Get("stage")),
 		Outcome:   strings.ToUpper(q.Get("outcome")),
 		Country:   strings.ToUpper(q.Get("country")),
+		RiskLevel: strings.ToUpper(q.Get("riskLevel")),
 		PageToken: q.Get("pageToken"),
 	}
 	if ps := q.Get("pageSize"); ps != "" {
@@ -229,6 +230,20 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &req) {
 		return
 	}
+	caller := callerOf(r.Context())
+	res, err := s.decideAs(r.Context(), caller, "api token "+caller.Name, r.PathValue("id"), key, req)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// decideAs is the one decision path, for the API and the console alike: the request checked,
+// then the decide update in the name of caller (the agent is always the authenticated
+// token's name, never a field of the request), whose validator holds the four-eyes rule.
+// via says how it came ("api token alice", "console session of alice").
+func (s *Server) decideAs(ctx context.Context, caller Token, via, id, key string, req DecisionRequest) (*workflows.DecideResult, error) {
 	v := &engine.ValidationError{}
 	if req.Decision != workflows.DecisionApprove && req.Decision != workflows.DecisionDecline {
 		v.Add("decision", `must be "approve" or "decline"`)
@@ -239,22 +254,21 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 		v.Add("riskLevel", "must be LOW, MEDIUM or HIGH")
 	}
 	if err := checkReason(v, req.Reason, false); err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
-	caller := callerOf(r.Context())
+	if caller.Role != RoleAgent {
+		return nil, errors.New("decideAs: " + caller.String() + " is not an agent") // the routes never let one through
+	}
 	d := workflows.Decision{
-		Decision: req.Decision, Agent: caller.Name, Reason: req.Reason, RiskLevel: req.RiskLevel,
-		Via: "api token " + caller.Name,
+		Decision: req.Decision, Agent: caller.Name, Reason: req.Reason, RiskLevel: req.RiskLevel, Via: via,
 	}
-	res, err := s.eng.Decide(r.Context(), r.PathValue("id"), key, d)
+	res, err := s.eng.Decide(ctx, id, key, d)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
-	s.log.Info("decision recorded", zap.String("workflowId", r.PathValue("id")), zap.String("agent", caller.Name),
+	s.log.Info("decision recorded", zap.String("workflowId", id), zap.String("agent", caller.Name), zap.String("via", via),
 		zap.String("decision", req.Decision), zap.String("result", res.Status))
-	writeJSON(w, http.StatusOK, res)
+	return res, nil
 }
 
 // DeadlineRequest is the extend-deadline change; who asked is the token's name.

@@ -48,7 +48,10 @@ type Config struct {
 	// BankData stores the merchants' bank-data uploads (PUT /v1/onboardings/{id}/bank-data);
 	// nil answers them 503.
 	BankData BankDataStore
-	Now      func() time.Time
+	// ConsoleIdle and ConsoleMaxAge end a console session idle that long, or that long after
+	// sign-in; 0 means 30 minutes and 8 hours.
+	ConsoleIdle, ConsoleMaxAge time.Duration
+	Now                        func() time.Time
 }
 
 // maxWebhookBody bounds a webhook body.
@@ -65,6 +68,8 @@ type Server struct {
 	log  *zap.Logger
 	mux  *http.ServeMux
 	seen *seenEvents
+	// console holds the review console's sessions (console.go).
+	console *sessions
 }
 
 // New returns the gateway: webhooks signal through tc, the API works through eng.
@@ -80,6 +85,7 @@ func New(cfg Config, tc Signaler, eng Onboardings, log *zap.Logger) *Server {
 	}
 	s := &Server{cfg: cfg, tc: tc, eng: eng, log: log, mux: http.NewServeMux(), seen: newSeenEvents(cfg.DedupeBytes)}
 	s.mountAPI()
+	s.mountConsole()
 	if cfg.Codec != nil {
 		s.mux.Handle("/codec/", cfg.Codec)
 	}

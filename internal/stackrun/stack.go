@@ -86,8 +86,9 @@ type Stack struct {
 	// Keys encrypt payloads, as in production: the worker and the gateway get them in
 	// ONBOARDING_PAYLOAD_KEYS, and Client/Dial use them. Made afresh for each stack.
 	Keys *codec.Keyring
-	// AppToken and AgentToken are bearer tokens the gateway accepts (roles app and agent).
-	AppToken, AgentToken string
+	// AppToken and AgentToken are bearer tokens the gateway accepts (roles app and agent);
+	// SecondAgentToken is another agent's (stackrun-agent-2), for the four-eyes rule.
+	AppToken, AgentToken, SecondAgentToken string
 	// CallbackSecret mints (worker) and verifies (gateway) the callback URLs' tokens; made
 	// afresh for each stack and given to both in ONBOARDING_CALLBACK_SECRETS.
 	CallbackSecret string
@@ -145,6 +146,7 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 		return nil, err
 	}
 	s.AppToken, s.AgentToken = "stackrun-app-"+codec.NewKey(), "stackrun-agent-"+codec.NewKey()
+	s.SecondAgentToken = "stackrun-agent-2-" + codec.NewKey()
 	s.CallbackSecret = "stackrun-callback-" + codec.NewKey()
 	base := baseEnv()
 	procEnv := func(name string, wiring ...string) []string {
@@ -220,7 +222,7 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	s.Worker.healthy = s.workerPolling(s.Worker)
 
 	gwEnv := append(append([]string{}, temporalEnv...), "ONBOARDING_GATEWAY_ADDR="+addr(ports[4]),
-		"ONBOARDING_API_TOKENS=app:stackrun-app="+s.AppToken+",agent:stackrun-agent="+s.AgentToken)
+		"ONBOARDING_API_TOKENS=app:stackrun-app="+s.AppToken+",agent:stackrun-agent="+s.AgentToken+",agent:stackrun-agent-2="+s.SecondAgentToken)
 	s.Gateway = &Proc{Name: ProcGateway, Path: cfg.Bin.Gateway, Env: procEnv(ProcGateway, gwEnv...), LogPath: logPath(ProcGateway),
 		healthy: httpHealthy(s.GatewayURL + "/healthz")}
 
