@@ -186,7 +186,7 @@ func TestGatewayLocalProfileStartsWithTheSandboxDefaults(t *testing.T) {
 	t.Run("config", func(t *testing.T) {
 		t.Setenv("ONBOARDING_PROFILE", "local")
 		t.Setenv("ONBOARDING_PAYLOAD_KEYS", "k1=checked-by-codec-not-config")
-	t.Setenv("ONBOARDING_BANK_DATA_DIR", t.TempDir())
+		t.Setenv("ONBOARDING_BANK_DATA_DIR", t.TempDir())
 		t.Setenv("ONBOARDING_API_TOKENS", "app:shop="+appSecret)
 		var cfg Config
 		require.NoError(t, config.Load(&cfg))
