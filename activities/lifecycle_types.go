@@ -75,6 +75,18 @@ type ContractState struct {
 	Signed       int    `json:"signed"`
 	Signatories  int    `json:"signatories"`
 	RejectReason string `json:"rejectReason,omitempty"`
+	// Contracts is each of the case's contracts when it has more than one (Status and the
+	// counts above sum them up; ID is the first's).
+	Contracts []ContractEntry `json:"contracts,omitempty"`
+}
+
+// ContractEntry is one contract of a case.
+type ContractEntry struct {
+	ID          string `json:"id"`
+	Status      string `json:"status"`
+	Signed      int    `json:"signed"`
+	Signatories int    `json:"signatories"`
+	ExpiresAt   string `json:"expiresAt,omitempty"`
 }
 
 // Settled reports whether signing needs no more waiting: signed, or a state the workflow must

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -182,49 +183,63 @@ func checksDone(status string) bool {
 	return true
 }
 
-// ReopenContract starts a new signing round on an expired or rejected contract
-// (create_new_contract_signing); every signatory signs again. ContractID may be empty: the
-// case's contract is used.
+// ReopenContract starts a new signing round on every contract of the case that expired
+// unsigned or was rejected (create_new_contract_signing, once per contract); every signatory
+// of those signs again. A case may carry several contracts: each such one is re-opened, the
+// signed and still unsigned ones are left as they are. ContractID, when given, must be one of the case's contracts.
 //
-// It reads the case first and does nothing when the contract is already unsigned (re-opened
-// by an earlier attempt whose response was lost) or signed. Should Quickr still answer 409,
-// the case is read again and returned when its contract is unsigned, so a retry never fails
-// on its own earlier success; a closed contract stays a non-retryable rejection.
+// It reads the case first and re-opens only what still reads expired, so a retry after a lost
+// response never re-opens twice. Should Quickr answer 409 for a contract, the case is read
+// again and that contract counts as re-opened when it reads unsigned; a closed contract stays
+// a non-retryable rejection.
 func (a *Activities) ReopenContract(ctx context.Context, ref ContractRef) (*CaseSnapshot, error) {
 	if ref.CaseID == "" {
 		return nil, invalidInput("caseId is required")
 	}
-	before, err := a.GetKYCCase(ctx, CaseRef{CaseID: ref.CaseID, Reference: ref.Reference})
+	c, err := a.readCase(ctx, ref.CaseID, ref.Reference)
 	if err != nil {
 		return nil, err
 	}
-	c := before.Contract
-	if c == nil || c.Status == ContractNone {
+	sum := c.ContractSummary(a.now())
+	if !sum.Present {
 		return nil, invalidInput("case %s has no contract to re-open", ref.CaseID)
 	}
-	if ref.ContractID != "" && c.ID != "" && ref.ContractID != c.ID {
-		return nil, invalidInput("case %s has contract %s, not %s", ref.CaseID, c.ID, ref.ContractID)
+	if ref.ContractID != "" && !slices.Contains(sum.ContractIDs, ref.ContractID) {
+		return nil, invalidInput("case %s has contracts %s, not %s", ref.CaseID, strings.Join(sum.ContractIDs, ", "), ref.ContractID)
 	}
-	if c.Status == ContractUnsigned || c.Status == ContractSigned {
-		activity.GetLogger(ctx).Info("Contract needs no re-opening", "caseId", ref.CaseID, "contractStatus", c.Status)
-		return before, nil
+	// Every contract that can no longer be signed as it stands: expired, rejected (re-opened
+	// too) or closed (which Quickr refuses, a rejection for the workflow).
+	var expired []string
+	for _, one := range sum.Contracts {
+		if one.Status != quickr.ContractUnsigned && one.Status != quickr.ContractSigned {
+			expired = append(expired, one.ID)
+		}
 	}
-	id := ref.ContractID
-	if id == "" {
-		id = c.ID
+	if len(expired) == 0 {
+		activity.GetLogger(ctx).Info("No contract needs re-opening", "caseId", ref.CaseID)
+		return a.caseSnapshot(c), nil
 	}
-	_, err = a.Quickr.ReopenContract(ctx, ref.CaseID, id)
-	if err != nil && !providers.IsStatus(err, http.StatusConflict) {
-		return nil, providerError(err)
+	var conflicts []string
+	for _, id := range expired {
+		if _, err := a.Quickr.ReopenContract(ctx, ref.CaseID, id); err != nil {
+			if !providers.IsStatus(err, http.StatusConflict) {
+				return nil, providerError(err)
+			}
+			conflicts = append(conflicts, id)
+		}
 	}
-	after, gerr := a.GetKYCCase(ctx, CaseRef{CaseID: ref.CaseID, Reference: ref.Reference})
-	if gerr != nil {
-		return nil, gerr
+	after, err := a.readCase(ctx, ref.CaseID, ref.Reference)
+	if err != nil {
+		return nil, err
 	}
-	if err != nil && (after.Contract == nil || after.Contract.Status != ContractUnsigned) {
-		return nil, providerError(err)
+	now := a.now()
+	for _, one := range after.ContractSummary(now).Contracts {
+		if slices.Contains(conflicts, one.ID) && one.Status != quickr.ContractUnsigned {
+			return nil, temporal.NewNonRetryableApplicationError(
+				fmt.Sprintf("Quickr refused to re-open contract %s of case %s (409), which is %s", one.ID, ref.CaseID, one.Status), ErrProviderRejected, nil)
+		}
 	}
-	return after, nil
+	return a.caseSnapshot(after), nil
 }
 
 // decisionSections is the note section per decided status.
@@ -358,6 +373,15 @@ func contractState(c *quickr.Case, now time.Time) *ContractState {
 	}
 	if !sum.ExpiresAt.IsZero() {
 		st.ExpiresAt = sum.ExpiresAt.UTC().Format(time.RFC3339)
+	}
+	if len(sum.Contracts) > 1 {
+		for _, one := range sum.Contracts {
+			e := ContractEntry{ID: one.ID, Status: one.Status, Signed: one.Signed, Signatories: one.Signatories}
+			if !one.ExpiresAt.IsZero() {
+				e.ExpiresAt = one.ExpiresAt.UTC().Format(time.RFC3339)
+			}
+			st.Contracts = append(st.Contracts, e)
+		}
 	}
 	for _, g := range c.Contracts {
 		for _, it := range g.Data {

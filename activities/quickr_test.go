@@ -3,6 +3,8 @@ package activities_test
 import (
 	"context"
 	"net/http"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -358,4 +360,60 @@ func TestCaseOfAnotherOnboardingIsRefused(t *testing.T) {
 
 	_, err = e.activityEnv().ExecuteActivity(e.acts.GetKYCCase, activities.CaseRef{CaseID: snap.ID, Reference: refFor(orgRagnarok)})
 	require.NoError(t, err, "its own reference passes")
+}
+
+// twoContracts is a Quickr case with two contracts, as the seed's examples show them (their
+// own ids, separate groups): Bob's expired unsigned, Make's signed, and Ada's expired. It
+// records which contracts were re-opened.
+type twoContracts struct {
+	activities.QuickrAPI
+	mu       sync.Mutex
+	reopened []string
+}
+
+func (f *twoContracts) GetCase(_ context.Context, id string) (*quickr.Case, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	item := func(contract, name, status, expires string) quickr.ContractItem {
+		return quickr.ContractItem{ID: contract, Signatory: quickr.Person{Name: name}, Status: status, ExpiresAt: expires}
+	}
+	past, future := "2026-10-01T00:00:00Z", "2033-05-18T00:46:40.003Z"
+	state := func(contract string) (string, string) {
+		if slices.Contains(f.reopened, contract) {
+			return quickr.ContractUnsigned, future
+		}
+		return quickr.ContractUnsigned, past // unsigned past its expires_at: expired
+	}
+	s1, e1 := state("c-bob")
+	s3, e3 := state("c-ada")
+	return &quickr.Case{ID: id, Status: "PROCESSING_DETAILS", Contracts: []quickr.ContractGroup{
+		{Type: "unsigned", Data: []quickr.ContractItem{item("c-bob", "Bob Frank", s1, e1), item("c-ada", "Ada Lov", s3, e3)}},
+		{Type: "signed", Data: []quickr.ContractItem{item("c-make", "Make Sav", quickr.ContractSigned, "")}},
+	}}, nil
+}
+
+func (f *twoContracts) ReopenContract(_ context.Context, _, contractID string) (*quickr.ContractDetails, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.reopened = append(f.reopened, contractID)
+	return &quickr.ContractDetails{}, nil
+}
+
+func TestEveryExpiredContractOfACaseIsReopened(t *testing.T) {
+	e := newEnv(t)
+	fake := &twoContracts{}
+	e.acts.Quickr = fake
+	snap := must[activities.CaseSnapshot](e, e.acts.GetKYCCase, activities.CaseRef{CaseID: "Q1"})
+	require.Equal(t, activities.ContractExpired, snap.Contract.Status)
+	require.Len(t, snap.Contract.Contracts, 3, "each contract is tracked")
+
+	after := must[activities.CaseSnapshot](e, e.acts.ReopenContract, activities.ContractRef{CaseID: "Q1", ContractID: "c-bob"})
+	require.ElementsMatch(t, []string{"c-bob", "c-ada"}, fake.reopened, "both expired contracts, not the signed one")
+	require.Equal(t, activities.ContractUnsigned, after.Contract.Status)
+
+	// A retry re-opens nothing more.
+	must[activities.CaseSnapshot](e, e.acts.ReopenContract, activities.ContractRef{CaseID: "Q1"})
+	require.Len(t, fake.reopened, 2)
+	_, err := run[activities.CaseSnapshot](e, nil, e.acts.ReopenContract, activities.ContractRef{CaseID: "Q1", ContractID: "c-other"})
+	require.Equal(t, activities.ErrInvalidInput, errType(err))
 }

@@ -33,6 +33,32 @@ type ContractSummary struct {
 	AnyClosed bool
 	// ExpiresAt is the earliest expires_at among entries not signed; zero when none.
 	ExpiresAt time.Time
+	// Contracts is each contract id's own state, in ContractIDs order: a case may carry
+	// several contracts (the seed's examples show several ids and separate groups), and each
+	// is signed, expires or is re-opened on its own.
+	Contracts []ContractStatus
+}
+
+// ContractStatus is one contract of a case: Status is signed (every entry signed), closed,
+// rejected, expired (an entry expired, or unsigned past its expires_at) or unsigned, first
+// match wins; ExpiresAt is the earliest expires_at of its entries not signed.
+type ContractStatus struct {
+	ID          string
+	Status      string
+	Signed      int
+	Signatories int
+	ExpiresAt   time.Time
+}
+
+// Expired lists the ids of the contracts that expired unsigned.
+func (s ContractSummary) Expired() []string {
+	var ids []string
+	for _, c := range s.Contracts {
+		if c.Status == ContractExpired {
+			ids = append(ids, c.ID)
+		}
+	}
+	return ids
 }
 
 // ContractID is the first contract's id, or "" without contracts.
@@ -85,7 +111,70 @@ func SummarizeContracts(groups []ContractGroup, now time.Time) ContractSummary {
 		}
 	}
 	s.AllSigned = s.Present && s.Signed == s.Signatories
+	for _, id := range s.ContractIDs {
+		var own []ContractGroup
+		for _, g := range groups {
+			var items []ContractItem
+			for _, it := range g.Data {
+				if it.ID == id {
+					items = append(items, it)
+				}
+			}
+			if len(items) > 0 {
+				own = append(own, ContractGroup{Type: g.Type, Data: items})
+			}
+		}
+		one := summarizeOne(own, now)
+		one.ID = id
+		s.Contracts = append(s.Contracts, one)
+	}
 	return s
+}
+
+// summarizeOne is the state of one contract's entries (SummarizeContracts's rules).
+func summarizeOne(groups []ContractGroup, now time.Time) ContractStatus {
+	var c ContractStatus
+	var expired, rejected, closed bool
+	for _, g := range groups {
+		for _, it := range g.Data {
+			c.Signatories++
+			status := strings.ToLower(it.Status)
+			if status == "" {
+				status = strings.ToLower(g.Type)
+			}
+			if status == ContractSigned {
+				c.Signed++
+				continue
+			}
+			exp, expOK := parseTime(it.ExpiresAt)
+			if expOK && (c.ExpiresAt.IsZero() || exp.Before(c.ExpiresAt)) {
+				c.ExpiresAt = exp
+			}
+			switch status {
+			case ContractExpired:
+				expired = true
+			case ContractRejected:
+				rejected = true
+			case ContractClosed:
+				closed = true
+			case ContractUnsigned:
+				expired = expired || (expOK && !now.IsZero() && !now.Before(exp))
+			}
+		}
+	}
+	switch {
+	case c.Signatories > 0 && c.Signed == c.Signatories:
+		c.Status = ContractSigned
+	case closed:
+		c.Status = ContractClosed
+	case rejected:
+		c.Status = ContractRejected
+	case expired:
+		c.Status = ContractExpired
+	default:
+		c.Status = ContractUnsigned
+	}
+	return c
 }
 
 // ContractSummary condenses the case's contracts; see SummarizeContracts.
