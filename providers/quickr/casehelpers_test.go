@@ -64,11 +64,21 @@ func TestSummarizeContracts(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			got := quickr.SummarizeContracts(tc.groups, now)
+			require.Len(t, got.Contracts, len(got.ContractIDs), "one state per contract")
+			got.Contracts = nil // held below
 			require.Equal(t, tc.want, got)
 			c := quickr.Case{Contracts: tc.groups}
-			require.Equal(t, tc.want, c.ContractSummary(now))
+			sum := c.ContractSummary(now)
+			sum.Contracts = nil
+			require.Equal(t, tc.want, sum)
 		})
 	}
+	// Each contract on its own: k1 rejected, k2 closed though one of its entries is signed.
+	per := quickr.SummarizeContracts(tests[len(tests)-1].groups, now).Contracts
+	require.Equal(t, []quickr.ContractStatus{
+		{ID: "k1", Status: "rejected", Signatories: 1},
+		{ID: "k2", Status: "closed", Signed: 1, Signatories: 2},
+	}, per)
 	s := quickr.SummarizeContracts([]quickr.ContractGroup{{Type: "unsigned", Data: []quickr.ContractItem{item("k1", "A", "unsigned", past)}}}, time.Time{})
 	require.False(t, s.AnyExpired, "a zero now skips the deadline test")
 	require.Equal(t, "", quickr.ContractSummary{}.ContractID())
