@@ -779,6 +779,16 @@ func printStatus(out io.Writer, st *workflows.Status, paths bool) {
 	row("KYC case", strings.TrimSpace(st.CaseID+" "+paren(st.CaseStatus)))
 	row("declaration URL", st.DeclarationURL)
 	row("declared at", st.DeclaredAt)
+	if bd := st.BankData; bd != nil {
+		if u := bd.Upload; u != nil {
+			row("bank data", fmt.Sprintf("uploaded by %s: %d account(s), %d transaction(s), %s to %s", u.By, u.Accounts, u.Transactions, u.From, u.To))
+		} else if !bd.RequestedAt.IsZero() {
+			row("bank data", "asked of the app at "+bd.RequestedAt.UTC().Format(time.RFC3339)+", not uploaded yet ("+strconv.Itoa(bd.Reminders)+" reminder(s))")
+		}
+	}
+	if wb := st.WriteBack; wb != nil {
+		row("WRITE-BACK", "Quickr has not recorded the decision ("+wb.Status+"): record it by hand; "+wb.Error)
+	}
 	reasons := engine.ReviewReasons(st)
 	if ev := st.Evaluation; ev != nil {
 		summary := ev.Reason

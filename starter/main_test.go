@@ -570,3 +570,18 @@ func TestPrintStatusGivesReasonsInWords(t *testing.T) {
 	printStatus(&out, st, true)
 	require.Contains(t, out.String(), "    condition: $.checks[?(@.type=='bank_account')].data[*].flags[*] is null\n")
 }
+
+func TestPrintStatusShowsBankDataAndAFailedWriteBack(t *testing.T) {
+	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	var b bytes.Buffer
+	printStatus(&b, &workflows.Status{WorkflowID: "onboarding:NO:987654321", Stage: workflows.StageAwaitingSignature,
+		BankData: &workflows.BankDataStatus{RequestedAt: at, Reminders: 2}}, false)
+	require.Contains(t, b.String(), "asked of the app at 2026-12-01T10:00:00Z, not uploaded yet (2 reminder(s))")
+
+	b.Reset()
+	printStatus(&b, &workflows.Status{WorkflowID: "onboarding:NO:987654321", Stage: workflows.StageFinished, Outcome: workflows.OutcomeApproved,
+		BankData:  &workflows.BankDataStatus{RequestedAt: at, Upload: &workflows.BankDataUpload{By: "shop", Accounts: 1, Transactions: 52, From: "2026-09-01", To: "2026-11-29"}},
+		WriteBack: &workflows.WriteBack{State: workflows.WriteBackFailed, Status: "ACTIVE", Error: "Quickr answered 404"}}, false)
+	require.Contains(t, b.String(), "uploaded by shop: 1 account(s), 52 transaction(s), 2026-09-01 to 2026-11-29")
+	require.Contains(t, b.String(), "Quickr has not recorded the decision (ACTIVE): record it by hand; Quickr answered 404")
+}
