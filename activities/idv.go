@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	"go.temporal.io/sdk/activity"
+
 	"github.com/merchantflow/onboarding/internal/callback"
 	"github.com/merchantflow/onboarding/providers/idv"
 )
@@ -13,17 +15,34 @@ import (
 // (session.create), with callback_url = IDVCallbackURL + "/" + the onboarding's token
 // (internal/callback), face verification on and Reference (the workflow ID) as reference.
 //
-// It asks nothing before: the seed documents no way to find an earlier session (it only names
-// "list" among the standard methods of a class), so creation never depends on one. The seed
-// has no idempotency either: a retry after a lost response creates another session, and the
-// onboarding goes on with the last one created (the others expire unused). The activity's
-// timeout and retries are the seed's rule (RetryOptions(idv.Provider)).
+// It asks the provider nothing before: the seed documents no way to find an earlier session
+// (it only names "list" among the standard methods of a class), so creation never depends on
+// one. The seed has no idempotency either, so the activity keeps its own: the session it
+// created is recorded as the attempt's heartbeat at once, and a retry (a worker that died,
+// an answer that timed out afterwards) takes that session back instead of creating a second,
+// unless it has failed or expired. Only a death between the provider's answer and that
+// heartbeat can still leave an unused session, which expires. The activity's timeout and
+// retries are the seed's rule (RetryOptions(idv.Provider)).
 func (a *Activities) StartIdentityVerification(ctx context.Context, in IDVInput) (*IDVSession, error) {
 	if in.Reference == "" {
 		return nil, invalidInput("reference is required")
 	}
 	if a.IDV == nil {
 		return nil, notConfigured("idv")
+	}
+	if activity.HasHeartbeatDetails(ctx) {
+		var prev IDVSession
+		if activity.GetHeartbeatDetails(ctx, &prev) == nil && prev.ID != 0 {
+			s, err := a.IDV.GetSession(ctx, prev.ID)
+			if err != nil {
+				return nil, providerError(err)
+			}
+			if s.State != idv.StateFailed && s.State != idv.StateExpired {
+				activity.GetLogger(ctx).Info("IDV session created by an earlier attempt", "sessionId", prev.ID, "state", s.State)
+				prev.Existing = true
+				return &prev, nil
+			}
+		}
 	}
 	callbackURL, err := a.callbackURL(a.IDVCallbackURL, callback.IDV, in.Reference)
 	if err != nil {
@@ -37,7 +56,10 @@ func (a *Activities) StartIdentityVerification(ctx context.Context, in IDVInput)
 	if err != nil {
 		return nil, providerError(err)
 	}
-	return &IDVSession{ID: created.ID, Token: created.Token}, nil
+	out := &IDVSession{ID: created.ID, Token: created.Token}
+	// Before anything else can fail: a retry of this activity finds the session here.
+	activity.RecordHeartbeat(ctx, *out)
+	return out, nil
 }
 
 // AwaitIdentityVerification polls the session until it is COMPLETED, FAILED or EXPIRED

@@ -289,3 +289,31 @@ func TestRequestCreditTermsInput(t *testing.T) {
 	require.Equal(t, orgRagnarok, cfg["name"])
 	require.Equal(t, "NO", cfg["address"])
 }
+
+// A retry of the session start (the worker died after the provider created the session)
+// finds the session in the attempt's heartbeat and takes it back; one that expired meanwhile
+// is replaced.
+func TestStartIdentityVerificationRetryTakesBackItsSession(t *testing.T) {
+	e := newEnv(t)
+	ref := refFor(orgRagnarok)
+	in := activities.IDVInput{Reference: ref, Person: activities.Person{Name: "Ragnar Lothbrok"}}
+	first := must[activities.IDVSession](e, e.acts.StartIdentityVerification, in)
+
+	retry := func() activities.IDVSession {
+		ae := e.activityEnv()
+		ae.SetHeartbeatDetails(*first)
+		v, err := ae.ExecuteActivity(e.acts.StartIdentityVerification, in)
+		require.NoError(t, err)
+		var out activities.IDVSession
+		require.NoError(t, v.Get(&out))
+		return out
+	}
+	again := retry()
+	require.Equal(t, activities.IDVSession{ID: first.ID, Token: first.Token, Existing: true}, again)
+	require.Equal(t, 1, e.sb.Counters().Get(ref, sandbox.CountIDVSessions), "no second session")
+
+	e.control(http.MethodPost, "/control/idv/sessions/"+strconv.FormatInt(first.ID, 10)+"/finish", `{"state":"EXPIRED"}`)
+	replaced := retry()
+	require.NotEqual(t, first.ID, replaced.ID)
+	require.Equal(t, 2, e.sb.Counters().Get(ref, sandbox.CountIDVSessions))
+}
