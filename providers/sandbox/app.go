@@ -157,16 +157,28 @@ func (s *Server) idvOpen(token string) error {
 	return nil
 }
 
-// idvByToken finds the session a token opens.
+// idvByToken finds the session a token opens, and marks it opened (counted once).
 func (s *Server) idvByToken(token string) (int64, bool) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	for id, ss := range s.idv.sessions {
+	var found *idvSession
+	for _, ss := range s.idv.sessions {
 		if ss.Token == token && token != "" {
-			return id, true
+			found = ss
+			break
 		}
 	}
-	return 0, false
+	first := found != nil && !found.Opened
+	if first {
+		found.Opened = true
+	}
+	s.mu.Unlock()
+	if found == nil {
+		return 0, false
+	}
+	if first {
+		s.counters.Add(found.Reference, CountIDVOpened)
+	}
+	return found.ID, true
 }
 
 // serveIDVPersonComplete: POST /idv/person/{token}/complete [{"match": false}], the person

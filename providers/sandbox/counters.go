@@ -14,6 +14,8 @@ const (
 	CountDecisions       = "agentDecisions"
 	CountNotes           = "notes"
 	CountIDVSessions     = "idvSessions"
+	// CountIDVOpened counts the sessions a person opened with their token (each once).
+	CountIDVOpened = "idvSessionsOpened"
 	CountCustomers       = "customers"
 	CountAnalyses        = "analyses"
 	CountCreditTerms     = "creditTerms"

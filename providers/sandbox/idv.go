@@ -52,6 +52,7 @@ type idvSession struct {
 	CallbackURL      string
 	FaceVerification bool
 	Identity         idvIdentity
+	Opened           bool // by a person, with the token
 }
 
 // idvIdentity is the verified person and document.
