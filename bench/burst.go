@@ -157,7 +157,7 @@ func park(ctx context.Context, e *env, tag string, n, par int, rate float64) ([]
 				return nil, ctx.Err()
 			}
 		}
-		return startOnboarding(ctx, e.c, e.tq, onboardingID(run, i), workflows.Policy{})
+		return startOnboarding(ctx, e, onboardingID(run, i), workflows.Policy{})
 	})
 	if err != nil {
 		return nil, err

@@ -44,10 +44,30 @@ func onboardingInput(p workflows.Policy) workflows.OnboardingInput {
 }
 
 // startOnboarding starts one onboarding with the options Engine.Start uses, under the
-// bench's own ID (production IDs are one per merchant).
-func startOnboarding(ctx context.Context, c client.Client, tq, id string, p workflows.Policy) (client.WorkflowRun, error) {
+// bench's own ID (production IDs are one per merchant), and hands it the merchant's bank data
+// at once, as an app that has it already would: the bench's IDs are not addressable through
+// the gateway, where the sandbox's app would upload it (README, Benchmarks).
+func startOnboarding(ctx context.Context, e *env, id string, p workflows.Policy) (client.WorkflowRun, error) {
 	in := engine.StartInput(onboardingInput(p))
-	return c.ExecuteWorkflow(ctx, engine.StartOptions(id, tq, in), workflows.OnboardMerchant, in)
+	run, err := e.c.ExecuteWorkflow(ctx, engine.StartOptions(id, e.tq, in), workflows.OnboardMerchant, in)
+	if err != nil {
+		return nil, err
+	}
+	upload, err := e.bankData(ctx)
+	if err != nil {
+		return nil, err
+	}
+	h, err := e.c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: id, RunID: run.GetRunID(), UpdateName: workflows.UpdateSupplyBankData,
+		Args: []any{upload}, WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err == nil {
+		err = h.Get(ctx, nil)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("bank data for %s: %w", id, err)
+	}
+	return run, nil
 }
 
 // startFloor starts one floor run.

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,10 +13,13 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.uber.org/zap"
 
+	"github.com/merchantflow/onboarding/internal/bankdata"
+	"github.com/merchantflow/onboarding/internal/codec"
 	"github.com/merchantflow/onboarding/internal/config"
 	"github.com/merchantflow/onboarding/internal/stackrun"
 	"github.com/merchantflow/onboarding/internal/temporalx"
 	"github.com/merchantflow/onboarding/providers/sandbox"
+	"github.com/merchantflow/onboarding/workflows"
 )
 
 // env is where a phase runs: a stack the bench started, or a cluster it was pointed at
@@ -29,6 +34,55 @@ type env struct {
 	namespace  string
 	workerPID  func() int
 	serverPID  func() int
+
+	bankOnce   sync.Once
+	bankUpload workflows.BankDataUpload
+	bankErr    error
+}
+
+// bankData is the upload every onboarding of the stack gets: the sandbox's good sample, stored
+// once in the stack's bank-data store (the same data is the same reference). Against a remote
+// cluster the store is ONBOARDING_BANK_DATA_DIR with ONBOARDING_PAYLOAD_KEYS, the gateway's.
+func (e *env) bankData(ctx context.Context) (workflows.BankDataUpload, error) {
+	e.bankOnce.Do(func() {
+		dir, keys := "", (*codec.Keyring)(nil)
+		if e.stack != nil {
+			dir, keys = e.stack.BankDataDir, e.stack.Keys
+		} else {
+			dir = os.Getenv("ONBOARDING_BANK_DATA_DIR")
+			if spec := os.Getenv("ONBOARDING_PAYLOAD_KEYS"); spec != "" {
+				keys, e.bankErr = codec.ParseKeys(spec)
+			}
+			if e.bankErr == nil && (dir == "" || keys == nil) {
+				e.bankErr = errors.New("against a remote cluster, set ONBOARDING_BANK_DATA_DIR and ONBOARDING_PAYLOAD_KEYS to the gateway's, so the bench can hand its onboardings their bank data")
+			}
+		}
+		if e.bankErr != nil {
+			return
+		}
+		store, err := bankdata.NewStore(dir, keys)
+		if err != nil {
+			e.bankErr = err
+			return
+		}
+		raw, err := sandbox.SampleBankData("good", time.Now())
+		if err != nil {
+			e.bankErr = err
+			return
+		}
+		var d bankdata.Dataset
+		if e.bankErr = json.Unmarshal(raw, &d); e.bankErr != nil {
+			return
+		}
+		sum, err := store.Put(ctx, d)
+		if err != nil {
+			e.bankErr = err
+			return
+		}
+		e.bankUpload = workflows.BankDataUpload{Ref: sum.Ref, Accounts: sum.Accounts, Transactions: sum.Transactions,
+			From: sum.From, To: sum.To, Bytes: sum.Bytes, By: "bench"}
+	})
+	return e.bankUpload, e.bankErr
 }
 
 // stackOptions say how to start a stack for one phase.

@@ -58,7 +58,7 @@ func runThroughput(ctx context.Context, e *env, variant string, n, par int) (*Th
 	tag := fmt.Sprintf("%d", time.Now().UnixNano())
 	onb := func(label string) starter {
 		return func(ctx context.Context, i int) (client.WorkflowRun, error) {
-			return startOnboarding(ctx, e.c, tq, onboardingID(tag+"-"+label, i), workflows.Policy{})
+			return startOnboarding(ctx, e, onboardingID(tag+"-"+label, i), workflows.Policy{})
 		}
 	}
 	floor := func(label string) starter {

@@ -218,7 +218,7 @@ func runWaitCase(ctx context.Context, bin stackrun.Binaries, dir, name string, d
 	defer e.close()
 	before := e.counters(ctx)
 	id := onboardingID(name, 1)
-	run, err := startOnboarding(ctx, e.c, e.tq, id, p)
+	run, err := startOnboarding(ctx, e, id, p)
 	if err != nil {
 		return nil, err
 	}

@@ -86,6 +86,8 @@ type Stack struct {
 	// Keys encrypt payloads, as in production: the worker and the gateway get them in
 	// ONBOARDING_PAYLOAD_KEYS, and Client/Dial use them. Made afresh for each stack.
 	Keys *codec.Keyring
+	// BankDataDir is where the gateway stores the merchants' bank data and the worker reads it.
+	BankDataDir string
 	// AppToken and AgentToken are bearer tokens the gateway accepts (roles app and agent);
 	// SecondAgentToken is another agent's (stackrun-agent-2), for the four-eyes rule.
 	AppToken, AgentToken, SecondAgentToken string
@@ -146,6 +148,7 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 		return nil, err
 	}
 	s.AppToken, s.AgentToken = "stackrun-app-"+codec.NewKey(), "stackrun-agent-"+codec.NewKey()
+	s.BankDataDir = filepath.Join(cfg.Dir, "bank-data")
 	s.SecondAgentToken = "stackrun-agent-2-" + codec.NewKey()
 	s.CallbackSecret = "stackrun-callback-" + codec.NewKey()
 	base := baseEnv()
@@ -203,7 +206,7 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 		// The worker mints the callback URLs and the gateway verifies them: one secret.
 		"ONBOARDING_CALLBACK_SECRETS=" + s.CallbackSecret,
 		// The gateway stores the merchants' bank data where the worker reads it.
-		"ONBOARDING_BANK_DATA_DIR=" + filepath.Join(cfg.Dir, "bank-data"),
+		"ONBOARDING_BANK_DATA_DIR=" + s.BankDataDir,
 	}
 	sb := s.SandboxURL
 	workerEnv := append(append([]string{}, temporalEnv...),
