@@ -36,6 +36,7 @@ type Config struct {
 	ContractTTL      time.Duration `envconfig:"SANDBOX_CONTRACT_TTL" default:"720h" desc:"how long a contract stays signable"`
 	SignWebhooks     bool          `envconfig:"SANDBOX_SIGN_WEBHOOKS" default:"false" desc:"sign webhooks (Webhook-Signature), as a provider that signs would; Quickr and the IDV provider document no signature"`
 	WebhookSecret    string        `envconfig:"SANDBOX_WEBHOOK_SECRET" default:"sandbox-webhook-secret" desc:"webhook signing secret when ONBOARDING_SANDBOX_SIGN_WEBHOOKS is on (secret)"`
+	WebhookFailover  []string      `envconfig:"SANDBOX_WEBHOOK_FAILOVER" desc:"base URLs of gateways that serve the same webhook routes, comma-separated: a failed delivery to one is retried at the next (several gateways behind one address)"`
 }
 
 // Validate checks values envconfig cannot.
@@ -74,12 +75,13 @@ func run(cfg *Config, log *zap.Logger) error {
 			Declare: cfg.DeclareDelay, Sign: cfg.SignDelay, IDV: cfg.IDVDelay,
 			Analysis: cfg.AnalysisDelay, CreditTerms: cfg.CreditTermsDelay,
 		},
-		ChecksDelay:  cfg.ChecksDelay,
-		ContractTTL:  cfg.ContractTTL,
-		Credentials:  creds,
-		SignWebhooks: cfg.SignWebhooks,
-		Seed:         seed,
-		Logf:         func(f string, args ...any) { log.Sugar().Infof(f, args...) },
+		ChecksDelay:     cfg.ChecksDelay,
+		ContractTTL:     cfg.ContractTTL,
+		Credentials:     creds,
+		SignWebhooks:    cfg.SignWebhooks,
+		WebhookFailover: cfg.WebhookFailover,
+		Seed:            seed,
+		Logf:            func(f string, args ...any) { log.Sugar().Infof(f, args...) },
 	})
 	defer sb.Close()
 	return process.ServeHTTP(cfg.Addr, "SANDBOX_ADDR", sb.Handler(), log)
