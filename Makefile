@@ -64,7 +64,8 @@ run: $(TEMPORAL) build ## the whole stack on loopback: Temporal dev server + UI,
 
 .PHONY: run-cluster
 run-cluster: $(TEMPORAL_SERVER) $(TEMPORAL_SQL_TOOL) $(TEMPORAL_UI) build ## the cluster profile: Temporal Server on PostgreSQL + UI, two workers, two gateways, sandbox
-	go run ./cluster -bin $(BIN)
+	go build -o $(BIN)/run-cluster ./cluster
+	$(BIN)/run-cluster -bin $(BIN)
 
 # Each request body's decoder is fuzzed briefly after the tests (FUZZ_TIME=0 skips it; the
 # seed corpus in internal/gateway/testdata/fuzz also runs as plain tests). A count, not a
@@ -119,4 +120,4 @@ compose-down: ## stop the Docker stack (data kept; `$(COMPOSE) -f $(COMPOSE_FILE
 
 .PHONY: clean
 clean: ## remove built binaries and the dev server's state (.run/)
-	rm -rf .run $(BIN)/worker $(BIN)/gateway $(BIN)/starter $(BIN)/sandbox
+	rm -rf .run $(BIN)/worker $(BIN)/gateway $(BIN)/starter $(BIN)/sandbox $(BIN)/run-cluster
