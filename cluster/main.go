@@ -46,7 +46,7 @@ var ports = []port{
 func main() {
 	binDir := flag.String("bin", "bin", "directory with the binaries (make build, make cluster-tools)")
 	runDir := flag.String("dir", ".run", "run directory: secrets.env (shared with make run) and cluster/ (logs, server config)")
-	db := flag.String("db", "temporal", "PostgreSQL database of the persistence store; the visibility store's is <db>_visibility")
+	db := flag.String("db", stackrun.DefaultDatabase, "PostgreSQL database of the persistence store; the visibility store's is <db>_visibility")
 	flag.Parse()
 	if err := run(*binDir, *runDir, *db); err != nil {
 		fmt.Fprintln(os.Stderr, "\033[31m[run-cluster] "+err.Error()+"\033[0m")

@@ -44,6 +44,10 @@ const DefaultShards = 4
 // docker-compose.temporal.yml give the server, relative to the repository root.
 const DynamicConfigPath = "deploy/temporal/dynamicconfig/development-sql.yaml"
 
+// DefaultDatabase is the persistence database of `make run-cluster` (the visibility one is
+// DefaultDatabase+"_visibility"), as docker-compose.temporal.yml's DBNAME.
+const DefaultDatabase = "temporal"
+
 // SQL plugin of the persistence and visibility stores, as docker-compose.temporal.yml's DB.
 const sqlPlugin = "postgres12"
 

@@ -34,6 +34,13 @@ const (
 	ProcUI       = "temporal-ui"
 )
 
+// DevDynamicConfig is the dynamic config the engine gives the dev server (key=JSON value), as
+// scripts/run-stack.sh does; the cluster profile and docker-compose.temporal.yml read the same
+// settings from DynamicConfigPath (a test holds the three together). An activity the workflow
+// schedules goes back to the same worker in the task's answer instead of through the matching
+// service: one round trip fewer per wake-up.
+var DevDynamicConfig = []string{"system.enableActivityEagerExecution=true"}
+
 // Port names of Config.Ports besides the process names (ProcTemporal is the frontend's gRPC
 // port, ProcSandbox, ProcUI, nth gateway: its HTTP port, nth worker: its metrics port).
 const (
@@ -233,11 +240,10 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	if cluster == nil {
 		targs := []string{"server", "start-dev", "--ip", host, "--port", strconv.Itoa(portOf(ProcTemporal, 0)),
 			"--http-port", strconv.Itoa(portOf(PortTemporalHTTP, 1)), "--metrics-port", strconv.Itoa(portOf(PortTemporalMetrics, 2)),
-			"--headless", "--log-level", "warn",
-			// An activity the workflow schedules goes back to the same worker in the task's
-			// answer instead of through the matching service: one round trip fewer per wake-up.
-			// The cluster profile reads the same setting from DynamicConfigPath.
-			"--dynamic-config-value", "system.enableActivityEagerExecution=true"}
+			"--headless", "--log-level", "warn"}
+		for _, kv := range DevDynamicConfig {
+			targs = append(targs, "--dynamic-config-value", kv)
+		}
 		if cfg.PersistTemporal {
 			targs = append(targs, "--db-filename", filepath.Join(cfg.Dir, "temporal.db"))
 		}
