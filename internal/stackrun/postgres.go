@@ -90,7 +90,12 @@ func (pg Postgres) ctl(ctx context.Context, action string) error {
 	if pg.Version == "" {
 		return fmt.Errorf("stackrun: PostgreSQL at %s is not managed here; cannot %s it", pg.Addr(), action)
 	}
-	cmd := exec.CommandContext(ctx, "pg_ctlcluster", "--skip-systemctl-redirect", pg.Version, pg.Cluster, action)
+	// Not cut short by ctx: a restart killed halfway leaves the cluster stopped for every
+	// other user of the machine. pg_ctlcluster waits for the server itself (a minute at most).
+	_ = ctx
+	cctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(cctx, "pg_ctlcluster", "--skip-systemctl-redirect", pg.Version, pg.Cluster, action)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("stackrun: pg_ctlcluster %s %s %s: %w: %s", pg.Version, pg.Cluster, action, err, bytes.TrimSpace(out))
 	}
@@ -98,12 +103,12 @@ func (pg Postgres) ctl(ctx context.Context, action string) error {
 }
 
 // Restart restarts the PostgreSQL cluster (a fast shutdown: connections are cut) and waits
-// until it accepts connections again.
+// until it accepts connections again. The restart itself runs to its end even when ctx ends.
 func (pg Postgres) Restart(ctx context.Context) error {
 	if err := pg.ctl(ctx, "restart"); err != nil {
 		return err
 	}
-	return pg.waitReady(ctx, time.Minute)
+	return pg.waitReady(context.WithoutCancel(ctx), time.Minute)
 }
 
 // Stop and Start stop and start the PostgreSQL cluster.
