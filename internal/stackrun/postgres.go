@@ -68,7 +68,7 @@ func EnsurePostgres(ctx context.Context) (Postgres, error) {
 		return Postgres{}, fmt.Errorf("%w: pg_lsclusters lists no cluster", ErrNoPostgres)
 	}
 	if !strings.HasPrefix(status, "online") {
-		if err := pg.ctl(ctx, "start"); err != nil {
+		if err := pg.ctl("start"); err != nil {
 			return Postgres{}, err
 		}
 	}
@@ -86,13 +86,12 @@ func (pg Postgres) Addr() string { return pg.Host + ":" + strconv.Itoa(pg.Port) 
 
 // ctl runs pg_ctlcluster <version> <cluster> <action> (start, stop, restart), without
 // systemd: the machines this runs on have none.
-func (pg Postgres) ctl(ctx context.Context, action string) error {
+func (pg Postgres) ctl(action string) error {
 	if pg.Version == "" {
 		return fmt.Errorf("stackrun: PostgreSQL at %s is not managed here; cannot %s it", pg.Addr(), action)
 	}
 	// Not cut short by ctx: a restart killed halfway leaves the cluster stopped for every
 	// other user of the machine. pg_ctlcluster waits for the server itself (a minute at most).
-	_ = ctx
 	cctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(cctx, "pg_ctlcluster", "--skip-systemctl-redirect", pg.Version, pg.Cluster, action)
@@ -105,18 +104,18 @@ func (pg Postgres) ctl(ctx context.Context, action string) error {
 // Restart restarts the PostgreSQL cluster (a fast shutdown: connections are cut) and waits
 // until it accepts connections again. The restart itself runs to its end even when ctx ends.
 func (pg Postgres) Restart(ctx context.Context) error {
-	if err := pg.ctl(ctx, "restart"); err != nil {
+	if err := pg.ctl("restart"); err != nil {
 		return err
 	}
 	return pg.waitReady(context.WithoutCancel(ctx), time.Minute)
 }
 
 // Stop and Start stop and start the PostgreSQL cluster.
-func (pg Postgres) Stop(ctx context.Context) error { return pg.ctl(ctx, "stop") }
+func (pg Postgres) Stop(ctx context.Context) error { return pg.ctl("stop") }
 
 // Start starts the cluster and waits until it accepts connections.
 func (pg Postgres) Start(ctx context.Context) error {
-	if err := pg.ctl(ctx, "start"); err != nil {
+	if err := pg.ctl("start"); err != nil {
 		return err
 	}
 	return pg.waitReady(ctx, time.Minute)
