@@ -9,6 +9,14 @@ TEMPORAL     := $(BIN)/temporal
 WORKFLOWCHECK:= $(BIN)/workflowcheck
 TEMPORAL_CLI_VERSION  := v1.5.1
 WORKFLOWCHECK_VERSION := v0.6.0
+# The cluster profile (make run-cluster): the server and UI inside that CLI, built on their own.
+# Keep in step with internal/stackrun (ServerVersion, UIVersion) and docker-compose.temporal.yml
+# (a test checks all three).
+TEMPORAL_SERVER_VERSION := v1.29.1
+TEMPORAL_UI_VERSION     := v2.42.1
+TEMPORAL_SERVER   := $(BIN)/temporal-server
+TEMPORAL_SQL_TOOL := $(BIN)/temporal-sql-tool
+TEMPORAL_UI       := $(BIN)/temporal-ui-server
 COMPOSE      ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
 COMPOSE_FILE := docker-compose.temporal.yml
 GO_TEST_FLAGS ?= -count=1 -timeout 15m
@@ -27,6 +35,25 @@ $(TEMPORAL):
 $(WORKFLOWCHECK):
 	GOBIN=$(BIN) go install go.temporal.io/sdk/contrib/tools/workflowcheck@$(WORKFLOWCHECK_VERSION)
 
+# go install names a binary after its package directory (server, sql), so each is installed
+# into a directory of its own and renamed.
+.PHONY: cluster-tools
+cluster-tools: $(TEMPORAL_SERVER) $(TEMPORAL_SQL_TOOL) ## install Temporal Server and its SQL schema tool into ./bin (skipped when present)
+
+$(TEMPORAL_SERVER):
+	@echo "installing Temporal Server $(TEMPORAL_SERVER_VERSION) into bin/ (a few minutes the first time)"
+	GOBIN=$(BIN)/.install-server go install go.temporal.io/server/cmd/server@$(TEMPORAL_SERVER_VERSION)
+	mv $(BIN)/.install-server/server $@ && rmdir $(BIN)/.install-server
+
+$(TEMPORAL_SQL_TOOL):
+	GOBIN=$(BIN)/.install-sql go install go.temporal.io/server/cmd/tools/sql@$(TEMPORAL_SERVER_VERSION)
+	mv $(BIN)/.install-sql/sql $@ && rmdir $(BIN)/.install-sql
+
+$(TEMPORAL_UI):
+	@echo "installing the Temporal UI server $(TEMPORAL_UI_VERSION) into bin/"
+	GOBIN=$(BIN)/.install-ui go install github.com/temporalio/ui-server/v2/cmd/server@$(TEMPORAL_UI_VERSION)
+	mv $(BIN)/.install-ui/server $@ && rmdir $(BIN)/.install-ui
+
 .PHONY: build
 build: ## build worker, gateway, starter and sandbox into ./bin
 	go build -o $(BIN)/ ./worker ./gateway ./starter ./sandbox
@@ -34,6 +61,11 @@ build: ## build worker, gateway, starter and sandbox into ./bin
 .PHONY: run
 run: $(TEMPORAL) build ## the whole stack on loopback: Temporal dev server + UI, sandbox, worker, gateway
 	scripts/run-stack.sh
+
+.PHONY: run-cluster
+run-cluster: $(TEMPORAL_SERVER) $(TEMPORAL_SQL_TOOL) $(TEMPORAL_UI) build ## the cluster profile: Temporal Server on PostgreSQL + UI, two workers, two gateways, sandbox
+	go build -o $(BIN)/run-cluster ./cluster
+	$(BIN)/run-cluster -bin $(BIN)
 
 # Each request body's decoder is fuzzed briefly after the tests (FUZZ_TIME=0 skips it; the
 # seed corpus in internal/gateway/testdata/fuzz also runs as plain tests). A count, not a
@@ -43,7 +75,7 @@ FUZZ_TIME    ?= 20000x
 FUZZ_TARGETS := FuzzStartBody FuzzDecisionBody FuzzDeadlineBody
 
 .PHONY: test
-test: $(TEMPORAL) ## every test, end-to-end ones included (they start their own dev server), then a short fuzz run
+test: $(TEMPORAL) $(TEMPORAL_SERVER) $(TEMPORAL_SQL_TOOL) ## every test, end-to-end ones included (they start their own dev server; one a cluster on PostgreSQL), then a short fuzz run
 	go test $(GO_TEST_FLAGS) ./...
 	@if [ "$(FUZZ_TIME)" != 0 ]; then for f in $(FUZZ_TARGETS); do \
 	  echo "go test -run '^$$' -fuzz '^$$f$$' -fuzztime $(FUZZ_TIME) ./internal/gateway/"; \
@@ -51,13 +83,13 @@ test: $(TEMPORAL) ## every test, end-to-end ones included (they start their own 
 	done; fi
 
 .PHONY: bench
-bench: tools build ## measure the engine against a floor workflow on the real stack (BENCH_FLAGS="-n 300 -only throughput"; results in bench-results/)
+bench: tools $(if $(findstring cluster,$(BENCH_FLAGS)),cluster-tools) build ## measure the engine against a floor workflow on the real stack (BENCH_FLAGS="-n 300 -only throughput"; results in bench-results/)
 	go run ./bench $(BENCH_FLAGS)
 
 CHAOS_FLAGS ?=
 
 .PHONY: chaos
-chaos: $(TEMPORAL) build ## kill, fail and restart parts of the real stack under a batch of onboardings (CHAOS_FLAGS='-scenario worker-kill -n 50')
+chaos: $(TEMPORAL) $(if $(findstring cluster,$(CHAOS_FLAGS)),cluster-tools) build ## kill, fail and restart parts of the real stack under a batch of onboardings (CHAOS_FLAGS='-scenario worker-kill -n 50')
 	go run ./chaos -bin $(BIN) $(CHAOS_FLAGS)
 
 # The end-to-end tests that record a history (each calls recordHistory).
@@ -68,7 +100,7 @@ record-histories: $(TEMPORAL) ## re-record the current version's histories (work
 	RECORD_HISTORIES=1 go test -count=1 -timeout 15m -run '^($(RECORDING_TESTS))$$' ./e2e/
 
 .PHONY: lint
-lint: $(WORKFLOWCHECK) compose-check ## gofmt, go vet, workflowcheck, workflow import rules, compose file
+lint: $(WORKFLOWCHECK) $(TEMPORAL_SERVER) compose-check ## gofmt, go vet, workflowcheck, workflow import rules, compose file
 	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	go vet ./...
 	$(WORKFLOWCHECK) ./workflows/...
@@ -88,4 +120,4 @@ compose-down: ## stop the Docker stack (data kept; `$(COMPOSE) -f $(COMPOSE_FILE
 
 .PHONY: clean
 clean: ## remove built binaries and the dev server's state (.run/)
-	rm -rf .run $(BIN)/worker $(BIN)/gateway $(BIN)/starter $(BIN)/sandbox
+	rm -rf .run $(BIN)/worker $(BIN)/gateway $(BIN)/starter $(BIN)/sandbox $(BIN)/run-cluster

@@ -24,6 +24,7 @@ const parkDelay = 240 * time.Hour
 // (sandbox control endpoint), each followed by Quickr's webhook to the gateway.
 type Burst struct {
 	Tuning string `json:"tuning"` // "sdk" (Go SDK defaults) or "engine" (ONBOARDING_WORKER_* defaults)
+	Server string `json:"server"` // "dev" (dev server) or "cluster" (Temporal Server on PostgreSQL)
 	N      int    `json:"n"`
 	// ParkSeconds is how long starting and parking the N took.
 	ParkSeconds float64 `json:"parkSeconds"`
@@ -42,17 +43,22 @@ type Burst struct {
 // reconciler's sweep is then all that moves the onboardings on.
 const tuningDropped = "dropped"
 
-func burstPhase(ctx context.Context, bin stackrun.Binaries, dir, tuning string, n, par int) (*Burst, error) {
+func burstPhase(ctx context.Context, bin stackrun.Binaries, dir, tuning string, n, par int, cluster bool) (*Burst, error) {
 	stackTuning := tuning
 	if tuning == tuningDropped {
 		stackTuning = "engine"
 	}
-	e, err := startStack(ctx, bin, dir, stackOptions{name: "burst-" + tuning, tuning: stackTuning, delays: sandbox.Delays{Declare: parkDelay}})
+	name := "burst-" + tuning
+	server := "dev"
+	if cluster {
+		name, server = "burst-cluster-"+tuning, "cluster"
+	}
+	e, err := startStack(ctx, bin, dir, stackOptions{name: name, tuning: stackTuning, delays: sandbox.Delays{Declare: parkDelay}, cluster: cluster})
 	if err != nil {
 		return nil, err
 	}
 	defer e.close()
-	b := &Burst{Tuning: tuning, N: n}
+	b := &Burst{Tuning: tuning, N: n, Server: server}
 	t0 := time.Now()
 	ids, err := park(ctx, e, "burst", n, par, 0)
 	if err != nil {
@@ -274,4 +280,73 @@ func providerRequests(ctx context.Context, e *env) int {
 		n += c
 	}
 	return n
+}
+
+// ParkedCluster is the parked phase on the cluster profile: N onboardings parked at the
+// declaration on Temporal Server and PostgreSQL, then watched idle; the database bytes are
+// pg_database_size's growth of the persistence and visibility databases.
+type ParkedCluster struct {
+	N                    int     `json:"n"`
+	Rate                 float64 `json:"rate"`
+	ParkSeconds          float64 `json:"parkSeconds"`
+	Idle                 Usage   `json:"idle"`
+	ServerCPUPercent     float64 `json:"serverCpuPercent"`
+	WorkerCPUPercent     float64 `json:"workerCpuPercent"` // both workers
+	WorkerRSSBase        int64   `json:"workerRssBytesBefore"`
+	WorkerRSS            int64   `json:"workerRssBytes"` // both workers
+	ServerRSS            int64   `json:"serverRssBytes"`
+	IdleProviderRequests int     `json:"idleProviderRequests"`
+	DBBytes              int64   `json:"dbBytes"`           // persistence + visibility, growth
+	VisibilityBytes      int64   `json:"visibilityDbBytes"` // of which visibility
+	DBBytesPer           float64 `json:"dbBytesPerOnboarding"`
+}
+
+func parkedCluster(ctx context.Context, bin stackrun.Binaries, dir string, n int, rate float64, idle time.Duration) (*ParkedCluster, error) {
+	p := &ParkedCluster{N: n, Rate: rate}
+	e, err := startStack(ctx, bin, dir, stackOptions{name: "parked-cluster", delays: sandbox.Delays{Declare: parkDelay}, cluster: true})
+	if err != nil {
+		return nil, err
+	}
+	defer e.close()
+	c := e.stack.Cluster()
+	sizes := func() (total, vis int64) {
+		for i, db := range c.Databases() {
+			n, err := c.Postgres.DatabaseSize(ctx, db)
+			if err != nil {
+				logf("%s: size of %s: %v", e.name, db, err)
+			}
+			total += n
+			if i == 1 {
+				vis = n
+			}
+		}
+		return total, vis
+	}
+	db0, vis0 := sizes()
+	p.WorkerRSSBase = usage(e.workerPID).RSS
+	t0 := time.Now()
+	logf("%s: parking %d onboardings at %.0f/s", e.name, n, rate)
+	if _, err := park(ctx, e, "parked", n, 32, rate); err != nil {
+		return p, err
+	}
+	p.ParkSeconds = time.Since(t0).Seconds()
+	logf("%s: %d parked in %.0fs; watching %s idle", e.name, n, p.ParkSeconds, idle)
+	reqBefore := providerRequests(ctx, e)
+	m := startMeter(e)
+	select {
+	case <-ctx.Done():
+		return p, ctx.Err()
+	case <-time.After(idle):
+	}
+	p.Idle = m.stop()
+	p.IdleProviderRequests = providerRequests(ctx, e) - reqBefore
+	p.ServerCPUPercent = 100 * p.Idle.ServerCPUSec / p.Idle.Seconds
+	p.WorkerCPUPercent = 100 * p.Idle.WorkerCPUSec / p.Idle.Seconds
+	p.WorkerRSS = p.Idle.WorkerRSSAtEnd
+	p.ServerRSS = usage(e.serverPID).RSS
+	// After the idle window: PostgreSQL has written what the parking made (autovacuum aside).
+	db1, vis1 := sizes()
+	p.DBBytes, p.VisibilityBytes = db1-db0, vis1-vis0
+	p.DBBytesPer = float64(p.DBBytes) / float64(n)
+	return p, nil
 }

@@ -30,6 +30,8 @@ type Results struct {
 	Waiting    *Waiting      `json:"waiting,omitempty"`
 	Burst      []*Burst      `json:"burst,omitempty"`
 	Parked     *Parked       `json:"parked,omitempty"`
+	// ParkedCluster is the parked phase on the cluster profile (-profile cluster).
+	ParkedCluster *ParkedCluster `json:"parkedCluster,omitempty"`
 	// Summary holds the goal numbers under stable keys (summary.go); a key whose phase did
 	// not run is absent.
 	Summary map[string]float64 `json:"summary"`
@@ -43,6 +45,8 @@ type Flags struct {
 	ParkedF  int      `json:"parkedFile"`
 	BurstN   int      `json:"burst"`
 	Only     []string `json:"only"`
+	Profile  string   `json:"profile"`
+	ParkedC  int      `json:"parkedCluster,omitempty"`
 	Variants []string `json:"variants"`
 	WaitSpan string   `json:"waitSpan"`
 	IdleSpan string   `json:"idleSpan"`
@@ -67,7 +71,10 @@ func main() {
 		burst    = flag.Int("burst", 500, "onboardings parked, then declared at once, for the burst phase")
 		jsonPath = flag.String("json", "", "where to write the results (default bench-results/<timestamp>.json)")
 		only     = flag.String("only", strings.Join(allPhases, ","), "phases to run: "+strings.Join(allPhases, ","))
-		variants = flag.String("variants", "memory,file", "dev server variants of the throughput phase: memory (in-memory SQLite), file (SQLite file)")
+		variants = flag.String("variants", "memory,file", "dev server variants of the throughput phase: memory (in-memory SQLite), file (SQLite file); -profile cluster adds cluster")
+		profile  = flag.String("profile", "dev", "dev: the dev server only; cluster: also Temporal Server on PostgreSQL (two workers, two gateways) in the throughput, burst (engine settings) and parked phases, beside the dev server's numbers")
+		parkedC  = flag.Int("parked-cluster", 2000, "with -profile cluster: onboardings parked on the cluster (idle CPU, RSS, database bytes per onboarding from pg_database_size)")
+		rateC    = flag.Float64("park-rate-cluster", 25, "with -profile cluster: starts per second while parking on the cluster")
 		par      = flag.Int("concurrency", 32, "workflow starts in flight at once")
 		waitSpan = flag.Duration("wait-span", time.Minute, "real time each long wait is scaled into (waiting phase)")
 		idleSpan = flag.Duration("idle-span", 30*time.Second, "how long the parked onboardings are watched idle")
@@ -93,10 +100,21 @@ func main() {
 		engineWorkerEnv = strings.Split(*wenv, ",")
 	}
 	vars := strings.Split(*variants, ",")
+	if *profile != "dev" && *profile != "cluster" {
+		fmt.Fprintf(os.Stderr, "bench: -profile must be dev or cluster, got %q\n", *profile)
+		os.Exit(2)
+	}
+	cluster := *profile == "cluster"
+	if cluster && !slices.Contains(vars, variantCluster) {
+		vars = append(vars, variantCluster)
+	}
 	for _, v := range vars {
-		if v != "memory" && v != "file" {
-			fmt.Fprintf(os.Stderr, "bench: unknown variant %q (want memory, file)\n", v)
+		if v != "memory" && v != "file" && v != variantCluster {
+			fmt.Fprintf(os.Stderr, "bench: unknown variant %q (want memory, file, cluster)\n", v)
 			os.Exit(2)
+		}
+		if v == variantCluster {
+			cluster = true
 		}
 	}
 	if *address != "" && *only != "throughput" {
@@ -119,20 +137,32 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if cluster {
+		if clusterPG, err = stackrun.EnsurePostgres(ctx); err != nil {
+			fmt.Fprintln(os.Stderr, "bench: the cluster profile needs PostgreSQL:", err)
+			os.Exit(1)
+		}
+		for _, p := range []string{bin.Server, bin.SQLTool} {
+			if _, err := os.Stat(p); err != nil {
+				fmt.Fprintf(os.Stderr, "bench: %s is missing (make cluster-tools)\n", p)
+				os.Exit(1)
+			}
+		}
+		logf("cluster profile: Temporal Server %s on PostgreSQL %s at %s, %d history shards, two workers, two gateways", stackrun.ServerVersion, clusterPG.Version, clusterPG.Addr(), stackrun.DefaultShards)
+	}
 	started := time.Now()
 	if *jsonPath == "" {
 		*jsonPath = filepath.Join(root, "bench-results", started.Format("20060102-150405")+".json")
 	}
 	runDir := filepath.Join(root, "bench-results", "run-"+started.Format("20060102-150405"))
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-
 	r := &Results{
 		StartedAt: started,
 		Machine:   machine(),
 		Flags: Flags{N: *n, Parked: *parked, ParkedF: *parkedF, BurstN: *burst, Only: phases, Variants: vars,
-			WaitSpan: waitSpan.String(), IdleSpan: idleSpan.String()},
+			WaitSpan: waitSpan.String(), IdleSpan: idleSpan.String(), Profile: *profile, ParkedC: *parkedC},
 	}
 	fail := func(phase string, err error) {
 		logf("%s: %v", phase, err)
@@ -167,12 +197,20 @@ func main() {
 	}
 	if has("burst") {
 		for _, tuning := range strings.Split(*tunings, ",") {
-			b, err := burstPhase(ctx, bin, runDir, tuning, *burst, *par)
+			b, err := burstPhase(ctx, bin, runDir, tuning, *burst, *par, false)
 			if err != nil {
 				fail("burst/"+tuning, err)
 				continue
 			}
 			r.Burst = append(r.Burst, b)
+		}
+		if cluster {
+			b, err := burstPhase(ctx, bin, runDir, "engine", *burst, *par, true)
+			if err != nil {
+				fail("burst/cluster", err)
+			} else {
+				r.Burst = append(r.Burst, b)
+			}
 		}
 	}
 	if has("parked") {
@@ -181,6 +219,13 @@ func main() {
 			fail("parked", err)
 		}
 		r.Parked = p
+		if cluster && *parkedC > 0 {
+			c, err := parkedCluster(ctx, bin, runDir, *parkedC, *rateC, *idleSpan)
+			if err != nil {
+				fail("parked/cluster", err)
+			}
+			r.ParkedCluster = c
+		}
 	}
 
 	r.Summary = summary(r)
@@ -202,8 +247,11 @@ func main() {
 	}
 }
 
+// variantCluster is the throughput variant on the cluster profile.
+const variantCluster = "cluster"
+
 func throughputPhase(ctx context.Context, bin stackrun.Binaries, dir, variant string, n, par int) (*Throughput, error) {
-	e, err := startStack(ctx, bin, dir, stackOptions{name: "throughput-" + variant, persist: variant == "file"})
+	e, err := startStack(ctx, bin, dir, stackOptions{name: "throughput-" + variant, persist: variant == "file", cluster: variant == variantCluster})
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/merchantflow/onboarding/internal/stackrun"
 )
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.0f", float64(d)/float64(time.Millisecond)) }
@@ -68,9 +70,13 @@ func printTable(out io.Writer, r *Results) {
 	if len(r.Burst) > 0 {
 		fmt.Fprintf(out, "\n== Burst: %d onboardings parked at the declaration, then all declared at once (webhooks) ==\n", r.Flags.BurstN)
 		tw := tabwriter.NewWriter(out, 2, 2, 2, ' ', 0)
-		fmt.Fprintln(tw, "worker settings\tpark s\twebhook->next stage ms p50/p95/p99\tdeclare->next stage ms p50/p95/p99\tdrain s\treached\tworker CPU s\toutcomes")
+		fmt.Fprintln(tw, "server\tworker settings\tpark s\twebhook->next stage ms p50/p95/p99\tdeclare->next stage ms p50/p95/p99\tdrain s\treached\tworker CPU s\toutcomes")
 		for _, b := range r.Burst {
-			fmt.Fprintf(tw, "%s\t%.0f\t%s\t%s\t%.1f\t%d/%d\t%.1f\t%s\n", tuningLabel(b.Tuning), b.ParkSeconds, lat(b.WebhookToStage), lat(b.DeclareToStage),
+			server := b.Server
+			if server == "" {
+				server = "dev"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%.0f\t%s\t%s\t%.1f\t%d/%d\t%.1f\t%s\n", server, tuningLabel(b.Tuning), b.ParkSeconds, lat(b.WebhookToStage), lat(b.DeclareToStage),
 				b.DrainSeconds, b.Reached, b.N, b.Usage.WorkerCPUSec, outcomes(b.Outcomes))
 		}
 		tw.Flush()
@@ -89,6 +95,14 @@ func printTable(out io.Writer, r *Results) {
 				p.FileN, p.FileParkSeconds, mb(p.DBBytes), p.DBBytesPer)
 		}
 	}
+	if c := r.ParkedCluster; c != nil && c.ParkSeconds > 0 {
+		fmt.Fprintf(out, "   cluster (Temporal Server %s on PostgreSQL, %d shards, two workers), %d parked in %.0f s; idle %.0f s: server CPU %.1f%%, workers CPU %.1f%% of one core;\n",
+			stackrun.ServerVersion, stackrun.DefaultShards, c.N, c.ParkSeconds, c.Idle.Seconds, c.ServerCPUPercent, c.WorkerCPUPercent)
+		fmt.Fprintf(out, "   workers RSS %s MB together (%.1f KB per onboarding above the idle workers), server RSS %s MB; %d provider requests idle;\n",
+			mb(c.WorkerRSS), float64(c.WorkerRSS-c.WorkerRSSBase)/1024/float64(c.N), mb(c.ServerRSS), c.IdleProviderRequests)
+		fmt.Fprintf(out, "   PostgreSQL (pg_database_size) grew %s MB (visibility %s MB): %.0f bytes per onboarding\n", mb(c.DBBytes), mb(c.VisibilityBytes), c.DBBytesPer)
+	}
+	printSideBySide(out, r)
 	if len(r.Errors) > 0 {
 		fmt.Fprintln(out, "\nERRORS:")
 		for _, e := range r.Errors {
@@ -118,4 +132,53 @@ func outcomes(m map[string]int) string {
 		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// printSideBySide puts the cluster profile's numbers beside the dev server's of the same run.
+func printSideBySide(out io.Writer, r *Results) {
+	var cluster *Throughput
+	for _, t := range r.Throughput {
+		if t.Variant == variantCluster {
+			cluster = t
+		}
+	}
+	if cluster == nil && r.ParkedCluster == nil {
+		return
+	}
+	fmt.Fprintln(out, "\n== Dev server vs cluster (Temporal Server on PostgreSQL), this run ==")
+	tw := tabwriter.NewWriter(out, 2, 2, 2, ' ', 0)
+	fmt.Fprintln(tw, "number\tdev server\tcluster")
+	for _, t := range r.Throughput {
+		if t.Variant == variantCluster {
+			continue
+		}
+		if cluster != nil {
+			fmt.Fprintf(tw, "throughput ratio onboarding/floor (dev %s)\t%.2f (%.1f vs %.1f/s)\t%.2f (%.1f vs %.1f/s)\n", t.Variant, t.Ratio, t.Onboarding.Rate, t.Floor.Rate,
+				cluster.Ratio, cluster.Onboarding.Rate, cluster.Floor.Rate)
+		}
+	}
+	var devBurst, clusterBurst *Burst
+	for _, b := range r.Burst {
+		if b.Tuning == "engine" && b.Server == "cluster" {
+			clusterBurst = b
+		} else if b.Tuning == "engine" {
+			devBurst = b
+		}
+	}
+	if devBurst != nil && clusterBurst != nil {
+		fmt.Fprintf(tw, "burst of %d: webhook -> next stage p50/p99 ms, drain s\t%s/%s, %.1f\t%s/%s, %.1f\n", r.Flags.BurstN,
+			ms(devBurst.WebhookToStage.P50), ms(devBurst.WebhookToStage.P99), devBurst.DrainSeconds,
+			ms(clusterBurst.WebhookToStage.P50), ms(clusterBurst.WebhookToStage.P99), clusterBurst.DrainSeconds)
+	}
+	if p, c := r.Parked, r.ParkedCluster; p != nil && c != nil {
+		if p.ParkSeconds > 0 {
+			fmt.Fprintf(tw, "parked, idle: server CPU %% of a core (dev %d, cluster %d parked)\t%.1f\t%.1f\n", p.N, c.N, p.ServerCPUPercent, c.ServerCPUPercent)
+			fmt.Fprintf(tw, "parked, idle: worker RSS MB (cluster: both workers)\t%s\t%s\n", mb(p.WorkerRSS), mb(c.WorkerRSS))
+			fmt.Fprintf(tw, "parked, idle: provider requests\t%d\t%d\n", p.IdleProviderRequests, c.IdleProviderRequests)
+		}
+		if p.FileParkSeconds > 0 {
+			fmt.Fprintf(tw, "database bytes per parked onboarding (dev: SQLite file, %d; cluster: pg_database_size, %d)\t%.0f\t%.0f\n", p.FileN, c.N, p.DBBytesPer, c.DBBytesPer)
+		}
+	}
+	tw.Flush()
 }

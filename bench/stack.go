@@ -32,8 +32,9 @@ type env struct {
 	tq         string
 	metricsURL string
 	namespace  string
-	workerPID  func() int
-	serverPID  func() int
+	// workerPID lists the worker processes (two on the cluster profile: their usage adds up).
+	workerPID func() []int
+	serverPID func() []int
 
 	bankOnce   sync.Once
 	bankUpload workflows.BankDataUpload
@@ -91,7 +92,13 @@ type stackOptions struct {
 	persist bool   // file-backed dev server
 	delays  sandbox.Delays
 	tuning  string // "engine" (the worker's defaults) or "sdk" (the Go SDK's)
+	// cluster runs the cluster profile (Temporal Server on PostgreSQL, two workers, two
+	// gateways) on databases of the stack's own instead of a dev server.
+	cluster bool
 }
+
+// clusterPG is the PostgreSQL of the cluster profile (-profile cluster).
+var clusterPG stackrun.Postgres
 
 // engineWorkerEnv is extra ONBOARDING_WORKER_* settings for the "engine" tuning (-worker-env),
 // to try other settings against the SDK's defaults.
@@ -112,14 +119,18 @@ func startStack(ctx context.Context, bin stackrun.Binaries, dir string, o stackO
 	if err := os.RemoveAll(d); err != nil {
 		return nil, err
 	}
-	s, err := stackrun.Start(ctx, stackrun.Config{
+	cfg := stackrun.Config{
 		Bin:             bin,
 		Dir:             d,
 		PersistTemporal: o.persist,
 		LogLevel:        "warn",
 		Sandbox:         stackrun.SandboxConfig{Seed: 1, Delays: o.delays},
 		ProcEnv:         map[string][]string{stackrun.ProcWorker: workerEnv(o.tuning)},
-	})
+	}
+	if o.cluster {
+		cfg.Cluster = &stackrun.ClusterConfig{Postgres: clusterPG}
+	}
+	s, err := stackrun.Start(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", o.name, err)
 	}
@@ -129,7 +140,18 @@ func startStack(ctx context.Context, bin stackrun.Binaries, dir string, o stackO
 		return nil, err
 	}
 	return &env{name: o.name, stack: s, c: c, tq: s.TaskQueue, metricsURL: s.MetricsURL, namespace: stackrun.Namespace,
-		workerPID: s.Worker.PID, serverPID: s.Temporal.PID}, nil
+		workerPID: func() []int { return pids(s.Workers) }, serverPID: func() []int { return pids([]*stackrun.Proc{s.Temporal}) }}, nil
+}
+
+// pids are the running processes' ids.
+func pids(procs []*stackrun.Proc) []int {
+	var out []int
+	for _, p := range procs {
+		if pid := p.PID(); pid != 0 {
+			out = append(out, pid)
+		}
+	}
+	return out
 }
 
 // external is a cluster the bench did not start.
@@ -156,7 +178,7 @@ func connect(ctx context.Context, x external) (*env, error) {
 		return nil, fmt.Errorf("dial %s: %w", x.address, err)
 	}
 	return &env{name: x.address, c: c, tq: x.taskQueue, metricsURL: x.metricsURL, namespace: x.namespace,
-		workerPID: func() int { return x.workerPID }, serverPID: func() int { return 0 }}, nil
+		workerPID: func() []int { return []int{x.workerPID} }, serverPID: func() []int { return nil }}, nil
 }
 
 func (e *env) close() {
@@ -167,13 +189,24 @@ func (e *env) close() {
 	e.c.Close()
 }
 
-// usage reads a process's usage; zero when pid is unknown.
-func usage(pid func() int) stackrun.Usage {
-	if pid == nil || pid() == 0 {
-		return stackrun.Usage{}
+// usage reads the processes' usage, added up; zero for unknown pids (0).
+func usage(pids func() []int) stackrun.Usage {
+	var sum stackrun.Usage
+	if pids == nil {
+		return sum
 	}
-	u, _ := stackrun.ReadUsage(pid())
-	return u
+	for _, pid := range pids() {
+		if pid == 0 {
+			continue
+		}
+		u, _ := stackrun.ReadUsage(pid)
+		sum.RSS += u.RSS
+		sum.PeakRSS += u.PeakRSS
+		sum.CPU += u.CPU
+		sum.User += u.User
+		sum.System += u.System
+	}
+	return sum
 }
 
 // counters reads the server's counters once they have settled: the server reports its

@@ -204,6 +204,9 @@ func (h *harness) run(ctx context.Context, sc scenario, res *result) {
 			}
 		}
 	}
+	if sc.after != nil {
+		sc.after(rctx, h, res)
+	}
 	h.check(rctx, tc, outs, res)
 }
 

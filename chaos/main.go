@@ -27,12 +27,14 @@ type options struct {
 	seed        uint64
 	concurrency int
 	logLevel    string
+	profile     string
+	pg          stackrun.Postgres // the cluster profile's
 }
 
 func main() {
 	var o options
 	flag.IntVar(&o.n, "n", 200, "onboardings per scenario")
-	flag.StringVar(&o.scenario, "scenario", "all", "all, or one of: "+strings.Join(scenarioNames(), ", "))
+	flag.StringVar(&o.scenario, "scenario", "all", "all, cluster (the cluster profile's own scenarios), or one of: "+strings.Join(scenarioNames(true), ", "))
 	flag.StringVar(&o.jsonPath, "json", "", "also write the results as JSON to this file")
 	flag.StringVar(&o.binDir, "bin", "bin", "directory with temporal, sandbox, worker and gateway (make build, make tools)")
 	flag.StringVar(&o.runDir, "dir", "", "run directory for logs and the Temporal db (default: a new temporary one)")
@@ -40,6 +42,7 @@ func main() {
 	flag.Uint64Var(&o.seed, "seed", 0, "seed of the sandbox's faults and the kill timings (default: from the clock)")
 	flag.IntVar(&o.concurrency, "start-concurrency", 8, "starts in flight at once")
 	flag.StringVar(&o.logLevel, "log-level", "info", "log level of sandbox, worker and gateway (their logs are in the run dir)")
+	flag.StringVar(&o.profile, "profile", "dev", "dev: the dev server, one worker and gateway; cluster: Temporal Server on PostgreSQL, two workers, two gateways, and the cluster's own scenarios too")
 	flag.Parse()
 	os.Exit(run(o))
 }
@@ -49,14 +52,22 @@ func run(o options) int {
 		fmt.Fprintln(os.Stderr, "chaos: -n must be at least 1")
 		return 2
 	}
+	if o.profile != "dev" && o.profile != "cluster" {
+		fmt.Fprintf(os.Stderr, "chaos: -profile must be dev or cluster, got %q\n", o.profile)
+		return 2
+	}
+	cluster := o.profile == "cluster"
 	var chosen []scenario
-	for _, s := range scenarios {
-		if (o.scenario == "all" && !s.onlyByName) || o.scenario == s.name {
+	for _, s := range append(append([]scenario{}, scenarios...), clusterScenarios...) {
+		if s.cluster && !cluster {
+			continue
+		}
+		if (o.scenario == "all" && !s.onlyByName) || (o.scenario == "cluster" && s.cluster) || o.scenario == s.name {
 			chosen = append(chosen, s)
 		}
 	}
 	if len(chosen) == 0 {
-		fmt.Fprintf(os.Stderr, "chaos: unknown scenario %q; choose all or one of: %s\n", o.scenario, strings.Join(scenarioNames(), ", "))
+		fmt.Fprintf(os.Stderr, "chaos: unknown scenario %q for -profile %s; choose all, cluster (the cluster's own) or one of: %s\n", o.scenario, o.profile, strings.Join(scenarioNames(cluster), ", "))
 		return 2
 	}
 	if o.seed == 0 {
@@ -71,12 +82,22 @@ func run(o options) int {
 		o.runDir = d
 	}
 	bin := stackrun.BinariesIn(o.binDir)
-	if err := bin.Check(); err != nil {
-		fmt.Fprintln(os.Stderr, "chaos:", err)
-		return 2
+	if !cluster {
+		if err := bin.Check(); err != nil {
+			fmt.Fprintln(os.Stderr, "chaos:", err)
+			return 2
+		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if cluster {
+		var err error
+		if o.pg, err = stackrun.EnsurePostgres(ctx); err != nil {
+			fmt.Fprintln(os.Stderr, "chaos: the cluster profile needs PostgreSQL:", err)
+			return 2
+		}
+		fmt.Printf("chaos: cluster profile: Temporal Server %s on PostgreSQL %s (%s), two workers, two gateways; each scenario on databases of its own\n", stackrun.ServerVersion, o.pg.Version, o.pg.Addr())
+	}
 	fmt.Printf("chaos: %d onboardings per scenario, seed %d, logs in %s\n", o.n, o.seed, o.runDir)
 
 	var results []*result
@@ -115,12 +136,17 @@ func run(o options) int {
 func runScenario(ctx context.Context, o options, bin stackrun.Binaries, sc scenario, seed uint64) *result {
 	res := &result{Scenario: sc.name, Blocked: -1}
 	dir := filepath.Join(o.runDir, sc.name)
-	s, err := stackrun.Start(ctx, stackrun.Config{
+	cfg := stackrun.Config{
 		Bin: bin, Dir: dir, PersistTemporal: sc.persist, LogLevel: o.logLevel,
 		Sandbox: stackrun.SandboxConfig{Seed: seed},
 		// A batch lasts minutes: the reconciler sweeps often enough to matter in it.
 		ProcEnv: map[string][]string{stackrun.ProcWorker: {"ONBOARDING_RECONCILE_EVERY=" + sweepEvery.String()}},
-	})
+	}
+	if o.profile == "cluster" {
+		// Databases of the scenario's own, dropped with the stack.
+		cfg.Cluster = &stackrun.ClusterConfig{Postgres: o.pg}
+	}
+	s, err := stackrun.Start(ctx, cfg)
 	if err != nil {
 		res.fail("stack did not start: %v", err)
 		return res
@@ -147,10 +173,12 @@ func runScenario(ctx context.Context, o options, bin stackrun.Binaries, sc scena
 	return res
 }
 
-func scenarioNames() []string {
+func scenarioNames(cluster bool) []string {
 	var names []string
-	for _, s := range scenarios {
-		names = append(names, s.name)
+	for _, s := range append(append([]scenario{}, scenarios...), clusterScenarios...) {
+		if !s.cluster || cluster {
+			names = append(names, s.name)
+		}
 	}
 	return names
 }

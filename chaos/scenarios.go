@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"net/http"
 	"time"
 
+	"github.com/merchantflow/onboarding/internal/stackrun"
 	"github.com/merchantflow/onboarding/providers/sandbox"
 	"github.com/merchantflow/onboarding/workflows"
 )
@@ -21,6 +24,11 @@ type scenario struct {
 	chaos func(ctx context.Context, h *harness, begin time.Time)
 	// onlyByName keeps it out of -scenario all.
 	onlyByName bool
+	// after, when set, checks the stack once the batch is over (before the verdict).
+	after func(ctx context.Context, h *harness, res *result)
+	// cluster marks a scenario of the cluster profile only (-profile cluster): it needs two
+	// workers, two gateways, PostgreSQL or Temporal Server.
+	cluster bool
 	// timeout is the longest the batch may take when -timeout is not given; 0 means
 	// defaultTimeout.
 	timeout time.Duration
@@ -147,6 +155,115 @@ func outage(fault sandbox.Fault, window time.Duration) func(ctx context.Context,
 	}
 }
 
+// killAndRestart SIGKILLs procs (all at once), waits down, and starts them again (trying
+// until each is healthy or the batch ends).
+func killAndRestart(ctx context.Context, h *harness, begin time.Time, down time.Duration, procs ...*stackrun.Proc) bool {
+	for _, p := range procs {
+		pid := p.PID()
+		err := p.Kill()
+		h.note(begin, "SIGKILL %s pid %d (%d started, %d/%d finished): %v", p.Name, pid, h.started.Load(), h.finished.Load(), len(h.merchants), err)
+	}
+	if !pause(ctx, down) {
+		return false
+	}
+	for _, p := range procs {
+		err := p.Start(ctx)
+		for err != nil && pause(ctx, time.Second) {
+			err = p.Start(ctx)
+		}
+		h.note(begin, "%s started again (%d/%d finished): %v", p.Name, h.finished.Load(), len(h.merchants), err)
+	}
+	return ctx.Err() == nil
+}
+
+// clusterScenarios run with -profile cluster only, after the others.
+var clusterScenarios = []scenario{
+	{
+		name:    "worker-lost",
+		about:   "mid-run the second of the two workers is SIGKILLed for good; the other carries every onboarding",
+		policy:  webhookPolicy(),
+		cluster: true,
+		chaos: func(ctx context.Context, h *harness, begin time.Time) {
+			if !h.midRun(ctx) {
+				return
+			}
+			w := h.stack.Workers[len(h.stack.Workers)-1]
+			pid := w.PID()
+			err := w.Kill()
+			h.note(begin, "SIGKILL %s pid %d for good (%d started, %d/%d finished): %v", w.Name, pid, h.started.Load(), h.finished.Load(), len(h.merchants), err)
+		},
+	},
+	{
+		name:    "workers-restart",
+		about:   "mid-run both workers are SIGKILLed at once and started again 5 s later, twice",
+		policy:  webhookPolicy(),
+		cluster: true,
+		chaos: func(ctx context.Context, h *harness, begin time.Time) {
+			if !h.midRun(ctx) {
+				return
+			}
+			for i := 0; i < 2 && !h.allDone(); i++ {
+				if !killAndRestart(ctx, h, begin, 5*time.Second, h.stack.Workers...) || !pause(ctx, 5*time.Second) {
+					return
+				}
+			}
+		},
+	},
+	{
+		name:    "postgres-restart",
+		about:   "mid-run PostgreSQL is restarted (fast shutdown: every connection of the server is cut), twice",
+		policy:  webhookPolicy(),
+		cluster: true,
+		chaos: func(ctx context.Context, h *harness, begin time.Time) {
+			if !h.midRun(ctx) {
+				return
+			}
+			pg := h.stack.Cluster().Postgres
+			for i := 0; i < 2 && !h.allDone(); i++ {
+				t0 := time.Now()
+				err := pg.Restart(ctx)
+				h.note(begin, "PostgreSQL restarted in %s (%d started, %d/%d finished): %v", time.Since(t0).Round(100*time.Millisecond), h.started.Load(), h.finished.Load(), len(h.merchants), err)
+				if !pause(ctx, 8*time.Second) {
+					return
+				}
+			}
+		},
+	},
+	{
+		name:    "server-kill",
+		about:   "mid-run Temporal Server is SIGKILLed and started again 3 s later, twice",
+		policy:  webhookPolicy(),
+		cluster: true,
+		chaos: func(ctx context.Context, h *harness, begin time.Time) {
+			if !h.midRun(ctx) {
+				return
+			}
+			for i := 0; i < 2 && !h.allDone(); i++ {
+				if !killAndRestart(ctx, h, begin, 3*time.Second, h.stack.Temporal) || !pause(ctx, 5*time.Second) {
+					return
+				}
+			}
+		},
+	},
+	{
+		name: "gateway-kill",
+		about: "mid-run the first of the two gateways is SIGKILLed for good while webhooks arrive; the sandbox " +
+			"retries each delivery it cannot take at the other",
+		policy:  webhookPolicy(),
+		cluster: true,
+		chaos: func(ctx context.Context, h *harness, begin time.Time) {
+			if !h.midRun(ctx) {
+				return
+			}
+			g := h.stack.Gateways[0]
+			pid := g.PID()
+			err := g.Kill()
+			h.note(begin, "SIGKILL %s pid %d for good (%d started, %d/%d finished): %v", g.Name, pid, h.started.Load(), h.finished.Load(), len(h.merchants), err)
+		},
+		after: countFailovers,
+	},
+}
+
 var scenarios = []scenario{
 	{
 		name:   "worker-kill",
@@ -265,4 +382,32 @@ var scenarios = []scenario{
 		policy:     webhookPolicy(),
 		onlyByName: true,
 	},
+}
+
+// countFailovers reads the sandbox's webhook log: the deliveries the first gateway could not
+// take and the second did. None at all means the kill found no webhook in flight, and the
+// scenario proved nothing: a failure.
+func countFailovers(ctx context.Context, h *harness, res *result) {
+	var log struct {
+		Deliveries []struct {
+			URL, LastURL, Status string
+		} `json:"deliveries"`
+	}
+	if err := h.stack.SandboxControl(ctx, http.MethodGet, "/control/webhooks", nil, &log); err != nil {
+		res.fail("read the webhook log: %v", err)
+		return
+	}
+	moved, failed := 0, 0
+	for _, d := range log.Deliveries {
+		if d.Status == "delivered" && d.LastURL != "" && d.LastURL != d.URL {
+			moved++
+		}
+		if d.Status == "failed" {
+			failed++
+		}
+	}
+	res.Notes = append(res.Notes, fmt.Sprintf("%d webhooks delivered to the other gateway after the first failed; %d deliveries failed for good (of %d)", moved, failed, len(log.Deliveries)))
+	if moved == 0 {
+		res.fail("no webhook failed over to the second gateway: the kill found none in flight")
+	}
 }

@@ -38,6 +38,7 @@ type Config struct {
 	AppAPIURL        string        `envconfig:"SANDBOX_APP_API_URL" desc:"auto mode: the gateway (http://host:port) the sandbox's app uploads the merchants' bank data to; empty: it does not"`
 	AppToken         string        `envconfig:"SANDBOX_APP_TOKEN" desc:"auto mode: the app token it uploads with (secret)"`
 	WebhookSecret    string        `envconfig:"SANDBOX_WEBHOOK_SECRET" default:"sandbox-webhook-secret" desc:"webhook signing secret when ONBOARDING_SANDBOX_SIGN_WEBHOOKS is on (secret)"`
+	WebhookFailover  []string      `envconfig:"SANDBOX_WEBHOOK_FAILOVER" desc:"base URLs of gateways that serve the same webhook routes, comma-separated: a failed delivery to one is retried at the next (several gateways behind one address)"`
 }
 
 // Validate checks values envconfig cannot.
@@ -76,14 +77,15 @@ func run(cfg *Config, log *zap.Logger) error {
 			Declare: cfg.DeclareDelay, Sign: cfg.SignDelay, IDV: cfg.IDVDelay,
 			Analysis: cfg.AnalysisDelay, CreditTerms: cfg.CreditTermsDelay,
 		},
-		ChecksDelay:  cfg.ChecksDelay,
-		ContractTTL:  cfg.ContractTTL,
-		Credentials:  creds,
-		SignWebhooks: cfg.SignWebhooks,
-		AppAPIURL:    cfg.AppAPIURL,
-		AppToken:     cfg.AppToken,
-		Seed:         seed,
-		Logf:         func(f string, args ...any) { log.Sugar().Infof(f, args...) },
+		ChecksDelay:     cfg.ChecksDelay,
+		ContractTTL:     cfg.ContractTTL,
+		Credentials:     creds,
+		SignWebhooks:    cfg.SignWebhooks,
+		WebhookFailover: cfg.WebhookFailover,
+		AppAPIURL:       cfg.AppAPIURL,
+		AppToken:        cfg.AppToken,
+		Seed:            seed,
+		Logf:            func(f string, args ...any) { log.Sugar().Infof(f, args...) },
 	})
 	defer sb.Close()
 	return process.ServeHTTP(cfg.Addr, "SANDBOX_ADDR", sb.Handler(), log)

@@ -116,5 +116,14 @@ else
   echo "check-compose: python3-yaml not available, skipping YAML check of $dyn"
 fi
 sh -n "$reg" || fail "$reg has a shell syntax error"
+# The server itself knows its keys and types: an unknown key (a typo, a setting an upgrade
+# removed) is a warning there and a failure here. Needs bin/temporal-server (make cluster-tools).
+if [ -x bin/temporal-server ]; then
+  out="$(bin/temporal-server validate-dynamic-config "$dyn" 2>&1)" || { echo "$out" >&2; fail "$dyn does not validate"; }
+  if grep -qE '^  (warning|error):' <<<"$out"; then echo "$out" >&2; fail "$dyn: the server warns about it"; fi
+  echo "check-compose: $dyn validated by bin/temporal-server"
+else
+  echo "check-compose: bin/temporal-server missing (make cluster-tools), skipping the server's check of $dyn"
+fi
 
 echo "check-compose: OK ($FILE)"

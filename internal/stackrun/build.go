@@ -15,6 +15,9 @@ type Binaries struct {
 	Sandbox  string
 	Worker   string
 	Gateway  string
+	// The cluster profile's: Temporal Server, its SQL schema tool and the Temporal UI server
+	// (`make cluster-tools`).
+	Server, SQLTool, UI string
 }
 
 // BinariesIn returns the binaries named temporal, sandbox, worker and gateway in dir (the
@@ -25,15 +28,29 @@ func BinariesIn(dir string) Binaries {
 		Sandbox:  filepath.Join(dir, "sandbox"),
 		Worker:   filepath.Join(dir, "worker"),
 		Gateway:  filepath.Join(dir, "gateway"),
+		Server:   filepath.Join(dir, "temporal-server"),
+		SQLTool:  filepath.Join(dir, "temporal-sql-tool"),
+		UI:       filepath.Join(dir, "temporal-ui-server"),
 	}
 }
 
 // Check reports the first binary that is missing or not executable, with the make target
 // that provides it.
-func (b Binaries) Check() error {
-	for _, f := range []struct{ path, hint string }{
-		{b.Temporal, "make tools"}, {b.Sandbox, "make build"}, {b.Worker, "make build"}, {b.Gateway, "make build"},
-	} {
+func (b Binaries) Check() error { return b.check(nil) }
+
+// check is Check for a stack with the cluster profile c (nil: the dev server's binaries).
+func (b Binaries) check(c *ClusterConfig) error {
+	type bin struct{ path, hint string }
+	bins := []bin{{b.Sandbox, "make build"}, {b.Worker, "make build"}, {b.Gateway, "make build"}}
+	if c == nil {
+		bins = append(bins, bin{b.Temporal, "make tools"})
+	} else {
+		bins = append(bins, bin{b.Server, "make cluster-tools"}, bin{b.SQLTool, "make cluster-tools"})
+		if c.UI {
+			bins = append(bins, bin{b.UI, "make cluster-tools"})
+		}
+	}
+	for _, f := range bins {
 		st, err := os.Stat(f.path)
 		if err != nil {
 			return fmt.Errorf("stackrun: %s is missing (%s builds it): %w", f.path, f.hint, err)
@@ -65,7 +82,8 @@ func RepoRoot() (string, error) {
 }
 
 // Build compiles sandbox, worker and gateway from the module at root into outDir with
-// `go build` and returns them with the Temporal CLI from root/bin (installed by `make tools`).
+// `go build` and returns them with the Temporal CLI and the cluster profile's binaries from
+// root/bin (`make tools`, `make cluster-tools`); Start checks that the ones it needs exist.
 func Build(ctx context.Context, root, outDir string) (Binaries, error) {
 	cmd := exec.CommandContext(ctx, "go", "build", "-o", outDir+string(filepath.Separator), "./sandbox", "./worker", "./gateway")
 	cmd.Dir = root
@@ -73,6 +91,7 @@ func Build(ctx context.Context, root, outDir string) (Binaries, error) {
 		return Binaries{}, fmt.Errorf("stackrun: go build: %w\n%s", err, out)
 	}
 	b := BinariesIn(outDir)
-	b.Temporal = filepath.Join(root, "bin", "temporal")
-	return b, b.Check()
+	tools := BinariesIn(filepath.Join(root, "bin"))
+	b.Temporal, b.Server, b.SQLTool, b.UI = tools.Temporal, tools.Server, tools.SQLTool, tools.UI
+	return b, nil
 }

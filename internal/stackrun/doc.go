@@ -6,6 +6,14 @@
 // control endpoints (faults, counters). `make chaos`, `make bench`, the upgrade test (upgrade/)
 // and its own test use it.
 //
+// With Config.Cluster it runs the cluster profile instead (cluster.go, postgres.go): the
+// machine's PostgreSQL (started when stopped), the persistence and SQL visibility databases
+// created and migrated with the server's schema tool, Temporal Server (ServerVersion, every
+// service in one process, DefaultShards history shards) with the namespace and search
+// attributes registered through the API, optionally the Temporal UI, and several workers and
+// gateways, the sandbox failing webhooks over between the gateways. `make run-cluster`
+// (cluster/) and the cluster modes of chaos and bench use it.
+//
 // It takes binary paths (Binaries) rather than building them, so callers decide: the chaos
 // and bench commands use bin/ (built by `make build`); tests call Build, which runs `go build`
 // into a temporary directory, so `make test` never depends on `make build`.

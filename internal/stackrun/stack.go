@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	mathrand "math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -30,6 +31,21 @@ const (
 	ProcSandbox  = "sandbox"
 	ProcWorker   = "worker"
 	ProcGateway  = "gateway"
+	ProcUI       = "temporal-ui"
+)
+
+// DevDynamicConfig is the dynamic config the engine gives the dev server (key=JSON value), as
+// scripts/run-stack.sh does; the cluster profile and docker-compose.temporal.yml read the same
+// settings from DynamicConfigPath (a test holds the three together). An activity the workflow
+// schedules goes back to the same worker in the task's answer instead of through the matching
+// service: one round trip fewer per wake-up.
+var DevDynamicConfig = []string{"system.enableActivityEagerExecution=true"}
+
+// Port names of Config.Ports besides the process names (ProcTemporal is the frontend's gRPC
+// port, ProcSandbox, ProcUI, nth gateway: its HTTP port, nth worker: its metrics port).
+const (
+	PortTemporalHTTP    = "temporal-http"
+	PortTemporalMetrics = "temporal-metrics"
 )
 
 // Namespace is the dev server's namespace the stack uses.
@@ -57,6 +73,15 @@ type Config struct {
 	ProcEnv map[string][]string
 	// StartTimeout bounds the start of each process until healthy; default 2 minutes.
 	StartTimeout time.Duration
+	// Cluster, when set, runs the cluster profile: Temporal Server on PostgreSQL, several
+	// workers and gateways (ClusterConfig).
+	Cluster *ClusterConfig
+	// Ports fixes ports by name (ProcTemporal, ProcSandbox, "gateway-2", ...; see
+	// PortTemporalHTTP); the rest are free loopback ports.
+	Ports map[string]int
+	// PayloadKeys (an ONBOARDING_PAYLOAD_KEYS spec) and CallbackSecret replace the ones made
+	// afresh for each stack, e.g. with `make run`'s .run/secrets.env.
+	PayloadKeys, CallbackSecret string
 }
 
 // SandboxConfig is how the sandbox plays the humans and providers. The zero value is auto
@@ -80,7 +105,7 @@ type Stack struct {
 	// MetricsURL is the dev server's Prometheus endpoint (http://host:port/metrics); the bench
 	// reads Temporal's own "action" counter from it.
 	MetricsURL string
-	// WorkerMetricsURL is the worker's own Prometheus endpoint.
+	// WorkerMetricsURL is the (first) worker's own Prometheus endpoint.
 	WorkerMetricsURL string
 	TaskQueue        string
 	// Keys encrypt payloads, as in production: the worker and the gateway get them in
@@ -95,16 +120,31 @@ type Stack struct {
 	// afresh for each stack and given to both in ONBOARDING_CALLBACK_SECRETS.
 	CallbackSecret string
 
-	Temporal, Sandbox, Worker, Gateway *Proc
+	// GatewayURLs are every gateway's, GatewayURL the first; WorkerMetricsURLs likewise.
+	GatewayURLs       []string
+	WorkerMetricsURLs []string
+	// UIURL is the Temporal UI's (cluster profile with ClusterConfig.UI), else empty.
+	UIURL string
+
+	// Worker and Gateway are the first of Workers and Gateways (the only ones on a dev
+	// server stack). UI is nil unless the cluster profile runs it.
+	Temporal, UI, Sandbox, Worker, Gateway *Proc
+	Workers, Gateways                      []*Proc
+
+	cluster     *ClusterConfig
+	dropOnClose bool
+	bin         Binaries
 
 	mu     sync.Mutex
 	client client.Client
 }
 
-// Start starts Temporal, the sandbox, the worker and the gateway in that order, each waited
-// for until healthy. On failure it stops what it started.
+// Start starts Temporal, the sandbox, the workers and the gateways in that order, each
+// waited for until healthy. On failure it stops what it started. With cfg.Cluster it first
+// creates and migrates the PostgreSQL databases and runs Temporal Server instead of the dev
+// server (and, with ClusterConfig.UI, the Temporal UI after it).
 func Start(ctx context.Context, cfg Config) (*Stack, error) {
-	if err := cfg.Bin.Check(); err != nil {
+	if err := cfg.Bin.check(cfg.Cluster); err != nil {
 		return nil, err
 	}
 	if cfg.TaskQueue == "" {
@@ -125,24 +165,56 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	} else if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("stackrun: run dir: %w", err)
 	}
-	ports, err := freePorts(6)
+	workers, gateways := 1, 1
+	var cluster *ClusterConfig
+	if cfg.Cluster != nil {
+		c := *cfg.Cluster
+		if err := c.defaults(); err != nil {
+			return nil, err
+		}
+		cluster = &c
+		workers, gateways = c.Workers, c.Gateways
+	}
+	// 0-2 Temporal gRPC, HTTP, metrics; 3 sandbox; 4 UI; then the cluster server's own seven;
+	// then one per gateway and one per worker (metrics).
+	ports, err := freePorts(12 + gateways + workers)
 	if err != nil {
 		return nil, err
+	}
+	portOf := func(name string, i int) int {
+		if p := cfg.Ports[name]; p != 0 {
+			return p
+		}
+		return ports[i]
 	}
 	const host = "127.0.0.1"
 	addr := func(p int) string { return net.JoinHostPort(host, strconv.Itoa(p)) }
 	s := &Stack{
 		Dir:          cfg.Dir,
-		TemporalAddr: addr(ports[0]),
-		SandboxURL:   "http://" + addr(ports[3]),
-		GatewayURL:   "http://" + addr(ports[4]),
-		MetricsURL:   "http://" + addr(ports[2]) + "/metrics",
+		TemporalAddr: addr(portOf(ProcTemporal, 0)),
+		SandboxURL:   "http://" + addr(portOf(ProcSandbox, 3)),
+		MetricsURL:   "http://" + addr(portOf(PortTemporalMetrics, 2)) + "/metrics",
 		TaskQueue:    cfg.TaskQueue,
+		cluster:      cluster,
+		bin:          cfg.Bin,
 	}
-	s.WorkerMetricsURL = "http://" + addr(ports[5]) + "/metrics"
-	keySpec, err := codec.GenerateSpec("stackrun-1")
-	if err != nil {
-		return nil, err
+	gwPorts := make([]int, gateways)
+	for i := range gateways {
+		gwPorts[i] = portOf(nth(ProcGateway, i), 12+i)
+		s.GatewayURLs = append(s.GatewayURLs, "http://"+addr(gwPorts[i]))
+	}
+	s.GatewayURL = s.GatewayURLs[0]
+	metricsPorts := make([]int, workers)
+	for i := range workers {
+		metricsPorts[i] = portOf(nth(ProcWorker, i), 12+gateways+i)
+		s.WorkerMetricsURLs = append(s.WorkerMetricsURLs, "http://"+addr(metricsPorts[i])+"/metrics")
+	}
+	s.WorkerMetricsURL = s.WorkerMetricsURLs[0]
+	keySpec := cfg.PayloadKeys
+	if keySpec == "" {
+		if keySpec, err = codec.GenerateSpec("stackrun-1"); err != nil {
+			return nil, err
+		}
 	}
 	if s.Keys, err = codec.ParseKeys(keySpec); err != nil {
 		return nil, err
@@ -150,37 +222,91 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	s.AppToken, s.AgentToken = "stackrun-app-"+codec.NewKey(), "stackrun-agent-"+codec.NewKey()
 	s.BankDataDir = filepath.Join(cfg.Dir, "bank-data")
 	s.SecondAgentToken = "stackrun-agent-2-" + codec.NewKey()
-	s.CallbackSecret = "stackrun-callback-" + codec.NewKey()
+	s.CallbackSecret = cfg.CallbackSecret
+	if s.CallbackSecret == "" {
+		s.CallbackSecret = "stackrun-callback-" + codec.NewKey()
+	}
 	base := baseEnv()
-	procEnv := func(name string, wiring ...string) []string {
+	procEnv := func(name, role string, wiring ...string) []string {
 		env := append(append([]string{}, base...), wiring...)
-		if name != ProcTemporal {
+		if role != ProcTemporal && role != ProcUI {
 			// The stack runs against the sandbox: its credentials are the defaults.
 			env = append(env, "ONBOARDING_PROFILE=local", "ONBOARDING_LOG_LEVEL="+cfg.LogLevel)
 			env = append(env, cfg.Env...)
 		}
-		return append(env, cfg.ProcEnv[name]...)
+		env = append(env, cfg.ProcEnv[role]...)
+		if name != role {
+			env = append(env, cfg.ProcEnv[name]...)
+		}
+		return env
 	}
 	logPath := func(name string) string { return filepath.Join(cfg.Dir, name+".log") }
 
-	targs := []string{"server", "start-dev", "--ip", host, "--port", strconv.Itoa(ports[0]),
-		"--http-port", strconv.Itoa(ports[1]), "--metrics-port", strconv.Itoa(ports[2]),
-		"--headless", "--log-level", "warn",
-		// An activity the workflow schedules goes back to the same worker in the task's
-		// answer instead of through the matching service: one round trip fewer per wake-up.
-		"--dynamic-config-value", "system.enableActivityEagerExecution=true"}
-	if cfg.PersistTemporal {
-		targs = append(targs, "--db-filename", filepath.Join(cfg.Dir, "temporal.db"))
+	if cluster == nil {
+		targs := []string{"server", "start-dev", "--ip", host, "--port", strconv.Itoa(portOf(ProcTemporal, 0)),
+			"--http-port", strconv.Itoa(portOf(PortTemporalHTTP, 1)), "--metrics-port", strconv.Itoa(portOf(PortTemporalMetrics, 2)),
+			"--headless", "--log-level", "warn"}
+		for _, kv := range DevDynamicConfig {
+			targs = append(targs, "--dynamic-config-value", kv)
+		}
+		if cfg.PersistTemporal {
+			targs = append(targs, "--db-filename", filepath.Join(cfg.Dir, "temporal.db"))
+		}
+		for _, sa := range workflows.SearchAttributes {
+			targs = append(targs, "--search-attribute", sa.GetName()+"="+workflows.SearchAttributeType(sa))
+		}
+		s.Temporal = &Proc{Name: ProcTemporal, Path: cfg.Bin.Temporal, Args: targs, Env: procEnv(ProcTemporal, ProcTemporal), LogPath: logPath(ProcTemporal),
+			healthy: s.temporalHealthy}
+	} else {
+		if cluster.Database == "" {
+			cluster.Database = newDatabaseName()
+			s.dropOnClose = true
+		}
+		mctx, cancel := context.WithTimeout(ctx, cfg.StartTimeout)
+		err := s.migrate(mctx)
+		cancel()
+		if err != nil {
+			if s.dropOnClose {
+				_ = s.dropDatabases(context.Background())
+			}
+			return nil, err
+		}
+		// The server records each service's membership port as a SQL smallint: those must be
+		// below 32768, where the kernel hands out no ephemeral ports.
+		low, err := freeLowPorts(4)
+		if err != nil {
+			_ = s.Close()
+			return nil, err
+		}
+		internal := clusterPorts{low[0], ports[6], low[1], ports[8], low[2], ports[10], low[3]}
+		targs, err := s.writeClusterConfig(cfg.Dir, host, portOf(ProcTemporal, 0), portOf(PortTemporalHTTP, 1),
+			portOf(PortTemporalMetrics, 2), internal, "warn")
+		if err != nil {
+			_ = s.Close()
+			return nil, err
+		}
+		s.Temporal = &Proc{Name: ProcTemporal, Path: cfg.Bin.Server, Args: targs, Env: procEnv(ProcTemporal, ProcTemporal), LogPath: logPath(ProcTemporal),
+			healthy: s.clusterReady}
+		if cluster.UI {
+			uiPort := portOf(ProcUI, 4)
+			s.UIURL = "http://" + addr(uiPort)
+			codecURL := ""
+			if cluster.CodecToken != "" {
+				codecURL = s.GatewayURL + "/codec/t/" + cluster.CodecToken
+			}
+			uargs, err := writeUIConfig(cfg.Dir, host, uiPort, s.TemporalAddr, codecURL)
+			if err != nil {
+				_ = s.Close()
+				return nil, err
+			}
+			s.UI = &Proc{Name: ProcUI, Path: cfg.Bin.UI, Args: uargs, Env: procEnv(ProcUI, ProcUI), LogPath: logPath(ProcUI),
+				healthy: httpHealthy(s.UIURL + "/")}
+		}
 	}
-	for _, sa := range workflows.SearchAttributes {
-		targs = append(targs, "--search-attribute", sa.GetName()+"="+workflows.SearchAttributeType(sa))
-	}
-	s.Temporal = &Proc{Name: ProcTemporal, Path: cfg.Bin.Temporal, Args: targs, Env: procEnv(ProcTemporal), LogPath: logPath(ProcTemporal),
-		healthy: s.temporalHealthy}
 
 	d := cfg.Sandbox.Delays
 	sbEnv := []string{
-		"ONBOARDING_SANDBOX_ADDR=" + addr(ports[3]),
+		"ONBOARDING_SANDBOX_ADDR=" + addr(portOf(ProcSandbox, 3)),
 		"ONBOARDING_SANDBOX_AUTO=" + strconv.FormatBool(!cfg.Sandbox.Manual),
 		"ONBOARDING_SANDBOX_DECLARE_DELAY=" + d.Declare.String(),
 		"ONBOARDING_SANDBOX_SIGN_DELAY=" + d.Sign.String(),
@@ -192,10 +318,15 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 		"ONBOARDING_SANDBOX_APP_API_URL=" + s.GatewayURL,
 		"ONBOARDING_SANDBOX_APP_TOKEN=" + s.AppToken,
 	}
+	if len(s.GatewayURLs) > 1 {
+		// Several gateways stand for one load-balanced address: a webhook a dead gateway
+		// cannot take is retried at the next.
+		sbEnv = append(sbEnv, "ONBOARDING_SANDBOX_WEBHOOK_FAILOVER="+strings.Join(s.GatewayURLs, ","))
+	}
 	if cfg.Sandbox.Seed != 0 {
 		sbEnv = append(sbEnv, "ONBOARDING_SANDBOX_SEED="+strconv.FormatUint(cfg.Sandbox.Seed, 10))
 	}
-	s.Sandbox = &Proc{Name: ProcSandbox, Path: cfg.Bin.Sandbox, Env: procEnv(ProcSandbox, sbEnv...), LogPath: logPath(ProcSandbox),
+	s.Sandbox = &Proc{Name: ProcSandbox, Path: cfg.Bin.Sandbox, Env: procEnv(ProcSandbox, ProcSandbox, sbEnv...), LogPath: logPath(ProcSandbox),
 		healthy: httpHealthy(s.SandboxURL + "/control/health")}
 
 	temporalEnv := []string{
@@ -203,31 +334,43 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 		"ONBOARDING_TEMPORAL_NAMESPACE=" + Namespace,
 		"ONBOARDING_TASK_QUEUE=" + cfg.TaskQueue,
 		"ONBOARDING_PAYLOAD_KEYS=" + keySpec,
-		// The worker mints the callback URLs and the gateway verifies them: one secret.
+		// The workers mint the callback URLs and the gateways verify them: one secret.
 		"ONBOARDING_CALLBACK_SECRETS=" + s.CallbackSecret,
 		// The gateway stores the merchants' bank data where the worker reads it.
 		"ONBOARDING_BANK_DATA_DIR=" + s.BankDataDir,
 	}
 	sb := s.SandboxURL
-	workerEnv := append(append([]string{}, temporalEnv...),
-		"ONBOARDING_QUICKR_BASE_URL="+sb+"/quickr/v2",
-		"ONBOARDING_CREDITRO_BASE_URL="+sb+"/creditro",
-		"ONBOARDING_IDV_BASE_URL="+sb+"/idv",
-		"ONBOARDING_DEEPIDV_BASE_URL="+sb+"/deepidv",
-		"ONBOARDING_OPENBANKING_BASE_URL="+sb+"/openbanking",
-		"ONBOARDING_NOTIFY_URL="+sb+"/app/inbox",
-		// Routes: each case and session gets <route>/<token>.
-		"ONBOARDING_QUICKR_CALLBACK_URL="+s.GatewayURL+"/webhooks/quickr",
-		"ONBOARDING_IDV_CALLBACK_URL="+s.GatewayURL+"/webhooks/idv",
-		"ONBOARDING_METRICS_ADDR="+addr(ports[5]),
-	)
-	s.Worker = &Proc{Name: ProcWorker, Path: cfg.Bin.Worker, Env: procEnv(ProcWorker, workerEnv...), LogPath: logPath(ProcWorker)}
-	s.Worker.healthy = s.workerPolling(s.Worker)
+	for i := range workers {
+		// Worker i mints callback URLs on gateway i (round robin), so the webhooks of a
+		// cluster stack reach every gateway.
+		gw := s.GatewayURLs[i%len(s.GatewayURLs)]
+		workerEnv := append(append([]string{}, temporalEnv...),
+			"ONBOARDING_QUICKR_BASE_URL="+sb+"/quickr/v2",
+			"ONBOARDING_CREDITRO_BASE_URL="+sb+"/creditro",
+			"ONBOARDING_IDV_BASE_URL="+sb+"/idv",
+			"ONBOARDING_DEEPIDV_BASE_URL="+sb+"/deepidv",
+			"ONBOARDING_OPENBANKING_BASE_URL="+sb+"/openbanking",
+			"ONBOARDING_NOTIFY_URL="+sb+"/app/inbox",
+			// Routes: each case and session gets <route>/<token>.
+			"ONBOARDING_QUICKR_CALLBACK_URL="+gw+"/webhooks/quickr",
+			"ONBOARDING_IDV_CALLBACK_URL="+gw+"/webhooks/idv",
+			"ONBOARDING_METRICS_ADDR="+addr(metricsPorts[i]),
+		)
+		name := nth(ProcWorker, i)
+		w := &Proc{Name: name, Path: cfg.Bin.Worker, Env: procEnv(name, ProcWorker, workerEnv...), LogPath: logPath(name)}
+		w.healthy = s.workerPolling(w)
+		s.Workers = append(s.Workers, w)
+	}
+	s.Worker = s.Workers[0]
 
-	gwEnv := append(append([]string{}, temporalEnv...), "ONBOARDING_GATEWAY_ADDR="+addr(ports[4]),
-		"ONBOARDING_API_TOKENS=app:stackrun-app="+s.AppToken+",agent:stackrun-agent="+s.AgentToken+",agent:stackrun-agent-2="+s.SecondAgentToken)
-	s.Gateway = &Proc{Name: ProcGateway, Path: cfg.Bin.Gateway, Env: procEnv(ProcGateway, gwEnv...), LogPath: logPath(ProcGateway),
-		healthy: httpHealthy(s.GatewayURL + "/healthz")}
+	for i := range gateways {
+		name := nth(ProcGateway, i)
+		gwEnv := append(append([]string{}, temporalEnv...), "ONBOARDING_GATEWAY_ADDR="+addr(gwPorts[i]),
+			"ONBOARDING_API_TOKENS=app:stackrun-app="+s.AppToken+",agent:stackrun-agent="+s.AgentToken+",agent:stackrun-agent-2="+s.SecondAgentToken)
+		s.Gateways = append(s.Gateways, &Proc{Name: name, Path: cfg.Bin.Gateway, Env: procEnv(name, ProcGateway, gwEnv...), LogPath: logPath(name),
+			healthy: httpHealthy(s.GatewayURLs[i] + "/healthz")})
+	}
+	s.Gateway = s.Gateways[0]
 
 	for _, p := range s.Procs() {
 		sctx, cancel := context.WithTimeout(ctx, cfg.StartTimeout)
@@ -241,8 +384,27 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	return s, nil
 }
 
-// Procs lists the processes in start order: Temporal, sandbox, worker, gateway.
-func (s *Stack) Procs() []*Proc { return []*Proc{s.Temporal, s.Sandbox, s.Worker, s.Gateway} }
+// nth names the i-th (from 0) process of a role: "worker", "worker-2", ...
+func nth(role string, i int) string {
+	if i == 0 {
+		return role
+	}
+	return role + "-" + strconv.Itoa(i+1)
+}
+
+// Procs lists the processes in start order: Temporal (and the UI), sandbox, workers, gateways.
+func (s *Stack) Procs() []*Proc {
+	procs := []*Proc{s.Temporal}
+	if s.UI != nil {
+		procs = append(procs, s.UI)
+	}
+	procs = append(procs, s.Sandbox)
+	procs = append(procs, s.Workers...)
+	return append(procs, s.Gateways...)
+}
+
+// Cluster is the stack's cluster profile (its databases, PostgreSQL), nil for a dev server.
+func (s *Stack) Cluster() *ClusterConfig { return s.cluster }
 
 // Proc returns the process called name (ProcWorker, ...), or nil.
 func (s *Stack) Proc(name string) *Proc {
@@ -255,7 +417,7 @@ func (s *Stack) Proc(name string) *Proc {
 }
 
 // Close stops every process in reverse start order and closes the client. The run directory
-// stays.
+// stays; a cluster stack's databases too, unless the stack named them itself.
 func (s *Stack) Close() error {
 	s.mu.Lock()
 	if s.client != nil {
@@ -269,6 +431,11 @@ func (s *Stack) Close() error {
 		if procs[i] != nil {
 			errs = append(errs, procs[i].Stop())
 		}
+	}
+	if s.dropOnClose {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		errs = append(errs, s.dropDatabases(ctx))
 	}
 	return errors.Join(errs...)
 }
@@ -387,6 +554,30 @@ func freePorts(n int) ([]int, error) {
 		}
 		lns = append(lns, ln)
 		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
+}
+
+// freeLowPorts reserves n distinct free loopback ports in [20000, 32768), picked at random.
+func freeLowPorts(n int) ([]int, error) {
+	var ports []int
+	var lns []net.Listener
+	defer func() {
+		for _, ln := range lns {
+			ln.Close()
+		}
+	}()
+	for tries := 0; len(ports) < n; tries++ {
+		if tries > 1000 {
+			return nil, errors.New("stackrun: no free port below 32768")
+		}
+		p := 20000 + mathrand.IntN(32768-20000)
+		ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
+		if err != nil {
+			continue
+		}
+		lns = append(lns, ln)
+		ports = append(ports, p)
 	}
 	return ports, nil
 }

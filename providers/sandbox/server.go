@@ -74,6 +74,11 @@ type Config struct {
 	// Webhooks: attempts per delivery and the first retry delay (doubling).
 	WebhookAttempts int
 	WebhookBackoff  time.Duration
+	// WebhookFailover lists base URLs that serve the same webhook routes, as several
+	// gateways behind one load-balanced address would: a delivery whose URL starts with one
+	// of them goes to the next one on each retry, so a dead gateway costs one failed attempt
+	// and a backoff, not the delivery.
+	WebhookFailover []string
 	// Faults per provider name ("quickr", "creditro", "idv", "deepidv", "openbanking").
 	Faults map[string]Fault
 	Seed   uint64

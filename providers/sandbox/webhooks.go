@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -18,6 +19,7 @@ type Delivery struct {
 	ID        string    `json:"id"`
 	Provider  string    `json:"provider"`
 	URL       string    `json:"url"`
+	LastURL   string    `json:"lastUrl,omitempty"` // where the latest attempt went (WebhookFailover)
 	Reference string    `json:"reference,omitempty"`
 	Type      string    `json:"type"`
 	Attempts  int       `json:"attempts"`
@@ -93,7 +95,8 @@ func (h *webhookSender) attempt(d *Delivery, body []byte, n int) {
 	if h.ctx.Err() != nil {
 		return
 	}
-	req, err := http.NewRequestWithContext(h.ctx, http.MethodPost, d.URL, bytes.NewReader(body))
+	target := h.target(d.URL, n)
+	req, err := http.NewRequestWithContext(h.ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
 		h.update(d, func(d *Delivery) { d.Status, d.LastError = "failed", err.Error() })
 		return
@@ -113,7 +116,7 @@ func (h *webhookSender) attempt(d *Delivery, body []byte, n int) {
 	ok := err == nil && code >= 200 && code < 300
 	h.update(d, func(d *Delivery) {
 		d.Attempts++
-		d.LastCode, d.LastError = code, errText
+		d.LastCode, d.LastError, d.LastURL = code, errText, target
 		switch {
 		case ok:
 			d.Status = "delivered"
@@ -123,11 +126,28 @@ func (h *webhookSender) attempt(d *Delivery, body []byte, n int) {
 	})
 	if ok || n >= h.s.cfg.WebhookAttempts {
 		if !ok {
-			h.s.cfg.Logf("sandbox: webhook %s to %s failed after %d attempts: %d %s", d.ID, d.URL, n, code, errText)
+			h.s.cfg.Logf("sandbox: webhook %s to %s failed after %d attempts: %d %s", d.ID, target, n, code, errText)
 		}
 		return
 	}
 	h.s.after(h.s.cfg.WebhookBackoff<<(n-1), func() { h.attempt(d, body, n+1) })
+}
+
+// target is where attempt n (from 1) of a delivery to url goes: url itself, or, when url
+// starts with one of Config.WebhookFailover's bases, the same path under the base n-1 places
+// further along the list (round robin from the one the URL names).
+func (h *webhookSender) target(url string, n int) string {
+	bases := h.s.cfg.WebhookFailover
+	for i, base := range bases {
+		base = strings.TrimRight(base, "/")
+		rest, ok := strings.CutPrefix(url, base)
+		if !ok || (rest != "" && rest[0] != '/') {
+			continue
+		}
+		next := strings.TrimRight(bases[(i+n-1)%len(bases)], "/")
+		return next + rest
+	}
+	return url
 }
 
 func (h *webhookSender) record(d *Delivery) {

@@ -96,3 +96,42 @@ func TestWebhookFaults(t *testing.T) {
 		require.Empty(t, hits, "the drop is decided before anything is sent")
 	})
 }
+
+// TestWebhookFailoverRetriesAtTheNextGateway: with two gateways behind what would be one
+// address, a delivery the first cannot take is retried at the second, same path and body.
+func TestWebhookFailoverRetriesAtTheNextGateway(t *testing.T) {
+	dead := httptest.NewServer(http.NotFoundHandler())
+	deadURL := dead.URL
+	dead.Close() // connection refused from now on: a killed gateway
+	paths := make(chan string, 4)
+	live := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		paths <- r.URL.Path
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	t.Cleanup(live.Close)
+	env := ctSandbox(t, func(c *sandbox.Config) { c.WebhookFailover = []string{deadURL, live.URL + "/"} })
+	startSession(t, env, deadURL+"/webhooks/idv/b25i.TOKEN")
+	require.Eventually(t, func() bool {
+		_, log := env.control(t, http.MethodGet, "/control/webhooks?reference="+idvRef, "")
+		ds := log["deliveries"].([]any)
+		return len(ds) == 1 && ds[0].(map[string]any)["attempts"].(float64) >= 1
+	}, 5*time.Second, 10*time.Millisecond, "the first attempt")
+	require.Empty(t, paths, "nothing reached the live gateway before the retry")
+	env.clock.Advance(time.Second) // the retry's backoff, on the sandbox clock
+	select {
+	case p := <-paths:
+		require.Equal(t, "/webhooks/idv/b25i.TOKEN", p)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the retry did not reach the other gateway")
+	}
+	require.Eventually(t, func() bool {
+		_, log := env.control(t, http.MethodGet, "/control/webhooks?reference="+idvRef, "")
+		d := log["deliveries"].([]any)[0].(map[string]any)
+		return d["status"] == "delivered"
+	}, 5*time.Second, 10*time.Millisecond)
+	_, log := env.control(t, http.MethodGet, "/control/webhooks?reference="+idvRef, "")
+	d := log["deliveries"].([]any)[0].(map[string]any)
+	require.EqualValues(t, 2, d["attempts"])
+	require.Equal(t, deadURL+"/webhooks/idv/b25i.TOKEN", d["url"], "the URL the worker gave")
+	require.Equal(t, live.URL+"/webhooks/idv/b25i.TOKEN", d["lastUrl"])
+}
