@@ -15,11 +15,11 @@ const (
 	CountNotes           = "notes"
 	CountIDVSessions     = "idvSessions"
 	// CountIDVOpened counts the sessions a person opened with their token (each once).
-	CountIDVOpened = "idvSessionsOpened"
-	CountCustomers       = "customers"
-	CountAnalyses        = "analyses"
-	CountCreditTerms     = "creditTerms"
-	CountArchived        = "casesArchived"
+	CountIDVOpened   = "idvSessionsOpened"
+	CountCustomers   = "customers"
+	CountAnalyses    = "analyses"
+	CountCreditTerms = "creditTerms"
+	CountArchived    = "casesArchived"
 )
 
 // Provider API requests are counted by route: the provider's name and the route pattern.
