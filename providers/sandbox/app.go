@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 )
@@ -114,9 +115,18 @@ func (s *Server) appUploadBankData(workflowID string) {
 		s.cfg.Logf("sandbox app: %v", err)
 		return
 	}
-	u := s.cfg.AppAPIURL + "/v1/onboardings/" + url.PathEscape(workflowID) + "/bank-data"
+	// The gateways of WebhookFailover serve the same API: a try the first cannot take goes to
+	// the next, as a load balancer in front of them would send it.
+	bases := []string{s.cfg.AppAPIURL}
+	for _, b := range s.cfg.WebhookFailover {
+		if b = strings.TrimRight(b, "/"); b != strings.TrimRight(s.cfg.AppAPIURL, "/") {
+			bases = append(bases, b)
+		}
+	}
+	path := "/v1/onboardings/" + url.PathEscape(workflowID) + "/bank-data"
 	var try func(attempt int)
 	try = func(attempt int) {
+		u := bases[(attempt-1)%len(bases)] + path
 		req, _ := http.NewRequest(http.MethodPut, u, bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Authorization", "Bearer "+s.cfg.AppToken)

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -319,4 +321,33 @@ func TestIDVAutomaticWithoutDelayAlwaysCompletes(t *testing.T) {
 			return err == nil && state == idv.StateCompleted
 		}, 5*time.Second, 5*time.Millisecond, "session %d never completed", id)
 	}
+}
+
+// The sandbox's app uploads bank data to the gateway it is given, and to the next of
+// WebhookFailover when that one cannot take it.
+func TestAppUploadFailsOverToTheNextGateway(t *testing.T) {
+	var got []string
+	var mu sync.Mutex
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, r.Method+" "+r.URL.Path+" "+r.Header.Get("Authorization"))
+		mu.Unlock()
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer up.Close()
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) }))
+	defer down.Close()
+	env := ctSandbox(t, func(c *sandbox.Config) {
+		c.Auto = true
+		c.AppAPIURL, c.AppToken = down.URL, "app-token"
+		c.WebhookFailover = []string{down.URL, up.URL}
+	})
+	postNotification(t, env, `{"id":"n1","workflowId":"onboarding:NO:987654321","type":"bank_data_requested","data":{}}`)
+	require.Eventually(t, func() bool {
+		env.clock.Advance(time.Second) // the retry waits a second of the sandbox's clock
+		mu.Lock()
+		defer mu.Unlock()
+		return len(got) == 1
+	}, 5*time.Second, 10*time.Millisecond)
+	require.Equal(t, "PUT /v1/onboardings/onboarding:NO:987654321/bank-data Bearer app-token", got[0])
 }
