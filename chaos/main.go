@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/merchantflow/onboarding/internal/stackrun"
+	"github.com/merchantflow/onboarding/providers/sandbox"
 )
 
 // options are the command-line flags.
@@ -153,7 +154,18 @@ func runScenario(ctx context.Context, o options, bin stackrun.Binaries, sc scena
 	}
 	defer s.Close()
 	if sc.faults != nil {
-		if err := s.SetAllFaults(ctx, *sc.faults); err != nil {
+		m := map[string]sandbox.Fault{}
+		for _, p := range stackrun.Providers {
+			f := *sc.faults
+			if p == "idv" {
+				// The identity provider's document says never to retry a 4xx, and it lists no
+				// 429: a 429 from it is a refused request, which changes the outcome (identity
+				// unavailable, review). Its faults here are the retryable kind only.
+				f.RateLimit = 0
+			}
+			m[p] = f
+		}
+		if err := s.SetFaults(ctx, m); err != nil {
 			res.fail("set faults: %v", err)
 			return res
 		}

@@ -289,8 +289,8 @@ var scenarios = []scenario{
 	},
 	{
 		name: "provider-faults",
-		about: "for the first minute every provider answers 30% 5xx, 10% 429 with Retry-After 1 s, " +
-			"and 10% of calls 2 s late; then the providers recover",
+		about: "for the first minute every provider answers 30% 5xx, 10% 429 with Retry-After 1 s " +
+			"(not the identity provider, whose document forbids retrying a 4xx), and 10% of calls 2 s late; then the providers recover",
 		faults: &sandbox.Fault{
 			ErrorRate: 0.3, ErrorStatus: 503, RateLimit: 0.1, RetryAfter: time.Second,
 			Latency: 5 * time.Millisecond, SpikeRate: 0.1, Spike: 2 * time.Second,
