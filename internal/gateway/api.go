@@ -3,7 +3,6 @@ package gateway
 import (
 	"context"
 	"errors"
-	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -400,25 +399,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 // decodeBody reads a JSON body strictly: sent once as application/json (charset utf-8, if
 // any), within the size limit, then decodeJSON. On failure it has answered and returns false.
 func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
-	if !jsonContentType(r.Header) {
-		writeProblem(w, http.StatusUnsupportedMediaType, "send the body as Content-Type: application/json (charset utf-8, if any)", nil)
-		return false
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxAPIBody))
-	var tooBig *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooBig):
-		writeProblem(w, http.StatusRequestEntityTooLarge, "the body is larger than "+strconv.Itoa(maxAPIBody>>10)+" KiB", nil)
-		return false
-	case err != nil:
-		writeProblem(w, http.StatusBadRequest, "the body could not be read", nil)
-		return false
-	}
-	if berr := decodeJSON(body, v); berr != nil {
-		writeProblem(w, berr.status, berr.msg, berr.fields)
-		return false
-	}
-	return true
+	return decodeBodyLimit(w, r, v, maxAPIBody)
 }
 
 // jsonContentType reports whether h has one Content-Type, application/json, with no

@@ -69,7 +69,8 @@ func (s *Server) supplyBankData(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, st)
 }
 
-// decodeBodyLimit is decodeBody with a route's own size limit.
+// decodeBodyLimit reads a JSON body of at most limit bytes strictly into v; on failure it has
+// answered and returns false.
 func decodeBodyLimit(w http.ResponseWriter, r *http.Request, v any, limit int64) bool {
 	if !jsonContentType(r.Header) {
 		writeProblem(w, http.StatusUnsupportedMediaType, "send the body as Content-Type: application/json (charset utf-8, if any)", nil)
@@ -79,7 +80,7 @@ func decodeBodyLimit(w http.ResponseWriter, r *http.Request, v any, limit int64)
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
-		writeProblem(w, http.StatusRequestEntityTooLarge, "the body is larger than "+strconv.FormatInt(limit>>20, 10)+" MiB", nil)
+		writeProblem(w, http.StatusRequestEntityTooLarge, "the body is larger than "+sizeText(limit), nil)
 		return false
 	case err != nil:
 		writeProblem(w, http.StatusBadRequest, "the body could not be read", nil)
@@ -90,4 +91,12 @@ func decodeBodyLimit(w http.ResponseWriter, r *http.Request, v any, limit int64)
 		return false
 	}
 	return true
+}
+
+// sizeText is a body limit for people: "64 KiB", "16 MiB".
+func sizeText(n int64) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return strconv.FormatInt(n>>20, 10) + " MiB"
+	}
+	return strconv.FormatInt(n>>10, 10) + " KiB"
 }
