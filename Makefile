@@ -74,18 +74,19 @@ run-cluster: $(TEMPORAL_SERVER) $(TEMPORAL_SQL_TOOL) $(TEMPORAL_UI) build ## the
 FUZZ_TIME    ?= 20000x
 FUZZ_TARGETS := FuzzStartBody FuzzDecisionBody FuzzDeadlineBody
 
-# The packages whose tests run the stack as processes or on a dev server of their own
-# (end-to-end, upgrade, browser, stackrun) run without the race detector: their processes are
-# built without it, so it would only slow their test binaries. Every other package runs with
-# -race (it needs cgo: a C compiler, gcc on Debian).
+# Every package runs with -race (it needs cgo: a C compiler, gcc on Debian) except the four
+# that run the stack on a dev server or cluster of their own: console, upgrade and stackrun
+# start binaries built without it, and e2e is the longest package. STACK_TEST_FLAGS=-race
+# runs them with it too (e2e's worker and gateway run inside its test binary).
 STACK_PKGS := e2e upgrade console internal/stackrun
+STACK_TEST_FLAGS ?=
 UNIT_PKGS   = $(filter-out $(addprefix $(shell go list -m)/,$(STACK_PKGS)),$(shell go list ./...))
 
 .PHONY: test
 test: $(TEMPORAL) $(TEMPORAL_SERVER) $(TEMPORAL_SQL_TOOL) ## every test, end-to-end ones included (they start their own dev server; one a cluster on PostgreSQL), unit packages with -race, then a short fuzz run
 	@command -v "$$(go env CC)" >/dev/null || { echo "go test -race needs a C compiler ($$(go env CC)): apt-get install -y gcc"; exit 1; }
 	CGO_ENABLED=1 go test $(GO_TEST_FLAGS) -race $(UNIT_PKGS)
-	go test $(GO_TEST_FLAGS) $(addprefix ./,$(STACK_PKGS))
+	go test $(GO_TEST_FLAGS) $(STACK_TEST_FLAGS) $(addprefix ./,$(STACK_PKGS))
 	@if [ "$(FUZZ_TIME)" != 0 ]; then for f in $(FUZZ_TARGETS); do \
 	  echo "go test -run '^$$' -fuzz '^$$f$$' -fuzztime $(FUZZ_TIME) ./internal/gateway/"; \
 	  go test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZ_TIME) ./internal/gateway/ || exit 1; \
