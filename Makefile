@@ -7,8 +7,12 @@ SHELL := /bin/bash
 BIN          := $(CURDIR)/bin
 TEMPORAL     := $(BIN)/temporal
 WORKFLOWCHECK:= $(BIN)/workflowcheck
+STATICCHECK  := $(BIN)/staticcheck
+GOVULNCHECK  := $(BIN)/govulncheck
 TEMPORAL_CLI_VERSION  := v1.5.1
 WORKFLOWCHECK_VERSION := v0.6.0
+STATICCHECK_VERSION   := v0.8.2
+GOVULNCHECK_VERSION   := v1.9.0
 # The cluster profile (make run-cluster): the server and UI inside that CLI, built on their own.
 # Keep in step with internal/stackrun (ServerVersion, UIVersion) and docker-compose.temporal.yml
 # (a test checks all three).
@@ -26,7 +30,7 @@ help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
 .PHONY: tools
-tools: $(TEMPORAL) $(WORKFLOWCHECK) ## install the Temporal CLI and workflowcheck into ./bin (skipped when present)
+tools: $(TEMPORAL) $(WORKFLOWCHECK) $(STATICCHECK) $(GOVULNCHECK) ## install the Temporal CLI and the linters into ./bin (skipped when present)
 
 $(TEMPORAL):
 	@echo "installing Temporal CLI $(TEMPORAL_CLI_VERSION) into bin/ (a few minutes the first time)"
@@ -34,6 +38,12 @@ $(TEMPORAL):
 
 $(WORKFLOWCHECK):
 	GOBIN=$(BIN) go install go.temporal.io/sdk/contrib/tools/workflowcheck@$(WORKFLOWCHECK_VERSION)
+
+$(STATICCHECK):
+	GOBIN=$(BIN) go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+$(GOVULNCHECK):
+	GOBIN=$(BIN) go install golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION)
 
 # go install names a binary after its package directory (server, sql), so each is installed
 # into a directory of its own and renamed.
@@ -110,11 +120,15 @@ record-histories: $(TEMPORAL) ## re-record the current version's histories (work
 	RECORD_HISTORIES=1 go test -count=1 -timeout 15m -run '^($(RECORDING_TESTS))$$' ./e2e/
 
 .PHONY: lint
-lint: $(WORKFLOWCHECK) $(TEMPORAL_SERVER) compose-check ## gofmt, go vet, workflowcheck, workflow import rules, compose file
+# govulncheck needs the vulnerability database (GOVULNDB, default https://vuln.go.dev): when it
+# cannot be reached, scripts/govulncheck.sh says so and skips.
+lint: $(WORKFLOWCHECK) $(STATICCHECK) $(GOVULNCHECK) $(TEMPORAL_SERVER) compose-check ## gofmt, go vet, staticcheck, workflowcheck, workflow import rules, govulncheck, compose file
 	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	go vet ./...
+	$(STATICCHECK) ./...
 	$(WORKFLOWCHECK) ./workflows/...
 	scripts/check-imports.sh
+	GOVULNCHECK=$(GOVULNCHECK) scripts/govulncheck.sh
 
 .PHONY: compose-check
 compose-check: ## validate docker-compose.temporal.yml offline (installs Debian's docker-compose if needed)

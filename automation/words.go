@@ -242,12 +242,13 @@ func pathSubject(path string) string {
 	var labels []string
 	seen := map[string]bool{}
 	for _, m := range typeFilterRE.FindAllStringSubmatch(path, -1) {
-		l := CheckLabel(m[1])
-		if strings.HasPrefix(path, "$.checks") {
+		var l string
+		switch {
+		case strings.HasPrefix(path, "$.checks"):
 			l = CheckLabel(m[1])
-		} else if m[1] == "ultimate_beneficial_ownership" {
+		case m[1] == "ultimate_beneficial_ownership":
 			l = "UBO"
-		} else {
+		default:
 			l = strings.ReplaceAll(m[1], "_", " ")
 		}
 		if !seen[l] {

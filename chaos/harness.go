@@ -100,9 +100,8 @@ type harness struct {
 
 	blocked blockedWatch
 
-	mu     sync.Mutex
-	chaos  []string
-	errors []string
+	mu    sync.Mutex
+	chaos []string
 }
 
 // note records a chaos action (with the time since the batch began).

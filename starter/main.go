@@ -123,11 +123,6 @@ func main() {
 	os.Exit(cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}.run(os.Args[1:]))
 }
 
-// run is the program over the process's stdin and the given output streams.
-func run(args []string, stdout, stderr io.Writer) int {
-	return cli{stdin: os.Stdin, stdout: stdout, stderr: stderr}.run(args)
-}
-
 // cli is one invocation's streams.
 type cli struct {
 	stdin          io.Reader
