@@ -30,7 +30,7 @@ help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
 .PHONY: tools
-tools: $(TEMPORAL) $(WORKFLOWCHECK) $(STATICCHECK) $(GOVULNCHECK) ## install the Temporal CLI and the linters into ./bin (skipped when present)
+tools: $(TEMPORAL) $(WORKFLOWCHECK) ## install the Temporal CLI and workflowcheck into ./bin (skipped when present; make lint installs its other linters)
 
 $(TEMPORAL):
 	@echo "installing Temporal CLI $(TEMPORAL_CLI_VERSION) into bin/ (a few minutes the first time)"
