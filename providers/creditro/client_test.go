@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 
 	"github.com/merchantflow/onboarding/providers"
 	"github.com/merchantflow/onboarding/providers/creditro"
+	"github.com/merchantflow/onboarding/providers/internal/providertest"
 )
 
 // jwt builds an unsigned-looking JWT with the given claims (the client never verifies).
@@ -25,29 +25,6 @@ func jwt(t *testing.T, claims map[string]any) string {
 	p, err := json.Marshal(claims)
 	require.NoError(t, err)
 	return enc.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`)) + "." + enc.EncodeToString(p) + "." + enc.EncodeToString([]byte("sig"))
-}
-
-// seen is what a test server received; handlers record, the test goroutine asserts.
-type seen struct {
-	Method, Path, Auth, ContentType, Body string
-}
-
-type recorder struct {
-	mu   sync.Mutex
-	reqs []seen
-}
-
-func (r *recorder) record(req *http.Request) {
-	b, _ := io.ReadAll(req.Body)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.reqs = append(r.reqs, seen{req.Method, req.URL.EscapedPath(), req.Header.Get("Authorization"), req.Header.Get("Content-Type"), string(b)})
-}
-
-func (r *recorder) all() []seen {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]seen(nil), r.reqs...)
 }
 
 func TestCustomerID(t *testing.T) {
@@ -114,23 +91,15 @@ func TestKYCCases(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var rec recorder
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				rec.record(r)
-				if tt.status != 0 {
-					w.WriteHeader(tt.status)
-				}
-				_, _ = io.WriteString(w, tt.body)
-			}))
-			defer srv.Close()
+			srv, rec := providertest.Server(t, providertest.Answer(providertest.Reply{Status: tt.status, Body: tt.body}))
 			got, err := creditro.New(creditro.Config{BaseURL: srv.URL + "/", APIToken: token}, srv.Client()).KYCCases(context.Background())
 			require.NoError(t, err)
-			reqs := rec.all()
+			reqs := rec.All()
 			require.Len(t, reqs, 1)
 			require.Equal(t, http.MethodPost, reqs[0].Method)
 			require.Equal(t, "/cust%2F42", reqs[0].Path)
-			require.Equal(t, "Bearer "+token, reqs[0].Auth)
-			require.Equal(t, "application/json", reqs[0].ContentType)
+			require.Equal(t, "Bearer "+token, reqs[0].Auth())
+			require.Equal(t, "application/json", reqs[0].ContentType())
 			require.JSONEq(t, `{}`, reqs[0].Body)
 			require.Len(t, got, len(tt.want))
 			for i := range got {
@@ -169,16 +138,13 @@ func TestKYCCasesMethod(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var rec recorder
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				rec.record(r)
+			srv, rec := providertest.Server(t, func(w http.ResponseWriter, r providertest.Request) {
 				if r.Method != tt.serverAllow {
 					w.WriteHeader(http.StatusMethodNotAllowed)
 					return
 				}
 				_, _ = io.WriteString(w, `{"items":[{"id":"1"}]}`)
-			}))
-			defer srv.Close()
+			})
 			c := creditro.New(creditro.Config{BaseURL: srv.URL, APIToken: token, Method: tt.cfgMethod}, srv.Client())
 			for range 2 {
 				got, err := c.KYCCases(context.Background())
@@ -186,7 +152,7 @@ func TestKYCCasesMethod(t *testing.T) {
 				require.Len(t, got, 1)
 			}
 			var methods []string
-			for _, r := range rec.all() {
+			for _, r := range rec.All() {
 				methods = append(methods, r.Method)
 			}
 			require.Equal(t, tt.wantMethods, methods)
@@ -220,54 +186,27 @@ func TestKYCCasesErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				for k, v := range tt.header {
-					w.Header().Set(k, v)
-				}
-				w.WriteHeader(tt.status)
-				_, _ = io.WriteString(w, tt.body)
-			}))
-			defer srv.Close()
+			srv, _ := providertest.Server(t, providertest.Answer(providertest.Reply{Status: tt.status, Body: tt.body, Header: tt.header}))
 			tok := tt.token
 			if tok == "" {
 				tok = token
 			}
 			_, err := creditro.New(creditro.Config{BaseURL: srv.URL, APIToken: tok}, srv.Client()).KYCCases(context.Background())
-			pe, ok := providers.AsError(err)
-			require.True(t, ok, "%v", err)
-			require.Equal(t, creditro.Provider, pe.Provider)
-			require.Equal(t, tt.wantStatus, pe.Status)
-			require.Equal(t, tt.temporary, pe.Temporary())
-			if tt.wantCode != "" {
-				require.Equal(t, tt.wantCode, pe.Code)
-			}
-			if tt.wantMsg != "" {
-				require.Equal(t, tt.wantMsg, pe.Message)
-			}
-			require.Equal(t, tt.wantRetry, pe.RetryAfter)
+			providertest.RequireError(t, err, creditro.Provider, providertest.Want{Status: tt.wantStatus, Code: tt.wantCode,
+				Message: tt.wantMsg, Temporary: tt.temporary, RetryAfter: tt.wantRetry})
 		})
 	}
 }
 
 func TestKYCCasesNetworkAndTokenErrors(t *testing.T) {
-	srv := httptest.NewServer(http.NotFoundHandler())
-	url := srv.URL
-	srv.Close()
-
-	_, err := creditro.New(creditro.Config{BaseURL: url, APIToken: jwt(t, map[string]any{"customer": "c"})}, nil).KYCCases(context.Background())
-	pe, ok := providers.AsError(err)
-	require.True(t, ok)
-	require.Zero(t, pe.Status)
-	require.True(t, pe.Temporary())
-	require.Equal(t, "network", pe.Class())
+	_, err := creditro.New(creditro.Config{BaseURL: providertest.ClosedURL(t), APIToken: jwt(t, map[string]any{"customer": "c"})}, nil).KYCCases(context.Background())
+	providertest.RequireNetworkError(t, err)
 
 	// A bad token fails before any request is made.
-	var rec recorder
-	srv2 := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { rec.record(r) }))
-	defer srv2.Close()
-	_, err = creditro.New(creditro.Config{BaseURL: srv2.URL, APIToken: "not-a-jwt"}, srv2.Client()).KYCCases(context.Background())
+	srv, rec := providertest.Server(t, nil)
+	_, err = creditro.New(creditro.Config{BaseURL: srv.URL, APIToken: "not-a-jwt"}, srv.Client()).KYCCases(context.Background())
 	require.ErrorIs(t, err, creditro.ErrTokenNotJWT)
-	require.Empty(t, rec.all())
+	require.Empty(t, rec.All())
 }
 
 func TestKYCCasesContextCancelled(t *testing.T) {

@@ -3,10 +3,7 @@ package deepidv_test
 import (
 	"context"
 	"errors"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,64 +11,22 @@ import (
 
 	"github.com/merchantflow/onboarding/providers"
 	"github.com/merchantflow/onboarding/providers/deepidv"
+	"github.com/merchantflow/onboarding/providers/internal/providertest"
 )
 
 const apiKey = "dk_test_123"
 
-type seen struct {
-	Method, Path, RawQuery, APIKey, Body string
-}
-
-type recorder struct {
-	mu   sync.Mutex
-	reqs []seen
-}
-
-func (r *recorder) record(req *http.Request) {
-	b, _ := io.ReadAll(req.Body)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.reqs = append(r.reqs, seen{req.Method, req.URL.EscapedPath(), req.URL.RawQuery, req.Header.Get("x-api-key"), string(b)})
-}
-
-func (r *recorder) all() []seen {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]seen(nil), r.reqs...)
-}
-
-type reply struct {
-	status int
-	body   string
-	header map[string]string
-}
-
 // server answers by request path + query (or "*" for anything), recording every request.
-func server(t *testing.T, replies map[string]reply) (*deepidv.Client, *recorder) {
+func server(t *testing.T, replies providertest.Routes) (*deepidv.Client, *providertest.Recorder) {
 	t.Helper()
-	rec := &recorder{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec.record(r)
-		key := r.URL.EscapedPath()
-		if r.URL.RawQuery != "" {
-			key += "?" + r.URL.RawQuery
+	notFound := providertest.Reply{Status: 404, Body: `{"error":"Not found."}`}
+	srv, rec := providertest.Server(t, func(w http.ResponseWriter, r providertest.Request) {
+		key := r.Path
+		if r.Query != "" {
+			key += "?" + r.Query
 		}
-		rp, ok := replies[key]
-		if !ok {
-			rp, ok = replies["*"]
-		}
-		if !ok {
-			rp = reply{status: 404, body: `{"error":"Not found."}`}
-		}
-		for k, v := range rp.header {
-			w.Header().Set(k, v)
-		}
-		if rp.status != 0 {
-			w.WriteHeader(rp.status)
-		}
-		_, _ = io.WriteString(w, rp.body)
-	}))
-	t.Cleanup(srv.Close)
+		replies.Find(notFound, key).Write(w)
+	})
 	return deepidv.New(deepidv.Config{BaseURL: srv.URL + "/", APIKey: apiKey}, srv.Client()), rec
 }
 
@@ -118,7 +73,7 @@ func TestCreateCreditTerms(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, rec := server(t, map[string]reply{"/credit-terms": {body: tt.resp}})
+			c, rec := server(t, providertest.Routes{"/credit-terms": {Body: tt.resp}})
 			in := validInput()
 			if tt.mutate != nil {
 				tt.mutate(&in)
@@ -126,10 +81,10 @@ func TestCreateCreditTerms(t *testing.T) {
 			got, err := c.CreateCreditTerms(context.Background(), in)
 			require.NoError(t, err)
 			require.Equal(t, tt.want, *got)
-			reqs := rec.all()
+			reqs := rec.All()
 			require.Len(t, reqs, 1)
 			require.Equal(t, http.MethodPost, reqs[0].Method)
-			require.Equal(t, apiKey, reqs[0].APIKey)
+			require.Equal(t, apiKey, reqs[0].Header.Get("x-api-key"))
 			require.JSONEq(t, tt.wantBody, reqs[0].Body)
 		})
 	}
@@ -164,7 +119,7 @@ func TestCreateCreditTermsValidation(t *testing.T) {
 			for _, f := range tt.missing {
 				require.Contains(t, pe.Message, f)
 			}
-			require.Empty(t, rec.all(), "nothing is sent")
+			require.Empty(t, rec.All(), "nothing is sent")
 		})
 	}
 }
@@ -186,17 +141,17 @@ func TestGetCreditTerms(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, rec := server(t, map[string]reply{"/credit-terms/ct_1": {body: tt.body}})
+			c, rec := server(t, providertest.Routes{"/credit-terms/ct_1": {Body: tt.body}})
 			got, err := c.GetCreditTerms(context.Background(), "ct_1")
 			require.NoError(t, err)
 			require.Equal(t, want, *got)
-			require.Equal(t, http.MethodGet, rec.all()[0].Method)
-			require.Equal(t, apiKey, rec.all()[0].APIKey)
+			require.Equal(t, http.MethodGet, rec.All()[0].Method)
+			require.Equal(t, apiKey, rec.All()[0].Header.Get("x-api-key"))
 		})
 	}
 
 	t.Run("placeholder config string is ignored", func(t *testing.T) {
-		c, _ := server(t, map[string]reply{"/credit-terms/x": {body: `{"status":"PENDING","Config":"<config>"}`}})
+		c, _ := server(t, providertest.Routes{"/credit-terms/x": {Body: `{"status":"PENDING","Config":"<config>"}`}})
 		got, err := c.GetCreditTerms(context.Background(), "x")
 		require.NoError(t, err)
 		require.Equal(t, deepidv.CreditTerms{ID: "x", Status: deepidv.StatusPending}, *got)
@@ -205,20 +160,20 @@ func TestGetCreditTerms(t *testing.T) {
 		c, rec := server(t, nil)
 		_, err := c.GetCreditTerms(context.Background(), "")
 		require.True(t, providers.IsStatus(err, http.StatusBadRequest))
-		require.Empty(t, rec.all())
+		require.Empty(t, rec.All())
 	})
 	t.Run("id is escaped", func(t *testing.T) {
-		c, rec := server(t, map[string]reply{"*": {body: `{"id":"a/b","status":"PENDING"}`}})
+		c, rec := server(t, providertest.Routes{"*": {Body: `{"id":"a/b","status":"PENDING"}`}})
 		_, err := c.GetCreditTerms(context.Background(), "a/b")
 		require.NoError(t, err)
-		require.Equal(t, "/credit-terms/a%2Fb", rec.all()[0].Path)
+		require.Equal(t, "/credit-terms/a%2Fb", rec.All()[0].Path)
 	})
 }
 
 func TestListCreditTerms(t *testing.T) {
-	c, rec := server(t, map[string]reply{
-		"/credit-terms":                 {body: `{"creditTerms":[{"id":"1","status":"PENDING"},{"id":"2","status":"IN_PROGRESS"}],"nextToken":"tok 2"}`},
-		"/credit-terms?nextToken=tok+2": {body: `{"credit_terms":[{"credit_terms_id":"3","status":"COMPLETED"}],"next_token":""}`},
+	c, rec := server(t, providertest.Routes{
+		"/credit-terms":                 {Body: `{"creditTerms":[{"id":"1","status":"PENDING"},{"id":"2","status":"IN_PROGRESS"}],"nextToken":"tok 2"}`},
+		"/credit-terms?nextToken=tok+2": {Body: `{"credit_terms":[{"credit_terms_id":"3","status":"COMPLETED"}],"next_token":""}`},
 	})
 	p1, err := c.ListCreditTerms(context.Background(), "")
 	require.NoError(t, err)
@@ -228,31 +183,31 @@ func TestListCreditTerms(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []deepidv.CreditTerms{{ID: "3", Status: deepidv.StatusCompleted}}, p2.CreditTerms)
 	require.Empty(t, p2.NextToken)
-	require.Equal(t, "nextToken=tok+2", rec.all()[1].RawQuery)
+	require.Equal(t, "nextToken=tok+2", rec.All()[1].Query)
 }
 
 func TestFindByExternalID(t *testing.T) {
 	const base = "/credit-terms/externalId/onboarding:NO:912345678"
 	tests := []struct {
 		name    string
-		replies map[string]reply
+		replies providertest.Routes
 		wantID  string // "" means nil
 		calls   int
 	}{
-		{"none", map[string]reply{base: {body: `{"creditTerms":[]}`}}, "", 1},
-		{"404 means none", map[string]reply{base: {status: 404, body: `{"error":"Not found."}`}}, "", 1},
-		{"single", map[string]reply{base: {body: `{"creditTerms":[{"id":"ct_1","externalId":"onboarding:NO:912345678","status":"PENDING"}]}`}}, "ct_1", 1},
-		{"follows nextToken to the third page", map[string]reply{
-			base:                   {body: `{"creditTerms":[],"nextToken":"p2"}`},
-			base + "?nextToken=p2": {body: `{"credit_terms":[{"id":"other","external_id":"someone-else"}],"next_token":"p3"}`},
-			base + "?nextToken=p3": {body: `{"creditTerms":[{"id":"ct_9","external_id":"onboarding:NO:912345678"}]}`},
+		{"none", providertest.Routes{base: {Body: `{"creditTerms":[]}`}}, "", 1},
+		{"404 means none", providertest.Routes{base: {Status: 404, Body: `{"error":"Not found."}`}}, "", 1},
+		{"single", providertest.Routes{base: {Body: `{"creditTerms":[{"id":"ct_1","externalId":"onboarding:NO:912345678","status":"PENDING"}]}`}}, "ct_1", 1},
+		{"follows nextToken to the third page", providertest.Routes{
+			base:                   {Body: `{"creditTerms":[],"nextToken":"p2"}`},
+			base + "?nextToken=p2": {Body: `{"credit_terms":[{"id":"other","external_id":"someone-else"}],"next_token":"p3"}`},
+			base + "?nextToken=p3": {Body: `{"creditTerms":[{"id":"ct_9","external_id":"onboarding:NO:912345678"}]}`},
 		}, "ct_9", 3},
-		{"earliest of several", map[string]reply{base: {body: `{"creditTerms":[
+		{"earliest of several", providertest.Routes{base: {Body: `{"creditTerms":[
 			{"id":"late","externalId":"onboarding:NO:912345678","createdAt":"2024-03-01T00:00:00Z"},
 			{"id":"early","externalId":"onboarding:NO:912345678","createdAt":"2024-01-01T00:00:00Z"}]}`}}, "early", 1},
-		{"repeating token stops", map[string]reply{
-			base:                     {body: `{"creditTerms":[],"nextToken":"same"}`},
-			base + "?nextToken=same": {body: `{"creditTerms":[],"nextToken":"same"}`},
+		{"repeating token stops", providertest.Routes{
+			base:                     {Body: `{"creditTerms":[],"nextToken":"same"}`},
+			base + "?nextToken=same": {Body: `{"creditTerms":[],"nextToken":"same"}`},
 		}, "", 2},
 	}
 	for _, tt := range tests {
@@ -266,14 +221,14 @@ func TestFindByExternalID(t *testing.T) {
 				require.NotNil(t, got)
 				require.Equal(t, tt.wantID, got.ID)
 			}
-			require.Len(t, rec.all(), tt.calls)
+			require.Len(t, rec.All(), tt.calls)
 		})
 	}
 
 	t.Run("error on a later page", func(t *testing.T) {
-		c, _ := server(t, map[string]reply{
-			base:                   {body: `{"creditTerms":[],"nextToken":"p2"}`},
-			base + "?nextToken=p2": {status: 500, body: `{"error":"Something went wrong."}`},
+		c, _ := server(t, providertest.Routes{
+			base:                   {Body: `{"creditTerms":[],"nextToken":"p2"}`},
+			base + "?nextToken=p2": {Status: 500, Body: `{"error":"Something went wrong."}`},
 		})
 		_, err := c.FindByExternalID(context.Background(), "onboarding:NO:912345678")
 		require.True(t, providers.IsStatus(err, 500))
@@ -282,7 +237,7 @@ func TestFindByExternalID(t *testing.T) {
 		c, rec := server(t, nil)
 		_, err := c.FindByExternalID(context.Background(), "")
 		require.True(t, providers.IsStatus(err, http.StatusBadRequest))
-		require.Empty(t, rec.all())
+		require.Empty(t, rec.All())
 	})
 }
 
@@ -298,20 +253,20 @@ func TestErrors(t *testing.T) {
 	}
 	tests := []struct {
 		name      string
-		rp        reply
+		rp        providertest.Reply
 		wantStat  int
 		wantMsg   string
 		wantRetry time.Duration
 		temporary bool
 	}{
-		{"400 invalid input", reply{status: 400, body: `{"error": "Invalid Input."}`}, 400, "Invalid Input.", 0, false},
-		{"401 invalid key", reply{status: 401, body: `{"error": "Invalid API key."}`}, 401, "Invalid API key.", 0, false},
-		{"402 payment", reply{status: 402, body: `{"error": "Insufficient funds or subscription."}`}, 402, "Insufficient funds or subscription.", 0, false},
-		{"403 missing key", reply{status: 403, body: `{"error": "API key is missing."}`}, 403, "API key is missing.", 0, false},
-		{"429 with Retry-After", reply{status: 429, body: `{"error": "Rate limit exceeded."}`, header: map[string]string{"Retry-After": "30"}}, 429, "Rate limit exceeded.", 30 * time.Second, true},
-		{"429 with HTTP date", reply{status: 429, body: `{"error": "Rate limit exceeded."}`, header: map[string]string{"Retry-After": time.Now().Add(time.Hour).UTC().Format(http.TimeFormat)}}, 429, "Rate limit exceeded.", -1, true},
-		{"500", reply{status: 500, body: `{"error": "Something went wrong."}`}, 500, "Something went wrong.", 0, true},
-		{"malformed 200", reply{status: 200, body: `{"creditTerms":`}, http.StatusBadGateway, "", 0, true},
+		{"400 invalid input", providertest.Reply{Status: 400, Body: `{"error": "Invalid Input."}`}, 400, "Invalid Input.", 0, false},
+		{"401 invalid key", providertest.Reply{Status: 401, Body: `{"error": "Invalid API key."}`}, 401, "Invalid API key.", 0, false},
+		{"402 payment", providertest.Reply{Status: 402, Body: `{"error": "Insufficient funds or subscription."}`}, 402, "Insufficient funds or subscription.", 0, false},
+		{"403 missing key", providertest.Reply{Status: 403, Body: `{"error": "API key is missing."}`}, 403, "API key is missing.", 0, false},
+		{"429 with Retry-After", providertest.Reply{Status: 429, Body: `{"error": "Rate limit exceeded."}`, Header: map[string]string{"Retry-After": "30"}}, 429, "Rate limit exceeded.", 30 * time.Second, true},
+		{"429 with HTTP date", providertest.Reply{Status: 429, Body: `{"error": "Rate limit exceeded."}`, Header: map[string]string{"Retry-After": time.Now().Add(time.Hour).UTC().Format(http.TimeFormat)}}, 429, "Rate limit exceeded.", -1, true},
+		{"500", providertest.Reply{Status: 500, Body: `{"error": "Something went wrong."}`}, 500, "Something went wrong.", 0, true},
+		{"malformed 200", providertest.Reply{Status: 200, Body: `{"creditTerms":`}, http.StatusBadGateway, "", 0, true},
 	}
 	for _, tt := range tests {
 		for name, call := range calls {
@@ -319,21 +274,12 @@ func TestErrors(t *testing.T) {
 				continue // covered by list: same page decoder
 			}
 			t.Run(tt.name+"/"+name, func(t *testing.T) {
-				c, _ := server(t, map[string]reply{"*": tt.rp})
+				c, _ := server(t, providertest.Routes{"*": tt.rp})
 				err := call(c)
-				pe, ok := providers.AsError(err)
-				require.True(t, ok, "%v", err)
-				require.Equal(t, deepidv.Provider, pe.Provider)
-				require.Equal(t, tt.wantStat, pe.Status)
-				require.Equal(t, tt.temporary, pe.Temporary())
-				if tt.wantMsg != "" {
-					require.Equal(t, tt.wantMsg, pe.Message)
-				}
-				switch {
-				case tt.wantRetry < 0:
+				pe := providertest.RequireError(t, err, deepidv.Provider, providertest.Want{Status: tt.wantStat, Message: tt.wantMsg,
+					Temporary: tt.temporary, RetryAfter: tt.wantRetry})
+				if tt.wantRetry < 0 {
 					require.Greater(t, pe.RetryAfter, 59*time.Minute)
-				default:
-					require.Equal(t, tt.wantRetry, pe.RetryAfter)
 				}
 			})
 		}
@@ -341,19 +287,14 @@ func TestErrors(t *testing.T) {
 }
 
 func TestCreateWithoutIDIsBadGateway(t *testing.T) {
-	c, _ := server(t, map[string]reply{"/credit-terms": {body: `{}`}})
+	c, _ := server(t, providertest.Routes{"/credit-terms": {Body: `{}`}})
 	_, err := c.CreateCreditTerms(context.Background(), validInput())
 	require.True(t, providers.IsStatus(err, http.StatusBadGateway))
 }
 
 func TestNetworkError(t *testing.T) {
-	srv := httptest.NewServer(http.NotFoundHandler())
-	srv.Close()
-	_, err := deepidv.New(deepidv.Config{BaseURL: srv.URL, APIKey: apiKey}, nil).GetCreditTerms(context.Background(), "x")
-	pe, ok := providers.AsError(err)
-	require.True(t, ok)
-	require.Zero(t, pe.Status)
-	require.True(t, pe.Temporary())
+	_, err := deepidv.New(deepidv.Config{BaseURL: providertest.ClosedURL(t), APIKey: apiKey}, nil).GetCreditTerms(context.Background(), "x")
+	providertest.RequireNetworkError(t, err)
 }
 
 func TestRetryRule(t *testing.T) {

@@ -3,10 +3,8 @@ package idv_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +12,7 @@ import (
 
 	"github.com/merchantflow/onboarding/providers"
 	"github.com/merchantflow/onboarding/providers/idv"
+	"github.com/merchantflow/onboarding/providers/internal/providertest"
 )
 
 const (
@@ -21,44 +20,10 @@ const (
 	secret = "secret-test-456"
 )
 
-type seen struct {
-	Method, Path, User, Pass, ContentType, Body string
-	HasAuth                                     bool
-}
-
-type recorder struct {
-	mu   sync.Mutex
-	reqs []seen
-}
-
-func (r *recorder) record(req *http.Request) {
-	b, _ := io.ReadAll(req.Body)
-	u, p, ok := req.BasicAuth()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.reqs = append(r.reqs, seen{req.Method, req.URL.Path, u, p, req.Header.Get("Content-Type"), string(b), ok})
-}
-
-func (r *recorder) all() []seen {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]seen(nil), r.reqs...)
-}
-
 // server answers every request with status and body, recording what it got.
-func server(t *testing.T, status int, body string, header map[string]string) (*httptest.Server, *recorder) {
+func server(t *testing.T, status int, body string, header map[string]string) (*httptest.Server, *providertest.Recorder) {
 	t.Helper()
-	rec := &recorder{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec.record(r)
-		for k, v := range header {
-			w.Header().Set(k, v)
-		}
-		w.WriteHeader(status)
-		_, _ = io.WriteString(w, body)
-	}))
-	t.Cleanup(srv.Close)
-	return srv, rec
+	return providertest.Server(t, providertest.Answer(providertest.Reply{Status: status, Body: body, Header: header}))
 }
 
 func newClient(srv *httptest.Server, prefix string) *idv.Client {
@@ -107,14 +72,15 @@ func TestCreateSession(t *testing.T) {
 			got, err := newClient(srv, tt.prefix).CreateSession(context.Background(), tt.in)
 			require.NoError(t, err)
 			require.Equal(t, tt.want, *got)
-			reqs := rec.all()
+			reqs := rec.All()
 			require.Len(t, reqs, 1)
 			require.Equal(t, http.MethodPost, reqs[0].Method)
 			require.Equal(t, tt.wantPath, reqs[0].Path)
-			require.True(t, reqs[0].HasAuth)
-			require.Equal(t, pub, reqs[0].User)
-			require.Equal(t, secret, reqs[0].Pass)
-			require.Equal(t, "application/json", reqs[0].ContentType)
+			user, pass, ok := reqs[0].BasicAuth()
+			require.True(t, ok)
+			require.Equal(t, pub, user)
+			require.Equal(t, secret, pass)
+			require.Equal(t, "application/json", reqs[0].ContentType())
 			require.JSONEq(t, tt.wantBody, reqs[0].Body)
 		})
 	}
@@ -134,7 +100,7 @@ func TestGetSession(t *testing.T) {
 		DateOfBirth: "1980-05-17", PersonalNumber: "17058012345", DocumentType: "PASSPORT", DocumentNumber: "P1234567",
 		ExpiryDate: "2030-01-01", IssuingCountry: "NO", Issuer: "Politiet", Portrait: "aW1n", Face: "ZmFjZQ==",
 	}, *got)
-	reqs := rec.all()
+	reqs := rec.All()
 	require.Equal(t, "/api/v1/session.get", reqs[0].Path)
 	require.JSONEq(t, `{"id":123}`, reqs[0].Body)
 }
@@ -153,8 +119,8 @@ func TestSessionState(t *testing.T) {
 			got, err := newClient(srv, "").SessionState(context.Background(), 5)
 			require.NoError(t, err)
 			require.Equal(t, state, got)
-			require.Equal(t, "/api/v1/session.state", rec.all()[0].Path)
-			require.JSONEq(t, `{"id":5}`, rec.all()[0].Body)
+			require.Equal(t, "/api/v1/session.state", rec.All()[0].Path)
+			require.JSONEq(t, `{"id":5}`, rec.All()[0].Body)
 			require.Equal(t, state != idv.StateCreated && state != idv.StateInProgress, idv.Terminal(state))
 		})
 	}
@@ -201,35 +167,20 @@ func TestErrors(t *testing.T) {
 			t.Run(tt.name+"/"+name, func(t *testing.T) {
 				srv, _ := server(t, tt.status, tt.body, tt.header)
 				err := call(newClient(srv, ""))
-				pe, ok := providers.AsError(err)
-				require.True(t, ok, "%v", err)
-				require.Equal(t, idv.Provider, pe.Provider)
 				wantStat := tt.wantStat
 				if wantStat == 0 {
 					wantStat = tt.status
 				}
-				require.Equal(t, wantStat, pe.Status)
-				require.Equal(t, tt.temporary, pe.Temporary())
-				require.Equal(t, tt.wantRetry, pe.RetryAfter)
-				if tt.wantCode != "" {
-					require.Equal(t, tt.wantCode, pe.Code)
-				}
-				if tt.wantMsg != "" {
-					require.Equal(t, tt.wantMsg, pe.Message)
-				}
+				providertest.RequireError(t, err, idv.Provider, providertest.Want{Status: wantStat, Code: tt.wantCode, Message: tt.wantMsg,
+					Temporary: tt.temporary, RetryAfter: tt.wantRetry})
 			})
 		}
 	}
 }
 
 func TestNetworkError(t *testing.T) {
-	srv := httptest.NewServer(http.NotFoundHandler())
-	srv.Close()
-	_, err := idv.New(idv.Config{BaseURL: srv.URL}, nil).SessionState(context.Background(), 1)
-	pe, ok := providers.AsError(err)
-	require.True(t, ok)
-	require.Zero(t, pe.Status)
-	require.True(t, pe.Temporary())
+	_, err := idv.New(idv.Config{BaseURL: providertest.ClosedURL(t)}, nil).SessionState(context.Background(), 1)
+	providertest.RequireNetworkError(t, err)
 }
 
 func TestCallbackEvent(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/merchantflow/onboarding/providers"
+	"github.com/merchantflow/onboarding/providers/internal/providertest"
 	"github.com/merchantflow/onboarding/providers/openbanking"
 )
 
@@ -27,24 +28,14 @@ type fake struct {
 	issued     int
 	valid      map[string]bool
 	tokenForms []url.Values
-	tokenReply *reply // overrides the token endpoint
+	tokenReply *providertest.Reply // overrides the token endpoint
 	expiresIn  any
-	apiCalls   []seen
-	routes     map[string]reply // "METHOD path?query" or "METHOD path"
-	reject401  int              // reject this many API calls with 401 regardless of token
+	apiCalls   providertest.Recorder
+	routes     providertest.Routes // "METHOD path?query" or "METHOD path"
+	reject401  int                 // reject this many API calls with 401 regardless of token
 }
 
-type seen struct {
-	Method, Path, Query, Auth, ContentType, Body string
-}
-
-type reply struct {
-	status int
-	body   string
-	header map[string]string
-}
-
-func newFake(t *testing.T, routes map[string]reply) (*fake, *httptest.Server) {
+func newFake(t *testing.T, routes providertest.Routes) (*fake, *httptest.Server) {
 	f := &fake{t: t, valid: map[string]bool{}, routes: routes, expiresIn: 3600}
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
@@ -52,16 +43,15 @@ func newFake(t *testing.T, routes map[string]reply) (*fake, *httptest.Server) {
 }
 
 func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	b, _ := io.ReadAll(r.Body)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if r.URL.Path == openbanking.DefaultTokenPath || r.URL.Path == "/other/token" {
+		b, _ := io.ReadAll(r.Body)
 		form, _ := url.ParseQuery(string(b))
 		form.Set("Content-Type", r.Header.Get("Content-Type"))
 		f.tokenForms = append(f.tokenForms, form)
 		if f.tokenReply != nil {
-			w.WriteHeader(f.tokenReply.status)
-			_, _ = io.WriteString(w, f.tokenReply.body)
+			f.tokenReply.Write(w)
 			return
 		}
 		f.issued++
@@ -70,7 +60,7 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_ = json.NewEncoder(w).Encode(map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": f.expiresIn})
 		return
 	}
-	f.apiCalls = append(f.apiCalls, seen{r.Method, r.URL.EscapedPath(), r.URL.RawQuery, r.Header.Get("Authorization"), r.Header.Get("Content-Type"), string(b)})
+	f.apiCalls.Record(r)
 	auth := r.Header.Get("Authorization")
 	if f.reject401 > 0 || len(auth) < 8 || !f.valid[auth[len("Bearer "):]] {
 		if f.reject401 > 0 {
@@ -81,29 +71,13 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	key := r.Method + " " + r.URL.EscapedPath()
-	rp, ok := f.routes[key+"?"+r.URL.RawQuery]
-	if !ok {
-		rp, ok = f.routes[key]
-	}
-	if !ok {
-		rp, ok = f.routes["*"]
-	}
-	if !ok {
-		rp = reply{status: 404, body: `{"message":"not found"}`}
-	}
-	for k, v := range rp.header {
-		w.Header().Set(k, v)
-	}
-	if rp.status != 0 {
-		w.WriteHeader(rp.status)
-	}
-	_, _ = io.WriteString(w, rp.body)
+	f.routes.Find(providertest.Reply{Status: 404, Body: `{"message":"not found"}`}, key+"?"+r.URL.RawQuery, key).Write(w)
 }
 
-func (f *fake) snapshot() (tokens int, forms []url.Values, calls []seen) {
+func (f *fake) snapshot() (tokens int, forms []url.Values, calls []providertest.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.issued, append([]url.Values(nil), f.tokenForms...), append([]seen(nil), f.apiCalls...)
+	return f.issued, append([]url.Values(nil), f.tokenForms...), f.apiCalls.All()
 }
 
 func (f *fake) revokeAll() {
@@ -136,7 +110,7 @@ func newClient(srv *httptest.Server, clk *clock) *openbanking.Client {
 const analysisDone = `{"id":"an_1","status":"COMPLETED","scores":{"creditScore":{"value":812,"indicators":[]}},"creditInsights":{"averageMonthlyIncome":5400}}`
 
 func TestTokenExchangeAndCaching(t *testing.T) {
-	f, srv := newFake(t, map[string]reply{"GET /customers/c1/analyses/an_1": {body: analysisDone}})
+	f, srv := newFake(t, providertest.Routes{"GET /customers/c1/analyses/an_1": {Body: analysisDone}})
 	f.expiresIn = 120
 	clk := &clock{t: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
 	c := newClient(srv, clk)
@@ -153,7 +127,7 @@ func TestTokenExchangeAndCaching(t *testing.T) {
 	require.Equal(t, "s3cret", forms[0].Get("client_secret"))
 	require.Equal(t, "application/x-www-form-urlencoded", forms[0].Get("Content-Type"))
 	for _, call := range calls {
-		require.Equal(t, "Bearer tok-1", call.Auth)
+		require.Equal(t, "Bearer tok-1", call.Auth())
 	}
 
 	clk.add(59 * time.Second) // still outside the renewal slack (120 s - 60 s)
@@ -167,7 +141,7 @@ func TestTokenExchangeAndCaching(t *testing.T) {
 	require.NoError(t, err)
 	tokens, _, calls = f.snapshot()
 	require.Equal(t, 2, tokens)
-	require.Equal(t, "Bearer tok-2", calls[len(calls)-1].Auth)
+	require.Equal(t, "Bearer tok-2", calls[len(calls)-1].Auth())
 }
 
 func TestTokenExpiresInVariants(t *testing.T) {
@@ -185,7 +159,7 @@ func TestTokenExpiresInVariants(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, srv := newFake(t, map[string]reply{"*": {body: `{"id":"a","status":"IN_PROGRESS"}`}})
+			f, srv := newFake(t, providertest.Routes{"*": {Body: `{"id":"a","status":"IN_PROGRESS"}`}})
 			f.expiresIn = tt.expiresIn
 			clk := &clock{t: time.Unix(1_700_000_000, 0)}
 			c := newClient(srv, clk)
@@ -202,7 +176,7 @@ func TestTokenExpiresInVariants(t *testing.T) {
 
 func TestReauthOnce(t *testing.T) {
 	t.Run("revoked token is replaced once", func(t *testing.T) {
-		f, srv := newFake(t, map[string]reply{"*": {body: analysisDone}})
+		f, srv := newFake(t, providertest.Routes{"*": {Body: analysisDone}})
 		c := newClient(srv, nil)
 		_, err := c.GetAnalysis(context.Background(), "c1", "an_1")
 		require.NoError(t, err)
@@ -213,10 +187,10 @@ func TestReauthOnce(t *testing.T) {
 		tokens, _, calls := f.snapshot()
 		require.Equal(t, 2, tokens)
 		require.Len(t, calls, 3)
-		require.Equal(t, "Bearer tok-2", calls[2].Auth)
+		require.Equal(t, "Bearer tok-2", calls[2].Auth())
 	})
 	t.Run("a second 401 is returned, not retried", func(t *testing.T) {
-		f, srv := newFake(t, map[string]reply{"*": {body: analysisDone}})
+		f, srv := newFake(t, providertest.Routes{"*": {Body: analysisDone}})
 		f.reject401 = 5
 		_, err := newClient(srv, nil).GetAnalysis(context.Background(), "c1", "an_1")
 		pe, ok := providers.AsError(err)
@@ -234,15 +208,15 @@ func TestReauthOnce(t *testing.T) {
 func TestTokenEndpointErrors(t *testing.T) {
 	tests := []struct {
 		name      string
-		rp        reply
+		rp        providertest.Reply
 		wantStat  int
 		wantCode  string
 		temporary bool
 	}{
-		{"bad credentials", reply{status: 401, body: `{"error":"invalid_client","error_description":"bad secret"}`}, 401, "invalid_client", false},
-		{"server error", reply{status: 503, body: `unavailable`}, 503, "", true},
-		{"no access_token", reply{status: 200, body: `{"token_type":"Bearer"}`}, http.StatusBadGateway, "", true},
-		{"malformed", reply{status: 200, body: `{"access_token":`}, http.StatusBadGateway, "", true},
+		{"bad credentials", providertest.Reply{Status: 401, Body: `{"error":"invalid_client","error_description":"bad secret"}`}, 401, "invalid_client", false},
+		{"server error", providertest.Reply{Status: 503, Body: `unavailable`}, 503, "", true},
+		{"no access_token", providertest.Reply{Status: 200, Body: `{"token_type":"Bearer"}`}, http.StatusBadGateway, "", true},
+		{"malformed", providertest.Reply{Status: 200, Body: `{"access_token":`}, http.StatusBadGateway, "", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -263,7 +237,7 @@ func TestTokenEndpointErrors(t *testing.T) {
 }
 
 func TestTokenPathAbsolute(t *testing.T) {
-	f, srv := newFake(t, map[string]reply{"*": {body: analysisDone}})
+	f, srv := newFake(t, providertest.Routes{"*": {Body: analysisDone}})
 	c := openbanking.New(openbanking.Config{BaseURL: srv.URL + "/api/", ClientID: "id", ClientSecret: "s", TokenPath: srv.URL + "/other/token"}, srv.Client())
 	_, err := c.GetAnalysis(context.Background(), "c1", "an_1")
 	require.NoError(t, err)
@@ -275,10 +249,10 @@ func TestTokenPathAbsolute(t *testing.T) {
 func TestCreateCustomer(t *testing.T) {
 	const id = "onboarding:NO:912345678"
 	q := "customIdentifier=onboarding%3ANO%3A912345678"
-	dup := reply{status: 422, body: `{"message":"Customer already exists","code":"DUPLICATE"}`}
+	dup := providertest.Reply{Status: 422, Body: `{"message":"Customer already exists","code":"DUPLICATE"}`}
 	tests := []struct {
 		name        string
-		routes      map[string]reply
+		routes      providertest.Routes
 		want        *openbanking.Customer
 		wantCreated bool
 		wantStatus  int // error status, 0 for success
@@ -286,19 +260,19 @@ func TestCreateCustomer(t *testing.T) {
 	}{
 		{
 			name:        "201 created",
-			routes:      map[string]reply{"POST /customers": {status: 201, body: `{"id":"cus_1","customIdentifier":"onboarding:NO:912345678"}`}},
+			routes:      providertest.Routes{"POST /customers": {Status: 201, Body: `{"id":"cus_1","customIdentifier":"onboarding:NO:912345678"}`}},
 			want:        &openbanking.Customer{ID: "cus_1", CustomIdentifier: id},
 			wantCreated: true, wantCalls: 1,
 		},
 		{
 			name:        "201 numeric id, identifier omitted",
-			routes:      map[string]reply{"POST /customers": {status: 201, body: `{"id":42}`}},
+			routes:      providertest.Routes{"POST /customers": {Status: 201, Body: `{"id":42}`}},
 			want:        &openbanking.Customer{ID: "42", CustomIdentifier: id},
 			wantCreated: true, wantCalls: 1,
 		},
 		{
 			name: "422 then found under data",
-			routes: map[string]reply{"POST /customers": dup, "GET /customers?" + q: {body: `{"data":[
+			routes: providertest.Routes{"POST /customers": dup, "GET /customers?" + q: {Body: `{"data":[
 				{"id":"cus_x","customIdentifier":"onboarding:NO:912345678-risky"},
 				{"id":"cus_1","customIdentifier":"onboarding:NO:912345678","createdAt":"2024-01-01T00:00:00Z"}]}`}},
 			want:      &openbanking.Customer{ID: "cus_1", CustomIdentifier: id, CreatedAt: "2024-01-01T00:00:00Z"},
@@ -306,40 +280,40 @@ func TestCreateCustomer(t *testing.T) {
 		},
 		{
 			name:      "422 then found under customers, snake_case",
-			routes:    map[string]reply{"POST /customers": dup, "GET /customers?" + q: {body: `{"customers":[{"id":7,"custom_identifier":"onboarding:NO:912345678"}]}`}},
+			routes:    providertest.Routes{"POST /customers": dup, "GET /customers?" + q: {Body: `{"customers":[{"id":7,"custom_identifier":"onboarding:NO:912345678"}]}`}},
 			want:      &openbanking.Customer{ID: "7", CustomIdentifier: id},
 			wantCalls: 2,
 		},
 		{
 			name:      "422 then bare array",
-			routes:    map[string]reply{"POST /customers": dup, "GET /customers?" + q: {body: `[{"id":"cus_1","customIdentifier":"onboarding:NO:912345678"}]`}},
+			routes:    providertest.Routes{"POST /customers": dup, "GET /customers?" + q: {Body: `[{"id":"cus_1","customIdentifier":"onboarding:NO:912345678"}]`}},
 			want:      &openbanking.Customer{ID: "cus_1", CustomIdentifier: id},
 			wantCalls: 2,
 		},
 		{
 			name:      "422 then single object",
-			routes:    map[string]reply{"POST /customers": dup, "GET /customers?" + q: {body: `{"id":"cus_1","customIdentifier":"onboarding:NO:912345678"}`}},
+			routes:    providertest.Routes{"POST /customers": dup, "GET /customers?" + q: {Body: `{"id":"cus_1","customIdentifier":"onboarding:NO:912345678"}`}},
 			want:      &openbanking.Customer{ID: "cus_1", CustomIdentifier: id},
 			wantCalls: 2,
 		},
 		{
 			name:       "422 and nothing to find keeps the 422",
-			routes:     map[string]reply{"POST /customers": dup, "GET /customers?" + q: {body: `{"data":[]}`}},
+			routes:     providertest.Routes{"POST /customers": dup, "GET /customers?" + q: {Body: `{"data":[]}`}},
 			wantStatus: 422, wantCalls: 2,
 		},
 		{
 			name:       "422 and lookup 404",
-			routes:     map[string]reply{"POST /customers": dup},
+			routes:     providertest.Routes{"POST /customers": dup},
 			wantStatus: 422, wantCalls: 2,
 		},
 		{
 			name:       "422 and lookup fails",
-			routes:     map[string]reply{"POST /customers": dup, "GET /customers?" + q: {status: 500, body: `{"message":"boom"}`}},
+			routes:     providertest.Routes{"POST /customers": dup, "GET /customers?" + q: {Status: 500, Body: `{"message":"boom"}`}},
 			wantStatus: 500, wantCalls: 2,
 		},
 		{
 			name:       "created without id",
-			routes:     map[string]reply{"POST /customers": {status: 201, body: `{}`}},
+			routes:     providertest.Routes{"POST /customers": {Status: 201, Body: `{}`}},
 			wantStatus: http.StatusBadGateway, wantCalls: 1,
 		},
 	}
@@ -349,7 +323,7 @@ func TestCreateCustomer(t *testing.T) {
 			got, created, err := newClient(srv, nil).CreateCustomer(context.Background(), id)
 			_, _, calls := f.snapshot()
 			require.Len(t, calls, tt.wantCalls)
-			require.Equal(t, "application/json", calls[0].ContentType)
+			require.Equal(t, "application/json", calls[0].ContentType())
 			require.JSONEq(t, `{"customIdentifier":"onboarding:NO:912345678"}`, calls[0].Body)
 			if tt.wantStatus != 0 {
 				require.True(t, providers.IsStatus(err, tt.wantStatus), "%v", err)
@@ -389,7 +363,7 @@ func TestCreateAnalysis(t *testing.T) {
 	}
 	tests := []struct {
 		name       string
-		rp         reply
+		rp         providertest.Reply
 		in         openbanking.AnalysisInput
 		want       *openbanking.Analysis
 		wantStatus int
@@ -397,24 +371,24 @@ func TestCreateAnalysis(t *testing.T) {
 	}{
 		{
 			name:     "202 started",
-			rp:       reply{status: 202, body: `{"id":"an_1","status":"IN_PROGRESS"}`},
+			rp:       providertest.Reply{Status: 202, Body: `{"id":"an_1","status":"IN_PROGRESS"}`},
 			in:       in,
 			want:     &openbanking.Analysis{ID: "an_1", Status: openbanking.StatusInProgress},
 			wantBody: `{"accounts":[{"id":"acc1","name":"Main","iban":"NO9386011117947","type":"CHECKING","usage":"PROFESSIONAL","currency":"NOK","balance":1200.5}],"transactions":[{"id":"t1","accountId":"acc1","amount":-99.9,"currency":"NOK","description":"Rent","date":"2025-01-03"}]}`,
 		},
 		{
 			name:     "202 without status, no transactions",
-			rp:       reply{status: 202, body: `{"id":9}`},
+			rp:       providertest.Reply{Status: 202, Body: `{"id":9}`},
 			in:       openbanking.AnalysisInput{Accounts: in.Accounts},
 			want:     &openbanking.Analysis{ID: "9", Status: openbanking.StatusInProgress},
 			wantBody: `{"accounts":[{"id":"acc1","name":"Main","iban":"NO9386011117947","type":"CHECKING","usage":"PROFESSIONAL","currency":"NOK","balance":1200.5}],"transactions":[]}`,
 		},
-		{name: "202 without id", rp: reply{status: 202, body: `{}`}, in: in, wantStatus: http.StatusBadGateway},
-		{name: "400", rp: reply{status: 400, body: `{"message":"transactions[0].date invalid"}`}, in: in, wantStatus: 400},
+		{name: "202 without id", rp: providertest.Reply{Status: 202, Body: `{}`}, in: in, wantStatus: http.StatusBadGateway},
+		{name: "400", rp: providertest.Reply{Status: 400, Body: `{"message":"transactions[0].date invalid"}`}, in: in, wantStatus: 400},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, srv := newFake(t, map[string]reply{"POST /customers/cus%2F1/analyses": tt.rp})
+			f, srv := newFake(t, providertest.Routes{"POST /customers/cus%2F1/analyses": tt.rp})
 			got, err := newClient(srv, nil).CreateAnalysis(context.Background(), "cus/1", tt.in)
 			if tt.wantStatus != 0 {
 				require.True(t, providers.IsStatus(err, tt.wantStatus), "%v", err)
@@ -455,13 +429,13 @@ func TestGetAnalysis(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, srv := newFake(t, map[string]reply{"GET /customers/cus_1/analyses/an_1": {body: tt.body}})
+			f, srv := newFake(t, providertest.Routes{"GET /customers/cus_1/analyses/an_1": {Body: tt.body}})
 			got, err := newClient(srv, nil).GetAnalysis(context.Background(), "cus_1", "an_1")
 			require.NoError(t, err)
 			require.Equal(t, tt.want, got)
 			_, _, calls := f.snapshot()
 			require.Equal(t, http.MethodGet, calls[0].Method)
-			require.Equal(t, "Bearer tok-1", calls[0].Auth)
+			require.Equal(t, "Bearer tok-1", calls[0].Auth())
 		})
 	}
 }
@@ -469,47 +443,34 @@ func TestGetAnalysis(t *testing.T) {
 func TestErrors(t *testing.T) {
 	tests := []struct {
 		name      string
-		rp        reply
+		rp        providertest.Reply
 		wantStat  int
 		wantCode  string
 		wantMsg   string
 		wantRetry time.Duration
 		temporary bool
 	}{
-		{"400", reply{status: 400, body: `{"message":"bad","code":"VALIDATION"}`}, 400, "VALIDATION", "bad", 0, false},
-		{"403 nested error", reply{status: 403, body: `{"error":{"code":"FORBIDDEN","message":"no access"}}`}, 403, "FORBIDDEN", "no access", 0, false},
-		{"404", reply{status: 404, body: `{"error":"Analysis not found"}`}, 404, "", "Analysis not found", 0, false},
-		{"429 retry-after", reply{status: 429, body: `{"message":"slow down"}`, header: map[string]string{"Retry-After": "12"}}, 429, "", "slow down", 12 * time.Second, true},
-		{"500", reply{status: 500, body: `{"message":"boom"}`}, 500, "", "boom", 0, true},
-		{"malformed 200", reply{status: 200, body: `{"id":"x","scores":{"creditScore":{"value":"high"}}}`}, http.StatusBadGateway, "", "", 0, true},
-		{"truncated 200", reply{status: 200, body: `{"id":`}, http.StatusBadGateway, "", "", 0, true},
+		{"400", providertest.Reply{Status: 400, Body: `{"message":"bad","code":"VALIDATION"}`}, 400, "VALIDATION", "bad", 0, false},
+		{"403 nested error", providertest.Reply{Status: 403, Body: `{"error":{"code":"FORBIDDEN","message":"no access"}}`}, 403, "FORBIDDEN", "no access", 0, false},
+		{"404", providertest.Reply{Status: 404, Body: `{"error":"Analysis not found"}`}, 404, "", "Analysis not found", 0, false},
+		{"429 retry-after", providertest.Reply{Status: 429, Body: `{"message":"slow down"}`, Header: map[string]string{"Retry-After": "12"}}, 429, "", "slow down", 12 * time.Second, true},
+		{"500", providertest.Reply{Status: 500, Body: `{"message":"boom"}`}, 500, "", "boom", 0, true},
+		{"malformed 200", providertest.Reply{Status: 200, Body: `{"id":"x","scores":{"creditScore":{"value":"high"}}}`}, http.StatusBadGateway, "", "", 0, true},
+		{"truncated 200", providertest.Reply{Status: 200, Body: `{"id":`}, http.StatusBadGateway, "", "", 0, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, srv := newFake(t, map[string]reply{"*": tt.rp})
+			_, srv := newFake(t, providertest.Routes{"*": tt.rp})
 			_, err := newClient(srv, nil).GetAnalysis(context.Background(), "c", "a")
-			pe, ok := providers.AsError(err)
-			require.True(t, ok, "%v", err)
-			require.Equal(t, openbanking.Provider, pe.Provider)
-			require.Equal(t, tt.wantStat, pe.Status)
-			require.Equal(t, tt.temporary, pe.Temporary())
-			require.Equal(t, tt.wantRetry, pe.RetryAfter)
-			require.Equal(t, tt.wantCode, pe.Code)
-			if tt.wantMsg != "" {
-				require.Equal(t, tt.wantMsg, pe.Message)
-			}
+			providertest.RequireError(t, err, openbanking.Provider, providertest.Want{Status: tt.wantStat, Code: tt.wantCode, Message: tt.wantMsg,
+				Temporary: tt.temporary, RetryAfter: tt.wantRetry})
 		})
 	}
 }
 
 func TestNetworkError(t *testing.T) {
-	srv := httptest.NewServer(http.NotFoundHandler())
-	srv.Close()
-	_, _, err := openbanking.New(openbanking.Config{BaseURL: srv.URL, ClientID: "a", ClientSecret: "b"}, nil).CreateCustomer(context.Background(), "x")
-	pe, ok := providers.AsError(err)
-	require.True(t, ok)
-	require.Zero(t, pe.Status)
-	require.True(t, pe.Temporary())
+	_, _, err := openbanking.New(openbanking.Config{BaseURL: providertest.ClosedURL(t), ClientID: "a", ClientSecret: "b"}, nil).CreateCustomer(context.Background(), "x")
+	providertest.RequireNetworkError(t, err)
 }
 
 func TestRetryRules(t *testing.T) {
@@ -520,21 +481,21 @@ func TestRetryRules(t *testing.T) {
 func TestListAnalyses(t *testing.T) {
 	tests := []struct {
 		name    string
-		rp      reply
+		rp      providertest.Reply
 		wantIDs []string
 		wantErr int // provider status, 0 for none
 	}{
-		{"data envelope", reply{body: `{"data":[{"id":"an_1","status":"COMPLETED"},{"id":"an_2","status":"IN_PROGRESS"}]}`}, []string{"an_1", "an_2"}, 0},
-		{"bare array", reply{body: `[{"id":"an_1","status":"IN_PROGRESS"}]`}, []string{"an_1"}, 0},
-		{"analyses key", reply{body: `{"analyses":[{"_id":7,"status":"IN_PROGRESS"}]}`}, []string{"7"}, 0},
-		{"empty", reply{body: `{"data":[]}`}, nil, 0},
-		{"404 means none", reply{status: 404, body: `{"code":"CUSTOMER_NOT_FOUND","message":"no customer"}`}, nil, 0},
-		{"unknown shape", reply{body: `{"foo":[]}`}, nil, http.StatusBadGateway},
-		{"server error", reply{status: 503, body: `{"message":"down"}`}, nil, 503},
+		{"data envelope", providertest.Reply{Body: `{"data":[{"id":"an_1","status":"COMPLETED"},{"id":"an_2","status":"IN_PROGRESS"}]}`}, []string{"an_1", "an_2"}, 0},
+		{"bare array", providertest.Reply{Body: `[{"id":"an_1","status":"IN_PROGRESS"}]`}, []string{"an_1"}, 0},
+		{"analyses key", providertest.Reply{Body: `{"analyses":[{"_id":7,"status":"IN_PROGRESS"}]}`}, []string{"7"}, 0},
+		{"empty", providertest.Reply{Body: `{"data":[]}`}, nil, 0},
+		{"404 means none", providertest.Reply{Status: 404, Body: `{"code":"CUSTOMER_NOT_FOUND","message":"no customer"}`}, nil, 0},
+		{"unknown shape", providertest.Reply{Body: `{"foo":[]}`}, nil, http.StatusBadGateway},
+		{"server error", providertest.Reply{Status: 503, Body: `{"message":"down"}`}, nil, 503},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, srv := newFake(t, map[string]reply{"GET /customers/cus_1/analyses": tt.rp})
+			f, srv := newFake(t, providertest.Routes{"GET /customers/cus_1/analyses": tt.rp})
 			got, err := newClient(srv, nil).ListAnalyses(context.Background(), "cus_1")
 			if tt.wantErr != 0 {
 				pe, ok := providers.AsError(err)

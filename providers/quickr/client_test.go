@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/merchantflow/onboarding/providers"
+	"github.com/merchantflow/onboarding/providers/internal/providertest"
 	"github.com/merchantflow/onboarding/providers/quickr"
 )
 
@@ -222,15 +223,13 @@ type fake struct {
 	mu      sync.Mutex
 	tokens  int
 	calls   int
-	reqs    []*http.Request
-	bodies  []string
+	rec     providertest.Recorder
 	respond func(w http.ResponseWriter, n int)
 }
 
 func newFake(t *testing.T, respond func(w http.ResponseWriter, n int)) *fake {
 	f := &fake{respond: respond}
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
 		f.mu.Lock()
 		if r.URL.Path == "/v2/accounts/TQ1234567/auth/token" {
 			f.tokens++
@@ -246,8 +245,7 @@ func newFake(t *testing.T, respond func(w http.ResponseWriter, n int)) *fake {
 		}
 		f.calls++
 		n := f.calls
-		f.reqs = append(f.reqs, r)
-		f.bodies = append(f.bodies, string(b))
+		f.rec.Record(r)
 		f.mu.Unlock()
 		f.respond(w, n)
 	}))
@@ -301,20 +299,22 @@ func TestClientMethods(t *testing.T) {
 				call.check(t, v)
 				require.Equal(t, 1, f.tokens)
 				require.Equal(t, 1, f.calls)
-				r := f.reqs[0]
+				r := f.rec.All()[0]
 				require.Equal(t, call.method, r.Method)
-				require.Equal(t, "/v2/accounts/TQ1234567"+call.path, r.URL.Path)
-				require.Equal(t, "Bearer tok-1", r.Header.Get("Authorization"))
+				require.Equal(t, "/v2/accounts/TQ1234567"+call.path, r.Path)
+				require.Equal(t, "Bearer tok-1", r.Auth())
 				if call.query == nil {
-					require.Empty(t, r.URL.RawQuery)
+					require.Empty(t, r.Query)
 				} else {
-					require.Equal(t, call.query, r.URL.Query())
+					q, err := url.ParseQuery(r.Query)
+					require.NoError(t, err)
+					require.Equal(t, call.query, q)
 				}
 				if call.body == "" {
-					require.Empty(t, f.bodies[0])
+					require.Empty(t, r.Body)
 				} else {
-					require.JSONEq(t, call.body, f.bodies[0])
-					require.Equal(t, "application/json", r.Header.Get("Content-Type"))
+					require.JSONEq(t, call.body, r.Body)
+					require.Equal(t, "application/json", r.ContentType())
 				}
 			},
 		},
@@ -345,9 +345,9 @@ func TestClientMethods(t *testing.T) {
 				call.check(t, v)
 				require.Equal(t, 2, f.tokens, "re-authenticated once")
 				require.Equal(t, 2, f.calls)
-				require.Equal(t, "Bearer tok-2", f.reqs[1].Header.Get("Authorization"))
+				require.Equal(t, "Bearer tok-2", f.rec.All()[1].Auth())
 				if call.body != "" {
-					require.JSONEq(t, call.body, f.bodies[1], "the retry resends the body")
+					require.JSONEq(t, call.body, f.rec.All()[1].Body, "the retry resends the body")
 				}
 			},
 		},
@@ -515,7 +515,7 @@ func TestClientUpdateDeclarationSendsEmptyList(t *testing.T) {
 	f := newFake(t, answer(http.StatusOK, `{"declarations":[]}`))
 	_, err := f.client().UpdateDeclaration(context.Background(), testCase, "d", quickr.IntentDeclarationsUpdate, nil)
 	require.NoError(t, err)
-	require.JSONEq(t, `{"intent":"declarations_update","declarations":[]}`, f.bodies[0])
+	require.JSONEq(t, `{"intent":"declarations_update","declarations":[]}`, f.rec.All()[0].Body)
 }
 
 func TestAutomationJSON(t *testing.T) {
