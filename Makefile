@@ -103,7 +103,8 @@ test: $(TEMPORAL) $(TEMPORAL_SERVER) $(TEMPORAL_SQL_TOOL) ## every test, end-to-
 	done; fi
 
 .PHONY: bench
-bench: tools $(if $(findstring cluster,$(BENCH_FLAGS)),cluster-tools) build ## measure the engine against a floor workflow on the real stack (BENCH_FLAGS="-n 300 -only throughput"; results in bench-results/)
+bench: tools $(if $(findstring cluster,$(BENCH_FLAGS)),cluster-tools) build ## measure the engine against a floor workflow on the real stack (worker: bin/benchworker) (BENCH_FLAGS="-n 300 -only throughput"; results in bench-results/)
+	go build -o $(BIN)/ ./bench/benchworker
 	go run ./bench $(BENCH_FLAGS)
 
 CHAOS_FLAGS ?=
@@ -126,7 +127,7 @@ lint: $(WORKFLOWCHECK) $(STATICCHECK) $(GOVULNCHECK) $(TEMPORAL_SERVER) compose-
 	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	go vet ./...
 	$(STATICCHECK) ./...
-	$(WORKFLOWCHECK) ./workflows/...
+	$(WORKFLOWCHECK) ./workflows/... ./bench/floor/...
 	scripts/check-imports.sh
 	GOVULNCHECK=$(GOVULNCHECK) scripts/govulncheck.sh
 
@@ -144,4 +145,4 @@ compose-down: ## stop the Docker stack (data kept; `$(COMPOSE) -f $(COMPOSE_FILE
 
 .PHONY: clean
 clean: ## remove built binaries and the dev server's state (.run/)
-	rm -rf .run $(BIN)/worker $(BIN)/gateway $(BIN)/starter $(BIN)/sandbox $(BIN)/run-cluster
+	rm -rf .run $(BIN)/worker $(BIN)/benchworker $(BIN)/gateway $(BIN)/starter $(BIN)/sandbox $(BIN)/run-cluster

@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/bench/floor"
 	"github.com/merchantflow/onboarding/internal/engine"
 	"github.com/merchantflow/onboarding/providers/sandbox"
 	"github.com/merchantflow/onboarding/workflows"
@@ -72,7 +73,7 @@ func startOnboarding(ctx context.Context, e *env, id string, p workflows.Policy)
 
 // startFloor starts one floor run.
 func startFloor(ctx context.Context, c client.Client, tq, id string) (client.WorkflowRun, error) {
-	return c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: tq}, workflows.BenchFloor, workflows.BenchFloorInput{})
+	return c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: tq}, floor.WorkflowType, floor.Input{})
 }
 
 // starter starts workflow i.

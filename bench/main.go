@@ -78,11 +78,11 @@ func main() {
 		par      = flag.Int("concurrency", 32, "workflow starts in flight at once")
 		waitSpan = flag.Duration("wait-span", time.Minute, "real time each long wait is scaled into (waiting phase)")
 		idleSpan = flag.Duration("idle-span", 30*time.Second, "how long the parked onboardings are watched idle")
-		binDir   = flag.String("bin", "", "directory with temporal, sandbox, worker and gateway (default <repo>/bin)")
+		binDir   = flag.String("bin", "", "directory with temporal, sandbox, benchworker and gateway (default <repo>/bin)")
 		tunings  = flag.String("tunings", "sdk,engine,dropped", "burst variants: sdk (Go SDK defaults), engine (ONBOARDING_WORKER_* defaults), dropped (engine defaults, every Quickr webhook dropped: the reconciler moves them)")
 		wenv     = flag.String("worker-env", "", "extra comma-separated ONBOARDING_WORKER_*=value settings for the engine-tuned worker (to try other settings)")
 		// An existing cluster instead of a stack of the bench's own (throughput only).
-		address    = flag.String("address", "", "host:port of an existing Temporal frontend: run the throughput phase there, against a worker, gateway and auto-mode sandbox you started")
+		address    = flag.String("address", "", "host:port of an existing Temporal frontend: run the throughput phase there, against a benchworker (bin/worker does not run the floor), gateway and auto-mode sandbox you started")
 		namespace  = flag.String("namespace", "default", "with -address: namespace")
 		taskQueue  = flag.String("task-queue", "onboarding", "with -address: the worker's task queue")
 		metricsURL = flag.String("metrics-url", "", "with -address: the server's Prometheus endpoint, for its action counter (optional)")
@@ -133,6 +133,13 @@ func main() {
 		*binDir = filepath.Join(root, "bin")
 	}
 	bin := stackrun.BinariesIn(*binDir)
+	// The bench's worker is bin/worker plus the floor workflow (bench/benchworker), so the
+	// onboardings and the floor runs share one worker process configured as production's.
+	bin.Worker = filepath.Join(*binDir, "benchworker")
+	if _, err := os.Stat(bin.Worker); err != nil && *address == "" {
+		fmt.Fprintf(os.Stderr, "bench: %s is missing (make bench builds it: go build -o bin/ ./bench/benchworker)\n", bin.Worker)
+		os.Exit(1)
+	}
 	if err := bin.Check(); err != nil && *address == "" {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)

@@ -8,6 +8,7 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/merchantflow/onboarding/bench/floor"
 	"github.com/merchantflow/onboarding/workflows"
 )
 
@@ -164,4 +165,4 @@ func abs(x float64) float64 {
 	return x
 }
 
-func floorActivities() int { return workflows.FloorActivities }
+func floorActivities() int { return floor.Activities }

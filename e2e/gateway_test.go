@@ -23,6 +23,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/bench/floor"
 	"github.com/merchantflow/onboarding/internal/codec"
 	"github.com/merchantflow/onboarding/internal/engine"
 	"github.com/merchantflow/onboarding/internal/gateway"
@@ -214,7 +215,7 @@ func TestGatewayRefusesBadInput(t *testing.T) {
 	// another ID, on a task queue no worker polls, so they stay running and untouched.
 	floorID, payrollID := "onboarding:NO:111222333", "payroll-run-2026-11"
 	for _, id := range []string{floorID, payrollID} {
-		_, err := s.tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: s.taskQueue + "-no-worker"}, "BenchFloor", workflows.BenchFloorInput{})
+		_, err := s.tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: s.taskQueue + "-no-worker"}, floor.WorkflowType, floor.Input{})
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = s.tc.TerminateWorkflow(context.Background(), id, "", "test over") })
 	}

@@ -1,103 +1,32 @@
 package main
 
 import (
-	"net"
+	"context"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.uber.org/zap"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/bench/floor"
 
 	"github.com/merchantflow/onboarding/internal/codec"
 	"github.com/merchantflow/onboarding/internal/config"
 	"github.com/merchantflow/onboarding/internal/process/proctest"
+	"github.com/merchantflow/onboarding/internal/workerapp"
 	"github.com/merchantflow/onboarding/providers/sandbox"
+	"github.com/merchantflow/onboarding/workflows"
 )
 
 func TestMain(m *testing.M) {
 	proctest.Main(main)
 	os.Exit(m.Run())
 }
-
-func TestMetricsAddrConfig(t *testing.T) {
-	t.Setenv("ONBOARDING_PROFILE", "local")
-	t.Setenv("ONBOARDING_PAYLOAD_KEYS", "k1=checked-by-codec-not-config")
-	tests := []struct {
-		name    string
-		env     *string // nil: unset
-		want    string
-		wantErr bool
-	}{
-		{name: "default", want: "127.0.0.1:9464"},
-		{name: "empty turns metrics off", env: ptr(""), want: ""},
-		{name: "any interface", env: ptr(":9464"), want: ":9464"},
-		{name: "no port", env: ptr("127.0.0.1"), wantErr: true},
-		{name: "port not a number", env: ptr("127.0.0.1:metrics"), wantErr: true},
-		{name: "port out of range", env: ptr("127.0.0.1:70000"), wantErr: true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if tt.env != nil {
-				t.Setenv("ONBOARDING_METRICS_ADDR", *tt.env)
-			}
-			var cfg Config
-			err := config.Load(&cfg)
-			if tt.wantErr {
-				require.ErrorContains(t, err, "ONBOARDING_METRICS_ADDR")
-				return
-			}
-			require.NoError(t, err)
-			require.Equal(t, tt.want, cfg.MetricsAddr)
-		})
-	}
-}
-
-func TestReconcileEveryConfig(t *testing.T) {
-	t.Setenv("ONBOARDING_PROFILE", "local")
-	t.Setenv("ONBOARDING_PAYLOAD_KEYS", "k1=checked-by-codec-not-config")
-	tests := []struct {
-		name    string
-		env     *string // nil: unset
-		want    time.Duration
-		wantErr bool
-	}{
-		{name: "default", want: 4 * time.Minute},
-		{name: "off", env: ptr("0"), want: 0},
-		{name: "shortest", env: ptr("10s"), want: 10 * time.Second},
-		{name: "longest", env: ptr("1h"), want: time.Hour},
-		{name: "too short", env: ptr("5s"), wantErr: true},
-		{name: "too long", env: ptr("2h"), wantErr: true},
-		{name: "negative", env: ptr("-1m"), wantErr: true},
-		{name: "not a duration", env: ptr("often"), wantErr: true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if tt.env != nil {
-				t.Setenv("ONBOARDING_RECONCILE_EVERY", *tt.env)
-			}
-			var cfg Config
-			err := config.Load(&cfg)
-			if tt.wantErr {
-				require.ErrorContains(t, err, "ONBOARDING_RECONCILE_EVERY")
-				return
-			}
-			require.NoError(t, err)
-			require.Equal(t, tt.want, cfg.ReconcileEvery)
-		})
-	}
-}
-
-func TestMetricsPortInUseNamesTheVariable(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-	_, _, err = serveMetrics(ln.Addr().String(), zap.NewNop())
-	require.ErrorContains(t, err, "ONBOARDING_METRICS_ADDR")
-}
-
-func ptr(s string) *string { return &s }
 
 // workerRequired is every variable a production worker must be given, in the order the
 // error names them.
@@ -162,7 +91,7 @@ func TestWorkerLocalProfileStartsWithTheSandboxDefaults(t *testing.T) {
 	t.Run("config", func(t *testing.T) {
 		t.Setenv("ONBOARDING_PROFILE", "local")
 		t.Setenv("ONBOARDING_PAYLOAD_KEYS", "k1=checked-by-codec-not-config")
-		var cfg Config
+		var cfg workerapp.Config
 		require.NoError(t, config.Load(&cfg))
 		require.True(t, cfg.IsLocal())
 		require.Equal(t, sandbox.DefaultCredentials().QuickrAPIKey, cfg.QuickrAPIKey)
@@ -180,4 +109,37 @@ func TestWorkerLocalProfileStartsWithTheSandboxDefaults(t *testing.T) {
 		require.Contains(t, p.Output(), "local profile")
 		require.Equal(t, 0, p.Stop(t), p.Output())
 	})
+}
+
+// The production worker serves the engine's workflows and not the bench's floor: a
+// BenchFloor run started on its task queue fails its workflow task, naming the types the
+// worker has (bench/benchworker is the worker that registers it).
+func TestWorkerDoesNotRegisterTheBenchFloor(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Temporal dev server")
+	}
+	const queue = "worker-no-floor-test"
+	p, tc := proctest.LocalWorker(t, queue)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "floor-on-production", TaskQueue: queue}, floor.WorkflowType, floor.Input{Activities: 1})
+	require.NoError(t, err)
+	events := tc.GetWorkflowHistory(ctx, run.GetID(), run.GetRunID(), true, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for events.HasNext() {
+		ev, err := events.Next()
+		require.NoError(t, err)
+		require.NotEqual(t, enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, ev.GetEventType(), "the floor ran on the production worker")
+		if ev.GetEventType() == enumspb.EVENT_TYPE_WORKFLOW_TASK_FAILED {
+			msg := ev.GetWorkflowTaskFailedEventAttributes().GetFailure().GetMessage()
+			require.Contains(t, msg, "unable to find workflow type: "+floor.WorkflowType)
+			require.Contains(t, msg, workflows.OnboardMerchantType, "the failure lists what the worker does serve")
+			break
+		}
+	}
+	require.NoError(t, tc.TerminateWorkflow(ctx, run.GetID(), run.GetRunID(), "test over"))
+	require.Equal(t, 0, p.Stop(t), p.Output())
+
+	// Activities register as every exported method of *activities.Activities.
+	_, ok := reflect.TypeOf(&activities.Activities{}).MethodByName(floor.NoopType)
+	require.False(t, ok, "the floor's activity is the bench's alone")
 }

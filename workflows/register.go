@@ -22,10 +22,10 @@ type WorkflowRegistry interface {
 // before they act on a workflow ID.
 const OnboardMerchantType = "OnboardMerchant"
 
-// RegisterWorkflows registers every workflow under its stable name.
+// RegisterWorkflows registers every workflow of the engine under its stable name. The
+// bench's floor workflow is not one of them: bench/floor registers it on the bench's worker.
 func RegisterWorkflows(r WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(OnboardMerchant, workflow.RegisterOptions{Name: OnboardMerchantType})
-	r.RegisterWorkflowWithOptions(BenchFloor, workflow.RegisterOptions{Name: "BenchFloor"})
 	r.RegisterWorkflowWithOptions(ReconcileQuickr, workflow.RegisterOptions{Name: ReconcileQuickrType})
 }
 

@@ -182,17 +182,20 @@ func (p Providers) Activities() (*activities.Activities, error) {
 	}, nil
 }
 
-// New returns a worker on taskQueue with the onboarding workflows and acts registered, and
-// the interceptor that counts failed provider calls (activities.ProviderErrorMetrics) added
-// to opts. Metrics go to c's MetricsHandler. acts without a Temporal client get c, for the
-// reconciler's sweep.
-func New(c client.Client, taskQueue string, acts *activities.Activities, opts worker.Options) worker.Worker {
+// New returns a worker on taskQueue with the onboarding workflows and acts registered, then
+// each of extra (the bench's floor), and the interceptor that counts failed provider calls
+// (activities.ProviderErrorMetrics) added to opts. Metrics go to c's MetricsHandler. acts
+// without a Temporal client get c, for the reconciler's sweep.
+func New(c client.Client, taskQueue string, acts *activities.Activities, opts worker.Options, extra ...func(workflows.Registry)) worker.Worker {
 	if acts != nil && acts.Temporal == nil {
 		acts.Temporal = c
 	}
 	opts.Interceptors = append(append([]interceptor.WorkerInterceptor(nil), opts.Interceptors...), activities.ProviderErrorMetrics())
 	w := worker.New(c, taskQueue, opts)
 	workflows.Register(w, acts)
+	for _, register := range extra {
+		register(w)
+	}
 	return w
 }
 

@@ -22,6 +22,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 	"go.uber.org/zap"
 
+	"github.com/merchantflow/onboarding/internal/codec"
 	"github.com/merchantflow/onboarding/internal/logging"
 )
 
@@ -171,4 +172,28 @@ func DevServer(t testing.TB) string {
 	}
 	t.Cleanup(func() { _ = dev.Stop() })
 	return dev.FrontendHostPort()
+}
+
+// LocalWorker starts the binary (a worker) under the local profile on a dev server of its
+// own, polling queue, with fresh payload keys, no metrics endpoint and no reconciler, and
+// returns it with a client that encrypts with the same keys. Both end with the test.
+func LocalWorker(t testing.TB, queue string) (*Proc, client.Client) {
+	t.Helper()
+	spec, err := codec.GenerateSpec("proctest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := codec.ParseKeys(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := DevServer(t)
+	p := Start(t, "worker polling", "ONBOARDING_PROFILE=local", "ONBOARDING_PAYLOAD_KEYS="+spec, "ONBOARDING_TEMPORAL_ADDRESS="+addr,
+		"ONBOARDING_TASK_QUEUE="+queue, "ONBOARDING_METRICS_ADDR=", "ONBOARDING_RECONCILE_EVERY=0")
+	c, err := client.Dial(client.Options{HostPort: addr, DataConverter: codec.DataConverter(keys), Logger: logging.SDK(zap.NewNop())})
+	if err != nil {
+		t.Fatalf("dial the dev server: %v", err)
+	}
+	t.Cleanup(c.Close)
+	return p, c
 }

@@ -1,4 +1,4 @@
-package workflows_test
+package floor_test
 
 import (
 	"context"
@@ -14,42 +14,50 @@ import (
 	"go.temporal.io/sdk/testsuite"
 	"google.golang.org/protobuf/encoding/protojson"
 
-	"github.com/merchantflow/onboarding/activities"
-	"github.com/merchantflow/onboarding/workflows"
+	"github.com/merchantflow/onboarding/bench/floor"
 )
 
 func TestBenchFloorRunsItsNoopActivities(t *testing.T) {
-	for _, tt := range []struct {
+	tests := []struct {
 		name string
 		in   int
 		want int
 	}{
-		{"default is the automated path's provider calls", 0, workflows.FloorActivities},
+		{"default is the automated path's provider calls", 0, floor.Activities},
 		{"explicit count", 3, 3},
-	} {
+	}
+	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var s testsuite.WorkflowTestSuite
 			env := s.NewTestWorkflowEnvironment()
-			workflows.Register(env, &activities.Activities{})
-			calls := 0
-			env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) { calls++ })
-			env.ExecuteWorkflow(workflows.BenchFloor, workflows.BenchFloorInput{Activities: tt.in})
+			floor.Register(env)
+			var seqs []int
+			env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, args converter.EncodedValues) {
+				require.Equal(t, floor.NoopType, info.ActivityType.Name)
+				var in floor.NoopInput
+				require.NoError(t, args.Get(&in))
+				seqs = append(seqs, in.Seq)
+			})
+			env.ExecuteWorkflow(floor.WorkflowType, floor.Input{Activities: tt.in})
 			require.True(t, env.IsWorkflowCompleted())
 			require.NoError(t, env.GetWorkflowError())
-			var res workflows.BenchFloorResult
+			var res floor.Result
 			require.NoError(t, env.GetWorkflowResult(&res))
 			require.Equal(t, tt.want, res.Activities)
-			require.Equal(t, tt.want, calls)
+			require.Len(t, seqs, tt.want)
+			for i, s := range seqs {
+				require.Equal(t, i+1, s, "one after another, numbered from 1")
+			}
 		})
 	}
 }
 
-// TestFloorActivitiesMatchesTheRecordedAutomatedPath keeps FloorActivities equal to the
+// TestActivitiesMatchesTheRecordedAutomatedPath keeps Activities equal to the
 // provider-calling activities (every activity but Notify) the recorded auto_approve history
 // schedules. It reads the frozen v0 recording: how many polls a run restarts depends on when
 // the webhooks arrived, so a re-recorded history may schedule one or two more.
-func TestFloorActivitiesMatchesTheRecordedAutomatedPath(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("testdata", "histories", "v0", "auto_approve.json"))
+func TestActivitiesMatchesTheRecordedAutomatedPath(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "workflows", "testdata", "histories", "v0", "auto_approve.json"))
 	require.NoError(t, err)
 	var h historypb.History
 	require.NoError(t, protojson.UnmarshalOptions{DiscardUnknown: true}.Unmarshal(b, &h))
@@ -62,5 +70,5 @@ func TestFloorActivitiesMatchesTheRecordedAutomatedPath(t *testing.T) {
 			provider++
 		}
 	}
-	require.Equal(t, workflows.FloorActivities, provider)
+	require.Equal(t, floor.Activities, provider)
 }
