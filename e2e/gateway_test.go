@@ -87,30 +87,6 @@ func startBody(org string) string {
 	return string(b)
 }
 
-// withField returns the start body for org with one dotted field replaced (or removed when
-// v is nil).
-func withField(org, field string, v any) string {
-	var m map[string]any
-	_ = json.Unmarshal([]byte(startBody(org)), &m)
-	parts := strings.Split(field, ".")
-	cur := m
-	for _, p := range parts[:len(parts)-1] {
-		next, ok := cur[p].(map[string]any)
-		if !ok {
-			next = map[string]any{}
-			cur[p] = next
-		}
-		cur = next
-	}
-	if v == nil {
-		delete(cur, parts[len(parts)-1])
-	} else {
-		cur[parts[len(parts)-1]] = v
-	}
-	b, _ := json.Marshal(m)
-	return string(b)
-}
-
 // quickrEvent is a Quickr case webhook body for the case and reference.
 func quickrEvent(id, caseID, ref string) string {
 	return fmt.Sprintf(`{"id":%q,"type":"CASE_STATUS_UPDATED","sub_event_type":"PROCESSING_DETAILS","created_at":"2026-11-22T12:00:00Z",
@@ -177,10 +153,12 @@ type badCase struct {
 	allow string // the Allow header a 405 carries
 }
 
-// TestGatewayRefusesBadInput sends malformed, hostile and unauthorised requests and webhooks
-// through the real gateway, dev server and worker. Each gets the right status, message and
-// field, no refusal echoes its input at length, and none starts, signals, updates or cancels
-// anything: visibility holds only the two onboardings the test started, the sandbox saw
+// TestGatewayRefusesBadInput sends the requests and webhooks only a real server can refuse
+// (what the gateway refuses by itself is internal/gateway's TestGatewayRefusesBadInputByItself)
+// through the real gateway, dev server and worker: decisions and deadlines the onboarding
+// refuses, ids of nobody and of workflows that are not onboardings, reused idempotency keys,
+// a flood of decisions, a webhook for an unknown reference and a replayed one. Each gets the
+// right status and message, and none starts, signals, updates or cancels anything: visibility holds only the two onboardings the test started, the sandbox saw
 // nothing of the refused merchant, the parked onboarding's history holds only the one genuine
 // webhook, the idempotency onboarding only the one extend the test made, and the two
 // workflows that are not onboardings (one with an onboarding's ID) are untouched.
@@ -221,17 +199,12 @@ func TestGatewayRefusesBadInput(t *testing.T) {
 	}
 	floorPath, payrollPath := "/v1/onboardings/"+url.PathEscape(floorID), "/v1/onboardings/"+payrollID
 
-	const refused = "123456789" // every bad start names this merchant
+	const refused = "123456789" // every refused request names this merchant
 	refusedID := workflows.WorkflowID("NO", refused)
 	now := time.Now()
-	big := `{"company":{"orgNumber":"123456789","country":"NO","name":"` + strings.Repeat("x", 70<<10) + `"}}`
-	long := strings.Repeat("x", 5000)
-	huge := strings.Repeat("9", 50_000)
-	raw := func(v string) json.RawMessage { return json.RawMessage(v) }
 	start := func(body string) apiCall {
 		return apiCall{method: "POST", path: "/v1/onboardings", token: appToken, body: body}
 	}
-	startWith := func(field string, v any) apiCall { return start(withField(refused, field, v)) }
 	post := func(path, token, body string) apiCall {
 		return apiCall{method: "POST", path: path, token: token, body: body}
 	}
@@ -239,146 +212,19 @@ func TestGatewayRefusesBadInput(t *testing.T) {
 		c.header = http.Header{k: vs}
 		return c
 	}
-	authed := func(c apiCall, values ...string) apiCall {
-		c.token = ""
-		return withHeader(c, "Authorization", values...)
-	}
 	get := func(path string) apiCall { return apiCall{method: "GET", path: path, token: appToken} }
 	deadline := func(body string) apiCall { return post(parkedPath+"/deadline", agentToken, body) }
 	decide := func(body string) apiCall { return post(parkedPath+"/decision", agentToken, body) }
-	future := func(d time.Duration) string { return now.Add(d).UTC().Format(time.RFC3339) }
 
 	cases := []badCase{
-		// Authentication.
-		{"no token", apiCall{method: "POST", path: "/v1/onboardings", body: startBody(refused)}, 401, "bearer token", "", ""},
-		{"wrong token", apiCall{method: "POST", path: "/v1/onboardings", token: "not-a-configured-token", body: startBody(refused)}, 401, "bearer token", "", ""},
-		{"basic auth", apiCall{method: "POST", path: "/v1/onboardings", body: startBody(refused), header: http.Header{"Authorization": {"Basic YWRtaW46YWRtaW4="}}}, 401, "bearer token", "", ""},
-		{"app token decides", apiCall{method: "POST", path: parkedPath + "/decision", token: appToken, body: `{"decision":"approve"}`}, 403, "agent token", "", ""},
-		{"two Authorization headers, both valid", authed(start(startBody(refused)), "Bearer "+appToken, "Bearer "+appToken), 401, "bearer token", "", ""},
-		{"a valid and a Basic Authorization", authed(start(startBody(refused)), "Bearer "+appToken, "Basic YWRtaW46YWRtaW4="), 401, "bearer token", "", ""},
-		{"two spaces after Bearer", authed(start(startBody(refused)), "Bearer  "+appToken), 401, "bearer token", "", ""},
-		{"a tab for the space", authed(start(startBody(refused)), "Bearer\t"+appToken), 401, "bearer token", "", ""},
-		{"a space inside the token", authed(start(startBody(refused)), "Bearer "+appToken[:8]+" "+appToken[8:]), 401, "bearer token", "", ""},
-		{"a tab inside the token", authed(start(startBody(refused)), "Bearer "+appToken[:8]+"\t"+appToken[8:]), 401, "bearer token", "", ""},
-		{"two Authorization headers cancelling", authed(post(parkedPath+"/cancel", "", `{"reason":"r"}`), "Bearer "+appToken, "Bearer "+appToken), 401, "bearer token", "", ""},
-		// Transport.
-		{"no content type", apiCall{method: "POST", path: "/v1/onboardings", token: appToken, body: startBody(refused), contentType: " "}, 415, "application/json", "", ""},
-		{"form body", apiCall{method: "POST", path: "/v1/onboardings", token: appToken, body: "company=1", contentType: "application/x-www-form-urlencoded"}, 415, "application/json", "", ""},
-		{"empty body", apiCall{method: "POST", path: "/v1/onboardings", token: appToken, contentType: "application/json"}, 400, "empty", "", ""},
-		{"broken JSON", apiCall{method: "POST", path: "/v1/onboardings", token: appToken, body: `{"company":`}, 400, "not valid JSON", "", ""},
-		{"array body", apiCall{method: "POST", path: "/v1/onboardings", token: appToken, body: `[1,2]`}, 400, "wrong type", "(body)", ""},
-		{"two objects", apiCall{method: "POST", path: "/v1/onboardings", token: appToken, body: startBody(refused) + startBody(refused)}, 400, "trailing data", "", ""},
-		{"oversized body", apiCall{method: "POST", path: "/v1/onboardings", token: appToken, body: big}, 413, "64 KiB", "", ""},
-		{"charset utf-8 is read", withHeader(startWith("company.country", "US"), "Content-Type", "application/json; charset=utf-8"), 422, "invalid input", "company.country", ""},
-		{"latin-1 charset", withHeader(start(startBody(refused)), "Content-Type", "application/json; charset=iso-8859-1"), 415, "application/json", "", ""},
-		{"UTF-16 charset", withHeader(start(startBody(refused)), "Content-Type", "application/json; charset=utf-16"), 415, "application/json", "", ""},
-		{"another media type parameter", withHeader(start(startBody(refused)), "Content-Type", "application/json; version=2"), 415, "application/json", "", ""},
-		{"two Content-Type headers", withHeader(start(startBody(refused)), "Content-Type", "application/json", "application/json"), 415, "application/json", "", ""},
-		{"invalid UTF-8", start(strings.Replace(startBody(refused), "Floki", "Fl\xffki", 1)), 400, "UTF-8", "", ""},
-		{"half a surrogate pair", start(strings.Replace(startBody(refused), "Floki", `Fl\ud800ki`, 1)), 400, "surrogate", "", ""},
-		{"a UTF-16 body", start("\xff\xfe{\x00}\x00"), 400, "UTF-8", "", ""},
-		// Keys: once per object, ignoring case, and exactly a field's name.
-		{"unknown field", startWith("nickname", "Floki"), 400, "unknown field", "nickname", ""},
-		{"unknown nested field", startWith("company.vat", "NO1"), 400, "unknown field", "company.vat", ""},
-		{"case-variant duplicate object", start(strings.TrimSuffix(startBody(refused), "}") + `,"COMPANY":{"orgNumber":"987654321","country":"NO"}}`), 400, "duplicate field", "COMPANY", ""},
-		{"nested case-variant duplicate", start(strings.Replace(startBody(refused), `"orgNumber":"123456789"`, `"orgNumber":"123456789","orgnumber":"987654321"`, 1)), 400, "duplicate field", "company.orgnumber", ""},
-		{"case-variant key before the real one", start(strings.Replace(startBody(refused), `"company":`, `"COMPANY":{"orgNumber":"987654321","country":"NO"},"company":`, 1)), 400, "unknown field", "COMPANY", ""},
-		{"case-variant key", start(strings.Replace(startBody(refused), `"contact":`, `"Contact":`, 1)), 400, "unknown field", "Contact", ""},
-		{"Unicode-folded key (long s)", start(strings.Replace(startBody(refused), `"address":`, `"addreſs":`, 1)), 400, "unknown field", "addreſs", ""},
-		{"decline, then DECISION approve", decide(`{"decision":"decline","DECISION":"approve"}`), 400, "duplicate field", "DECISION", ""},
-		{"decision twice", decide(`{"decision":"decline","decision":"approve"}`), 400, "duplicate field", "decision", ""},
-		{"decision twice, long s", decide(`{"decision":"decline","deciſion":"approve"}`), 400, "duplicate field", "deciſion", ""},
-		{"riskLevel twice, Kelvin sign", decide(`{"decision":"approve","riskLevel":"LOW","ris` + "\u212a" + `Level":"HIGH"}`), 400, "duplicate field", "ris\u212aLevel", ""},
-		{"extendBy twice", deadline(`{"extendBy":"1h","EXTENDBY":"8000h"}`), 400, "duplicate field", "EXTENDBY", ""},
-		{"case-variant policy key on extend", deadline(`{"policy":{"ReviewSla":"1h"}}`), 400, "unknown field", "policy.ReviewSla", ""},
-		{"reason twice on cancel", post(parkedPath+"/cancel", appToken, `{"reason":"a","REASON":"b"}`), 400, "duplicate field", "REASON", ""},
-		{"a body cannot name the agent", decide(`{"decision":"approve","agent":"bob"}`), 400, "unknown field", "agent", ""},
-		// null is never a value.
-		{"null company", startWith("company", raw("null")), 400, "null", "company", ""},
-		{"null credit", startWith("credit", raw("null")), 400, "null", "credit", ""},
-		{"null name", startWith("company.name", raw("null")), 400, "null", "company.name", ""},
-		{"null body", start("null"), 400, "null", "(body)", ""},
-		{"null decision", decide(`{"decision":null}`), 400, "null", "decision", ""},
-		{"null policy on extend", deadline(`{"extendBy":"1h","policy":null}`), 400, "null", "policy", ""},
-		{"null reason on cancel", post(parkedPath+"/cancel", appToken, `{"reason":null}`), 400, "null", "reason", ""},
-		// Types and numbers.
-		{"number as org number", startWith("company.orgNumber", 123456789), 400, "wrong type", "company.orgNumber", ""},
-		{"string as amount", startWith("credit.amount", "lots"), 400, "wrong type", "credit.amount", ""},
-		{"unreadable duration", startWith("policy.declarationPoll", "2 weeks"), 400, "invalid duration", "policy.declarationPoll", ""},
-		{"1e400 amount", startWith("credit.amount", raw("1e400")), 400, "out of range", "credit.amount", ""},
-		{"-1e400 amount", startWith("credit.amount", raw("-1e400")), 400, "out of range", "credit.amount", ""},
-		{"1e400 period", startWith("credit.periodDays", raw("1e400")), 400, "wrong type", "credit.periodDays", ""},
-		{"1e400 renewals at start", startWith("policy.maxContractRenewals", raw("1e400")), 400, "wrong type", "policy.maxContractRenewals", ""},
-		{"20-digit renewals on extend", deadline(`{"policy":{"maxContractRenewals":99999999999999999999}}`), 400, "out of range", "policy.maxContractRenewals", ""},
-		{"1e400 nanoseconds on extend", deadline(`{"extendBy":1e400}`), 400, "duration", "extendBy", ""},
-		{"a time with offset +24:00", deadline(`{"declarationDeadline":"2027-01-01T00:00:00+24:00"}`), 400, "invalid time", "declarationDeadline", ""},
-		// Every string field is bounded, and no answer echoes it at length.
-		{"overlong org number", startWith("company.orgNumber", long), 422, "invalid input", "company.orgNumber", ""},
-		{"overlong country", startWith("company.country", long), 422, "invalid input", "company.country", ""},
-		{"overlong company name", startWith("company.name", long), 422, "invalid input", "company.name", ""},
-		{"overlong contact name", startWith("contact.name", long), 422, "invalid input", "contact.name", ""},
-		{"overlong email", startWith("contact.email", long+"@example.test"), 422, "invalid input", "contact.email", ""},
-		{"overlong birth date", startWith("contact.birthDate", long), 422, "invalid input", "contact.birthDate", ""},
-		{"overlong title", startWith("contact.title", long), 422, "invalid input", "contact.title", ""},
-		{"overlong address", startWith("address", long), 422, "invalid input", "address", ""},
-		{"overlong currency", startWith("credit.currency", long), 422, "invalid input", "credit.currency", ""},
-		{"50 KB policy duration", startWith("policy.reviewSla", huge+"h"), 400, "invalid duration", "policy.reviewSla", ""},
-		{"overlong decision", decide(`{"decision":"` + long + `"}`), 422, "invalid input", "decision", ""},
-		{"overlong risk level", decide(`{"decision":"approve","riskLevel":"` + long + `"}`), 422, "invalid input", "riskLevel", ""},
-		{"overlong decision reason", decide(`{"decision":"approve","reason":"` + long + `"}`), 422, "invalid input", "reason", ""},
-		{"50 KB extendBy", deadline(`{"extendBy":"` + huge + `"}`), 400, "invalid duration", "extendBy", ""},
-		{"overlong declarationDeadline", deadline(`{"declarationDeadline":"` + long + `"}`), 400, "invalid time", "declarationDeadline", ""},
-		{"overlong extend reason", deadline(`{"extendBy":"1h","reason":"` + long + `"}`), 422, "invalid input", "reason", ""},
-		{"overlong cancel reason", post(parkedPath+"/cancel", appToken, `{"reason":"`+long+`"}`), 422, "invalid input", "reason", ""},
-		// Meaning.
-		{"no company", startWith("company", nil), 422, "invalid input", "company.country", ""},
-		{"unsupported country", startWith("company.country", "US"), 422, "invalid input", "company.country", ""},
-		{"three-letter country", startWith("company.country", "NOR"), 422, "invalid input", "company.country", ""},
-		{"short NO org number", startWith("company.orgNumber", "12345678"), 422, "invalid input", "company.orgNumber", ""},
-		{"letters in org number", startWith("company.orgNumber", "12345678A"), 422, "invalid input", "company.orgNumber", ""},
-		{"SE number for NO", startWith("company.orgNumber", "556123-4567"), 422, "invalid input", "company.orgNumber", ""},
-		{"no contact email", startWith("contact.email", nil), 422, "invalid input", "contact.email", ""},
-		{"half an email", startWith("contact.email", "floki@"), 422, "invalid input", "contact.email", ""},
-		{"email with a display name", startWith("contact.email", "Floki <floki@example.test>"), 422, "invalid input", "contact.email", ""},
-		{"zero amount", startWith("credit.amount", 0), 422, "invalid input", "credit.amount", ""},
-		{"negative amount", startWith("credit.amount", -5), 422, "invalid input", "credit.amount", ""},
-		{"fractions of a cent", startWith("credit.amount", 10.005), 422, "invalid input", "credit.amount", ""},
-		{"absurd amount", startWith("credit.amount", 1e12), 422, "invalid input", "credit.amount", ""},
-		{"unknown period", startWith("credit.periodDays", 45), 422, "invalid input", "credit.periodDays", ""},
-		{"unknown currency", startWith("credit.currency", "USD"), 422, "invalid input", "credit.currency", ""},
-		{"bad birth date", startWith("contact.birthDate", "01.01.1980"), 422, "invalid input", "contact.birthDate", ""},
-		{"negative deadline", startWith("policy.declarationDeadline", "-1h"), 422, "invalid input", "policy.declarationDeadline", ""},
-		{"deadline past a year", startWith("policy.declarationDeadline", "9000h"), 422, "invalid input", "policy.declarationDeadline", ""},
-		{"eleven renewals at start", startWith("policy.maxContractRenewals", 11), 422, "invalid input", "policy.maxContractRenewals", ""},
-		// Tiny cadences at start.
-		{"reminders every nanosecond", startWith("policy.declarationReminderEvery", "1ns"), 422, "invalid input", "policy.declarationReminderEvery", ""},
-		{"a poll every millisecond", startWith("policy.declarationPoll", "1ms"), 422, "invalid input", "policy.declarationPoll", ""},
-		{"a signing poll of one nanosecond, as a number", startWith("policy.signingPoll", 1), 422, "invalid input", "policy.signingPoll", ""},
-		{"review reminders every second", startWith("policy.reviewReminderEvery", "1s"), 422, "invalid input", "policy.reviewReminderEvery", ""},
-		{"a provider budget of a second", startWith("policy.providerCallBudget", "1s"), 422, "invalid input", "policy.providerCallBudget", ""},
-		{"signing reminders every 59 s", startWith("policy.signingReminderEvery", "59s"), 422, "invalid input", "policy.signingReminderEvery", ""},
-		// Lists.
-		{"unknown stage", apiCall{method: "GET", path: "/v1/onboardings?stage=NAPPING", token: appToken}, 400, "invalid query", "stage", ""},
-		{"unknown list parameter", apiCall{method: "GET", path: "/v1/onboardings?sort=asc", token: appToken}, 400, "invalid query", "sort", ""},
-		{"a list parameter twice", get("/v1/onboardings?stage=AWAITING_REVIEW&stage=FINISHED"), 400, "invalid query", "stage", ""},
-		// Decisions, deadlines and cancellations the onboarding or the gateway refuses.
-		{"not a decision", decide(`{"decision":"maybe"}`), 422, "invalid input", "decision", ""},
+		// What the gateway refuses by itself (bodies, headers, tokens, ids, keys, methods) is
+		// internal/gateway's TestGatewayRefusesBadInputByItself and its neighbours; these rows
+		// need the onboarding, Temporal or the sandbox behind it.
+		// Decisions, deadlines and cancellations the onboarding refuses.
 		{"decision before review", decide(`{"decision":"approve"}`), 409, "AWAITING_REVIEW", "", ""},
 		{"decision for nobody", post("/v1/onboardings/"+url.PathEscape(refusedID)+"/decision", agentToken, `{"decision":"approve"}`), 404, "no onboarding", "", ""},
 		{"earlier deadline", deadline(`{"declarationDeadline":"2020-01-01T00:00:00Z"}`), 409, "only move later", "", ""},
 		{"deadline in year 1", deadline(`{"declarationDeadline":"0001-01-01T00:00:00Z"}`), 409, "only move later", "", ""},
-		{"deadline in 9999", deadline(`{"declarationDeadline":"9999-12-31T23:59:59Z"}`), 422, "invalid input", "declarationDeadline", ""},
-		{"deadline two years ahead", deadline(`{"declarationDeadline":"` + future(2*365*24*time.Hour) + `"}`), 422, "invalid input", "declarationDeadline", ""},
-		{"negative extendBy", deadline(`{"extendBy":"-72h"}`), 422, "invalid input", "extendBy", ""},
-		{"negative extendBy in nanoseconds", deadline(`{"extendBy":-1}`), 422, "invalid input", "extendBy", ""},
-		{"extendBy past a year", deadline(`{"extendBy":"8761h"}`), 422, "invalid input", "extendBy", ""},
-		{"nothing to change", deadline(`{}`), 422, "invalid input", "(body)", ""},
-		{"a deadline and extendBy", deadline(`{"extendBy":"1h","declarationDeadline":"` + future(48*time.Hour) + `"}`), 422, "invalid input", "extendBy", ""},
-		{"an empty policy", deadline(`{"policy":{}}`), 422, "invalid input", "policy", ""},
-		{"eleven renewals on extend", deadline(`{"policy":{"maxContractRenewals":11}}`), 422, "invalid input", "policy.maxContractRenewals", ""},
-		{"negative renewals on extend", deadline(`{"policy":{"maxContractRenewals":-1}}`), 422, "invalid input", "policy.maxContractRenewals", ""},
-		{"a review SLA of a second", deadline(`{"policy":{"reviewSla":"1s"}}`), 422, "invalid input", "policy.reviewSla", ""},
-		{"cancel without reason", post(parkedPath+"/cancel", appToken, `{}`), 422, "invalid input", "reason", ""},
 		{"cancel nobody", post("/v1/onboardings/"+url.PathEscape(refusedID)+"/cancel", appToken, `{"reason":"test"}`), 404, "no onboarding", "", ""},
 		{"status of nobody", get("/v1/onboardings/" + url.PathEscape(refusedID)), 404, "no onboarding", "", ""},
 		// Workflows that are not onboardings: the same 404 as nobody's.
@@ -390,31 +236,18 @@ func TestGatewayRefusesBadInput(t *testing.T) {
 		{"cancel another workflow", post(payrollPath+"/cancel", appToken, `{"reason":"test"}`), 404, "no onboarding", "", ""},
 		{"decide another workflow", post(payrollPath+"/decision", agentToken, `{"decision":"approve"}`), 404, "no onboarding", "", ""},
 		{"extend another workflow", post(payrollPath+"/deadline", agentToken, `{"extendBy":"1h"}`), 404, "no onboarding", "", ""},
-		{"start a merchant whose ID another workflow holds", startWith("company.orgNumber", "111222333"), 409, "in use", "", ""},
+		{"start a merchant whose ID another workflow holds", start(strings.Replace(startBody(refused), refused, "111222333", 1)), 409, "in use", "", ""},
 		{"cancel another workflow, agent token", post(payrollPath+"/cancel", agentToken, `{"reason":"test"}`), 404, "no onboarding", "", ""},
-		// Ids: decoded once, bounded, the onboarding ID's shape.
+		// An escaped id is decoded once.
 		{"an escaped onboarding ID is decoded once", get("/v1/onboardings/onboarding%3ANO%3A987654321"), 200, "", "", ""},
-		{"a twice-escaped ID", get("/v1/onboardings/onboarding%253ANO%253A987654321"), 404, "no onboarding", "", ""},
-		{"an escaped slash in the ID", post("/v1/onboardings/onboarding:NO%2F987654321/decision", agentToken, `{"decision":"approve"}`), 404, "no onboarding", "", ""},
-		{"an overlong ID", get("/v1/onboardings/onboarding:NO:" + strings.Repeat("9", 4000)), 404, "no onboarding", "", ""},
-		{"an overlong ID cancelled", post("/v1/onboardings/"+strings.Repeat("x", 4000)+"/cancel", appToken, `{"reason":"r"}`), 404, "no onboarding", "", ""},
-		{"a lower-case country in the ID", get("/v1/onboardings/onboarding:no:987654321"), 404, "no onboarding", "", ""},
-		{"an escaped space after the ID", post(parkedPath+"%20/cancel", appToken, `{"reason":"r"}`), 404, "no onboarding", "", ""},
-		{"an escaped NUL in the ID", get(parkedPath + "%00"), 404, "no onboarding", "", ""},
-		{"full-width digits in the ID", get("/v1/onboardings/onboarding:NO:" + url.PathEscape("９８７６５４３２１")), 404, "no onboarding", "", ""},
-		{"a suffix after the ID", post(parkedPath+":x/cancel", appToken, `{"reason":"r"}`), 404, "no onboarding", "", ""},
-		{"no such route", get("/v1/" + strings.Repeat("y", 3000)), 404, "no such API route", "", ""},
-		// Idempotency keys: bounded, and scoped to the caller, the operation and the onboarding.
-		{"a 129-character key", withHeader(decide(`{"decision":"approve"}`), "Idempotency-Key", strings.Repeat("k", 129)), 400, "Idempotency-Key", "Idempotency-Key", ""},
-		{"a key that is not ASCII", withHeader(decide(`{"decision":"approve"}`), "Idempotency-Key", "nøkkel"), 400, "Idempotency-Key", "Idempotency-Key", ""},
-		{"two keys", withHeader(deadline(`{"extendBy":"1h"}`), "Idempotency-Key", "a", "b"), 400, "Idempotency-Key", "Idempotency-Key", ""},
-		{"an empty key", withHeader(deadline(`{"extendBy":"1h"}`), "Idempotency-Key", ""), 400, "Idempotency-Key", "Idempotency-Key", ""},
+		// Idempotency keys: scoped to the caller, the operation and the onboarding.
 		{"the extend's key reused for a decline", withHeader(post(idemPath+"/decision", agentToken, `{"decision":"decline"}`), "Idempotency-Key", aliceKey), 409, "AWAITING_REVIEW", "", ""},
 		{"alice's key reused by bob for an earlier deadline", withHeader(post(idemPath+"/deadline", agent2, `{"declarationDeadline":"2020-01-01T00:00:00Z"}`), "Idempotency-Key", aliceKey), 409, "only move later", "", ""},
 		{"alice's key reused by bob for a decision", withHeader(post(idemPath+"/decision", agent2, `{"decision":"approve","riskLevel":"HIGH"}`), "Idempotency-Key", aliceKey), 409, "AWAITING_REVIEW", "", ""},
 		{"alice's key reused on another onboarding", withHeader(deadline(`{"declarationDeadline":"2020-01-01T00:00:00Z"}`), "Idempotency-Key", aliceKey), 409, "only move later", "", ""},
 		{"alice's retry gets her first answer, once", aliceExtend, 200, "", "", ""},
 	}
+
 	// A flood of decisions on an onboarding not in review: every one refused, none recorded.
 	for i := range 20 {
 		d := []string{"approve", "decline"}[i%2]
@@ -427,27 +260,8 @@ func TestGatewayRefusesBadInput(t *testing.T) {
 		}
 		cases = append(cases, badCase{fmt.Sprintf("decision flood %02d (%s %s)", i+1, d, risk), c, 409, "AWAITING_REVIEW", "", ""})
 	}
-	// Methods a route does not take.
-	for _, r := range []struct{ path, allow string }{
-		{"/v1/openapi.json", "GET, HEAD"}, {"/v1/onboardings", "POST, GET, HEAD"}, {parkedPath, "GET, HEAD"},
-		{parkedPath + "/cancel", "POST"}, {parkedPath + "/decision", "POST"}, {parkedPath + "/deadline", "POST"},
-	} {
-		for _, m := range []string{"PUT", "DELETE", "PATCH"} {
-			cases = append(cases, badCase{m + " " + operationOf("GET", r.path)[4:], apiCall{method: m, path: r.path, token: agentToken, body: `{"reason":"r"}`}, 405, r.allow, "", r.allow})
-		}
-	}
 	// Provider webhooks aimed at the parked onboarding.
 	cases = append(cases, []badCase{
-		{"unsigned webhook", apiCall{method: "POST", path: "/webhooks/quickr", body: quickrEvent("bad-1", st.CaseID, parkedID)}, 401, "", "", ""},
-		{"webhook signed with another secret", apiCall{method: "POST", path: "/webhooks/quickr", body: quickrEvent("bad-2", st.CaseID, parkedID),
-			header: signed([]byte("another-secret"), "bad-2", now, quickrEvent("bad-2", st.CaseID, parkedID))}, 401, "", "", ""},
-		{"stale webhook", apiCall{method: "POST", path: "/webhooks/quickr", body: quickrEvent("bad-3", st.CaseID, parkedID),
-			header: signed(secret, "bad-3", now.Add(-time.Hour), quickrEvent("bad-3", st.CaseID, parkedID))}, 401, "", "", ""},
-		{"tampered webhook", apiCall{method: "POST", path: "/webhooks/quickr", body: quickrEvent("bad-4", st.CaseID, parkedID),
-			header: signed(secret, "bad-4", now, quickrEvent("bad-4", "TQ1234567.999", parkedID))}, 401, "", "", ""},
-		{"signed nonsense", apiCall{method: "POST", path: "/webhooks/quickr", body: `{"hello":"world"}`,
-			header: signed(secret, "bad-5", now, `{"hello":"world"}`)}, 400, "not a Quickr case event", "", ""},
-		{"unsigned IDV callback", apiCall{method: "POST", path: "/webhooks/idv", body: `{"id":1,"state":"FINISHED","reference":"` + parkedID + `"}`}, 401, "", "", ""},
 		{"webhook for an unknown reference", apiCall{method: "POST", path: "/webhooks/quickr", body: quickrEvent("bad-6", "TQ1234567.5", refusedID),
 			header: signed(secret, "bad-6", now, quickrEvent("bad-6", "TQ1234567.5", refusedID))}, 202, "", "", ""},
 		{"genuine webhook", apiCall{method: "POST", path: "/webhooks/quickr", body: quickrEvent("replayed-1", st.CaseID, parkedID),
@@ -461,8 +275,6 @@ func TestGatewayRefusesBadInput(t *testing.T) {
 		require.False(t, names[tc.name], "row %q twice", tc.name)
 		names[tc.name] = true
 	}
-	// Every row but the genuine webhook is a refused or harmless input.
-	require.GreaterOrEqual(t, len(cases)-1, 120, "the table has at least 120 bad inputs besides the one genuine webhook")
 	codes := documentedCodes(t)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

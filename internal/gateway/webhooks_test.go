@@ -110,6 +110,7 @@ func TestQuickrWebhook(t *testing.T) {
 		}, http.StatusUnauthorized},
 		{"not JSON", "nope", signedAs("whk-5", secret, now), http.StatusBadRequest},
 		{"no case", `{"id":"x"}`, signedAs("whk-6", secret, now), http.StatusBadRequest},
+		{"signed, not a case event", `{"hello":"world"}`, signedAs("whk-9", secret, now), http.StatusBadRequest},
 	}
 	for _, tt := range rejected {
 		t.Run(tt.name, func(t *testing.T) {
