@@ -176,6 +176,35 @@ func killAndRestart(ctx context.Context, h *harness, begin time.Time, down time.
 	return ctx.Err() == nil
 }
 
+// midRunTwice is a cluster scenario's chaos: once the batch is mid-run, act twice (fewer
+// when every onboarding has finished), pausing gap after each; a false from act ends it.
+func midRunTwice(gap time.Duration, act func(ctx context.Context, h *harness, begin time.Time) bool) func(context.Context, *harness, time.Time) {
+	return func(ctx context.Context, h *harness, begin time.Time) {
+		if !h.midRun(ctx) {
+			return
+		}
+		for i := 0; i < 2 && !h.allDone(); i++ {
+			if !act(ctx, h, begin) || !pause(ctx, gap) {
+				return
+			}
+		}
+	}
+}
+
+// killForGood is a cluster scenario's chaos: mid-run, the process pick names is SIGKILLed
+// and left down.
+func killForGood(pick func(s *stackrun.Stack) *stackrun.Proc) func(context.Context, *harness, time.Time) {
+	return func(ctx context.Context, h *harness, begin time.Time) {
+		if !h.midRun(ctx) {
+			return
+		}
+		p := pick(h.stack)
+		pid := p.PID()
+		err := p.Kill()
+		h.note(begin, "SIGKILL %s pid %d for good (%d started, %d/%d finished): %v", p.Name, pid, h.started.Load(), h.finished.Load(), len(h.merchants), err)
+	}
+}
+
 // clusterScenarios run with -profile cluster only, after the others.
 var clusterScenarios = []scenario{
 	{
@@ -183,67 +212,37 @@ var clusterScenarios = []scenario{
 		about:   "mid-run the second of the two workers is SIGKILLed for good; the other carries every onboarding",
 		policy:  webhookPolicy(),
 		cluster: true,
-		chaos: func(ctx context.Context, h *harness, begin time.Time) {
-			if !h.midRun(ctx) {
-				return
-			}
-			w := h.stack.Workers[len(h.stack.Workers)-1]
-			pid := w.PID()
-			err := w.Kill()
-			h.note(begin, "SIGKILL %s pid %d for good (%d started, %d/%d finished): %v", w.Name, pid, h.started.Load(), h.finished.Load(), len(h.merchants), err)
-		},
+		chaos:   killForGood(func(s *stackrun.Stack) *stackrun.Proc { return s.Workers[len(s.Workers)-1] }),
 	},
 	{
 		name:    "workers-restart",
 		about:   "mid-run both workers are SIGKILLed at once and started again 5 s later, twice",
 		policy:  webhookPolicy(),
 		cluster: true,
-		chaos: func(ctx context.Context, h *harness, begin time.Time) {
-			if !h.midRun(ctx) {
-				return
-			}
-			for i := 0; i < 2 && !h.allDone(); i++ {
-				if !killAndRestart(ctx, h, begin, 5*time.Second, h.stack.Workers...) || !pause(ctx, 5*time.Second) {
-					return
-				}
-			}
-		},
+		chaos: midRunTwice(5*time.Second, func(ctx context.Context, h *harness, begin time.Time) bool {
+			return killAndRestart(ctx, h, begin, 5*time.Second, h.stack.Workers...)
+		}),
 	},
 	{
 		name:    "postgres-restart",
 		about:   "mid-run PostgreSQL is restarted (fast shutdown: every connection of the server is cut), twice",
 		policy:  webhookPolicy(),
 		cluster: true,
-		chaos: func(ctx context.Context, h *harness, begin time.Time) {
-			if !h.midRun(ctx) {
-				return
-			}
-			pg := h.stack.Cluster().Postgres
-			for i := 0; i < 2 && !h.allDone(); i++ {
-				t0 := time.Now()
-				err := pg.Restart(ctx)
-				h.note(begin, "PostgreSQL restarted in %s (%d started, %d/%d finished): %v", time.Since(t0).Round(100*time.Millisecond), h.started.Load(), h.finished.Load(), len(h.merchants), err)
-				if !pause(ctx, 8*time.Second) {
-					return
-				}
-			}
-		},
+		chaos: midRunTwice(8*time.Second, func(ctx context.Context, h *harness, begin time.Time) bool {
+			t0 := time.Now()
+			err := h.stack.Cluster().Postgres.Restart(ctx)
+			h.note(begin, "PostgreSQL restarted in %s (%d started, %d/%d finished): %v", time.Since(t0).Round(100*time.Millisecond), h.started.Load(), h.finished.Load(), len(h.merchants), err)
+			return true
+		}),
 	},
 	{
 		name:    "server-kill",
 		about:   "mid-run Temporal Server is SIGKILLed and started again 3 s later, twice",
 		policy:  webhookPolicy(),
 		cluster: true,
-		chaos: func(ctx context.Context, h *harness, begin time.Time) {
-			if !h.midRun(ctx) {
-				return
-			}
-			for i := 0; i < 2 && !h.allDone(); i++ {
-				if !killAndRestart(ctx, h, begin, 3*time.Second, h.stack.Temporal) || !pause(ctx, 5*time.Second) {
-					return
-				}
-			}
-		},
+		chaos: midRunTwice(5*time.Second, func(ctx context.Context, h *harness, begin time.Time) bool {
+			return killAndRestart(ctx, h, begin, 3*time.Second, h.stack.Temporal)
+		}),
 	},
 	{
 		name: "gateway-kill",
@@ -251,16 +250,8 @@ var clusterScenarios = []scenario{
 			"retries each delivery it cannot take at the other",
 		policy:  webhookPolicy(),
 		cluster: true,
-		chaos: func(ctx context.Context, h *harness, begin time.Time) {
-			if !h.midRun(ctx) {
-				return
-			}
-			g := h.stack.Gateways[0]
-			pid := g.PID()
-			err := g.Kill()
-			h.note(begin, "SIGKILL %s pid %d for good (%d started, %d/%d finished): %v", g.Name, pid, h.started.Load(), h.finished.Load(), len(h.merchants), err)
-		},
-		after: countFailovers,
+		chaos:   killForGood(func(s *stackrun.Stack) *stackrun.Proc { return s.Gateways[0] }),
+		after:   countFailovers,
 	},
 }
 
