@@ -212,30 +212,17 @@ func parkedPhase(ctx context.Context, bin stackrun.Binaries, dir string, n, file
 			return nil, err
 		}
 		defer e.close()
-		p.WorkerRSSBase = usage(e.workerPID).RSS
-		t0 := time.Now()
-		logf("%s: parking %d onboardings at %.0f/s", e.name, n, rate)
-		if _, err := park(ctx, e, "parked", n, 32, rate); err != nil {
+		// What was measured before an error is kept, as the rest of the report is.
+		w, err := parkAndWatch(ctx, e, n, rate, idle, true)
+		p.WorkerRSSBase, p.ParkSeconds, p.Idle, p.IdleServer = w.workerRSSBase, w.parkSeconds, w.idle, w.server
+		if p.ParkSeconds > 0 {
+			p.ParkRate = float64(n) / p.ParkSeconds
+		}
+		if err != nil {
 			return p, err
 		}
-		p.ParkSeconds = time.Since(t0).Seconds()
-		p.ParkRate = float64(n) / p.ParkSeconds
-		logf("%s: %d parked in %.0fs; watching %s idle", e.name, n, p.ParkSeconds, idle)
-		before := e.counters(ctx)
-		reqBefore := providerRequests(ctx, e)
-		m := startMeter(e)
-		select {
-		case <-ctx.Done():
-			return p, ctx.Err()
-		case <-time.After(idle):
-		}
-		p.Idle = m.stop()
-		p.IdleServer = e.counters(ctx).Sub(before)
-		p.IdleProviderRequests = providerRequests(ctx, e) - reqBefore
-		p.ServerCPUPercent = 100 * p.Idle.ServerCPUSec / p.Idle.Seconds
-		p.WorkerCPUPercent = 100 * p.Idle.WorkerCPUSec / p.Idle.Seconds
-		p.WorkerRSS = p.Idle.WorkerRSSAtEnd
-		p.ServerRSS = usage(e.serverPID).RSS
+		p.IdleProviderRequests, p.ServerCPUPercent, p.WorkerCPUPercent = w.providerRequests, w.serverCPUPercent, w.workerCPUPercent
+		p.WorkerRSS, p.ServerRSS = w.idle.WorkerRSSAtEnd, w.serverRSS
 		e.close()
 	}
 	if fileN > 0 {
@@ -255,6 +242,52 @@ func parkedPhase(ctx context.Context, bin stackrun.Binaries, dir string, n, file
 		p.DBBytesPer = float64(p.DBBytes) / float64(fileN)
 	}
 	return p, nil
+}
+
+// parkedIdle is what parkAndWatch measures: the parking, then the idle window after it.
+type parkedIdle struct {
+	workerRSSBase int64
+	parkSeconds   float64
+	idle          Usage
+	// server is the server's counters over the idle window (when asked for).
+	server                             ServerCounters
+	providerRequests                   int
+	serverCPUPercent, workerCPUPercent float64
+	serverRSS                          int64
+}
+
+// parkAndWatch parks n onboardings on e at rate, then watches them for idle: the worker's RSS
+// before, CPU and memory over the window, the provider requests served in it and, with
+// counters, the server's counters over it.
+func parkAndWatch(ctx context.Context, e *env, n int, rate float64, idle time.Duration, counters bool) (parkedIdle, error) {
+	w := parkedIdle{workerRSSBase: usage(e.workerPID).RSS}
+	t0 := time.Now()
+	logf("%s: parking %d onboardings at %.0f/s", e.name, n, rate)
+	if _, err := park(ctx, e, "parked", n, 32, rate); err != nil {
+		return w, err
+	}
+	w.parkSeconds = time.Since(t0).Seconds()
+	logf("%s: %d parked in %.0fs; watching %s idle", e.name, n, w.parkSeconds, idle)
+	var before ServerCounters
+	if counters {
+		before = e.counters(ctx)
+	}
+	reqBefore := providerRequests(ctx, e)
+	m := startMeter(e)
+	select {
+	case <-ctx.Done():
+		return w, ctx.Err()
+	case <-time.After(idle):
+	}
+	w.idle = m.stop()
+	if counters {
+		w.server = e.counters(ctx).Sub(before)
+	}
+	w.providerRequests = providerRequests(ctx, e) - reqBefore
+	w.serverCPUPercent = 100 * w.idle.ServerCPUSec / w.idle.Seconds
+	w.workerCPUPercent = 100 * w.idle.WorkerCPUSec / w.idle.Seconds
+	w.serverRSS = usage(e.serverPID).RSS
+	return w, nil
 }
 
 // dbSize is the size of the dev server's SQLite files in dir.
@@ -323,27 +356,14 @@ func parkedCluster(ctx context.Context, bin stackrun.Binaries, dir string, n int
 		return total, vis
 	}
 	db0, vis0 := sizes()
-	p.WorkerRSSBase = usage(e.workerPID).RSS
-	t0 := time.Now()
-	logf("%s: parking %d onboardings at %.0f/s", e.name, n, rate)
-	if _, err := park(ctx, e, "parked", n, 32, rate); err != nil {
+	w, err := parkAndWatch(ctx, e, n, rate, idle, false)
+	p.WorkerRSSBase, p.ParkSeconds = w.workerRSSBase, w.parkSeconds
+	if err != nil {
 		return p, err
 	}
-	p.ParkSeconds = time.Since(t0).Seconds()
-	logf("%s: %d parked in %.0fs; watching %s idle", e.name, n, p.ParkSeconds, idle)
-	reqBefore := providerRequests(ctx, e)
-	m := startMeter(e)
-	select {
-	case <-ctx.Done():
-		return p, ctx.Err()
-	case <-time.After(idle):
-	}
-	p.Idle = m.stop()
-	p.IdleProviderRequests = providerRequests(ctx, e) - reqBefore
-	p.ServerCPUPercent = 100 * p.Idle.ServerCPUSec / p.Idle.Seconds
-	p.WorkerCPUPercent = 100 * p.Idle.WorkerCPUSec / p.Idle.Seconds
-	p.WorkerRSS = p.Idle.WorkerRSSAtEnd
-	p.ServerRSS = usage(e.serverPID).RSS
+	p.Idle = w.idle
+	p.IdleProviderRequests, p.ServerCPUPercent, p.WorkerCPUPercent = w.providerRequests, w.serverCPUPercent, w.workerCPUPercent
+	p.WorkerRSS, p.ServerRSS = w.idle.WorkerRSSAtEnd, w.serverRSS
 	// After the idle window: PostgreSQL has written what the parking made (autovacuum aside).
 	db1, vis1 := sizes()
 	p.DBBytes, p.VisibilityBytes = db1-db0, vis1-vis0
