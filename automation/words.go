@@ -44,10 +44,15 @@ var checkLabels = map[string]string{
 
 // CheckLabel is a Quickr check type in words ("ultimate_beneficial_ownership" -> "UBO").
 func CheckLabel(typ string) string {
-	if l, ok := checkLabels[typ]; ok {
+	return labelOr(checkLabels, typ, strings.ReplaceAll(typ, "_", " "))
+}
+
+// labelOr is key's label, or otherwise for a key without one.
+func labelOr(labels map[string]string, key, otherwise string) string {
+	if l, ok := labels[key]; ok {
 		return l
 	}
-	return strings.ReplaceAll(typ, "_", " ")
+	return otherwise
 }
 
 // flagMeanings are the case-details reference's explanations of each flag code, shortened.
@@ -103,12 +108,7 @@ var factLabels = map[string]string{
 }
 
 // FactLabel is one of the engine's facts ($.context.<key>) in words.
-func FactLabel(key string) string {
-	if l, ok := factLabels[key]; ok {
-		return l
-	}
-	return "the fact " + key
-}
+func FactLabel(key string) string { return labelOr(factLabels, key, "the fact "+key) }
 
 var sectionLabels = map[string]string{
 	"current_information": "Quickr's current information",
