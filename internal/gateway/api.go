@@ -157,13 +157,27 @@ func (s *Server) startOnboarding(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, code, StartResponse{WorkflowID: st.WorkflowID, RunID: st.RunID, Existing: st.Existing, StatusURL: loc})
 }
 
-func (s *Server) getOnboarding(w http.ResponseWriter, r *http.Request) {
-	st, err := s.eng.Status(r.Context(), r.PathValue("id"))
+// answer writes v as the 200 answer, or err as its problem.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, v any, err error) {
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, st)
+	writeJSON(w, http.StatusOK, v)
+}
+
+// fieldsOf are the fields a validation error names (none for another error).
+func fieldsOf(err error) []engine.FieldError {
+	var fe *engine.ValidationError
+	if errors.As(err, &fe) {
+		return fe.Fields
+	}
+	return nil
+}
+
+func (s *Server) getOnboarding(w http.ResponseWriter, r *http.Request) {
+	st, err := s.eng.Status(r.Context(), r.PathValue("id"))
+	s.answer(w, r, st, err)
 }
 
 // listParams are the query parameters GET /v1/onboardings takes.
@@ -195,21 +209,14 @@ func (s *Server) listOnboardings(w http.ResponseWriter, r *http.Request) {
 		f.PageSize = n
 	}
 	if _, err := f.Query(); err != nil {
-		var fe *engine.ValidationError
-		if errors.As(err, &fe) {
-			v.Fields = append(v.Fields, fe.Fields...)
-		}
+		v.Fields = append(v.Fields, fieldsOf(err)...)
 	}
 	if len(v.Fields) > 0 {
 		writeProblem(w, http.StatusBadRequest, "invalid query parameters", v.Fields)
 		return
 	}
 	page, err := s.eng.List(r.Context(), f)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, page)
+	s.answer(w, r, page, err)
 }
 
 // DecisionRequest is an agent's decision. The agent is the token's name: a token cannot
@@ -231,11 +238,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 	}
 	caller := callerOf(r.Context())
 	res, err := s.decideAs(r.Context(), caller, "api token "+caller.Name, r.PathValue("id"), key, req)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, res)
+	s.answer(w, r, res, err)
 }
 
 // decideAs is the one decision path, for the API and the console alike: the request checked,
@@ -295,21 +298,14 @@ func (s *Server) extendDeadline(w http.ResponseWriter, r *http.Request) {
 	// at fault, before anything is sent.
 	v := &engine.ValidationError{}
 	if err := engine.ValidateDeadlineChange(ch, time.Now()); err != nil {
-		var fe *engine.ValidationError
-		if errors.As(err, &fe) {
-			v.Fields = append(v.Fields, fe.Fields...)
-		}
+		v.Fields = append(v.Fields, fieldsOf(err)...)
 	}
 	if err := checkReason(v, req.Reason, false); err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	st, err := s.eng.ExtendDeadline(r.Context(), r.PathValue("id"), key, ch)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, st)
+	s.answer(w, r, st, err)
 }
 
 // CancelRequest asks an onboarding to stop.

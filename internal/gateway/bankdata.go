@@ -62,11 +62,7 @@ func (s *Server) supplyBankData(w http.ResponseWriter, r *http.Request) {
 		Ref: sum.Ref, Accounts: sum.Accounts, Transactions: sum.Transactions, From: sum.From, To: sum.To, Bytes: sum.Bytes,
 		By: callerOf(r.Context()).Name, RequestID: key,
 	})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, st)
+	s.answer(w, r, st, err)
 }
 
 // decodeBodyLimit reads a JSON body of at most limit bytes strictly into v; on failure it has
