@@ -25,16 +25,6 @@ func (s spec) Validate() error {
 func TestLoad(t *testing.T) {
 	// config checks only that keys are configured; package codec parses them.
 	t.Setenv("ONBOARDING_PAYLOAD_KEYS", "k1=unparsed-here")
-	t.Run("payload keys are required", func(t *testing.T) {
-		t.Setenv("ONBOARDING_PAYLOAD_KEYS", "")
-		var s spec
-		require.ErrorContains(t, config.Load(&s), "ONBOARDING_PAYLOAD_KEYS")
-	})
-	t.Run("a TLS certificate needs its key", func(t *testing.T) {
-		t.Setenv("ONBOARDING_TEMPORAL_TLS_CERT", "/etc/cert.pem")
-		var s spec
-		require.ErrorContains(t, config.Load(&s), "ONBOARDING_TEMPORAL_TLS_KEY")
-	})
 	t.Run("defaults", func(t *testing.T) {
 		var s spec
 		require.NoError(t, config.Load(&s))
@@ -55,22 +45,22 @@ func TestLoad(t *testing.T) {
 		require.NoError(t, config.Load(&s))
 		require.Equal(t, "b:2", s.TemporalAddress)
 	})
-	t.Run("bad duration names the variable", func(t *testing.T) {
-		t.Setenv("ONBOARDING_POLL_EVERY", "soon")
-		var s spec
-		err := config.Load(&s)
-		require.ErrorContains(t, err, "ONBOARDING_POLL_EVERY")
-	})
-	t.Run("bad level names the variable", func(t *testing.T) {
-		t.Setenv("ONBOARDING_LOG_LEVEL", "loud")
-		var s spec
-		require.ErrorContains(t, config.Load(&s), "ONBOARDING_LOG_LEVEL")
-	})
-	t.Run("address without port", func(t *testing.T) {
-		t.Setenv("ONBOARDING_TEMPORAL_ADDRESS", "localhost")
-		var s spec
-		require.ErrorContains(t, config.Load(&s), "TEMPORAL_ADDRESS")
-	})
+	// Each refusal names the variable to fix.
+	for _, tt := range []struct {
+		name, key, value, names string
+	}{
+		{"payload keys are required", "ONBOARDING_PAYLOAD_KEYS", "", "ONBOARDING_PAYLOAD_KEYS"},
+		{"a TLS certificate needs its key", "ONBOARDING_TEMPORAL_TLS_CERT", "/etc/cert.pem", "ONBOARDING_TEMPORAL_TLS_KEY"},
+		{"bad duration", "ONBOARDING_POLL_EVERY", "soon", "ONBOARDING_POLL_EVERY"},
+		{"bad level", "ONBOARDING_LOG_LEVEL", "loud", "ONBOARDING_LOG_LEVEL"},
+		{"address without port", "ONBOARDING_TEMPORAL_ADDRESS", "localhost", "TEMPORAL_ADDRESS"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv(tt.key, tt.value)
+			var s spec
+			require.ErrorContains(t, config.Load(&s), tt.names)
+		})
+	}
 }
 
 func TestPayloadValidate(t *testing.T) {
