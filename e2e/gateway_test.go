@@ -387,8 +387,7 @@ func requestsIn(t *testing.T, ctx context.Context, s *stack, id string) (events,
 func TestGatewayLifecycleWithEncryption(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	d := 200 * time.Millisecond
-	s := newStack(t, sandbox.Config{Auto: true, Delays: sandbox.Delays{Declare: d, Sign: d, IDV: d, Analysis: d, CreditTerms: d}}, withPayloadEncryption())
+	s := newStack(t, autoSandbox(), withPayloadEncryption())
 
 	// The app starts Ragnarok twice: one onboarding.
 	first := s.do(t, apiCall{method: "POST", path: "/v1/onboardings", token: appToken, body: startBody("987654321")})

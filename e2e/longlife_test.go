@@ -68,8 +68,10 @@ func (s *stack) settled(t *testing.T, ctx context.Context, started *engine.Start
 }
 
 // autoSandbox plays merchant, signatories and providers by itself, quickly.
-func autoSandbox() sandbox.Config {
-	d := 200 * time.Millisecond
+func autoSandbox() sandbox.Config { return autoSandboxEvery(200 * time.Millisecond) }
+
+// autoSandboxEvery is autoSandbox with every human and provider step taking d.
+func autoSandboxEvery(d time.Duration) sandbox.Config {
 	return sandbox.Config{Auto: true, Delays: sandbox.Delays{Declare: d, Sign: d, IDV: d, Analysis: d, CreditTerms: d}}
 }
 
@@ -179,7 +181,8 @@ func (s *stack) tryKeywords(ctx context.Context, st *engine.Started, name string
 	return []string{one}, nil
 }
 
-// inbox is inboxTypes for EventuallyWithT conditions (see tryKeywords).
+// inbox lists the notification types the app inbox received for the onboarding, returning
+// its error, for EventuallyWithT conditions (see tryKeywords); inboxTypes fails the test.
 func (s *stack) inbox(workflowID string) ([]string, error) {
 	resp, err := http.Get(s.sandboxURL + "/control/inbox")
 	if err != nil {

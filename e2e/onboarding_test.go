@@ -85,10 +85,7 @@ func exactlyOnce(t *testing.T, s *stack, ref string, kinds ...string) {
 func TestTestCompaniesThroughTheLifecycle(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	s := newStack(t, sandbox.Config{Auto: true, Delays: sandbox.Delays{
-		Declare: 200 * time.Millisecond, Sign: 200 * time.Millisecond, IDV: 200 * time.Millisecond,
-		Analysis: 200 * time.Millisecond, CreditTerms: 200 * time.Millisecond,
-	}})
+	s := newStack(t, autoSandbox())
 
 	for _, tt := range []struct {
 		org     string
@@ -269,10 +266,7 @@ func onboardingVersion(t *testing.T, events []*historypb.HistoryEvent) workflow.
 func TestNoBankDataNoAutomaticApproval(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	s := newStack(t, sandbox.Config{Auto: true, Delays: sandbox.Delays{
-		Declare: 100 * time.Millisecond, Sign: 100 * time.Millisecond, IDV: 100 * time.Millisecond,
-		Analysis: 100 * time.Millisecond, CreditTerms: 100 * time.Millisecond,
-	}})
+	s := newStack(t, autoSandboxEvery(100*time.Millisecond))
 	id := workflows.WorkflowID("NO", "987654321")
 	// The app will not upload (set before the start, so the request finds it).
 	req, err := http.NewRequest(http.MethodPut, s.sandboxURL+"/control/app/bank-data/"+id, strings.NewReader(`{"profile":"none"}`))

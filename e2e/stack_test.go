@@ -274,21 +274,8 @@ func (s *stack) caseDoc(t *testing.T, ref string) map[string]any {
 // inboxTypes lists the notification types the app inbox received for the onboarding.
 func (s *stack) inboxTypes(t *testing.T, workflowID string) []string {
 	t.Helper()
-	var inbox struct {
-		Events []struct {
-			Body struct {
-				Type       string `json:"type"`
-				WorkflowID string `json:"workflowId"`
-			} `json:"body"`
-		} `json:"events"`
-	}
-	s.getJSON(t, "/control/inbox", &inbox)
-	var types []string
-	for _, e := range inbox.Events {
-		if e.Body.WorkflowID == workflowID {
-			types = append(types, e.Body.Type)
-		}
-	}
+	types, err := s.inbox(workflowID)
+	require.NoError(t, err)
 	return types
 }
 
