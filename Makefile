@@ -100,7 +100,7 @@ record-histories: $(TEMPORAL) ## re-record the current version's histories (work
 	RECORD_HISTORIES=1 go test -count=1 -timeout 15m -run '^($(RECORDING_TESTS))$$' ./e2e/
 
 .PHONY: lint
-lint: $(WORKFLOWCHECK) $(TEMPORAL_SERVER) compose-check ## gofmt, go vet, workflowcheck, workflow import rules, compose file
+lint: $(WORKFLOWCHECK) $(TEMPORAL_SERVER) compose-check ## gofmt, go vet, workflowcheck, workflow import and vocabulary rules, compose file
 	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	go vet ./...
 	$(WORKFLOWCHECK) ./workflows/...

@@ -242,12 +242,12 @@ func (o *onboarding) run(ctx workflow.Context) (*OnboardingResult, error) {
 		}
 		return o.failed(ctx, "evaluating the approval rules failed", err)
 	}
-	switch {
-	case ev.Decision == "DECLINE":
+	switch verdict := activities.VerdictOf(ev.Decision); {
+	case verdict == activities.VerdictDecline:
 		return o.decide(ctx, OutcomeDeclined, "rules: "+ev.Reason, nil)
-	case ev.Decision == "APPROVE" && len(o.status.ReviewReasons) == 0:
+	case verdict == activities.VerdictApprove && len(o.status.ReviewReasons) == 0:
 		return o.decide(ctx, OutcomeApproved, "rules: "+ev.Reason, nil)
-	case ev.Decision == "APPROVE":
+	case verdict == activities.VerdictApprove:
 		// The rules would approve, but something they cannot see (a rejected signature, a
 		// mismatching identity) needs a person: the review reasons already say what.
 		o.note(ctx, "approval held for review", strings.Join(o.status.ReviewReasons, "; "))
@@ -643,15 +643,15 @@ func (o *onboarding) evaluate(ctx workflow.Context) (*activities.Evaluation, err
 // decide writes the final decision back to Quickr (status, risk level and a note with the
 // reason) and finishes.
 func (o *onboarding) decide(ctx workflow.Context, outcome Outcome, reason string, d *Decision) (*OnboardingResult, error) {
-	status, risk := "ACTIVE", o.riskLevel()
+	recorded, risk := activities.CaseApproved, o.riskLevel()
 	if outcome == OutcomeDeclined {
-		status = "DECLINED"
+		recorded = activities.CaseDeclined
 	}
-	if d != nil && d.RiskLevel != "" && risk != "HIGH" { // HIGH sticks
+	if d != nil && d.RiskLevel != "" && risk != activities.RiskHigh { // HIGH sticks
 		risk = d.RiskLevel
 	}
 	in := activities.RecordDecisionInput{
-		CaseID: o.kyc.ID, Reference: o.status.WorkflowID, Status: status, RiskLevel: risk, Note: o.decisionNote(reason),
+		CaseID: o.kyc.ID, Reference: o.status.WorkflowID, Status: activities.QuickrStatusFor(recorded), RiskLevel: risk, Note: o.decisionNote(reason),
 	}
 	err := o.call(ctx, providerQuickr, "Record the decision in Quickr", a.RecordDecision, in, nil)
 	if err != nil && ctx.Err() == nil && o.takes(ctx, changeDecisionStands) {
@@ -698,8 +698,8 @@ func (o *onboarding) decisionNote(reason string) string {
 // approval set HIGH. HIGH sticks: a later approval cannot lower it.
 func (o *onboarding) riskLevel() string {
 	for _, a := range o.status.Approvals {
-		if a.RiskLevel == "HIGH" {
-			return "HIGH"
+		if a.RiskLevel == activities.RiskHigh {
+			return activities.RiskHigh
 		}
 	}
 	return o.riskLevelV0()
@@ -724,7 +724,7 @@ func (o *onboarding) archive(ctx workflow.Context, why string) {
 	// Not through call: archiving is best effort, and a cancellation must not wait for a
 	// provider a person has yet to fix.
 	err := workflow.ExecuteActivity(o.providerCall(ctx, "Archive the KYC case"), a.RecordDecision,
-		activities.RecordDecisionInput{CaseID: o.kyc.ID, Reference: o.status.WorkflowID, Status: "ARCHIVED", Note: "Onboarding ended: " + why}).Get(ctx, nil)
+		activities.RecordDecisionInput{CaseID: o.kyc.ID, Reference: o.status.WorkflowID, Status: activities.QuickrStatusFor(activities.CaseArchived), Note: "Onboarding ended: " + why}).Get(ctx, nil)
 	if err != nil {
 		o.note(ctx, "archiving the case failed", cause(err))
 		return
