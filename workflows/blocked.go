@@ -74,25 +74,28 @@ func (o *onboarding) blocksOnFailure(ctx workflow.Context) bool {
 	return o.atLeast(vLongLife) || workflow.GetVersion(ctx, changeProviderBlocked, workflow.DefaultVersion, 1) >= 1
 }
 
-// call runs one provider request with the provider's preset (callFor). When it fails in a way a person can
-// fix, the onboarding is blocked on provider and the request is retried until the provider
-// answers; what comes back then (a result or a rejection) is returned as usual.
-func (o *onboarding) call(ctx workflow.Context, provider, summary string, activity, arg, out any) error {
-	err := workflow.ExecuteActivity(o.callFor(ctx, provider, summary), activity, arg).Get(ctx, out)
+// call runs one provider request with its options (activityTable). When it fails in a way a
+// person can fix, the onboarding is blocked on the activity's provider and the request is
+// retried until the provider answers; what comes back then (a result or a rejection) is
+// returned as usual.
+func (o *onboarding) call(ctx workflow.Context, summary string, activity, arg, out any) error {
+	err := workflow.ExecuteActivity(o.callCtx(ctx, activity, summary), activity, arg).Get(ctx, out)
 	why := blockReason(err)
 	if err == nil || why == "" || ctx.Err() != nil || !o.blocksOnFailure(ctx) {
 		return err
 	}
-	return o.untilAnswered(ctx, provider, why, summary, activity, arg, out, err)
+	return o.untilAnswered(ctx, why, summary, activity, arg, out, err)
 }
 
-// untilAnswered blocks the onboarding on provider for the failure err and retries the
-// activity on blockedRetry's schedule until the provider answers; it returns that answer.
-func (o *onboarding) untilAnswered(ctx workflow.Context, provider, why, summary string, activity, arg, out any, err error) error {
+// untilAnswered blocks the onboarding on the activity's provider for the failure err and
+// retries the activity on blockedRetry's schedule until the provider answers; it returns
+// that answer.
+func (o *onboarding) untilAnswered(ctx workflow.Context, why, summary string, activity, arg, out any, err error) error {
+	provider := providerOf(activity)
 	o.block(ctx, provider, why, activity, summary, err)
 	defer o.unblock(ctx, provider)
 	for {
-		err = workflow.ExecuteActivity(blockedRetry(ctx, provider, summary), activity, arg).Get(ctx, out)
+		err = workflow.ExecuteActivity(blockedRetry(ctx, activity, summary), activity, arg).Get(ctx, out)
 		// Only the blocked retry's own bound (a month) ends it without an answer: go on.
 		if err == nil || blockReason(err) == "" || ctx.Err() != nil {
 			return err

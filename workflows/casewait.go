@@ -99,7 +99,7 @@ func (o *onboarding) awaitCase(ctx workflow.Context, w caseWait) (waitResult, *a
 				}
 			}
 			var chk activities.CaseCheck
-			if err := o.call(ctx, providerQuickr, w.Summary, a.CheckCase, in, &chk); err != nil {
+			if err := o.call(ctx, w.Summary, a.CheckCase, in, &chk); err != nil {
 				if ctx.Err() != nil {
 					return waitFailed, nil, errCancelled
 				}

@@ -66,7 +66,7 @@ func (o *onboarding) evaluate(ctx workflow.Context) (*activities.Evaluation, err
 		facts.PriorKYCCases = len(ev.PriorKYC.Cases)
 	}
 	var out activities.Evaluation
-	err := o.call(ctx, providerQuickr, "Evaluate the approval rules", a.EvaluateRules,
+	err := o.call(ctx, "Evaluate the approval rules", a.EvaluateRules,
 		activities.EvaluateInput{CaseID: o.kyc.ID, Reference: o.status.WorkflowID, Facts: facts}, &out)
 	if err != nil {
 		return nil, err
@@ -92,7 +92,7 @@ func (o *onboarding) decide(ctx workflow.Context, outcome Outcome, reason string
 	in := activities.RecordDecisionInput{
 		CaseID: o.kyc.ID, Reference: o.status.WorkflowID, Status: activities.QuickrStatusFor(recorded), RiskLevel: risk, Note: o.decisionNote(reason),
 	}
-	err := o.call(ctx, providerQuickr, "Record the decision in Quickr", a.RecordDecision, in, nil)
+	err := o.call(ctx, "Record the decision in Quickr", a.RecordDecision, in, nil)
 	if err != nil && ctx.Err() == nil && o.takes(ctx, changeDecisionStands) {
 		// The decision is made: Quickr's failing to record it must not undo it.
 		err = o.retryWriteBack(ctx, in, err)

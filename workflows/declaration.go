@@ -14,7 +14,7 @@ import (
 func (o *onboarding) createCase(ctx workflow.Context) (*OnboardingResult, error) {
 	o.setStage(ctx, StageCreatingCase, "the KYC case to be created", nil)
 	var kyc activities.CaseSnapshot
-	err := o.call(ctx, providerQuickr, "Create KYC case in Quickr", a.CreateKYCCase, activities.CreateCaseInput{
+	err := o.call(ctx, "Create KYC case in Quickr", a.CreateKYCCase, activities.CreateCaseInput{
 		Reference: o.status.WorkflowID,
 		Company:   o.in.Company,
 		Contact:   o.in.Contact,
@@ -57,7 +57,6 @@ func (o *onboarding) awaitDeclaration(ctx workflow.Context) (Outcome, string, er
 	var snap activities.CaseSnapshot
 	res, err := o.awaitPolled(ctx, pollSpec{
 		Kind:     "declaration",
-		Provider: providerQuickr,
 		Summary:  "Poll Quickr for the declaration (webhook fallback; sends reminders)",
 		Interval: o.policy().DeclarationPoll.D(),
 		Deadline: func() time.Time { return o.declarationDeadline },

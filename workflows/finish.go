@@ -4,9 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"strconv"
-	"time"
 
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/merchantflow/onboarding/activities"
@@ -19,7 +17,7 @@ func (o *onboarding) archive(ctx workflow.Context, why string) {
 	}
 	// Not through call: archiving is best effort, and a cancellation must not wait for a
 	// provider a person has yet to fix.
-	err := workflow.ExecuteActivity(o.providerCall(ctx, "Archive the KYC case"), a.RecordDecision,
+	err := workflow.ExecuteActivity(o.callCtx(ctx, a.RecordDecision, "Archive the KYC case"), a.RecordDecision,
 		activities.RecordDecisionInput{CaseID: o.kyc.ID, Reference: o.status.WorkflowID, Status: activities.QuickrStatusFor(activities.CaseArchived), Note: "Onboarding ended: " + why}).Get(ctx, nil)
 	if err != nil {
 		o.note(ctx, "archiving the case failed", cause(err))
@@ -89,17 +87,7 @@ func (o *onboarding) notify(ctx workflow.Context, typ, message string, data map[
 		Data:       data,
 		At:         workflow.Now(ctx),
 	}
-	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		Summary:                "Notify the app: " + typ,
-		StartToCloseTimeout:    10 * time.Second,
-		ScheduleToCloseTimeout: 10 * time.Minute,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:        time.Second,
-			BackoffCoefficient:     2,
-			MaximumInterval:        time.Minute,
-			NonRetryableErrorTypes: callNonRetryable,
-		},
-	})
+	actx := workflow.WithActivityOptions(ctx, optionsFor(a.Notify, "Notify the app: "+typ, 0))
 	// Only the notifications still in flight are kept: a months-long onboarding sends many.
 	o.notifies = slices.DeleteFunc(o.notifies, func(f workflow.Future) bool { return f.IsReady() })
 	o.notifies = append(o.notifies, workflow.ExecuteActivity(actx, a.Notify, n))

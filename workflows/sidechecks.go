@@ -4,9 +4,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-	"time"
 
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/merchantflow/onboarding/activities"
@@ -17,17 +15,7 @@ import (
 // that tells when the lookup has settled.
 func (o *onboarding) lookupPriorKYC(ctx workflow.Context) func() bool {
 	done := false
-	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		Summary:                "Look up prior KYC cases in Creditro",
-		StartToCloseTimeout:    30 * time.Second,
-		ScheduleToCloseTimeout: o.policy().PriorKYCMaxWait.D(),
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:        5 * time.Second,
-			BackoffCoefficient:     2,
-			MaximumInterval:        2 * time.Minute,
-			NonRetryableErrorTypes: callNonRetryable,
-		},
-	})
+	actx := workflow.WithActivityOptions(ctx, optionsFor(a.LookupPriorKYC, "Look up prior KYC cases in Creditro", o.policy().PriorKYCMaxWait.D()))
 	arg := activities.PriorKYCInput{Company: o.in.Company}
 	fut := workflow.ExecuteActivity(actx, a.LookupPriorKYC, arg)
 	workflow.Go(ctx, func(gctx workflow.Context) {
@@ -37,7 +25,7 @@ func (o *onboarding) lookupPriorKYC(ctx workflow.Context) func() bool {
 		// configuration a person fixes: the lookup blocks until Creditro accepts them, rather
 		// than sending the merchant to review for want of evidence.
 		if err != nil && gctx.Err() == nil && o.atLeast(vLongLife) && blockReason(err) == BlockedCredentials {
-			err = o.untilAnswered(gctx, providerCreditro, BlockedCredentials, "Look up prior KYC cases in Creditro", a.LookupPriorKYC, arg, &prior, err)
+			err = o.untilAnswered(gctx, BlockedCredentials, "Look up prior KYC cases in Creditro", a.LookupPriorKYC, arg, &prior, err)
 		}
 		if err != nil {
 			prior = activities.PriorKYC{Status: activities.PriorKYCUnavailable, Reason: cause(err)}
@@ -106,7 +94,7 @@ func (o *onboarding) verifyIdentity(ctx workflow.Context) {
 	var res activities.IDVResult
 	for sessions := 1; ; sessions++ {
 		var sess activities.IDVSession
-		err := o.call(ctx, providerIDV, "Start identity verification of the form submitter", a.StartIdentityVerification,
+		err := o.call(ctx, "Start identity verification of the form submitter", a.StartIdentityVerification,
 			activities.IDVInput{Reference: o.status.WorkflowID, Person: *person}, &sess)
 		if err != nil {
 			o.unavailable(ctx, "identity", "starting the verification failed: "+cause(err))
@@ -125,7 +113,6 @@ func (o *onboarding) verifyIdentity(ctx workflow.Context) {
 		}
 		if !o.awaitEvidence(ctx, pollSpec{
 			Kind:     "identity",
-			Provider: providerIDV,
 			Summary:  "Poll the identity verification (callback fallback)",
 			Interval: o.policy().IDVPoll.D(),
 			MaxWait:  maxWait,
@@ -184,7 +171,7 @@ func (o *onboarding) analyseCredit(ctx workflow.Context) {
 		in.BankDataRef = o.status.BankData.Upload.Ref
 	}
 	var ref activities.CreditAnalysisRef
-	err := o.call(ctx, providerOpenBanking, "Start the open-banking credit analysis", a.StartCreditAnalysis, in, &ref)
+	err := o.call(ctx, "Start the open-banking credit analysis", a.StartCreditAnalysis, in, &ref)
 	if err != nil {
 		o.unavailable(ctx, "creditAnalysis", "starting the analysis failed: "+cause(err))
 		return
@@ -192,7 +179,6 @@ func (o *onboarding) analyseCredit(ctx workflow.Context) {
 	var res activities.CreditAnalysisResult
 	if o.awaitEvidence(ctx, pollSpec{
 		Kind:     "creditAnalysis",
-		Provider: providerOpenBanking,
 		Summary:  "Poll the credit analysis until COMPLETED",
 		Interval: o.policy().CreditAnalysisPoll.D(),
 		MaxWait:  o.policy().CreditAnalysisMaxWait.D(),
@@ -210,7 +196,7 @@ func (o *onboarding) requestCreditTerms(ctx workflow.Context) {
 		contact = *o.kyc.FormSubmitter
 	}
 	var ref activities.CreditTermsRef
-	err := o.call(ctx, providerDeepIDV, "Request credit terms (DeepIDV)", a.RequestCreditTerms, activities.CreditTermsInput{
+	err := o.call(ctx, "Request credit terms (DeepIDV)", a.RequestCreditTerms, activities.CreditTermsInput{
 		ExternalID: o.status.WorkflowID,
 		Company:    o.in.Company,
 		Contact:    contact,
@@ -225,7 +211,6 @@ func (o *onboarding) requestCreditTerms(ctx workflow.Context) {
 	var res activities.CreditTermsResult
 	if o.awaitEvidence(ctx, pollSpec{
 		Kind:     "creditTerms",
-		Provider: providerDeepIDV,
 		Summary:  "Poll the credit terms until COMPLETED",
 		Interval: o.policy().CreditTermsPoll.D(),
 		MaxWait:  o.policy().CreditTermsMaxWait.D(),

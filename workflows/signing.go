@@ -30,7 +30,6 @@ func (o *onboarding) awaitSignature(ctx workflow.Context) (Outcome, string, erro
 		} else {
 			res, err = o.awaitPolled(ctx, pollSpec{
 				Kind:     "signature",
-				Provider: providerQuickr,
 				Summary:  "Poll Quickr for the signatures (webhook fallback; sends reminders)",
 				Interval: o.policy().SigningPoll.D(),
 				// A contract round ends by itself when the contract expires (Quickr: a month).
@@ -71,7 +70,7 @@ func (o *onboarding) awaitSignature(ctx workflow.Context) (Outcome, string, erro
 			return "", "", nil
 		case c.Status == activities.ContractExpired && o.status.RenewalsUsed < o.policy().maxRenewals():
 			var reopened activities.CaseSnapshot
-			err := o.call(ctx, providerQuickr, "Re-open the expired contract", a.ReopenContract,
+			err := o.call(ctx, "Re-open the expired contract", a.ReopenContract,
 				activities.ContractRef{CaseID: o.kyc.ID, Reference: o.status.WorkflowID, ContractID: c.ID}, &reopened)
 			if err != nil {
 				if ctx.Err() != nil {

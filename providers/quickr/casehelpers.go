@@ -278,7 +278,7 @@ func parseTime(s string) (time.Time, bool) {
 func required(op string, pairs ...string) error {
 	for i := 0; i+1 < len(pairs); i += 2 {
 		if strings.TrimSpace(pairs[i+1]) == "" {
-			return &providers.Error{Provider: "quickr", Op: op, Status: http.StatusBadRequest, Code: "client_validation", Message: pairs[i] + " is required"}
+			return &providers.Error{Provider: Provider, Op: op, Status: http.StatusBadRequest, Code: "client_validation", Message: pairs[i] + " is required"}
 		}
 	}
 	return nil
