@@ -84,16 +84,9 @@ const (
 
 // VerdictOf is the verdict of an Evaluation's Decision; anything but an approval or a decline
 // is a review.
-func VerdictOf(decision string) Verdict {
-	switch decision {
-	case automation.DecisionApprove:
-		return VerdictApprove
-	case automation.DecisionDecline:
-		return VerdictDecline
-	default:
-		return VerdictReview
-	}
-}
+func VerdictOf(decision string) Verdict { return verdicts[decision] }
+
+var verdicts = map[string]Verdict{automation.DecisionApprove: VerdictApprove, automation.DecisionDecline: VerdictDecline}
 
 // CaseDecision is what the onboarding records on its KYC case when it ends.
 type CaseDecision int

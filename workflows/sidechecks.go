@@ -170,22 +170,11 @@ func (o *onboarding) analyseCredit(ctx workflow.Context) {
 		o.bankDataUsed = true
 		in.BankDataRef = o.status.BankData.Upload.Ref
 	}
-	var ref activities.CreditAnalysisRef
-	err := o.call(ctx, "Start the open-banking credit analysis", a.StartCreditAnalysis, in, &ref)
-	if err != nil {
-		o.unavailable(ctx, "creditAnalysis", "starting the analysis failed: "+cause(err))
-		return
-	}
-	var res activities.CreditAnalysisResult
-	if o.awaitEvidence(ctx, pollSpec{
-		Kind:     "creditAnalysis",
-		Summary:  "Poll the credit analysis until COMPLETED",
-		Interval: o.policy().CreditAnalysisPoll.D(),
-		MaxWait:  o.policy().CreditAnalysisMaxWait.D(),
-		Activity: a.AwaitCreditAnalysis,
-		Arg:      func() any { return ref },
-	}, &res) {
-		o.status.Evidence.CreditAnalysis = &res
+	if res := gatherEvidence[activities.CreditAnalysisRef, activities.CreditAnalysisResult](ctx, o, evidenceCheck{
+		kind: "creditAnalysis", start: a.StartCreditAnalysis, startSummary: "Start the open-banking credit analysis", startFailed: "starting the analysis failed",
+		poll: a.AwaitCreditAnalysis, pollSummary: "Poll the credit analysis until COMPLETED", timing: Policy.creditAnalysisTiming,
+	}, in); res != nil {
+		o.status.Evidence.CreditAnalysis = res
 		o.note(ctx, "credit analysis completed", "score "+strconv.FormatFloat(res.Score, 'f', -1, 64))
 	}
 }
@@ -195,29 +184,58 @@ func (o *onboarding) requestCreditTerms(ctx workflow.Context) {
 	if o.kyc.FormSubmitter != nil && contact.Email == "" {
 		contact = *o.kyc.FormSubmitter
 	}
-	var ref activities.CreditTermsRef
-	err := o.call(ctx, "Request credit terms (DeepIDV)", a.RequestCreditTerms, activities.CreditTermsInput{
+	in := activities.CreditTermsInput{
 		ExternalID: o.status.WorkflowID,
 		Company:    o.in.Company,
 		Contact:    contact,
 		Address:    o.in.Address,
 		Amount:     o.in.Credit.Amount,
 		PeriodDays: o.in.Credit.PeriodDays,
-	}, &ref)
-	if err != nil {
-		o.unavailable(ctx, "creditTerms", "the request failed: "+cause(err))
-		return
 	}
-	var res activities.CreditTermsResult
-	if o.awaitEvidence(ctx, pollSpec{
-		Kind:     "creditTerms",
-		Summary:  "Poll the credit terms until COMPLETED",
-		Interval: o.policy().CreditTermsPoll.D(),
-		MaxWait:  o.policy().CreditTermsMaxWait.D(),
-		Activity: a.AwaitCreditTerms,
-		Arg:      func() any { return ref },
-	}, &res) {
-		o.status.Evidence.CreditTerms = &res
+	if res := gatherEvidence[activities.CreditTermsRef, activities.CreditTermsResult](ctx, o, evidenceCheck{
+		kind: "creditTerms", start: a.RequestCreditTerms, startSummary: "Request credit terms (DeepIDV)", startFailed: "the request failed",
+		poll: a.AwaitCreditTerms, pollSummary: "Poll the credit terms until COMPLETED", timing: Policy.creditTermsTiming,
+	}, in); res != nil {
+		o.status.Evidence.CreditTerms = res
 		o.note(ctx, "credit terms "+strings.ToLower(res.Status), res.ID)
 	}
+}
+
+// evidenceCheck is a side check that starts at its provider and is then polled for its
+// result (credit analysis, credit terms).
+type evidenceCheck struct {
+	kind                      string // the evidence's key: Evidence.Unavailable, the poll's hints
+	start, poll               any    // the activities
+	startSummary, pollSummary string
+	startFailed               string // what the evidence says when starting fails
+	// timing is the poll's interval and maximum wait under the policy current when the poll
+	// starts (an extend may change it while the check starts).
+	timing func(Policy) (interval, maxWait Duration)
+}
+
+func (p Policy) creditAnalysisTiming() (Duration, Duration) {
+	return p.CreditAnalysisPoll, p.CreditAnalysisMaxWait
+}
+
+func (p Policy) creditTermsTiming() (Duration, Duration) {
+	return p.CreditTermsPoll, p.CreditTermsMaxWait
+}
+
+// gatherEvidence starts c with in and polls it for its result: nil when it could not be had,
+// which the evidence then records as unavailable (the rules cannot approve).
+func gatherEvidence[Ref, Res any](ctx workflow.Context, o *onboarding, c evidenceCheck, in any) *Res {
+	var ref Ref
+	if err := o.call(ctx, c.startSummary, c.start, in, &ref); err != nil {
+		o.unavailable(ctx, c.kind, c.startFailed+": "+cause(err))
+		return nil
+	}
+	var res Res
+	interval, maxWait := c.timing(o.policy())
+	if !o.awaitEvidence(ctx, pollSpec{
+		Kind: c.kind, Summary: c.pollSummary, Interval: interval.D(), MaxWait: maxWait.D(),
+		Activity: c.poll, Arg: func() any { return ref },
+	}, &res) {
+		return nil
+	}
+	return &res
 }
