@@ -192,6 +192,21 @@ func (e *env) declare(org string) {
 	e.control(http.MethodPost, "/control/quickr/cases/"+refFor(org)+"/declare", "")
 }
 
+// expire makes the contract of org's case expire unsigned.
+func (e *env) expire(org string) {
+	e.t.Helper()
+	e.control(http.MethodPost, "/control/quickr/cases/"+refFor(org)+"/expire", "")
+}
+
+// expiredContractCase is org's case, declared, with its contract expired unsigned.
+func (e *env) expiredContractCase(org string) *activities.CaseSnapshot {
+	e.t.Helper()
+	c := e.createCase(org)
+	e.declare(org)
+	e.expire(org)
+	return c
+}
+
 // app stands in for the platform's app: it records every notification and answers with the
 // status in reply (200 unless set).
 type app struct {
