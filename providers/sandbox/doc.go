@@ -6,7 +6,7 @@
 // This package only assembles it: New builds the shared core (package core: clock, seeded
 // randomness, faults, webhooks, counters, the app's inbox, control routing) and registers one
 // simulator per provider (packages quickr, creditro, idv, deepidv, openbanking) and the app
-// player (package app), each with its own state. exports.go keeps the names callers use.
+// player (package app), each with its own state. sandbox.go also keeps the names callers use.
 //
 // Beyond the provider APIs it offers control endpoints under /control/ that drive the human
 // steps (declare, sign, finish an IDV session, ...), inject faults, and count side effects per

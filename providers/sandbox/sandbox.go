@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"encoding/json"
 	"net/http"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/merchantflow/onboarding/providers/sandbox/idv"
 	"github.com/merchantflow/onboarding/providers/sandbox/openbanking"
 	"github.com/merchantflow/onboarding/providers/sandbox/quickr"
+	"github.com/merchantflow/onboarding/providers/sandbox/seeddata"
 )
 
 // Credentials are what the imitated providers accept. The defaults are also the engine's
@@ -151,3 +153,60 @@ func (s *Server) Counters() *Counters { return s.core.Counters() }
 
 // Close stops pending automatic steps and webhook retries.
 func (s *Server) Close() { s.core.Close() }
+
+// The names the engine's tests, the bench and the chaos suite use, so they need not know
+// which simulator or core file holds each.
+
+// Time, faults, counters and the delivery log (package core).
+type (
+	Clock       = core.Clock
+	ManualClock = core.ManualClock
+	Fault       = core.Fault
+	Counters    = core.Counters
+	Delivery    = core.Delivery
+)
+
+// NewManualClock starts a manual clock at t.
+func NewManualClock(t time.Time) *ManualClock { return core.NewManualClock(t) }
+
+// Side-effect kinds counted per reference, by the simulator that counts them.
+const (
+	CountCases           = quickr.CountCases
+	CountContractsReopen = quickr.CountContractsReopen
+	CountContractsNew    = quickr.CountContractsNew
+	CountDecisions       = quickr.CountDecisions
+	CountNotes           = quickr.CountNotes
+	CountArchived        = quickr.CountArchived
+	CountIDVSessions     = idv.CountSessions
+	// CountIDVOpened counts the sessions a person opened with their token (each once).
+	CountIDVOpened   = idv.CountOpened
+	CountCustomers   = openbanking.CountCustomers
+	CountAnalyses    = openbanking.CountAnalyses
+	CountCreditTerms = deepidv.CountCreditTerms
+)
+
+// Provider API requests are counted by route: the provider's name and the route pattern.
+// RequestQuickrListCases is the case list the reconciler sweeps; RequestQuickrGetCase one
+// read of one case.
+const (
+	RequestQuickrListCases = quickr.RequestListCases
+	RequestQuickrGetCase   = quickr.RequestGetCase
+)
+
+// CreditroToken mints a sandbox Creditro API token for customerID (zero exp: never expires).
+func CreditroToken(customerID string, exp time.Time) string { return creditro.Token(customerID, exp) }
+
+// SampleBankData is one of the app's shipped datasets ("good" or "risky") with its dates
+// moved so that its asOf day is the day of now.
+func SampleBankData(profile string, now time.Time) (json.RawMessage, error) {
+	return app.SampleBankData(profile, now)
+}
+
+// TestCompanies are the seed's test companies by organisation number (package seeddata).
+var TestCompanies = seeddata.TestCompanies
+
+// TestCompany and TestPerson are the seed's test companies and their people.
+type (
+	TestCompany = seeddata.TestCompany
+	TestPerson  = seeddata.TestPerson
+)

@@ -127,12 +127,8 @@ func TestCreditroContractFaults(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			env := sandboxtest.New(t, func(c *sandbox.Config) { c.Faults = map[string]sandbox.Fault{"creditro": tt.fault} })
 			_, err := creditroClient(env, sandbox.CreditroToken(env.Creds.CreditroCustomerID, time.Time{}), "").KYCCases(context.Background())
-			pe, ok := providers.AsError(err)
-			require.True(t, ok, "%v", err)
-			require.Equal(t, tt.status, pe.Status)
-			require.Equal(t, tt.code, pe.Code)
-			require.Equal(t, tt.retry, pe.RetryAfter)
-			require.Equal(t, tt.temporary, pe.Temporary())
+			pe := sandboxtest.RequireProviderError(t, err, sandboxtest.ProviderError{Status: tt.status, Code: tt.code, Temporary: tt.temporary})
+			require.Equal(t, tt.retry, pe.RetryAfter, "no Retry-After without a rate limit")
 			if tt.status == 429 {
 				require.True(t, strings.HasPrefix(pe.Message, "API calls quota exceeded! ("), pe.Message)
 				require.Equal(t, 2*time.Minute, creditro.RetryRule.NextDelay(err))

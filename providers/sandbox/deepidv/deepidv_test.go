@@ -197,15 +197,9 @@ func TestDeepIDVContractErrors(t *testing.T) {
 			if call == nil {
 				call = func(c *deepidv.Client) error { _, err := c.ListCreditTerms(context.Background(), ""); return err }
 			}
-			err := call(c)
-			pe, ok := providers.AsError(err)
-			require.True(t, ok, "%v", err)
-			require.Equal(t, tt.status, pe.Status)
-			require.Equal(t, tt.message, pe.Message)
-			require.Equal(t, tt.temporary, pe.Temporary())
-			if tt.status == 429 {
-				require.Equal(t, 3*time.Second, pe.RetryAfter)
-			}
+			sandboxtest.RequireProviderError(t, call(c), sandboxtest.ProviderError{
+				Status: tt.status, Message: tt.message, Temporary: tt.temporary, RetryAfter: sandboxtest.RetryAfter(tt.fault),
+			})
 		})
 	}
 

@@ -233,18 +233,15 @@ func (t *terms) doc() map[string]any {
 }
 
 func (s *Sim) get(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	t, ok := s.terms[r.PathValue("id")]
-	var doc map[string]any
-	if ok {
-		doc = t.doc()
-	}
-	s.mu.Unlock()
-	if !ok {
+	doc := core.Locked(&s.mu, func() map[string]any {
+		if t, ok := s.terms[r.PathValue("id")]; ok {
+			return t.doc()
+		}
+		return nil
+	})
+	core.WriteFound(w, doc, func(w http.ResponseWriter) {
 		writeError(w, http.StatusNotFound, "", "Credit terms not found.")
-		return
-	}
-	core.WriteJSON(w, http.StatusOK, doc)
+	})
 }
 
 // list serves GET /credit-terms and GET /credit-terms/externalId/{externalId}.
@@ -323,12 +320,7 @@ func (s *Sim) find(ref string) (string, bool) {
 	if _, ok := s.terms[ref]; ok {
 		return ref, true
 	}
-	for i := len(s.order) - 1; i >= 0; i-- {
-		if t := s.terms[s.order[i]]; t.ExternalID == ref {
-			return t.ID, true
-		}
-	}
-	return "", false
+	return core.Newest(s.order, func(id string) bool { return s.terms[id].ExternalID == ref })
 }
 
 // controlGet: GET /control/deepidv/credit-terms/{ref}

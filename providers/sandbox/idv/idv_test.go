@@ -10,7 +10,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/merchantflow/onboarding/providers"
 	"github.com/merchantflow/onboarding/providers/idv"
 	"github.com/merchantflow/onboarding/providers/sandbox"
 	"github.com/merchantflow/onboarding/providers/sandbox/sandboxtest"
@@ -174,14 +173,9 @@ func TestIDVContractErrors(t *testing.T) {
 				cfg.Secret = tt.secret
 			}
 			_, err := idv.New(cfg, env.Srv.Client()).GetSession(context.Background(), max(tt.id, 1))
-			pe, ok := providers.AsError(err)
-			require.True(t, ok, "%v", err)
-			require.Equal(t, tt.status, pe.Status)
-			require.Equal(t, tt.code, pe.Code)
-			require.Equal(t, tt.temporary, pe.Temporary())
-			if tt.status == 429 {
-				require.Equal(t, 4*time.Second, pe.RetryAfter)
-			}
+			sandboxtest.RequireProviderError(t, err, sandboxtest.ProviderError{
+				Status: tt.status, Code: tt.code, Temporary: tt.temporary, RetryAfter: sandboxtest.RetryAfter(tt.fault),
+			})
 		})
 	}
 }

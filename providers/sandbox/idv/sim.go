@@ -254,12 +254,7 @@ func (s *Sim) find(ref string) (int64, bool) {
 			return id, true
 		}
 	}
-	for i := len(s.order) - 1; i >= 0; i-- {
-		if ss := s.sessions[s.order[i]]; ss.Reference == ref {
-			return ss.ID, true
-		}
-	}
-	return 0, false
+	return core.Newest(s.order, func(id int64) bool { return s.sessions[id].Reference == ref })
 }
 
 // controlGet: GET /control/idv/sessions/{ref}

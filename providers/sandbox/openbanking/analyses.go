@@ -101,18 +101,16 @@ func (s *Sim) createAnalysis(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Sim) getAnalysis(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	a, ok := s.analyses[r.PathValue("analysisId")]
-	var doc map[string]any
-	if ok && a.CustomerID == r.PathValue("id") {
-		doc = a.doc()
-	}
-	s.mu.Unlock()
-	if doc == nil {
-		writeError(w, http.StatusNotFound, "ANALYSIS_NOT_FOUND", "no analysis "+r.PathValue("analysisId")+" for customer "+r.PathValue("id"))
-		return
-	}
-	core.WriteJSON(w, http.StatusOK, doc)
+	cust, id := r.PathValue("id"), r.PathValue("analysisId")
+	doc := core.Locked(&s.mu, func() map[string]any {
+		if a, ok := s.analyses[id]; ok && a.CustomerID == cust {
+			return a.doc()
+		}
+		return nil
+	})
+	core.WriteFound(w, doc, func(w http.ResponseWriter) {
+		writeError(w, http.StatusNotFound, "ANALYSIS_NOT_FOUND", "no analysis "+id+" for customer "+cust)
+	})
 }
 
 // listAnalyses: GET /customers/{id}/analyses -> {"data":[...]}, oldest first.
@@ -198,12 +196,7 @@ func (s *Sim) findAnalysis(ref string) (string, bool) {
 	if id, ok := s.byIdent[ref]; ok {
 		cust = id
 	}
-	for i := len(s.order) - 1; i >= 0; i-- {
-		if a := s.analyses[s.order[i]]; a.CustomerID == cust {
-			return a.ID, true
-		}
-	}
-	return "", false
+	return core.Newest(s.order, func(id string) bool { return s.analyses[id].CustomerID == cust })
 }
 
 // controlGet: GET /control/openbanking/analyses/{ref}

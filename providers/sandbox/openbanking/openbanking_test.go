@@ -129,30 +129,34 @@ func TestOpenBankingContractAnalysis(t *testing.T) {
 }
 
 func TestOpenBankingContractTokens(t *testing.T) {
-	t.Run("client renews before the sandbox expires the token", func(t *testing.T) {
-		env := sandboxtest.New(t, nil)
-		c := obClient(env, env.Clock.Now)
-		ctx := context.Background()
-		_, _, err := c.CreateCustomer(ctx, "a")
-		require.NoError(t, err)
-		env.Clock.Advance(59 * time.Minute)
-		_, _, err = c.CreateCustomer(ctx, "b")
-		require.NoError(t, err)
-		require.Equal(t, 2, env.Hits("POST /openbanking/oauth/token"))
-		require.Equal(t, 2, env.Hits("POST /openbanking/customers"), "no 401 round trip")
-	})
-	t.Run("a token the sandbox expired is replaced once", func(t *testing.T) {
-		env := sandboxtest.New(t, nil)
-		c := obClient(env, nil) // the client's own wall clock does not see the sandbox's hours pass
-		ctx := context.Background()
-		_, _, err := c.CreateCustomer(ctx, "a")
-		require.NoError(t, err)
-		env.Clock.Advance(2 * time.Hour)
-		_, _, err = c.CreateCustomer(ctx, "b")
-		require.NoError(t, err)
-		require.Equal(t, 2, env.Hits("POST /openbanking/oauth/token"))
-		require.Equal(t, 3, env.Hits("POST /openbanking/customers"), "one 401, then the retry with a new token")
-	})
+	for _, tt := range []struct {
+		name      string
+		clientNow bool          // the client reads the sandbox's clock (else its own wall clock)
+		advance   time.Duration // between the two calls
+		posts     int           // POST /customers requests the two calls cost
+		why       string
+	}{
+		{"client renews before the sandbox expires the token", true, 59 * time.Minute, 2, "no 401 round trip"},
+		// The client's own wall clock does not see the sandbox's hours pass.
+		{"a token the sandbox expired is replaced once", false, 2 * time.Hour, 3, "one 401, then the retry with a new token"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			env := sandboxtest.New(t, nil)
+			var now func() time.Time
+			if tt.clientNow {
+				now = env.Clock.Now
+			}
+			c := obClient(env, now)
+			ctx := context.Background()
+			_, _, err := c.CreateCustomer(ctx, "a")
+			require.NoError(t, err)
+			env.Clock.Advance(tt.advance)
+			_, _, err = c.CreateCustomer(ctx, "b")
+			require.NoError(t, err)
+			require.Equal(t, 2, env.Hits("POST /openbanking/oauth/token"))
+			require.Equal(t, tt.posts, env.Hits("POST /openbanking/customers"), tt.why)
+		})
+	}
 	t.Run("JSON token request", func(t *testing.T) {
 		env := sandboxtest.New(t, nil)
 		status, body := env.Raw(t, http.MethodPost, "/openbanking/oauth/token",
@@ -241,16 +245,9 @@ func TestOpenBankingContractErrors(t *testing.T) {
 				_, _, err := c.CreateCustomer(context.Background(), "x") // cus_000001
 				require.NoError(t, err)
 			}
-			err := call(c)
-			pe, ok := providers.AsError(err)
-			require.True(t, ok, "%v", err)
-			require.Equal(t, tt.op, pe.Op)
-			require.Equal(t, tt.status, pe.Status)
-			require.Equal(t, tt.code, pe.Code)
-			require.Equal(t, tt.temporary, pe.Temporary())
-			if tt.status == 429 {
-				require.Equal(t, 7*time.Second, pe.RetryAfter)
-			}
+			sandboxtest.RequireProviderError(t, call(c), sandboxtest.ProviderError{
+				Op: tt.op, Status: tt.status, Code: tt.code, Temporary: tt.temporary, RetryAfter: sandboxtest.RetryAfter(tt.fault),
+			})
 		})
 	}
 

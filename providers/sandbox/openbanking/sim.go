@@ -51,8 +51,9 @@ type Sim struct {
 	core *core.Core
 	cfg  Config
 
-	mu        sync.Mutex           // guards everything below
-	tokens    map[string]time.Time // access token -> expiry
+	tokens *core.Tokens
+
+	mu        sync.Mutex // guards everything below
 	customers map[string]*customer
 	byIdent   map[string]string // customIdentifier -> customer id
 	analyses  map[string]*analysis
@@ -64,7 +65,7 @@ type Sim struct {
 func New(c *core.Core, cfg Config) *Sim {
 	return &Sim{
 		core: c, cfg: cfg,
-		tokens: map[string]time.Time{}, customers: map[string]*customer{}, byIdent: map[string]string{},
+		tokens: c.NewTokens(tokenTTL), customers: map[string]*customer{}, byIdent: map[string]string{},
 		analyses: map[string]*analysis{},
 	}
 }
@@ -131,19 +132,13 @@ func (s *Sim) issueToken(w http.ResponseWriter, r *http.Request) {
 		core.WriteJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_client", "error_description": "unknown client_id or wrong client_secret"})
 		return
 	}
-	s.mu.Lock()
 	tok := fmt.Sprintf("obtok_%08x%08x", s.core.Intn(1<<31), s.core.Intn(1<<31))
-	s.tokens[tok] = s.core.Now().Add(tokenTTL)
-	s.mu.Unlock()
-	core.WriteJSON(w, http.StatusOK, map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": int(tokenTTL / time.Second)})
+	core.WriteJSON(w, http.StatusOK, map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": s.tokens.Issue(tok)})
 }
 
 func (s *Sim) auth(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		s.mu.Lock()
-		exp, ok := s.tokens[core.Bearer(r)]
-		s.mu.Unlock()
-		if !ok || !s.core.Now().Before(exp) {
+		if !s.tokens.Valid(r) {
 			writeError(w, http.StatusUnauthorized, "UNAUTHORIZED", "access token missing, unknown or expired")
 			return
 		}
@@ -215,18 +210,16 @@ func (s *Sim) listCustomers(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Sim) getCustomer(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	c, ok := s.customers[r.PathValue("id")]
-	var doc map[string]any
-	if ok {
-		doc = c.doc()
-	}
-	s.mu.Unlock()
-	if !ok {
-		writeError(w, http.StatusNotFound, "CUSTOMER_NOT_FOUND", "no customer "+r.PathValue("id"))
-		return
-	}
-	core.WriteJSON(w, http.StatusOK, doc)
+	id := r.PathValue("id")
+	doc := core.Locked(&s.mu, func() map[string]any {
+		if c, ok := s.customers[id]; ok {
+			return c.doc()
+		}
+		return nil
+	})
+	core.WriteFound(w, doc, func(w http.ResponseWriter) {
+		writeError(w, http.StatusNotFound, "CUSTOMER_NOT_FOUND", "no customer "+id)
+	})
 }
 
 // controlProfile: POST /control/openbanking/customers/{ref}/profile {"profile":"good"|"risky"}

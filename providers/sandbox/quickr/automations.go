@@ -176,18 +176,16 @@ func (s *Sim) updateAutomation(w http.ResponseWriter, r *http.Request) {
 
 // getAutomation: GET /automations/{atid}
 func (s *Sim) getAutomation(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	a, ok := s.automations[r.PathValue("atid")]
-	var out map[string]any
-	if ok {
-		out = core.CopyMap(a)
-	}
-	s.mu.Unlock()
-	if !ok {
-		writeError(w, http.StatusNotFound, "automation_not_found", "no automation with id "+r.PathValue("atid"))
-		return
-	}
-	core.WriteJSON(w, http.StatusOK, out)
+	id := r.PathValue("atid")
+	doc := core.Locked(&s.mu, func() map[string]any {
+		if a, ok := s.automations[id]; ok {
+			return core.CopyMap(a)
+		}
+		return nil
+	})
+	core.WriteFound(w, doc, func(w http.ResponseWriter) {
+		writeError(w, http.StatusNotFound, "automation_not_found", "no automation with id "+id)
+	})
 }
 
 // listAutomations: GET /automations, creation order, paginated.

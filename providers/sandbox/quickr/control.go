@@ -36,12 +36,8 @@ func (s *Sim) find(ref string) (*qCase, bool) {
 	if c, ok := s.cases[ref]; ok {
 		return c, true
 	}
-	for i := len(s.order) - 1; i >= 0; i-- {
-		if c := s.cases[s.order[i]]; c.Reference == ref {
-			return c, true
-		}
-	}
-	return nil, false
+	id, ok := core.Newest(s.order, func(id string) bool { return s.cases[id].Reference == ref })
+	return s.cases[id], ok
 }
 
 // controlError answers a control endpoint's failure as {"error": "..."}.
@@ -50,37 +46,40 @@ func controlError(w http.ResponseWriter, err error) {
 	if qe, ok := err.(*qErr); ok {
 		status = qe.status
 	}
-	core.WriteJSON(w, status, map[string]string{"error": err.Error()})
+	core.ControlError(w, status, err.Error())
+}
+
+// lookup resolves a control endpoint's {ref} with find.
+func (s *Sim) lookup() core.Lookup[*qCase] {
+	return core.Lookup[*qCase]{Find: s.find, Missing: "no case with id or reference "}
 }
 
 // controlCase reads the body into in (when not nil) and resolves {ref}.
 func (s *Sim) controlCase(w http.ResponseWriter, r *http.Request, in any) (*qCase, bool) {
-	if in != nil {
-		if err := core.ReadJSON(r, in); err != nil {
-			core.WriteJSON(w, http.StatusBadRequest, map[string]string{"error": "body must be JSON: " + err.Error()})
-			return nil, false
-		}
-	}
-	c, ok := s.find(r.PathValue("ref"))
-	if !ok {
-		core.WriteJSON(w, http.StatusNotFound, map[string]string{"error": "no case with id or reference " + r.PathValue("ref")})
+	if in != nil && !core.ReadControlBody(w, r, in) {
 		return nil, false
 	}
-	return c, true
+	return s.lookup().Resolve(w, r)
+}
+
+// controlStep reads the body into in (when not nil), resolves {ref}, runs step on the case
+// and answers with the case document, or with the step's refusal.
+func (s *Sim) controlStep(w http.ResponseWriter, r *http.Request, in any, step func(caseID string) error) {
+	c, ok := s.controlCase(w, r, in)
+	if !ok {
+		return
+	}
+	if err := step(c.ID); err != nil {
+		controlError(w, err)
+		return
+	}
+	s.controlGet(w, r)
 }
 
 // controlDeclare: POST /control/quickr/cases/{ref}/declare
 func (s *Sim) controlDeclare(w http.ResponseWriter, r *http.Request) {
 	var in declareInput
-	c, ok := s.controlCase(w, r, &in)
-	if !ok {
-		return
-	}
-	if err := s.declare(c.ID, in); err != nil {
-		controlError(w, err)
-		return
-	}
-	s.controlGet(w, r)
+	s.controlStep(w, r, &in, func(id string) error { return s.declare(id, in) })
 }
 
 // controlSign: POST /control/quickr/cases/{ref}/sign {"signatory":"name"}
@@ -88,16 +87,9 @@ func (s *Sim) controlSign(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Signatory string `json:"signatory"`
 	}
-	c, ok := s.controlCase(w, r, &in)
-	if !ok {
-		return
-	}
-	match := func(sg *qSignature) bool { return in.Signatory == "" || strings.EqualFold(sg.Name, in.Signatory) }
-	if err := s.sign(c.ID, -1, match); err != nil {
-		controlError(w, err)
-		return
-	}
-	s.controlGet(w, r)
+	s.controlStep(w, r, &in, func(id string) error {
+		return s.sign(id, -1, func(sg *qSignature) bool { return in.Signatory == "" || strings.EqualFold(sg.Name, in.Signatory) })
+	})
 }
 
 // controlReject: POST /control/quickr/cases/{ref}/reject {"reason":"...","signatory":"name"}
@@ -106,39 +98,18 @@ func (s *Sim) controlReject(w http.ResponseWriter, r *http.Request) {
 		Signatory string `json:"signatory"`
 		Reason    string `json:"reason"`
 	}
-	c, ok := s.controlCase(w, r, &in)
-	if !ok {
-		return
-	}
-	if err := s.reject(c.ID, in.Signatory, in.Reason); err != nil {
-		controlError(w, err)
-		return
-	}
-	s.controlGet(w, r)
+	s.controlStep(w, r, &in, func(id string) error { return s.reject(id, in.Signatory, in.Reason) })
 }
 
-// controlContract wraps a bodiless contract step (expire, close).
+// controlContract is a bodiless contract step (expire, close).
 func (s *Sim) controlContract(step func(caseID string) error) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		c, ok := s.controlCase(w, r, nil)
-		if !ok {
-			return
-		}
-		if err := step(c.ID); err != nil {
-			controlError(w, err)
-			return
-		}
-		s.controlGet(w, r)
-	}
+	return func(w http.ResponseWriter, r *http.Request) { s.controlStep(w, r, nil, step) }
 }
 
 // controlGet: GET /control/quickr/cases/{ref} returns the case document without auth.
 func (s *Sim) controlGet(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.find(r.PathValue("ref"))
-	if !ok {
-		core.WriteJSON(w, http.StatusNotFound, map[string]string{"error": "no case with id or reference " + r.PathValue("ref")})
-		return
-	}
-	doc, _ := s.load(c.ID)
-	core.WriteJSON(w, http.StatusOK, doc)
+	s.lookup().Show(func(c *qCase) map[string]any {
+		doc, _ := s.load(c.ID)
+		return doc
+	})(w, r)
 }

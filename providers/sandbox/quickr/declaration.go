@@ -21,18 +21,15 @@ func publisher() map[string]any {
 }
 
 func (s *Sim) getDeclaration(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	c, ok := s.cases[r.PathValue("cid")]
-	var out map[string]any
-	if ok && c.DeclarationID == r.PathValue("did") {
-		out = c.declarationDoc()
-	}
-	s.mu.Unlock()
-	if out == nil {
+	doc := core.Locked(&s.mu, func() map[string]any {
+		if c, ok := s.cases[r.PathValue("cid")]; ok && c.DeclarationID == r.PathValue("did") {
+			return c.declarationDoc()
+		}
+		return nil
+	})
+	core.WriteFound(w, doc, func(w http.ResponseWriter) {
 		writeError(w, http.StatusNotFound, "declaration_not_found", "no such case or declaration")
-		return
-	}
-	core.WriteJSON(w, http.StatusOK, out)
+	})
 }
 
 func (s *Sim) putDeclaration(w http.ResponseWriter, r *http.Request) {

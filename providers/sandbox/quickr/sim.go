@@ -49,11 +49,12 @@ type Sim struct {
 	core *core.Core
 	cfg  Config
 
-	mu     sync.Mutex           // guards everything below
-	tokens map[string]time.Time // access token -> expiry
-	cases  map[string]*qCase
-	order  []string // case ids, oldest first
-	seq    int
+	tokens *core.Tokens
+
+	mu    sync.Mutex // guards everything below
+	cases map[string]*qCase
+	order []string // case ids, oldest first
+	seq   int
 
 	eventSeq    int
 	contractSeq int
@@ -69,7 +70,7 @@ type Sim struct {
 func New(c *core.Core, cfg Config) *Sim {
 	return &Sim{
 		core: c, cfg: cfg,
-		tokens: map[string]time.Time{}, cases: map[string]*qCase{}, automations: map[string]map[string]any{},
+		tokens: c.NewTokens(tokenTTL), cases: map[string]*qCase{}, automations: map[string]map[string]any{},
 	}
 }
 
@@ -131,11 +132,8 @@ func (s *Sim) issueToken(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, "unauthorized", "invalid API key for this account")
 		return
 	}
-	s.mu.Lock()
 	tok := fmt.Sprintf("qtok_%x", s.core.Intn(1<<30)) + fmt.Sprintf("%x", s.core.Intn(1<<30))
-	s.tokens[tok] = s.core.Now().Add(tokenTTL)
-	s.mu.Unlock()
-	core.WriteJSON(w, http.StatusOK, map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": int(tokenTTL / time.Second)})
+	core.WriteJSON(w, http.StatusOK, map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": s.tokens.Issue(tok)})
 }
 
 // auth accepts a live access token for the configured account.
@@ -145,11 +143,7 @@ func (s *Sim) auth(h http.HandlerFunc) http.HandlerFunc {
 			writeError(w, http.StatusNotFound, "account_not_found", "unknown account")
 			return
 		}
-		tok := core.Bearer(r)
-		s.mu.Lock()
-		exp, ok := s.tokens[tok]
-		s.mu.Unlock()
-		if !ok || !s.core.Now().Before(exp) {
+		if !s.tokens.Valid(r) {
 			writeError(w, http.StatusUnauthorized, "unauthorized", "access token missing, unknown or expired")
 			return
 		}

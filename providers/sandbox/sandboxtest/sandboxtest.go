@@ -194,6 +194,14 @@ func Basic(user, pass string) string {
 	return base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
 }
 
+// RetryAfter is the Retry-After a fault makes the sandbox send (0 without one).
+func RetryAfter(f *sandbox.Fault) time.Duration {
+	if f == nil {
+		return 0
+	}
+	return f.RetryAfter
+}
+
 // ProviderError is what a provider client's typed error must say.
 type ProviderError struct {
 	Op        string // checked when not empty
@@ -201,6 +209,9 @@ type ProviderError struct {
 	Code      string // checked when not empty
 	Message   string // checked when not empty
 	Temporary bool
+	// RetryAfter, when not zero, is the Retry-After the client must have read (an injected
+	// rate limit's).
+	RetryAfter time.Duration
 }
 
 // RequireProviderError checks that err is a providers.Error as want says, and returns it.
@@ -219,6 +230,9 @@ func RequireProviderError(t *testing.T, err error, want ProviderError) *provider
 		require.Equal(t, want.Message, pe.Message)
 	}
 	require.Equal(t, want.Temporary, pe.Temporary())
+	if want.RetryAfter != 0 {
+		require.Equal(t, want.RetryAfter, pe.RetryAfter)
+	}
 	return pe
 }
 
