@@ -2,7 +2,6 @@ package automation
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 )
 
@@ -146,10 +145,7 @@ func evalCondition(data any, c Condition) ConditionTrace {
 		t.Note = fmt.Sprintf("invalid field: %v", err)
 		return t
 	}
-	vals := make([]any, len(locs))
-	for i, l := range locs {
-		vals[i] = l.v
-	}
+	vals := values(locs)
 	t.Values, t.Note = preview(vals)
 	var want []any
 	var note string
@@ -183,22 +179,7 @@ func resolveLocated(data any, s string) ([]located, error) {
 	if err != nil {
 		return nil, err
 	}
-	locs := p.expr.Locate(data, 0)
-	sort.SliceStable(locs, func(i, j int) bool { return lessLocation(locs[i], locs[j]) })
-	out := make([]located, 0, len(locs))
-	for _, loc := range locs {
-		v, ok := loc.FirstFound(data)
-		if !ok {
-			continue
-		}
-		if p.length {
-			if v, ok = lengthOf(v); !ok {
-				continue
-			}
-		}
-		out = append(out, located{loc: loc, v: v, length: p.length})
-	}
-	return out, nil
+	return p.locate(data), nil
 }
 
 func resolveString(data any, s string) ([]any, error) {
