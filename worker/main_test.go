@@ -2,7 +2,6 @@ package main
 
 import (
 	"net"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -16,53 +15,21 @@ import (
 	"github.com/merchantflow/onboarding/providers/sandbox"
 )
 
-func TestMain(m *testing.M) {
-	proctest.Main(main)
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { proctest.Main(m, main) }
 
 func TestMetricsAddrConfig(t *testing.T) {
-	t.Setenv("ONBOARDING_PROFILE", "local")
-	t.Setenv("ONBOARDING_PAYLOAD_KEYS", "k1=checked-by-codec-not-config")
-	tests := []struct {
-		name    string
-		env     *string // nil: unset
-		want    string
-		wantErr bool
-	}{
+	testSetting(t, "ONBOARDING_METRICS_ADDR", func(c Config) string { return c.MetricsAddr }, []settingCase[string]{
 		{name: "default", want: "127.0.0.1:9464"},
 		{name: "empty turns metrics off", env: ptr(""), want: ""},
 		{name: "any interface", env: ptr(":9464"), want: ":9464"},
 		{name: "no port", env: ptr("127.0.0.1"), wantErr: true},
 		{name: "port not a number", env: ptr("127.0.0.1:metrics"), wantErr: true},
 		{name: "port out of range", env: ptr("127.0.0.1:70000"), wantErr: true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if tt.env != nil {
-				t.Setenv("ONBOARDING_METRICS_ADDR", *tt.env)
-			}
-			var cfg Config
-			err := config.Load(&cfg)
-			if tt.wantErr {
-				require.ErrorContains(t, err, "ONBOARDING_METRICS_ADDR")
-				return
-			}
-			require.NoError(t, err)
-			require.Equal(t, tt.want, cfg.MetricsAddr)
-		})
-	}
+	})
 }
 
 func TestReconcileEveryConfig(t *testing.T) {
-	t.Setenv("ONBOARDING_PROFILE", "local")
-	t.Setenv("ONBOARDING_PAYLOAD_KEYS", "k1=checked-by-codec-not-config")
-	tests := []struct {
-		name    string
-		env     *string // nil: unset
-		want    time.Duration
-		wantErr bool
-	}{
+	testSetting(t, "ONBOARDING_RECONCILE_EVERY", func(c Config) time.Duration { return c.ReconcileEvery }, []settingCase[time.Duration]{
 		{name: "default", want: 4 * time.Minute},
 		{name: "off", env: ptr("0"), want: 0},
 		{name: "shortest", env: ptr("10s"), want: 10 * time.Second},
@@ -71,20 +38,36 @@ func TestReconcileEveryConfig(t *testing.T) {
 		{name: "too long", env: ptr("2h"), wantErr: true},
 		{name: "negative", env: ptr("-1m"), wantErr: true},
 		{name: "not a duration", env: ptr("often"), wantErr: true},
-	}
+	})
+}
+
+// settingCase is one value of a variable and what the worker's config makes of it.
+type settingCase[T any] struct {
+	name    string
+	env     *string // nil: unset
+	want    T
+	wantErr bool // the error names the variable
+}
+
+// testSetting loads the worker's config (local profile) with each case's value of the
+// variable and checks the setting got reads from it.
+func testSetting[T any](t *testing.T, variable string, got func(Config) T, tests []settingCase[T]) {
+	t.Helper()
+	t.Setenv("ONBOARDING_PROFILE", "local")
+	t.Setenv("ONBOARDING_PAYLOAD_KEYS", "k1=checked-by-codec-not-config")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if tt.env != nil {
-				t.Setenv("ONBOARDING_RECONCILE_EVERY", *tt.env)
+				t.Setenv(variable, *tt.env)
 			}
 			var cfg Config
 			err := config.Load(&cfg)
 			if tt.wantErr {
-				require.ErrorContains(t, err, "ONBOARDING_RECONCILE_EVERY")
+				require.ErrorContains(t, err, variable)
 				return
 			}
 			require.NoError(t, err)
-			require.Equal(t, tt.want, cfg.ReconcileEvery)
+			require.Equal(t, tt.want, got(cfg))
 		})
 	}
 }

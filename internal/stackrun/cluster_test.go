@@ -41,10 +41,7 @@ func clusterStack(t *testing.T, ctx context.Context, cfg stackrun.Config) *stack
 		t.Skipf("cluster profile not tested: %v (install PostgreSQL, e.g. apt-get install postgresql, to run it)", err)
 	}
 	require.NoError(t, err)
-	root, err := stackrun.RepoRoot()
-	require.NoError(t, err)
-	bin, err := stackrun.Build(ctx, root, t.TempDir())
-	require.NoError(t, err)
+	bin := buildBinaries(t, ctx)
 	for _, p := range []string{bin.Server, bin.SQLTool} {
 		if _, err := os.Stat(p); err != nil {
 			t.Fatalf("%s is missing: run `make cluster-tools` (make test does)", p)

@@ -23,14 +23,9 @@ func TestStackRunsAnOnboardingAcrossAWorkerCrash(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	root, err := stackrun.RepoRoot()
-	require.NoError(t, err)
-	bin, err := stackrun.Build(ctx, root, t.TempDir())
-	require.NoError(t, err)
-
 	dir := t.TempDir()
 	s, err := stackrun.Start(ctx, stackrun.Config{
-		Bin: bin, Dir: dir, PersistTemporal: true,
+		Bin: buildBinaries(t, ctx), Dir: dir, PersistTemporal: true,
 		// The declaration waits a little, so the worker dies with the onboarding in flight.
 		Sandbox: stackrun.SandboxConfig{Seed: 1, Delays: sandbox.Delays{Declare: time.Second}},
 	})
@@ -80,4 +75,14 @@ func TestStackRunsAnOnboardingAcrossAWorkerCrash(t *testing.T) {
 		require.NoError(t, err, p.Name)
 		require.Positive(t, u.RSS, p.Name)
 	}
+}
+
+// buildBinaries builds the stack's binaries from this checkout into a temporary directory.
+func buildBinaries(t *testing.T, ctx context.Context) stackrun.Binaries {
+	t.Helper()
+	root, err := stackrun.RepoRoot()
+	require.NoError(t, err)
+	bin, err := stackrun.Build(ctx, root, t.TempDir())
+	require.NoError(t, err)
+	return bin
 }
