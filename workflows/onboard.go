@@ -109,7 +109,7 @@ type onboarding struct {
 	// notifies are the notifications still in flight; finish waits for them.
 	notifies []workflow.Future
 	// blocked are the providers the onboarding waits on until a person fixes them.
-	blocked []*Blocked // sorted by provider
+	blocked []*block // sorted by provider
 	// bankDataUsed: the credit analysis has started with the uploaded bank data;
 	// wantsBankData: it has asked for it.
 	bankDataUsed, wantsBankData bool
@@ -121,7 +121,7 @@ type onboarding struct {
 
 func newOnboarding(ctx workflow.Context, in OnboardingInput, v workflow.Version) (*onboarding, error) {
 	info := workflow.GetInfo(ctx)
-	policy := in.Policy.withDefaultsV0()
+	policy := withDefaultsV0(in.Policy)
 	if v >= vLongLife {
 		policy = resolvePolicy(ctx, in.Policy, v)
 	}
@@ -167,12 +167,12 @@ func (o *onboarding) policy() Policy { return o.status.Policy }
 // DefaultPolicy never reaches it. Either way the values are clamped to what the workflow can
 // run safely.
 func resolvePolicy(ctx workflow.Context, p Policy, v workflow.Version) Policy {
-	if !p.completeFor(v) {
+	if !completeFor(p, v) {
 		if err := workflow.SideEffect(ctx, func(workflow.Context) any { return p.Resolve() }).Get(&p); err != nil {
 			p = p.Resolve()
 		}
 	}
-	return p.clamped(v)
+	return clamped(p, v)
 }
 
 func (o *onboarding) run(ctx workflow.Context) (*OnboardingResult, error) {
@@ -404,7 +404,7 @@ func (o *onboarding) awaitSignature(ctx workflow.Context) (Outcome, string, erro
 			o.status.ReviewReasons = append(o.status.ReviewReasons, why)
 			o.note(ctx, "contract rejected", c.RejectReason)
 			return "", "", nil
-		case c.Status == activities.ContractExpired && o.status.RenewalsUsed < o.policy().maxRenewals():
+		case c.Status == activities.ContractExpired && o.status.RenewalsUsed < maxRenewals(o.policy()):
 			var reopened activities.CaseSnapshot
 			err := o.call(ctx, providerQuickr, "Re-open the expired contract", a.ReopenContract,
 				activities.ContractRef{CaseID: o.kyc.ID, Reference: o.status.WorkflowID, ContractID: c.ID}, &reopened)
@@ -417,9 +417,9 @@ func (o *onboarding) awaitSignature(ctx workflow.Context) (Outcome, string, erro
 			o.status.RenewalsUsed++
 			countRenewal(ctx)
 			o.updateCase(&reopened)
-			o.note(ctx, "contract renewed", "renewal "+strconv.Itoa(o.status.RenewalsUsed)+" of "+strconv.Itoa(o.policy().maxRenewals()))
+			o.note(ctx, "contract renewed", "renewal "+strconv.Itoa(o.status.RenewalsUsed)+" of "+strconv.Itoa(maxRenewals(o.policy())))
 			o.notify(ctx, activities.NotifyContractRenewed, "The contract expired unsigned and was re-opened; every signatory must sign again.",
-				map[string]any{"renewal": o.status.RenewalsUsed, "maxRenewals": o.policy().maxRenewals()})
+				map[string]any{"renewal": o.status.RenewalsUsed, "maxRenewals": maxRenewals(o.policy())})
 		case c.Status == activities.ContractExpired:
 			o.archive(ctx, "contract expired after the last renewal")
 			return OutcomeExpired, "the contract expired unsigned after " + strconv.Itoa(o.status.RenewalsUsed) + " renewal(s)", nil
