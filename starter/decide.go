@@ -12,8 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/internal/engine"
-	"github.com/merchantflow/onboarding/workflows"
 )
 
 // Decisions go through the gateway, not straight to Temporal: the agent is the name of the
@@ -74,18 +74,18 @@ type gatewayProblem struct {
 
 // decide sends the decision and maps the gateway's answer to the CLI's errors (and so to its
 // exit codes).
-func (g *gatewayClient) decide(ctx context.Context, id, requestID string, d workflows.Decision) (*workflows.DecideResult, error) {
+func (g *gatewayClient) decide(ctx context.Context, id, requestID string, d api.Decision) (*api.DecideResult, error) {
 	body, err := json.Marshal(map[string]string{"decision": d.Decision, "reason": d.Reason, "riskLevel": d.RiskLevel})
 	if err != nil {
 		return nil, err
 	}
-	var res workflows.DecideResult
+	var res api.DecideResult
 	return &res, g.send(ctx, http.MethodPost, id, "/decision", requestID, body, &res)
 }
 
 // supplyBankData uploads the merchant's bank data (a JSON body as the API takes it).
-func (g *gatewayClient) supplyBankData(ctx context.Context, id, requestID string, body []byte) (*workflows.BankDataStatus, error) {
-	var res workflows.BankDataStatus
+func (g *gatewayClient) supplyBankData(ctx context.Context, id, requestID string, body []byte) (*api.BankDataStatus, error) {
+	var res api.BankDataStatus
 	return &res, g.send(ctx, http.MethodPut, id, "/bank-data", requestID, body, &res)
 }
 

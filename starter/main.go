@@ -28,12 +28,11 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/internal/config"
 	"github.com/merchantflow/onboarding/internal/engine"
 	"github.com/merchantflow/onboarding/internal/logging"
 	"github.com/merchantflow/onboarding/internal/temporalx"
-	"github.com/merchantflow/onboarding/workflows"
 )
 
 // Config is the starter's whole configuration (ONBOARDING_*).
@@ -342,7 +341,7 @@ var startFlags = map[string]string{
 
 func parseStart(c cli, args []string) (action, error) {
 	fs := newFlags("start")
-	var in workflows.OnboardingInput
+	var in api.OnboardingInput
 	fs.StringVar(&in.Company.OrgNumber, "company", "", "company (organisation) number")
 	fs.StringVar(&in.Company.Country, "country", "", "ISO 3166-1 alpha-2 country, e.g. NO")
 	fs.StringVar(&in.Company.Name, "name", "", "company name (optional, for the summary)")
@@ -379,7 +378,7 @@ func parseStart(c cli, args []string) (action, error) {
 			return nil, err
 		}
 	} else {
-		in.Policy.DeclarationDeadline, in.Policy.DeclarationPoll = workflows.Duration(deadline), workflows.Duration(poll)
+		in.Policy.DeclarationDeadline, in.Policy.DeclarationPoll = api.Duration(deadline), api.Duration(poll)
 	}
 	engine.Normalize(&in)
 	if err := engine.ValidateInput(in); err != nil {
@@ -407,8 +406,8 @@ func parseStart(c cli, args []string) (action, error) {
 
 // readInput reads one OnboardingInput JSON document from path ("-": r). Unknown fields and
 // trailing data are errors: a misspelt field must not silently take its default.
-func readInput(r io.Reader, path string) (workflows.OnboardingInput, error) {
-	var in workflows.OnboardingInput
+func readInput(r io.Reader, path string) (api.OnboardingInput, error) {
+	var in api.OnboardingInput
 	name := path
 	if path == "-" {
 		name = "stdin"
@@ -505,7 +504,7 @@ func parseList(_ cli, args []string) (action, error) {
 
 func parseDecide(_ cli, args []string) (gatewayAction, error) {
 	fs := newFlags("decide")
-	var d workflows.Decision
+	var d api.Decision
 	fs.StringVar(&d.Decision, "decision", "", "approve or decline")
 	agent := fs.String("agent", "", "refused: the agent is the name of ONBOARDING_AGENT_TOKEN")
 	fs.StringVar(&d.Reason, "reason", "", "why (recorded on the onboarding)")
@@ -519,7 +518,7 @@ func parseDecide(_ cli, args []string) (gatewayAction, error) {
 	d.Decision = strings.ToLower(strings.TrimSpace(d.Decision))
 	d.RiskLevel = strings.ToUpper(strings.TrimSpace(d.RiskLevel))
 	v := &engine.ValidationError{}
-	if d.Decision != workflows.DecisionApprove && d.Decision != workflows.DecisionDecline {
+	if d.Decision != api.DecisionApprove && d.Decision != api.DecisionDecline {
 		v.Fields = append(v.Fields, engine.FieldError{Field: "--decision", Message: "must be approve or decline"})
 	}
 	if *agent != "" {
@@ -551,7 +550,7 @@ func parseDecide(_ cli, args []string) (gatewayAction, error) {
 
 func parseExtend(_ cli, args []string) (action, error) {
 	fs := newFlags("extend")
-	var ch workflows.DeadlineChange
+	var ch api.DeadlineChange
 	var by, declRemind, signRemind, reviewSLA, reviewRemind time.Duration
 	var maxRenewals int
 	var until string
@@ -582,7 +581,7 @@ func parseExtend(_ cli, args []string) (action, error) {
 		if by <= 0 {
 			bad("by", "must be a positive duration like 72h")
 		}
-		ch.ExtendBy = workflows.Duration(by)
+		ch.ExtendBy = api.Duration(by)
 	}
 	if set["until"] {
 		t, err := time.Parse(time.RFC3339, strings.TrimSpace(until))
@@ -593,11 +592,11 @@ func parseExtend(_ cli, args []string) (action, error) {
 	}
 	// Positive only: the workflow's validator owns the finer rules (the one-minute minimum,
 	// renewals already used), and answers them with exit 4.
-	policy := &workflows.PolicyChange{}
+	policy := &api.PolicyChange{}
 	for _, p := range []struct {
 		flag string
 		d    time.Duration
-		dst  **workflows.Duration
+		dst  **api.Duration
 	}{
 		{"declaration-reminder-every", declRemind, &policy.DeclarationReminderEvery},
 		{"signing-reminder-every", signRemind, &policy.SigningReminderEvery},
@@ -610,7 +609,7 @@ func parseExtend(_ cli, args []string) (action, error) {
 		if p.d <= 0 {
 			bad(p.flag, "must be a positive duration")
 		}
-		d := workflows.Duration(p.d)
+		d := api.Duration(p.d)
 		*p.dst = &d
 	}
 	if set["max-renewals"] {
@@ -619,7 +618,7 @@ func parseExtend(_ cli, args []string) (action, error) {
 		}
 		policy.MaxContractRenewals = &maxRenewals
 	}
-	if *policy != (workflows.PolicyChange{}) {
+	if *policy != (api.PolicyChange{}) {
 		ch.Policy = policy
 	}
 	if len(v.Fields) > 0 {
@@ -637,9 +636,9 @@ func parseExtend(_ cli, args []string) (action, error) {
 		if *asJSON {
 			return writeJSON(out, struct {
 				WorkflowID string               `json:"workflowId"`
-				Stage      workflows.Stage      `json:"stage"`
+				Stage      api.Stage            `json:"stage"`
 				Deadlines  map[string]time.Time `json:"deadlines"`
-				Policy     workflows.Policy     `json:"policy"`
+				Policy     api.Policy           `json:"policy"`
 			}{id, st.Stage, st.Deadlines, st.Policy})
 		}
 		printDeadlines(out, id, st)
@@ -724,7 +723,7 @@ func dash(s string) string {
 }
 
 // printDeadlines writes what an extend changed: the deadlines and the policy's cadences.
-func printDeadlines(out io.Writer, id string, st *workflows.Status) {
+func printDeadlines(out io.Writer, id string, st *api.Status) {
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "onboarding\t%s\n", id)
 	fmt.Fprintf(tw, "stage\t%s\n", st.Stage)
@@ -751,7 +750,7 @@ func writeDeadlines(tw io.Writer, deadlines map[string]time.Time) {
 }
 
 // printStatus writes the status as a table; paths adds each rule finding's condition (JSONPath).
-func printStatus(out io.Writer, st *workflows.Status, paths bool) {
+func printStatus(out io.Writer, st *api.Status, paths bool) {
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	row := func(k, v string) {
 		if v != "" {
@@ -773,7 +772,7 @@ func printStatus(out io.Writer, st *workflows.Status, paths bool) {
 		row("BLOCKED on", line)
 		row("  last error", b.LastError)
 	}
-	if st.Stage != workflows.StageFinished {
+	if st.Stage != api.StageFinished {
 		writeDeadlines(tw, st.Deadlines)
 	}
 	row("KYC case", strings.TrimSpace(st.CaseID+" "+paren(st.CaseStatus)))
@@ -825,7 +824,7 @@ func printStatus(out io.Writer, st *workflows.Status, paths bool) {
 	tw.Flush()
 }
 
-func companyLabel(c activities.Company) string {
+func companyLabel(c api.Company) string {
 	return strings.TrimSpace(c.Name + " " + c.OrgNumber + " " + paren(c.Country))
 }
 

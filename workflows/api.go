@@ -94,10 +94,3 @@ type (
 	FieldProblem     = api.FieldProblem
 )
 
-// Search attribute registration and the default policy (api).
-var (
-	SearchAttributes        = api.SearchAttributes
-	SearchAttributeExamples = api.SearchAttributeExamples
-	SearchAttributeType     = api.SearchAttributeType
-	DefaultPolicy           = api.DefaultPolicy
-)

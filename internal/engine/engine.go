@@ -13,7 +13,7 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/merchantflow/onboarding/workflows"
+	"github.com/merchantflow/onboarding/api"
 )
 
 // Engine is a Temporal client bound to the onboardings' namespace and task queue.
@@ -41,10 +41,10 @@ type Started struct {
 
 // Start starts the merchant's onboarding, or returns the one already running for the same
 // business key (USE_EXISTING): two starts never make twins.
-func (e *Engine) Start(ctx context.Context, in workflows.OnboardingInput) (*Started, error) {
+func (e *Engine) Start(ctx context.Context, in api.OnboardingInput) (*Started, error) {
 	c := e.Client
 	in = StartInput(in)
-	id := workflows.WorkflowID(in.Company.Country, in.Company.OrgNumber)
+	id := api.WorkflowID(in.Company.Country, in.Company.OrgNumber)
 	opts := StartOptions(id, e.TaskQueue, in)
 	// USE_EXISTING is what prevents twins; this look-up only labels the answer. Two starts
 	// racing may both be labelled new, but only one onboarding runs.
@@ -54,12 +54,12 @@ func (e *Engine) Start(ctx context.Context, in workflows.OnboardingInput) (*Star
 	existing := false
 	if d, err := c.DescribeWorkflowExecution(ctx, id, ""); err == nil &&
 		d.GetWorkflowExecutionInfo().GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
-		if d.GetWorkflowExecutionInfo().GetType().GetName() != workflows.OnboardMerchantType {
+		if d.GetWorkflowExecutionInfo().GetType().GetName() != api.OnboardMerchantType {
 			return nil, ErrIDTaken
 		}
 		existing = true
 	}
-	run, err := c.ExecuteWorkflow(ctx, opts, workflows.OnboardMerchant, in)
+	run, err := c.ExecuteWorkflow(ctx, opts, api.OnboardMerchantType, in)
 	if err != nil {
 		return nil, fmt.Errorf("start onboarding %s: %w", id, err)
 	}
@@ -68,8 +68,8 @@ func (e *Engine) Start(ctx context.Context, in workflows.OnboardingInput) (*Star
 
 // StartInput is the input an onboarding starts with: its policy's defaults resolved here, once,
 // so the onboarding carries its whole policy from the start, a later change to
-// workflows.DefaultPolicy never reaches it, and the workflow needs no side effect to fill it.
-func StartInput(in workflows.OnboardingInput) workflows.OnboardingInput {
+// api.DefaultPolicy never reaches it, and the workflow needs no side effect to fill it.
+func StartInput(in api.OnboardingInput) api.OnboardingInput {
 	in.Policy = in.Policy.Resolve()
 	return in
 }
@@ -77,22 +77,22 @@ func StartInput(in workflows.OnboardingInput) workflows.OnboardingInput {
 // StartOptions are the options every onboarding starts with: the conflict policy that
 // prevents twins, a summary naming the merchant, and the search attributes ops filter on
 // before the first workflow task runs.
-func StartOptions(id, taskQueue string, in workflows.OnboardingInput) client.StartWorkflowOptions {
+func StartOptions(id, taskQueue string, in api.OnboardingInput) client.StartWorkflowOptions {
 	return client.StartWorkflowOptions{
 		ID:                       id,
 		TaskQueue:                taskQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		StaticSummary:            summary(in),
 		TypedSearchAttributes: temporal.NewSearchAttributes(
-			workflows.SACountry.ValueSet(strings.ToUpper(in.Company.Country)),
-			workflows.SAOrgNumber.ValueSet(in.Company.OrgNumber),
+			api.SACountry.ValueSet(strings.ToUpper(in.Company.Country)),
+			api.SAOrgNumber.ValueSet(in.Company.OrgNumber),
 			// The workflow's first stage: it needs no upsert (a billable action) to say so.
-			workflows.SAStage.ValueSet(string(workflows.StageCreatingCase)),
+			api.SAStage.ValueSet(string(api.StageCreatingCase)),
 		),
 	}
 }
 
-func summary(in workflows.OnboardingInput) string {
+func summary(in api.OnboardingInput) string {
 	name := in.Company.Name
 	if name == "" {
 		name = "company"
@@ -101,16 +101,16 @@ func summary(in workflows.OnboardingInput) string {
 }
 
 // Status queries the onboarding's status (ErrNotFound for a workflow of another type).
-func (e *Engine) Status(ctx context.Context, workflowID string) (*workflows.Status, error) {
+func (e *Engine) Status(ctx context.Context, workflowID string) (*api.Status, error) {
 	d, err := e.onboarding(ctx, workflowID)
 	if err != nil {
 		return nil, err
 	}
-	v, err := e.Client.QueryWorkflow(ctx, workflowID, d.GetWorkflowExecutionInfo().GetExecution().GetRunId(), workflows.QueryStatus)
+	v, err := e.Client.QueryWorkflow(ctx, workflowID, d.GetWorkflowExecutionInfo().GetExecution().GetRunId(), api.QueryStatus)
 	if err != nil {
 		return nil, e.classify(ctx, workflowID, "status of", err)
 	}
-	var st workflows.Status
+	var st api.Status
 	if err := v.Get(&st); err != nil {
 		return nil, fmt.Errorf("decode status of %s: %w", workflowID, err)
 	}
@@ -123,7 +123,7 @@ func (e *Engine) Status(ctx context.Context, workflowID string) (*workflows.Stat
 // fillBlocked adds to each blocked provider what only the server knows: the retrying
 // activity's attempt count, its latest failure and when it last ran, from the describe the
 // status was asked after.
-func fillBlocked(d *workflowservice.DescribeWorkflowExecutionResponse, st *workflows.Status) {
+func fillBlocked(d *workflowservice.DescribeWorkflowExecutionResponse, st *api.Status) {
 	for i := range st.Blocked {
 		b := &st.Blocked[i]
 		for _, pa := range d.GetPendingActivities() {

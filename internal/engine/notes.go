@@ -1,14 +1,14 @@
 package engine
 
 import (
+	"github.com/merchantflow/onboarding/api"
+
 	"context"
 	"fmt"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/converter"
-
-	"github.com/merchantflow/onboarding/activities"
 )
 
 // Note is one note the onboarding wrote to its KYC case in Quickr, with the status it set.
@@ -52,7 +52,7 @@ func (e *Engine) Notes(ctx context.Context, workflowID string) ([]Note, error) {
 			return nil, fmt.Errorf("history of %s: %w", workflowID, err)
 		}
 		if a := ev.GetActivityTaskScheduledEventAttributes(); a != nil && a.GetActivityType().GetName() == recordDecisionActivity {
-			var in activities.RecordDecisionInput
+			var in api.RecordDecisionInput
 			if err := dc.FromPayloads(a.GetInput(), &in); err != nil {
 				return nil, fmt.Errorf("decode a note of %s: %w", workflowID, err)
 			}

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/merchantflow/onboarding/workflows"
+	"github.com/merchantflow/onboarding/api"
 )
 
 // FieldError is one problem with one input field, named by its JSON path.
@@ -67,7 +67,7 @@ const (
 
 // Normalize trims the input's strings and upper-cases codes, so the same merchant always
 // maps to the same workflow ID.
-func Normalize(in *workflows.OnboardingInput) {
+func Normalize(in *api.OnboardingInput) {
 	in.Company.OrgNumber = strings.Join(strings.Fields(in.Company.OrgNumber), "")
 	in.Company.Country = strings.ToUpper(strings.TrimSpace(in.Company.Country))
 	in.Company.Name = strings.TrimSpace(in.Company.Name)
@@ -80,7 +80,7 @@ func Normalize(in *workflows.OnboardingInput) {
 
 // ValidateInput checks a normalized start input field by field against what the providers
 // accept: every problem is reported, not only the first. It returns a *ValidationError.
-func ValidateInput(in workflows.OnboardingInput) error {
+func ValidateInput(in api.OnboardingInput) error {
 	v := &ValidationError{}
 	switch f, ok := orgNumberFormats[in.Company.Country]; {
 	case in.Company.Country == "":
@@ -145,7 +145,7 @@ func ValidateInput(in workflows.OnboardingInput) error {
 // validatePolicy checks the optional timing overrides against the limits the workflow
 // declares (workflows.PolicyLimits): zero takes the default, anything else must lie within
 // its field's range, the same at start as at extend.
-func validatePolicy(v *ValidationError, p workflows.Policy) {
+func validatePolicy(v *ValidationError, p api.Policy) {
 	for _, pr := range p.Problems() {
 		v.Add("policy."+pr.Field, pr.Message)
 	}
@@ -165,7 +165,7 @@ func plainEmail(s string) bool {
 // longest company number come to 25; anything much longer is not one.
 const maxOnboardingIDLen = 64
 
-// IsOnboardingID reports whether id has the shape workflows.WorkflowID gives a normalized,
+// IsOnboardingID reports whether id has the shape api.WorkflowID gives a normalized,
 // valid start input: onboarding:<CC>:<company number>, with a supported country and a number
 // in its format. It says nothing about whether the onboarding exists.
 func IsOnboardingID(id string) bool {
@@ -189,23 +189,23 @@ func Clip(s string) string {
 
 // ValidateDeadlineChange checks an extend-deadline change field by field, with the limits a
 // start has; the workflow's validator then checks it against the onboarding's state.
-func ValidateDeadlineChange(ch workflows.DeadlineChange, now time.Time) error {
+func ValidateDeadlineChange(ch api.DeadlineChange, now time.Time) error {
 	v := &ValidationError{}
 	switch {
 	case ch.DeclarationDeadline == nil && ch.ExtendBy == 0 && ch.Policy == nil:
 		v.Add("(body)", "nothing to change: give declarationDeadline, extendBy or policy")
 	case ch.DeclarationDeadline != nil && ch.ExtendBy != 0:
 		v.Add("extendBy", "give declarationDeadline or extendBy, not both")
-	case ch.Policy != nil && *ch.Policy == (workflows.PolicyChange{}):
+	case ch.Policy != nil && *ch.Policy == (api.PolicyChange{}):
 		v.Add("policy", "names no field to change")
 	}
 	switch {
 	case ch.ExtendBy < 0:
 		v.Add("extendBy", "must be positive: deadlines only move later")
-	case ch.ExtendBy.D() > workflows.MaxDeadlineAhead:
+	case ch.ExtendBy.D() > api.MaxDeadlineAhead:
 		v.Add("extendBy", "must be at most 365d")
 	}
-	if d := ch.DeclarationDeadline; d != nil && d.After(now.Add(workflows.MaxDeadlineAhead)) {
+	if d := ch.DeclarationDeadline; d != nil && d.After(now.Add(api.MaxDeadlineAhead)) {
 		v.Add("declarationDeadline", "must be at most 365 days ahead")
 	}
 	for _, pr := range ch.Policy.Problems() {

@@ -6,16 +6,15 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/internal/engine"
-	"github.com/merchantflow/onboarding/workflows"
 )
 
-func input(country, org string) workflows.OnboardingInput {
-	return workflows.OnboardingInput{
-		Company: activities.Company{OrgNumber: org, Country: country},
-		Contact: activities.Person{Name: "Kari Nordmann", Email: "kari@example.test"},
-		Credit:  workflows.Credit{Amount: 1000.5},
+func input(country, org string) api.OnboardingInput {
+	return api.OnboardingInput{
+		Company: api.Company{OrgNumber: org, Country: country},
+		Contact: api.Person{Name: "Kari Nordmann", Email: "kari@example.test"},
+		Credit:  api.Credit{Amount: 1000.5},
 	}
 }
 
@@ -42,10 +41,10 @@ func TestCompanyNumberFormats(t *testing.T) {
 }
 
 func TestIsOnboardingIDAcceptsWhatStartsMake(t *testing.T) {
-	for _, in := range []workflows.OnboardingInput{input("no", " 987 654 321 "), input("SE", "5561234567"), input("SE", "556123-4567"), input("DK", "12345678"), input("FI", "1234567-8")} {
+	for _, in := range []api.OnboardingInput{input("no", " 987 654 321 "), input("SE", "5561234567"), input("SE", "556123-4567"), input("DK", "12345678"), input("FI", "1234567-8")} {
 		engine.Normalize(&in)
 		require.NoError(t, engine.ValidateInput(in))
-		id := workflows.WorkflowID(in.Company.Country, in.Company.OrgNumber)
+		id := api.WorkflowID(in.Company.Country, in.Company.OrgNumber)
 		require.True(t, engine.IsOnboardingID(id), id)
 	}
 	for _, id := range []string{
@@ -62,7 +61,7 @@ func TestNormalizeMakesOneWorkflowIDPerMerchant(t *testing.T) {
 	a, b := input(" no", "987 654 321"), input("NO", "987654321")
 	engine.Normalize(&a)
 	engine.Normalize(&b)
-	require.Equal(t, workflows.WorkflowID(b.Company.Country, b.Company.OrgNumber), workflows.WorkflowID(a.Company.Country, a.Company.OrgNumber))
+	require.Equal(t, api.WorkflowID(b.Company.Country, b.Company.OrgNumber), api.WorkflowID(a.Company.Country, a.Company.OrgNumber))
 }
 
 func TestListFilterQueryRefusesUnknownValues(t *testing.T) {

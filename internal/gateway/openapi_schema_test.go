@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"github.com/merchantflow/onboarding/api"
+
 	"encoding/json"
 	"reflect"
 	"sort"
@@ -8,8 +10,6 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/merchantflow/onboarding/workflows"
 )
 
 // jsonFields lists the JSON names of a struct's fields.
@@ -37,7 +37,7 @@ func TestOpenAPIPolicySchemasMatchTheTypes(t *testing.T) {
 		} `json:"components"`
 	}
 	require.NoError(t, json.Unmarshal(OpenAPI(), &doc))
-	for name, v := range map[string]any{"Policy": workflows.Policy{}, "PolicyChange": workflows.PolicyChange{}} {
+	for name, v := range map[string]any{"Policy": api.Policy{}, "PolicyChange": api.PolicyChange{}} {
 		var have []string
 		for p := range doc.Components.Schemas[name].Properties {
 			have = append(have, p)

@@ -19,10 +19,10 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.uber.org/zap"
 
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/internal/codec"
 	"github.com/merchantflow/onboarding/internal/logging"
 	"github.com/merchantflow/onboarding/providers/sandbox"
-	"github.com/merchantflow/onboarding/workflows"
 )
 
 // Process names, the keys of Config.ProcEnv and the log file names (<name>.log).
@@ -60,7 +60,7 @@ type Config struct {
 	// PersistTemporal backs the dev server with a SQLite file in Dir (--db-filename), so a
 	// stopped or killed server restarts with its workflows. Otherwise state is in memory.
 	PersistTemporal bool
-	// TaskQueue of the worker; default workflows.TaskQueue.
+	// TaskQueue of the worker; default api.TaskQueue.
 	TaskQueue string
 	Sandbox   SandboxConfig
 	// LogLevel of sandbox, worker and gateway (ONBOARDING_LOG_LEVEL); default "info".
@@ -148,7 +148,7 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 		return nil, err
 	}
 	if cfg.TaskQueue == "" {
-		cfg.TaskQueue = workflows.TaskQueue
+		cfg.TaskQueue = api.TaskQueue
 	}
 	if cfg.LogLevel == "" {
 		cfg.LogLevel = "info"
@@ -252,8 +252,8 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 		if cfg.PersistTemporal {
 			targs = append(targs, "--db-filename", filepath.Join(cfg.Dir, "temporal.db"))
 		}
-		for _, sa := range workflows.SearchAttributes {
-			targs = append(targs, "--search-attribute", sa.GetName()+"="+workflows.SearchAttributeType(sa))
+		for _, sa := range api.SearchAttributes {
+			targs = append(targs, "--search-attribute", sa.GetName()+"="+api.SearchAttributeType(sa))
 		}
 		s.Temporal = &Proc{Name: ProcTemporal, Path: cfg.Bin.Temporal, Args: targs, Env: procEnv(ProcTemporal, ProcTemporal), LogPath: logPath(ProcTemporal),
 			healthy: s.temporalHealthy}
