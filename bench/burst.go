@@ -163,7 +163,7 @@ func park(ctx context.Context, e *env, tag string, n, par int, rate float64) ([]
 				return nil, ctx.Err()
 			}
 		}
-		return startOnboarding(ctx, e, onboardingID(run, i), api.Policy{})
+		return startOnboarding(ctx, e, benchRun(run, i), api.Policy{})
 	})
 	if err != nil {
 		return nil, err

@@ -59,7 +59,7 @@ func runThroughput(ctx context.Context, e *env, variant string, n, par int) (*Th
 	tag := fmt.Sprintf("%d", time.Now().UnixNano())
 	onb := func(label string) starter {
 		return func(ctx context.Context, i int) (client.WorkflowRun, error) {
-			return startOnboarding(ctx, e, onboardingID(tag+"-"+label, i), api.Policy{})
+			return startOnboarding(ctx, e, benchRun(tag+"-"+label, i), api.Policy{})
 		}
 	}
 	floor := func(label string) starter {

@@ -217,11 +217,11 @@ func runWaitCase(ctx context.Context, bin stackrun.Binaries, dir, name string, d
 	}
 	defer e.close()
 	before := e.counters(ctx)
-	id := onboardingID(name, 1)
-	run, err := startOnboarding(ctx, e, id, p)
+	run, err := startOnboarding(ctx, e, benchRun(name, 1), p)
 	if err != nil {
 		return nil, err
 	}
+	id := run.GetID()
 	wctx, cancel := context.WithTimeout(ctx, 3*span+2*time.Minute)
 	defer cancel()
 	var res api.OnboardingResult

@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-
+	"errors"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -228,7 +228,8 @@ func (h *harness) drive(ctx context.Context, tc client.Client, m merchant, sem c
 			break
 		}
 		out.err = err
-		if !pause(ctx, 500*time.Millisecond) {
+		var invalid *engine.ValidationError
+		if errors.As(err, &invalid) || !pause(ctx, 500*time.Millisecond) { // bad input stays bad
 			<-sem
 			return out
 		}

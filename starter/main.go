@@ -380,8 +380,8 @@ func parseStart(c cli, args []string) (action, error) {
 	} else {
 		in.Policy.DeclarationDeadline, in.Policy.DeclarationPoll = api.Duration(deadline), api.Duration(poll)
 	}
-	engine.Normalize(&in)
-	if err := engine.ValidateInput(in); err != nil {
+	// The engine's own check (api.PrepareStart), here already, so bad input never connects.
+	if _, _, err := api.PrepareStart(in, api.RealTime); err != nil {
 		if *file == "" {
 			err = withFlagNames(err, startFlags)
 		}

@@ -93,4 +93,3 @@ type (
 	PolicyChange     = api.PolicyChange
 	FieldProblem     = api.FieldProblem
 )
-

@@ -76,7 +76,7 @@ func (e *Engine) Decide(ctx context.Context, workflowID, requestID string, d api
 // ExtendDeadline sends the extend-deadline update and returns the status it answers with.
 // requestID is scoped like Decide's, to ch.By.
 func (e *Engine) ExtendDeadline(ctx context.Context, workflowID, requestID string, ch api.DeadlineChange) (*api.Status, error) {
-	if err := ValidateDeadlineChange(ch, time.Now()); err != nil {
+	if err := api.ValidateDeadlineChange(ch, time.Now()); err != nil {
 		return nil, err
 	}
 	var st api.Status
@@ -255,7 +255,7 @@ func (f ListFilter) Query() (string, error) {
 		parts = append(parts, fmt.Sprintf("%s = '%s'", api.SAOutcome.GetName(), f.Outcome))
 	}
 	if f.Country != "" {
-		if _, ok := orgNumberFormats[f.Country]; !ok {
+		if !api.IsCountry(f.Country) {
 			v.Add("country", "must be one of NO, SE, DK, FI")
 		}
 		parts = append(parts, fmt.Sprintf("%s = '%s'", api.SACountry.GetName(), f.Country))

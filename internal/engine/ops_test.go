@@ -32,6 +32,7 @@ type fakeServer struct {
 	ran           []string // update names that ran, "query" and "cancel"
 	updateIDs     []string
 	runIDs        []string // the run each update, query and cancel named
+	started       []api.OnboardingInput
 }
 
 func newFakeServer() *fakeServer {
@@ -238,6 +239,7 @@ func TestEngineActsOnOnboardingsOnly(t *testing.T) {
 // A start never answers another workflow that holds the merchant's ID as its onboarding.
 func TestStartRefusesAnIDHeldByAnotherWorkflow(t *testing.T) {
 	fs := newFakeServer().workflow(wf, "BenchFloor")
-	_, err := engine.New(fs, "default", "onboarding").Start(context.Background(), input("NO", "987654321"))
-	require.ErrorIs(t, err, engine.ErrIDTaken) // and ExecuteWorkflow, which the fake lacks, was not called
+	_, err := engine.New(fs, "default", "onboarding").Start(context.Background(), merchant("987654321"))
+	require.ErrorIs(t, err, engine.ErrIDTaken)
+	require.Empty(t, fs.ran, "nothing started")
 }

@@ -104,7 +104,7 @@ const msgNoOnboarding = "no onboarding with this id"
 // slashes or anything else is not an onboarding's. The engine then checks the workflow's type.
 func onboardingsOnly(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !engine.IsOnboardingID(r.PathValue("id")) {
+		if !api.IsOnboardingID(r.PathValue("id")) {
 			writeProblem(w, http.StatusNotFound, msgNoOnboarding, nil)
 			return
 		}
@@ -136,11 +136,7 @@ func (s *Server) startOnboarding(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &in) {
 		return
 	}
-	engine.Normalize(&in)
-	if err := engine.ValidateInput(in); err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	// The engine normalizes and checks the input (every field at fault is a 422).
 	st, err := s.eng.Start(r.Context(), in)
 	if err != nil {
 		s.fail(w, r, err)
@@ -175,7 +171,7 @@ func (s *Server) listOnboardings(w http.ResponseWriter, r *http.Request) {
 	for k, vs := range q {
 		switch {
 		case !listParams[k]:
-			v.Add(engine.Clip(k), "unknown parameter; use stage, outcome, country, riskLevel, pageSize or pageToken")
+			v.Add(api.Clip(k, 64), "unknown parameter; use stage, outcome, country, riskLevel, pageSize or pageToken")
 		case len(vs) > 1:
 			v.Add(k, "is given more than once")
 		}
@@ -294,7 +290,7 @@ func (s *Server) extendDeadline(w http.ResponseWriter, r *http.Request) {
 	// The limits a start has (engine.ValidateDeadlineChange), answered here with every field
 	// at fault, before anything is sent.
 	v := &engine.ValidationError{}
-	if err := engine.ValidateDeadlineChange(ch, time.Now()); err != nil {
+	if err := api.ValidateDeadlineChange(ch, time.Now()); err != nil {
 		var fe *engine.ValidationError
 		if errors.As(err, &fe) {
 			v.Fields = append(v.Fields, fe.Fields...)

@@ -38,12 +38,17 @@ func (f *fakeEngine) record(call string) error {
 	return f.err
 }
 
+// Start checks the input as the engine does (api.PrepareStart): refused input starts nothing.
 func (f *fakeEngine) Start(_ context.Context, in api.OnboardingInput) (*engine.Started, error) {
+	in, id, err := api.PrepareStart(in, api.RealTime)
+	if err != nil {
+		return nil, err
+	}
 	if err := f.record("start"); err != nil {
 		return nil, err
 	}
 	f.started = append(f.started, in)
-	return &engine.Started{WorkflowID: api.WorkflowID(in.Company.Country, in.Company.OrgNumber), RunID: "run-1", Existing: f.existing}, nil
+	return &engine.Started{WorkflowID: id, RunID: "run-1", Existing: f.existing}, nil
 }
 
 func (f *fakeEngine) Status(_ context.Context, id string) (*api.Status, error) {
@@ -268,7 +273,7 @@ func TestPathIDMustBeAnOnboardingID(t *testing.T) {
 	pattern := regexp.MustCompile(doc.Paths["/v1/onboardings/{id}"]["get"].Parameters[0].Schema.Pattern)
 	for _, id := range []string{wfID, "onboarding:SE:5561234567", "onboarding:SE:556123-4567", "onboarding:DK:12345678", "onboarding:FI:1234567-8",
 		"onboarding:FI:12345678", "onboarding:NO:1", "payroll-run-2026-11", "onboarding:no:123456789", "onboarding:SE:55612-34567"} {
-		require.Equal(t, engine.IsOnboardingID(id), pattern.MatchString(id), id)
+		require.Equal(t, api.IsOnboardingID(id), pattern.MatchString(id), id)
 	}
 	rec := call(t, apiServer(t, &fakeEngine{}), "GET", "/v1/"+strings.Repeat("x", 5000), appToken, "")
 	require.Equal(t, http.StatusNotFound, rec.Code)

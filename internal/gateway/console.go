@@ -335,7 +335,7 @@ type fourEyes struct {
 func (s *Server) consoleOnboarding(w http.ResponseWriter, r *http.Request, _ string, sess session) (string, map[string]any, int) {
 	id := r.PathValue("id")
 	data := map[string]any{}
-	if !engine.IsOnboardingID(id) {
+	if !api.IsOnboardingID(id) {
 		data["Problem"] = "There is no onboarding with this id."
 		return "onboarding.html", data, http.StatusNotFound
 	}
@@ -393,7 +393,7 @@ func checksOf(st *api.Status) []api.CheckResult {
 // shows the answer (or the refusal with its reason) on the onboarding's page.
 func (s *Server) consoleDecide(w http.ResponseWriter, r *http.Request, sid string, sess session) {
 	id := r.PathValue("id")
-	if !engine.IsOnboardingID(id) {
+	if !api.IsOnboardingID(id) {
 		s.consoleError(w, http.StatusNotFound, "There is no onboarding with this id.")
 		return
 	}
