@@ -16,18 +16,13 @@ import (
 func parseExtend(_ cli, args []string) (action, error) {
 	fs := newFlags("extend")
 	var ch api.DeadlineChange
-	var by, declRemind, signRemind, reviewSLA, reviewRemind time.Duration
-	var maxRenewals int
+	var by time.Duration
 	var until string
 	fs.DurationVar(&by, "by", 0, "move the declaration deadline later by this much")
 	fs.StringVar(&until, "until", "", "move the declaration deadline to this RFC 3339 time")
 	fs.StringVar(&ch.By, "agent", "", "who changes it (recorded on the onboarding)")
 	fs.StringVar(&ch.Reason, "reason", "", "why (recorded on the onboarding)")
-	fs.DurationVar(&declRemind, "declaration-reminder-every", 0, "policy: declaration reminder cadence")
-	fs.DurationVar(&signRemind, "signing-reminder-every", 0, "policy: signing escalation cadence")
-	fs.IntVar(&maxRenewals, "max-renewals", 0, "policy: re-openings of an expired contract")
-	fs.DurationVar(&reviewSLA, "review-sla", 0, "policy: time an agent has to decide")
-	fs.DurationVar(&reviewRemind, "review-reminder-every", 0, "policy: review reminder cadence after the SLA")
+	policy := addPolicyFlags(fs, true)
 	requestID := fs.String("request-id", "", "idempotency key: a retry with the same id gets the same answer")
 	asJSON := fs.Bool("json", false, "print JSON")
 	id, err := parseID(fs, args)
@@ -55,37 +50,9 @@ func parseExtend(_ cli, args []string) (action, error) {
 		}
 		ch.DeclarationDeadline = &t
 	}
-	// Positive only: the workflow's validator owns the finer rules (the one-minute minimum,
-	// renewals already used), and answers them with exit 4.
-	policy := &api.PolicyChange{}
-	for _, p := range []struct {
-		flag string
-		d    time.Duration
-		dst  **api.Duration
-	}{
-		{"declaration-reminder-every", declRemind, &policy.DeclarationReminderEvery},
-		{"signing-reminder-every", signRemind, &policy.SigningReminderEvery},
-		{"review-sla", reviewSLA, &policy.ReviewSLA},
-		{"review-reminder-every", reviewRemind, &policy.ReviewReminderEvery},
-	} {
-		if !set[p.flag] {
-			continue
-		}
-		if p.d <= 0 {
-			bad(p.flag, "must be a positive duration")
-		}
-		d := api.Duration(p.d)
-		*p.dst = &d
-	}
-	if set["max-renewals"] {
-		if maxRenewals < 0 {
-			bad("max-renewals", "must not be negative")
-		}
-		policy.MaxContractRenewals = &maxRenewals
-	}
-	if *policy != (api.PolicyChange{}) {
-		ch.Policy = policy
-	}
+	// Positive only here; the engine checks the limits (exit 2) and the workflow's validator
+	// what depends on the onboarding (renewals already used: exit 4).
+	ch.Policy = policy.change(set, bad)
 	if len(v.Fields) > 0 {
 		return nil, v
 	}

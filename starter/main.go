@@ -68,10 +68,10 @@ var (
 // commandTimeout bounds one command, including waiting for an update's answer.
 const commandTimeout = 30 * time.Second
 
-const usage = `usage:
+var usage = `usage:
   starter start --company ORGNO --country CC --contact-name NAME --contact-email EMAIL --amount N
                 [--name NAME] [--address ADDR] [--currency NOK] [--period 30|60|90]
-                [--declaration-deadline 336h] [--declaration-poll 15m] [--json]
+                [--POLICY-FLAG D|N ...] [--json]    any policy field (below); left out: its default
   starter start --file input.json|- [--json]      an OnboardingInput as JSON (- reads stdin);
                                                   unknown fields are an error
   starter status WORKFLOW_ID [--json] [--paths]
@@ -89,10 +89,9 @@ const usage = `usage:
       PUT /v1/onboardings/{id}/bank-data takes them (through the gateway:
       ONBOARDING_GATEWAY_URL, ONBOARDING_APP_TOKEN)
   starter extend WORKFLOW_ID [--by 72h | --until 2026-07-01T12:00:00Z] [--agent NAME] [--reason R]
-                 [--declaration-reminder-every D] [--signing-reminder-every D]
-                 [--max-renewals N] [--review-sla D] [--review-reminder-every D]
-                 [--request-id ID] [--json]
-        --by/--until move the declaration deadline (only later); the others change the policy
+                 [--POLICY-FLAG D|N ...] [--request-id ID] [--json]
+        --by/--until move the declaration deadline (only later); the policy flags marked *
+        below change the policy
   starter cancel WORKFLOW_ID --reason R [--by NAME] [--json]
   starter setup-search-attributes                 create the search attributes in the namespace
                                                   (idempotent; prints the tcld commands on Cloud)
@@ -101,6 +100,8 @@ const usage = `usage:
 --request-id makes a retried decide or extend idempotent (same id, same answer).
 Durations are Go durations: 90m, 72h.
 
+Policy flags (default, limits; * also on extend):
+` + policyUsage() + `
 Exit codes:
   0  ok
   1  the operation failed (Temporal unreachable, timeout, unexpected error)

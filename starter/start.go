@@ -6,21 +6,20 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/internal/engine"
 )
 
-// startFlags maps start's input fields onto its flags.
+// startFlags maps start's input fields onto its flags (the policy's come with them).
 var startFlags = map[string]string{
 	"company.orgNumber": "company", "company.country": "country", "company.name": "name",
 	"contact.name": "contact-name", "contact.email": "contact-email", "address": "address",
 	"credit.amount": "amount", "credit.currency": "currency", "credit.periodDays": "period",
-	"policy.declarationDeadline": "declaration-deadline", "policy.declarationPoll": "declaration-poll",
 }
 
 // parseStart is `starter start`: the input from flags or --file, checked before it connects.
@@ -36,9 +35,7 @@ func parseStart(c cli, args []string) (action, error) {
 	fs.Float64Var(&in.Credit.Amount, "amount", 0, "requested credit amount")
 	fs.StringVar(&in.Credit.Currency, "currency", "NOK", "currency of the amount")
 	fs.IntVar(&in.Credit.PeriodDays, "period", 30, "bank-statement period in days: 30, 60 or 90")
-	var deadline, poll time.Duration
-	fs.DurationVar(&deadline, "declaration-deadline", 0, "time the merchant has to declare (default 336h)")
-	fs.DurationVar(&poll, "declaration-poll", 0, "fallback poll interval (default 15m)")
+	policy := addPolicyFlags(fs, false)
 	file := fs.String("file", "", "read the OnboardingInput from this JSON file (- for stdin)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	pos, err := parseFlags(fs, args)
@@ -63,12 +60,12 @@ func parseStart(c cli, args []string) (action, error) {
 			return nil, err
 		}
 	} else {
-		in.Policy.DeclarationDeadline, in.Policy.DeclarationPoll = api.Duration(deadline), api.Duration(poll)
+		policy.setIn(&in.Policy, setFlags(fs))
 	}
 	// The engine's own check (api.PrepareStart), here already, so bad input never connects.
 	if _, _, err := api.PrepareStart(in, api.RealTime); err != nil {
 		if *file == "" {
-			err = withFlagNames(err, startFlags)
+			err = withFlagNames(err, policy.fieldFlags(maps.Clone(startFlags)))
 		}
 		return nil, err
 	}

@@ -1,8 +1,6 @@
 package engine
 
 import (
-	"github.com/merchantflow/onboarding/api"
-
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -19,6 +17,8 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
+
+	"github.com/merchantflow/onboarding/api"
 )
 
 // ErrNotFound: no onboarding has this workflow ID.

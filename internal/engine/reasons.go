@@ -1,9 +1,9 @@
 package engine
 
 import (
-	"github.com/merchantflow/onboarding/api"
-
 	"strings"
+
+	"github.com/merchantflow/onboarding/api"
 )
 
 // Reason is one reason an onboarding awaits an agent, in words, with the detail behind it.

@@ -1,14 +1,14 @@
 package gateway
 
 import (
-	"github.com/merchantflow/onboarding/api"
-
 	"bytes"
 	"encoding/json"
 	"io"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/merchantflow/onboarding/api"
 )
 
 // The request bodies' decoder, fuzzed. The seed corpus (testdata/fuzz/<target>/) holds real

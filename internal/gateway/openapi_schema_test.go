@@ -1,8 +1,6 @@
 package gateway
 
 import (
-	"github.com/merchantflow/onboarding/api"
-
 	"encoding/json"
 	"reflect"
 	"sort"
@@ -10,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/merchantflow/onboarding/api"
 )
 
 // jsonFields lists the JSON names of a struct's fields.
@@ -44,6 +44,19 @@ func TestOpenAPIPolicySchemasMatchTheTypes(t *testing.T) {
 		}
 		sort.Strings(have)
 		require.Equal(t, jsonFields(v), have, "schema %s", name)
+	}
+	// A count's bound is the policy table's.
+	for _, f := range api.PolicyFields() {
+		if !f.IsCount() {
+			continue
+		}
+		for _, schema := range []string{"Policy", "PolicyChange"} {
+			var prop struct {
+				Maximum int `json:"maximum"`
+			}
+			require.NoError(t, json.Unmarshal(doc.Components.Schemas[schema].Properties[f.Name], &prop))
+			require.Equal(t, f.MaxCount, prop.Maximum, "%s.%s", schema, f.Name)
+		}
 	}
 	status := doc.Components.Schemas["Status"].Properties
 	require.Contains(t, status, "blocked", "the status documents blocked providers")

@@ -1,8 +1,6 @@
 package stackrun
 
 import (
-	"github.com/merchantflow/onboarding/api"
-
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -23,6 +21,8 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"google.golang.org/protobuf/types/known/durationpb"
+
+	"github.com/merchantflow/onboarding/api"
 )
 
 // ServerVersion is the Temporal Server of the cluster profile: the server inside the Temporal

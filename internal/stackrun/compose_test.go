@@ -1,8 +1,6 @@
 package stackrun
 
 import (
-	"github.com/merchantflow/onboarding/api"
-
 	"encoding/json"
 	"os"
 	"path"
@@ -14,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/merchantflow/onboarding/api"
 )
 
 // composeFile is the part of docker-compose.temporal.yml the cluster profile must match.
