@@ -8,6 +8,7 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/workflows"
 )
 
@@ -58,7 +59,7 @@ func runThroughput(ctx context.Context, e *env, variant string, n, par int) (*Th
 	tag := fmt.Sprintf("%d", time.Now().UnixNano())
 	onb := func(label string) starter {
 		return func(ctx context.Context, i int) (client.WorkflowRun, error) {
-			return startOnboarding(ctx, e, onboardingID(tag+"-"+label, i), workflows.Policy{})
+			return startOnboarding(ctx, e, benchRun(tag+"-"+label, i), api.Policy{})
 		}
 	}
 	floor := func(label string) starter {

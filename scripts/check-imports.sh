@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Workflow code must stay deterministic and provider-free: workflows/ may not import I/O,
 # clocks, randomness, logging or provider packages (workflowcheck covers calls; this covers
-# imports, tests excluded).
+# imports, tests excluded). Clients (the gateway, the starter) talk to the engine through the
+# api package and the Temporal client only: nothing they link may be a provider, the
+# activities, the workflows or the rules engine.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 module=$(go list -m)
@@ -40,4 +42,15 @@ if [ -n "$hits" ]; then
 else
   echo "check-imports: workflows/ uses no Quickr status, event or verdict literal"
 fi
-exit $status
+client_forbidden='^'"$module"'/(providers(/.*)?|activities|workflows|automation)$'
+client_status=0
+for client in ./gateway ./starter; do
+  while read -r dep; do
+    if [[ $dep =~ $client_forbidden ]]; then
+      echo "check-imports: $client links $dep (clients use $module/api and the Temporal client)" >&2
+      client_status=1
+    fi
+  done < <(go list -deps "$client")
+done
+[ $client_status -eq 0 ] && echo "check-imports: gateway/ and starter/ link no provider, activity, workflow or rules package"
+exit $(( status | client_status ))

@@ -279,7 +279,7 @@ func (o *onboarding) checkDeadlineChange(now time.Time, c DeadlineChange) error 
 			return errors.New("the declaration deadline can be at most " + shortDuration(MaxDeadlineAhead) + " ahead (until " + now.Add(MaxDeadlineAhead).UTC().Format(time.RFC3339) + ")")
 		}
 	}
-	if err := c.Policy.validate(); err != nil {
+	if err := c.Policy.Err(); err != nil {
 		return err
 	}
 	if c.Policy != nil && c.Policy.MaxContractRenewals != nil && *c.Policy.MaxContractRenewals < o.status.RenewalsUsed {
@@ -308,7 +308,7 @@ func (o *onboarding) applyDeadlineChange(ctx workflow.Context, c DeadlineChange)
 		o.note(ctx, "declaration deadline moved to "+o.declarationDeadline.Format(time.RFC3339), detail)
 	}
 	if c.Policy != nil {
-		o.status.Policy = c.Policy.apply(o.status.Policy)
+		o.status.Policy = c.Policy.Apply(o.status.Policy)
 		o.note(ctx, "policy changed", detail)
 	}
 	o.changes++

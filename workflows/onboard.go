@@ -106,7 +106,7 @@ type onboarding struct {
 	// notifies are the notifications still in flight; finish waits for them.
 	notifies []workflow.Future
 	// blocked are the providers the onboarding waits on until a person fixes them.
-	blocked []*Blocked // sorted by provider
+	blocked []*block // sorted by provider
 	// bankDataUsed: the credit analysis has started with the uploaded bank data;
 	// wantsBankData: it has asked for it.
 	bankDataUsed, wantsBankData bool
@@ -118,7 +118,7 @@ type onboarding struct {
 
 func newOnboarding(ctx workflow.Context, in OnboardingInput, v workflow.Version) (*onboarding, error) {
 	info := workflow.GetInfo(ctx)
-	policy := in.Policy.withDefaultsV0()
+	policy := withDefaultsV0(in.Policy)
 	if v >= vLongLife {
 		policy = resolvePolicy(ctx, in.Policy, v)
 	}
@@ -164,12 +164,12 @@ func (o *onboarding) policy() Policy { return o.status.Policy }
 // DefaultPolicy never reaches it. Either way the values are clamped to what the workflow can
 // run safely.
 func resolvePolicy(ctx workflow.Context, p Policy, v workflow.Version) Policy {
-	if !p.completeFor(v) {
+	if !completeFor(p, v) {
 		if err := workflow.SideEffect(ctx, func(workflow.Context) any { return p.Resolve() }).Get(&p); err != nil {
 			p = p.Resolve()
 		}
 	}
-	return p.clamped(v)
+	return clamped(p, v)
 }
 
 func (o *onboarding) run(ctx workflow.Context) (*OnboardingResult, error) {

@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 )
 
 // The Quickr reconciler: one long-lived workflow per task queue that sweeps the Quickr cases
@@ -18,7 +19,7 @@ import (
 // requests in proportion to the cases that changed, not to the onboardings that wait.
 
 // ReconcileQuickrType is the reconciler's registered workflow type.
-const ReconcileQuickrType = "ReconcileQuickr"
+const ReconcileQuickrType = api.ReconcileQuickrType
 
 // SignalReconcileConfigure carries a ReconcileConfig: a new period, or pause/resume. A worker
 // sends it at boot (with signal-with-start), so a changed ONBOARDING_RECONCILE_EVERY takes

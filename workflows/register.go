@@ -5,6 +5,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 )
 
 // Registry is what Register needs: a worker, a replayer's registry or a test environment.
@@ -18,14 +19,14 @@ type WorkflowRegistry interface {
 	RegisterWorkflowWithOptions(w any, options workflow.RegisterOptions)
 }
 
-// OnboardMerchantType is the onboarding workflow's registered type name; clients check it
-// before they act on a workflow ID.
-const OnboardMerchantType = "OnboardMerchant"
+// OnboardMerchantType is the onboarding workflow's registered type name (api); clients check
+// it before they act on a workflow ID.
+const OnboardMerchantType = api.OnboardMerchantType
 
 // RegisterWorkflows registers every workflow under its stable name.
 func RegisterWorkflows(r WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(OnboardMerchant, workflow.RegisterOptions{Name: OnboardMerchantType})
-	r.RegisterWorkflowWithOptions(BenchFloor, workflow.RegisterOptions{Name: "BenchFloor"})
+	r.RegisterWorkflowWithOptions(BenchFloor, workflow.RegisterOptions{Name: api.BenchFloorType})
 	r.RegisterWorkflowWithOptions(ReconcileQuickr, workflow.RegisterOptions{Name: ReconcileQuickrType})
 }
 

@@ -172,7 +172,7 @@ func (o *onboarding) analyseCredit(ctx workflow.Context) {
 	}
 	if res := gatherEvidence[activities.CreditAnalysisRef, activities.CreditAnalysisResult](ctx, o, evidenceCheck{
 		kind: "creditAnalysis", start: a.StartCreditAnalysis, startSummary: "Start the open-banking credit analysis", startFailed: "starting the analysis failed",
-		poll: a.AwaitCreditAnalysis, pollSummary: "Poll the credit analysis until COMPLETED", timing: Policy.creditAnalysisTiming,
+		poll: a.AwaitCreditAnalysis, pollSummary: "Poll the credit analysis until COMPLETED", timing: creditAnalysisTiming,
 	}, in); res != nil {
 		o.status.Evidence.CreditAnalysis = res
 		o.note(ctx, "credit analysis completed", "score "+strconv.FormatFloat(res.Score, 'f', -1, 64))
@@ -194,7 +194,7 @@ func (o *onboarding) requestCreditTerms(ctx workflow.Context) {
 	}
 	if res := gatherEvidence[activities.CreditTermsRef, activities.CreditTermsResult](ctx, o, evidenceCheck{
 		kind: "creditTerms", start: a.RequestCreditTerms, startSummary: "Request credit terms (DeepIDV)", startFailed: "the request failed",
-		poll: a.AwaitCreditTerms, pollSummary: "Poll the credit terms until COMPLETED", timing: Policy.creditTermsTiming,
+		poll: a.AwaitCreditTerms, pollSummary: "Poll the credit terms until COMPLETED", timing: creditTermsTiming,
 	}, in); res != nil {
 		o.status.Evidence.CreditTerms = res
 		o.note(ctx, "credit terms "+strings.ToLower(res.Status), res.ID)
@@ -213,11 +213,11 @@ type evidenceCheck struct {
 	timing func(Policy) (interval, maxWait Duration)
 }
 
-func (p Policy) creditAnalysisTiming() (Duration, Duration) {
+func creditAnalysisTiming(p Policy) (Duration, Duration) {
 	return p.CreditAnalysisPoll, p.CreditAnalysisMaxWait
 }
 
-func (p Policy) creditTermsTiming() (Duration, Duration) {
+func creditTermsTiming(p Policy) (Duration, Duration) {
 	return p.CreditTermsPoll, p.CreditTermsMaxWait
 }
 

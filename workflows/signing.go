@@ -68,7 +68,7 @@ func (o *onboarding) awaitSignature(ctx workflow.Context) (Outcome, string, erro
 			o.status.ReviewReasons = append(o.status.ReviewReasons, why)
 			o.note(ctx, "contract rejected", c.RejectReason)
 			return "", "", nil
-		case c.Status == activities.ContractExpired && o.status.RenewalsUsed < o.policy().maxRenewals():
+		case c.Status == activities.ContractExpired && o.status.RenewalsUsed < maxRenewals(o.policy()):
 			var reopened activities.CaseSnapshot
 			err := o.call(ctx, "Re-open the expired contract", a.ReopenContract,
 				activities.ContractRef{CaseID: o.kyc.ID, Reference: o.status.WorkflowID, ContractID: c.ID}, &reopened)
@@ -81,9 +81,9 @@ func (o *onboarding) awaitSignature(ctx workflow.Context) (Outcome, string, erro
 			o.status.RenewalsUsed++
 			countRenewal(ctx)
 			o.updateCase(&reopened)
-			o.note(ctx, "contract renewed", "renewal "+strconv.Itoa(o.status.RenewalsUsed)+" of "+strconv.Itoa(o.policy().maxRenewals()))
+			o.note(ctx, "contract renewed", "renewal "+strconv.Itoa(o.status.RenewalsUsed)+" of "+strconv.Itoa(maxRenewals(o.policy())))
 			o.notify(ctx, activities.NotifyContractRenewed, "The contract expired unsigned and was re-opened; every signatory must sign again.",
-				map[string]any{"renewal": o.status.RenewalsUsed, "maxRenewals": o.policy().maxRenewals()})
+				map[string]any{"renewal": o.status.RenewalsUsed, "maxRenewals": maxRenewals(o.policy())})
 		case c.Status == activities.ContractExpired:
 			o.archive(ctx, "contract expired after the last renewal")
 			return OutcomeExpired, "the contract expired unsigned after " + strconv.Itoa(o.status.RenewalsUsed) + " renewal(s)", nil

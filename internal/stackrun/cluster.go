@@ -22,7 +22,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"google.golang.org/protobuf/types/known/durationpb"
 
-	"github.com/merchantflow/onboarding/workflows"
+	"github.com/merchantflow/onboarding/api"
 )
 
 // ServerVersion is the Temporal Server of the cluster profile: the server inside the Temporal
@@ -354,7 +354,7 @@ func (s *Stack) clusterReady(ctx context.Context) error {
 	return err
 }
 
-// registerSearchAttributes adds the engine's search attributes (workflows.SearchAttributes)
+// registerSearchAttributes adds the engine's search attributes (api.SearchAttributes)
 // the namespace lacks.
 func registerSearchAttributes(ctx context.Context, c client.Client) error {
 	ops := c.OperatorService()
@@ -363,7 +363,7 @@ func registerSearchAttributes(ctx context.Context, c client.Client) error {
 		return err
 	}
 	missing := map[string]enumspb.IndexedValueType{}
-	for _, sa := range workflows.SearchAttributes {
+	for _, sa := range api.SearchAttributes {
 		t, ok := have.GetCustomAttributes()[sa.GetName()]
 		if ok && t != sa.GetValueType() {
 			return fmt.Errorf("search attribute %s is registered as %s, the engine needs %s", sa.GetName(), t, sa.GetValueType())

@@ -48,7 +48,7 @@ type Config struct {
 	// PersistTemporal backs the dev server with a SQLite file in Dir (--db-filename), so a
 	// stopped or killed server restarts with its workflows. Otherwise state is in memory.
 	PersistTemporal bool
-	// TaskQueue of the worker; default workflows.TaskQueue.
+	// TaskQueue of the worker; default api.TaskQueue.
 	TaskQueue string
 	Sandbox   SandboxConfig
 	// LogLevel of sandbox, worker and gateway (ONBOARDING_LOG_LEVEL); default "info".

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/internal/codec"
-	"github.com/merchantflow/onboarding/workflows"
 )
 
 // Start starts Temporal, the sandbox, the workers and the gateways in that order, each
@@ -23,7 +23,7 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 		return nil, err
 	}
 	if cfg.TaskQueue == "" {
-		cfg.TaskQueue = workflows.TaskQueue
+		cfg.TaskQueue = api.TaskQueue
 	}
 	if cfg.LogLevel == "" {
 		cfg.LogLevel = "info"
@@ -127,8 +127,8 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 		if cfg.PersistTemporal {
 			targs = append(targs, "--db-filename", filepath.Join(cfg.Dir, "temporal.db"))
 		}
-		for _, sa := range workflows.SearchAttributes {
-			targs = append(targs, "--search-attribute", sa.GetName()+"="+workflows.SearchAttributeType(sa))
+		for _, sa := range api.SearchAttributes {
+			targs = append(targs, "--search-attribute", sa.GetName()+"="+api.SearchAttributeType(sa))
 		}
 		s.Temporal = &Proc{Name: ProcTemporal, Path: cfg.Bin.Temporal, Args: targs, Env: procEnv(ProcTemporal, ProcTemporal), LogPath: logPath(ProcTemporal),
 			healthy: s.temporalHealthy}

@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/merchantflow/onboarding/providers/webhooksig"
+	"github.com/merchantflow/onboarding/internal/webhooksig"
 )
 
 // Delivery is one webhook as the sandbox tried to send it.

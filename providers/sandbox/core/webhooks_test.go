@@ -10,10 +10,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/merchantflow/onboarding/internal/webhooksig"
 	"github.com/merchantflow/onboarding/providers/idv"
 	"github.com/merchantflow/onboarding/providers/sandbox"
 	"github.com/merchantflow/onboarding/providers/sandbox/sandboxtest"
-	"github.com/merchantflow/onboarding/providers/webhooksig"
 )
 
 // idvRef is the reference of the sessions whose webhooks these tests follow.

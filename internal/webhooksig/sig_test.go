@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/merchantflow/onboarding/providers/webhooksig"
+	"github.com/merchantflow/onboarding/internal/webhooksig"
 )
 
 func TestVerify(t *testing.T) {
