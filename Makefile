@@ -123,7 +123,7 @@ record-histories: $(TEMPORAL) ## re-record the current version's histories (work
 .PHONY: lint
 # govulncheck needs the vulnerability database (GOVULNDB, default https://vuln.go.dev): when it
 # cannot be reached, scripts/govulncheck.sh says so and skips.
-lint: $(WORKFLOWCHECK) $(STATICCHECK) $(GOVULNCHECK) $(TEMPORAL_SERVER) compose-check ## gofmt, go vet, staticcheck, workflowcheck, workflow import rules, govulncheck, compose file
+lint: $(WORKFLOWCHECK) $(STATICCHECK) $(GOVULNCHECK) $(TEMPORAL_SERVER) compose-check ## gofmt, go vet, staticcheck, workflowcheck, workflow import and vocabulary rules, govulncheck, compose file
 	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	go vet ./...
 	$(STATICCHECK) ./...

@@ -3,6 +3,7 @@ package activities
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"go.temporal.io/sdk/temporal"
 
@@ -38,6 +39,12 @@ const (
 	// uploaded, or the store lost it). Never retried: the analysis is unavailable.
 	ErrBankDataMissing = "BankDataMissing"
 )
+
+// NonRetryable are the failure types no retry of an activity fixes by itself: the one list
+// behind IsRejected and every retry policy of the workflows. ErrProviderAuth and
+// ErrNotConfigured are among them although a person can fix them: the workflow then blocks
+// and retries them on a slow schedule of its own.
+var NonRetryable = []string{ErrProviderRejected, ErrInvalidInput, ErrCaseMismatch, ErrProviderAuth, ErrNotConfigured}
 
 // providerError turns a client failure into an ApplicationError that carries the retry
 // decision of the provider's RetryRule (retryRules): non-retryable when the provider rejected
@@ -95,12 +102,5 @@ func notConfigured(provider string) error {
 // input, refused credentials or a missing provider, i.e. a failure no quick retry would fix.
 func IsRejected(err error) bool {
 	var ae *temporal.ApplicationError
-	if !errors.As(err, &ae) {
-		return false
-	}
-	switch ae.Type() {
-	case ErrProviderRejected, ErrInvalidInput, ErrCaseMismatch, ErrNotConfigured, ErrProviderAuth:
-		return true
-	}
-	return false
+	return errors.As(err, &ae) && slices.Contains(NonRetryable, ae.Type())
 }

@@ -20,13 +20,13 @@ import (
 	"github.com/merchantflow/onboarding/automation"
 	"github.com/merchantflow/onboarding/internal/bankdata"
 	"github.com/merchantflow/onboarding/internal/codec"
+	"github.com/merchantflow/onboarding/internal/webhooksig"
 	"github.com/merchantflow/onboarding/providers/creditro"
 	"github.com/merchantflow/onboarding/providers/deepidv"
 	"github.com/merchantflow/onboarding/providers/idv"
 	"github.com/merchantflow/onboarding/providers/openbanking"
 	"github.com/merchantflow/onboarding/providers/quickr"
 	"github.com/merchantflow/onboarding/providers/sandbox"
-	"github.com/merchantflow/onboarding/providers/webhooksig"
 )
 
 // t0 is where every test's manual clock starts.
@@ -190,6 +190,21 @@ func (e *env) createCase(org string) *activities.CaseSnapshot {
 func (e *env) declare(org string) {
 	e.t.Helper()
 	e.control(http.MethodPost, "/control/quickr/cases/"+refFor(org)+"/declare", "")
+}
+
+// expire makes the contract of org's case expire unsigned.
+func (e *env) expire(org string) {
+	e.t.Helper()
+	e.control(http.MethodPost, "/control/quickr/cases/"+refFor(org)+"/expire", "")
+}
+
+// expiredContractCase is org's case, declared, with its contract expired unsigned.
+func (e *env) expiredContractCase(org string) *activities.CaseSnapshot {
+	e.t.Helper()
+	c := e.createCase(org)
+	e.declare(org)
+	e.expire(org)
+	return c
 }
 
 // app stands in for the platform's app: it records every notification and answers with the

@@ -74,7 +74,8 @@ func TestProviderErrorMapping(t *testing.T) {
 
 // The IDV activities run on the seed's rule, read from idv.RetryRule: at most 4 retries after
 // 2, 4, 8 and 16 s, a 60 s request timeout (plus the margin for the client to report it).
-// Providers whose documents give no schedule have none here: the workflow's budget applies.
+// Providers whose documents give no schedule have none here: the workflow's budget applies;
+// their attempts are still bounded by their rules' request timeouts.
 func TestRetryOptions(t *testing.T) {
 	attempt, policy, ok := RetryOptions("idv")
 	require.True(t, ok)
@@ -96,8 +97,9 @@ func TestRetryOptions(t *testing.T) {
 		require.False(t, ok, p)
 	}
 	for _, p := range []string{"quickr", "creditro", "deepidv", "openbanking"} {
-		require.Zero(t, AttemptTimeout(p), "%s documents no rule: the engine's default", p)
+		require.Equal(t, 35*time.Second, AttemptTimeout(p), "%s: its client's 30 s and the margin", p)
 	}
+	require.Zero(t, AttemptTimeout("unknown"), "no rule: the caller's default")
 }
 
 func TestRemindersDue(t *testing.T) {

@@ -13,8 +13,8 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/merchantflow/onboarding/internal/webhooksig"
 	"github.com/merchantflow/onboarding/providers"
-	"github.com/merchantflow/onboarding/providers/webhooksig"
 )
 
 // notifyProvider names the app in errors and logs.

@@ -11,7 +11,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/merchantflow/onboarding/activities"
-	"github.com/merchantflow/onboarding/providers/webhooksig"
+	"github.com/merchantflow/onboarding/internal/webhooksig"
 )
 
 func notification() activities.Notification {

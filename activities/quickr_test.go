@@ -201,9 +201,7 @@ func TestContractExpiresAndIsReopenedOnce(t *testing.T) {
 
 func TestContractExpiredByControlEndpoint(t *testing.T) {
 	e := newEnv(t)
-	c := e.createCase(orgFloki)
-	e.declare(orgFloki)
-	e.control(http.MethodPost, "/control/quickr/cases/"+refFor(orgFloki)+"/expire", "")
+	c := e.expiredContractCase(orgFloki)
 	snap := must[activities.CaseSnapshot](e, e.acts.AwaitSignature, activities.AwaitCaseInput{CaseID: c.ID})
 	require.Equal(t, activities.ContractExpired, snap.Contract.Status)
 	require.Equal(t, e.clock.Now().Format(time.RFC3339), snap.Contract.ExpiresAt)
@@ -250,9 +248,7 @@ func (l lostReopen) ReopenContract(ctx context.Context, caseID, contractID strin
 
 func TestReopenContractConflictAfterSuccessIsSuccess(t *testing.T) {
 	e := newEnv(t)
-	c := e.createCase(orgRagnarok)
-	e.declare(orgRagnarok)
-	e.control(http.MethodPost, "/control/quickr/cases/"+refFor(orgRagnarok)+"/expire", "")
+	c := e.expiredContractCase(orgRagnarok)
 	e.acts.Quickr = lostReopen{e.quickr}
 
 	snap := must[activities.CaseSnapshot](e, e.acts.ReopenContract, activities.ContractRef{CaseID: c.ID})
@@ -267,7 +263,7 @@ func TestReopenContractInput(t *testing.T) {
 	require.Equal(t, activities.ErrInvalidInput, errType(err), "no contract before the declaration")
 
 	e.declare(orgRagnarok)
-	e.control(http.MethodPost, "/control/quickr/cases/"+refFor(orgRagnarok)+"/expire", "")
+	e.expire(orgRagnarok)
 	_, err = run[activities.CaseSnapshot](e, nil, e.acts.ReopenContract, activities.ContractRef{CaseID: c.ID, ContractID: "5a0dc0de-0000-4000-8000-999999999999"})
 	require.Equal(t, activities.ErrInvalidInput, errType(err), "another case's contract")
 }

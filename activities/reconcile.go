@@ -58,25 +58,6 @@ const (
 	sweepMaxPages = 100
 )
 
-// caseStatusRank orders case statuses along the lifecycle, unknown ones lowest: the same
-// table as workflows' statusRank.
-func caseStatusRank(s string) int {
-	switch s {
-	case quickr.StatusFormNotStarted:
-		return 1
-	case quickr.StatusFormInProgress:
-		return 2
-	case quickr.StatusProcessingDetails:
-		return 3
-	case quickr.StatusReadyForReview, quickr.StatusReviewInProgress, quickr.StatusWaitingForDetails:
-		return 4
-	case quickr.StatusActive, quickr.StatusDeclined, quickr.StatusSuspended, quickr.StatusArchived:
-		return 5
-	default:
-		return 0
-	}
-}
-
 // SettlesStage reports whether a case in status can end the wait of an onboarding in stage,
 // as the workflow's case event handler decides it: a declared status (PROCESSING_DETAILS and
 // later) ends the declaration wait; READY_FOR_REVIEW and later end the signature wait.
@@ -84,9 +65,9 @@ func caseStatusRank(s string) int {
 func SettlesStage(stage, status string) bool {
 	switch stage {
 	case StageAwaitingDeclaration:
-		return caseStatusRank(status) >= caseStatusRank(quickr.StatusProcessingDetails)
+		return CaseProgressOf(status) >= CaseDeclared
 	case StageAwaitingSignature:
-		return caseStatusRank(status) >= caseStatusRank(quickr.StatusReadyForReview)
+		return CaseProgressOf(status) >= CaseChecked
 	default:
 		return false
 	}

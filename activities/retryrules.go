@@ -10,13 +10,15 @@ import (
 	"github.com/merchantflow/onboarding/providers/deepidv"
 	"github.com/merchantflow/onboarding/providers/idv"
 	"github.com/merchantflow/onboarding/providers/openbanking"
+	"github.com/merchantflow/onboarding/providers/quickr"
 )
 
 // retryRules are the providers' retry rules (each client's RetryRule), by the provider name
 // that *providers.Error and the workflow's blocked status carry. They are the one place the
 // activities' retries come from: providerError reads them for the retry decision and the
-// next delay, RetryOptions turns a documented schedule into activity options.
+// next delay, RetryOptions and AttemptTimeout turn them into the workflow's activity options.
 var retryRules = map[string]providers.RetryRule{
+	quickr.Provider:      quickr.RetryRule,
 	creditro.Provider:    creditro.RetryRule,
 	deepidv.Provider:     deepidv.RetryRule,
 	idv.Provider:         idv.RetryRule,
@@ -46,12 +48,13 @@ func RetryOptions(provider string) (attempt time.Duration, policy temporal.Retry
 }
 
 // AttemptTimeout is how long one activity attempt against the provider may run: the request
-// timeout of its documented rule plus a margin, or 0 when its document prescribes no rule (the
-// caller's default applies; those clients' timeouts are configuration). A poll uses it too:
-// its schedule is the onboarding's policy, its requests the provider's.
+// timeout of its rule (what its client uses unless configured otherwise) plus a margin, so
+// the client's own timeout fires first and says what timed out; 0 for a provider without a
+// rule (the caller's default applies). A poll uses it too: its schedule is the onboarding's
+// policy, its requests the provider's.
 func AttemptTimeout(provider string) time.Duration {
 	r, ok := retryRules[provider]
-	if !ok || !r.Scheduled() || r.Timeout <= 0 {
+	if !ok || r.Timeout <= 0 {
 		return 0
 	}
 	return r.Timeout + attemptMargin

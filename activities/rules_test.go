@@ -158,14 +158,20 @@ func (e *env) automation(a quickr.Automation) string {
 	return created.ID
 }
 
-func TestEvaluateRulesAddsLinkedQuickrAutomations(t *testing.T) {
-	e := newEnv(t)
+// repeatApplicantCase is a case linked to a Quickr automation that declines anyone with a
+// prior KYC case: the automation's id and the case's.
+func (e *env) repeatApplicantCase() (automationID, caseID string) {
 	id := e.automation(quickr.Automation{
 		Name:       "Decline repeat applicants",
 		Conditions: []quickr.Condition{{Type: "greater_than_or_equal", Field: "$.context.prior_kyc_cases", Value: "1"}},
 		Actions:    []quickr.AutomationAction{{Type: "set_case_status", Status: "DECLINED"}},
 	})
-	caseID := e.linkedCase(id)
+	return id, e.linkedCase(id)
+}
+
+func TestEvaluateRulesAddsLinkedQuickrAutomations(t *testing.T) {
+	e := newEnv(t)
+	id, caseID := e.repeatApplicantCase()
 
 	ev := must[activities.Evaluation](e, e.acts.EvaluateRules, activities.EvaluateInput{CaseID: caseID, Facts: goodFacts(1)})
 	require.Equal(t, automation.DecisionDecline, ev.Decision)
@@ -196,12 +202,7 @@ func TestEvaluateRulesNeverSkipsAnUnreadableAutomation(t *testing.T) {
 
 func TestEvaluateRulesRetriesWhenAutomationsCannotBeFetched(t *testing.T) {
 	e := newEnv(t)
-	id := e.automation(quickr.Automation{
-		Name:       "Decline repeat applicants",
-		Conditions: []quickr.Condition{{Type: "greater_than_or_equal", Field: "$.context.prior_kyc_cases", Value: "1"}},
-		Actions:    []quickr.AutomationAction{{Type: "set_case_status", Status: "DECLINED"}},
-	})
-	caseID := e.linkedCase(id)
+	_, caseID := e.repeatApplicantCase()
 	e.acts.Quickr = failingAutomations{e.quickr}
 	_, err := run[activities.Evaluation](e, nil, e.acts.EvaluateRules, activities.EvaluateInput{CaseID: caseID, Facts: goodFacts(1)})
 	require.Equal(t, activities.ErrProviderUnavailable, errType(err), "%v", err)

@@ -1,19 +1,55 @@
 package activities
 
-// Company identifies the merchant.
-type Company struct {
-	OrgNumber string `json:"orgNumber"`
-	Country   string `json:"country"` // ISO 3166-1 alpha-2
-	Name      string `json:"name,omitempty"`
-}
+import "github.com/merchantflow/onboarding/api"
 
-// Person is a contact, signatory or form submitter.
-type Person struct {
-	Name      string `json:"name,omitempty"`
-	Email     string `json:"email,omitempty"`
-	BirthDate string `json:"birthDate,omitempty"`
-	Title     string `json:"title,omitempty"`
-}
+// The activities' results that become the onboarding's evidence and status, and the
+// notifications to the app, are the api package's (aliased here): clients read them without
+// importing the activities.
+type (
+	Company              = api.Company
+	Person               = api.Person
+	CaseSnapshot         = api.CaseSnapshot
+	PriorKYC             = api.PriorKYC
+	PriorCase            = api.PriorCase
+	ContractState        = api.ContractState
+	ContractEntry        = api.ContractEntry
+	IDVResult            = api.IDVResult
+	CreditAnalysisResult = api.CreditAnalysisResult
+	CreditTermsResult    = api.CreditTermsResult
+	Evaluation           = api.Evaluation
+	CheckResult          = api.CheckResult
+	FlagFound            = api.FlagFound
+	RecordDecisionInput  = api.RecordDecisionInput
+	Notification         = api.Notification
+)
+
+// Evidence and notification constants (api).
+const (
+	PriorKYCFound       = api.PriorKYCFound
+	PriorKYCNone        = api.PriorKYCNone
+	PriorKYCUnavailable = api.PriorKYCUnavailable
+
+	ContractNone     = api.ContractNone
+	ContractUnsigned = api.ContractUnsigned
+	ContractSigned   = api.ContractSigned
+	ContractExpired  = api.ContractExpired
+	ContractRejected = api.ContractRejected
+	ContractClosed   = api.ContractClosed
+
+	IDVCompleted = api.IDVCompleted
+	IDVFailed    = api.IDVFailed
+	IDVExpired   = api.IDVExpired
+
+	NotifyDeclarationURL       = api.NotifyDeclarationURL
+	NotifyReminder             = api.NotifyReminder
+	NotifyContractRenewed      = api.NotifyContractRenewed
+	NotifyBankDataRequested    = api.NotifyBankDataRequested
+	NotifyBankDataReminder     = api.NotifyBankDataReminder
+	NotifyIdentityVerification = api.NotifyIdentityVerification
+	NotifyReviewNeeded         = api.NotifyReviewNeeded
+	NotifyReviewOverdue        = api.NotifyReviewOverdue
+	NotifyFinished             = api.NotifyFinished
+)
 
 // CreateCaseInput creates (or finds) the merchant's KYC case.
 type CreateCaseInput struct {
@@ -29,23 +65,3 @@ type CaseRef struct {
 	CaseID    string `json:"caseId"`
 	Reference string `json:"reference,omitempty"`
 }
-
-// CaseSnapshot is what the engine keeps of a KYC case.
-type CaseSnapshot struct {
-	ID             string  `json:"id"`
-	Reference      string  `json:"reference,omitempty"`
-	Status         string  `json:"status"`
-	RiskLevel      string  `json:"riskLevel,omitempty"`
-	DeclarationURL string  `json:"declarationUrl,omitempty"`
-	DeclaredAt     string  `json:"declaredAt,omitempty"`
-	FormSubmitter  *Person `json:"formSubmitter,omitempty"`
-	// Contract summarises the signing state (nil before the declaration).
-	Contract *ContractState `json:"contract,omitempty"`
-	// RemindersSent counts the reminders a waiting poll sent (see Reminders).
-	RemindersSent int `json:"remindersSent,omitempty"`
-	// Existing is true when the case was found by its reference instead of created.
-	Existing bool `json:"existing,omitempty"`
-}
-
-// Declared reports whether the merchant has submitted the declaration.
-func (c *CaseSnapshot) Declared() bool { return c != nil && c.DeclaredAt != "" }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"reflect"
 	"strconv"
 )
 
@@ -82,22 +83,12 @@ func normalizeNumbers(v any) any {
 // kind a caller may have put in the document).
 func toFloat(v any) (float64, bool) {
 	switch t := v.(type) {
-	case int64:
-		return float64(t), true
-	case float64:
-		return t, true
-	case int:
-		return float64(t), true
-	case int32:
-		return float64(t), true
-	case uint:
-		return float64(t), true
-	case uint32:
-		return float64(t), true
-	case uint64:
-		return float64(t), true
-	case float32:
-		return float64(t), true
+	case int64, int, int32:
+		return float64(reflect.ValueOf(t).Int()), true
+	case uint64, uint, uint32:
+		return float64(reflect.ValueOf(t).Uint()), true
+	case float64, float32:
+		return reflect.ValueOf(t).Float(), true
 	case json.Number:
 		f, err := t.Float64()
 		return f, err == nil

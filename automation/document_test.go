@@ -1,6 +1,7 @@
 package automation
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -63,4 +64,20 @@ func TestCanonical(t *testing.T) {
 	for _, tt := range tests {
 		require.Equal(t, tt.want, canonical(tt.in), "%#v", tt.in)
 	}
+}
+
+// A document built by hand may hold any Go number kind; each compares as the number it is.
+func TestNumbersOfEveryGoKind(t *testing.T) {
+	for _, v := range []any{int(7), int32(7), int64(7), uint(7), uint32(7), uint64(7), float32(7), float64(7), json.Number("7")} {
+		f, ok := toFloat(v)
+		require.True(t, ok, "%T", v)
+		require.Equal(t, 7.0, f, "%T", v)
+		require.Equal(t, "7", canonical(v), "%T", v)
+		require.True(t, equalValue(v, "7.0"), "%T", v)
+	}
+	f, ok := toFloat(float32(0.5))
+	require.True(t, ok)
+	require.Equal(t, 0.5, f)
+	_, ok = toFloat("7")
+	require.False(t, ok, "a numeric string is not a JSON number")
 }

@@ -70,10 +70,23 @@ func rewriteStrictEquality(s string) string {
 
 // resolve returns the values the path selects in doc, in document order with
 // object keys sorted, with .length applied when the path asked for it.
-func (p path) resolve(doc any) []any {
+func (p path) resolve(doc any) []any { return values(p.locate(doc)) }
+
+// values are the located values without their locations.
+func values(locs []located) []any {
+	vals := make([]any, len(locs))
+	for i, l := range locs {
+		vals[i] = l.v
+	}
+	return vals
+}
+
+// locate is resolve with where each value sits in doc (for .length paths, where the
+// measured value sits).
+func (p path) locate(doc any) []located {
 	locs := p.expr.Locate(doc, 0)
 	sort.SliceStable(locs, func(i, j int) bool { return lessLocation(locs[i], locs[j]) })
-	vals := make([]any, 0, len(locs))
+	out := make([]located, 0, len(locs))
 	for _, loc := range locs {
 		v, ok := loc.FirstFound(doc)
 		if !ok {
@@ -84,9 +97,9 @@ func (p path) resolve(doc any) []any {
 				continue
 			}
 		}
-		vals = append(vals, v)
+		out = append(out, located{loc: loc, v: v, length: p.length})
 	}
-	return vals
+	return out
 }
 
 // lengthOf mirrors JavaScript's .length: the element count of an array, the

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+
+	"github.com/merchantflow/onboarding/api"
 )
 
 // Trigger types. Quickr's guide and reference say case_status_updated, its
@@ -31,6 +33,20 @@ const (
 	DecisionApprove = "APPROVE"
 	DecisionDecline = "DECLINE"
 	DecisionReview  = "REVIEW"
+)
+
+// The evaluation's results are the api package's (the status shows them), aliased here.
+type (
+	// Result is the outcome of evaluating a rule set against one case.
+	Result = api.RuleResult
+	// AutomationTrace records how one automation was evaluated.
+	AutomationTrace = api.AutomationTrace
+	// ConditionTrace records one evaluated condition.
+	ConditionTrace = api.ConditionTrace
+	// Action is what a fired automation does. Only set_case_status is acted on.
+	Action = api.RuleAction
+	// Finding is one reason in words for a decision.
+	Finding = api.Finding
 )
 
 // Automation is one Quickr automation: when a trigger matches and all
@@ -61,12 +77,6 @@ type Condition struct {
 	Conditions []Condition `json:"conditions,omitempty"`
 }
 
-// Action is what a fired automation does. Only set_case_status is acted on.
-type Action struct {
-	Type   string `json:"type"`
-	Status string `json:"status,omitempty"`
-}
-
 // Event is what happened to the case, matched against triggers. An empty
 // Type means case_status_updated, the only trigger Quickr has.
 type Event struct {
@@ -77,44 +87,6 @@ type Event struct {
 // StatusUpdated is the event for a case entering status.
 func StatusUpdated(status string) Event {
 	return Event{Type: TriggerCaseStatusUpdated, Status: status}
-}
-
-// Result is the outcome of evaluating a rule set against one case.
-type Result struct {
-	Decision    string            `json:"decision"`
-	Reason      string            `json:"reason"`
-	Automations []AutomationTrace `json:"automations"`
-	// Findings say in words why: for REVIEW, each condition that kept an approving rule from
-	// firing; for DECLINE, each condition of a declining rule that held.
-	Findings []Finding `json:"findings,omitempty"`
-}
-
-// AutomationTrace records how one automation was evaluated. Conditions are
-// only evaluated, and traced, when the automation was triggered.
-type AutomationTrace struct {
-	ID         string           `json:"id,omitempty"`
-	Name       string           `json:"name"`
-	Triggered  bool             `json:"triggered"`
-	Fired      bool             `json:"fired"`
-	Actions    []Action         `json:"actions,omitempty"`
-	Conditions []ConditionTrace `json:"conditions,omitempty"`
-	Note       string           `json:"note,omitempty"`
-}
-
-// ConditionTrace records one evaluated condition: what its path saw and why
-// it held or not.
-type ConditionTrace struct {
-	Type     string `json:"type"`
-	Field    string `json:"field,omitempty"`
-	Path     string `json:"path,omitempty"`
-	Expected string `json:"expected,omitempty"`
-	Values   []any  `json:"values,omitempty"`
-	Result   bool   `json:"result"`
-	Note     string `json:"note,omitempty"`
-	// Sentences say what the condition saw, in words, naming the check, flag or fact and its
-	// value (leaf conditions; and/or nodes have their children's).
-	Sentences []string         `json:"sentences,omitempty"`
-	Children  []ConditionTrace `json:"children,omitempty"`
 }
 
 // UnmarshalJSON accepts the reference's "triggers" and the guide's

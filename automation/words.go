@@ -13,17 +13,6 @@ import (
 // value it saw; the JSONPath stays in the trace as the detail. The words for Quickr's check
 // types and flag codes follow the case-details reference (seed 002).
 
-// Finding is one reason in words for a decision: for REVIEW, a condition that kept an
-// approving rule from firing; for DECLINE, a condition of a declining rule that held.
-type Finding struct {
-	// Automation is the rule's name (its id when it has none).
-	Automation string `json:"automation"`
-	// Sentence names the check, flag or fact and its value.
-	Sentence string `json:"sentence"`
-	// Condition is the condition as written, JSONPath included: the detail behind Sentence.
-	Condition string `json:"condition"`
-}
-
 var checkLabels = map[string]string{
 	"sanction":                      "sanctions",
 	"sanctions":                     "sanctions",

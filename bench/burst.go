@@ -11,9 +11,9 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/internal/stackrun"
 	"github.com/merchantflow/onboarding/providers/sandbox"
-	"github.com/merchantflow/onboarding/workflows"
 )
 
 // parkDelay keeps the sandbox from declaring by itself during a run: onboardings stay parked
@@ -101,7 +101,7 @@ func burstPhase(ctx context.Context, bin stackrun.Binaries, dir, tuning string, 
 	// Auto mode does the rest at once (sign, IDV, analyses): wait for every outcome.
 	b.Outcomes = map[string]int{}
 	err = forEach(ctx, len(ids), 64, func(i int) error {
-		var out workflows.OnboardingResult
+		var out api.OnboardingResult
 		wctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 		defer cancel()
 		err := e.c.GetWorkflow(wctx, ids[i], "").Get(wctx, &out)
@@ -126,7 +126,7 @@ func burstPhase(ctx context.Context, bin stackrun.Binaries, dir, tuning string, 
 	var last time.Time
 	for i, id := range ids {
 		ev := hs[id]
-		stage := StageReached(ev, string(workflows.StageAwaitingSignature))
+		stage := StageReached(ev, string(api.StageAwaitingSignature))
 		if stage.IsZero() {
 			continue
 		}
@@ -163,13 +163,13 @@ func park(ctx context.Context, e *env, tag string, n, par int, rate float64) ([]
 				return nil, ctx.Err()
 			}
 		}
-		return startOnboarding(ctx, e, onboardingID(run, i), workflows.Policy{})
+		return startOnboarding(ctx, e, benchRun(run, i), api.Policy{})
 	})
 	if err != nil {
 		return nil, err
 	}
 	_, err = waitCount(ctx, 30*time.Minute, int64(n), func(ctx context.Context) (int64, error) {
-		return countRunning(ctx, e.c, workflows.StageAwaitingDeclaration)
+		return countRunning(ctx, e.c, api.StageAwaitingDeclaration)
 	})
 	return ids, err
 }

@@ -13,53 +13,52 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
-	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/bench/floor"
 	"github.com/merchantflow/onboarding/internal/engine"
 	"github.com/merchantflow/onboarding/providers/sandbox"
-	"github.com/merchantflow/onboarding/workflows"
 )
 
 // benchOrg is the test company every bench onboarding uses: Ragnarok AS, which the rules
 // approve automatically.
 const benchOrg = "987654321"
 
-// onboardingID is the workflow ID of bench onboarding i of run tag. Production IDs are
-// onboarding:<country>:<org>, one per merchant; the bench needs many onboardings of the same
-// test company, so it appends a suffix. The sandbox keys its test data on the organisation
-// number inside the reference, so each one still takes the automated path.
-func onboardingID(tag string, i int) string {
-	return fmt.Sprintf("%s:bench-%s-%d", workflows.WorkflowID("NO", benchOrg), tag, i)
-}
+// benchRun names bench onboarding i of run tag. Production IDs are onboarding:<country>:<org>,
+// one per merchant; the bench needs many onboardings of the same test company, so the
+// engine appends this to the ID (StartOptions.IDSuffix). The sandbox keys its test data on
+// the organisation number inside the reference, so each one still takes the automated path.
+func benchRun(tag string, i int) string { return fmt.Sprintf("bench-%s-%d", tag, i) }
 
 // onboardingInput is Ragnarok's onboarding with policy p (zero fields: the defaults).
-func onboardingInput(p workflows.Policy) workflows.OnboardingInput {
+func onboardingInput(p api.Policy) api.OnboardingInput {
 	co := sandbox.TestCompanies[benchOrg]
-	return workflows.OnboardingInput{
-		Company: activities.Company{OrgNumber: co.OrgNumber, Country: co.Country, Name: co.Name},
-		Contact: activities.Person{Name: co.Board[0].Name, Email: "contact@example.test"},
+	return api.OnboardingInput{
+		Company: api.Company{OrgNumber: co.OrgNumber, Country: co.Country, Name: co.Name},
+		Contact: api.Person{Name: co.Board[0].Name, Email: "contact@example.test"},
 		Address: co.Address + ", " + co.PostalCode + " " + co.City,
-		Credit:  workflows.Credit{Amount: 100000, Currency: "NOK", PeriodDays: 30},
+		Credit:  api.Credit{Amount: 100000, Currency: "NOK", PeriodDays: 30},
 		Policy:  p,
 	}
 }
 
-// startOnboarding starts one onboarding with the options Engine.Start uses, under the
-// bench's own ID (production IDs are one per merchant), and hands it the merchant's bank data
-// at once, as an app that has it already would: the bench's IDs are not addressable through
-// the gateway, where the sandbox's app would upload it (README, Benchmarks).
-func startOnboarding(ctx context.Context, e *env, id string, p workflows.Policy) (client.WorkflowRun, error) {
-	in := engine.StartInput(onboardingInput(p))
-	run, err := e.c.ExecuteWorkflow(ctx, engine.StartOptions(id, e.tq, in), workflows.OnboardMerchant, in)
+// startOnboarding starts bench onboarding run through the engine's one start path, under the
+// bench's own ID (benchRun; production IDs are one per merchant), and hands it the merchant's
+// bank data at once, as an app that has it already would: the bench's IDs are not
+// addressable through the gateway, where the sandbox's app would upload it (README,
+// Benchmarks). Time is compressed: a bench policy plays days in seconds.
+func startOnboarding(ctx context.Context, e *env, run string, p api.Policy) (client.WorkflowRun, error) {
+	eng := engine.New(e.c, e.namespace, e.tq)
+	st, err := eng.StartWith(ctx, onboardingInput(p), engine.StartOptions{IDSuffix: run, Timescale: api.CompressedTime})
 	if err != nil {
 		return nil, err
 	}
+	id := st.WorkflowID
 	upload, err := e.bankData(ctx)
 	if err != nil {
 		return nil, err
 	}
 	h, err := e.c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: id, RunID: run.GetRunID(), UpdateName: workflows.UpdateSupplyBankData,
+		WorkflowID: id, RunID: st.RunID, UpdateName: api.UpdateSupplyBankData,
 		Args: []any{upload}, WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err == nil {
@@ -68,7 +67,7 @@ func startOnboarding(ctx context.Context, e *env, id string, p workflows.Policy)
 	if err != nil {
 		return nil, fmt.Errorf("bank data for %s: %w", id, err)
 	}
-	return run, nil
+	return e.c.GetWorkflow(ctx, id, st.RunID), nil
 }
 
 // startFloor starts one floor run.
@@ -199,7 +198,7 @@ func forEach(ctx context.Context, n, par int, f func(i int) error) error {
 }
 
 // countRunning counts running onboardings in stage (visibility, which lags by a moment).
-func countRunning(ctx context.Context, c client.Client, stage workflows.Stage) (int64, error) {
+func countRunning(ctx context.Context, c client.Client, stage api.Stage) (int64, error) {
 	resp, err := c.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{
 		Query: fmt.Sprintf(`WorkflowType = "OnboardMerchant" AND ExecutionStatus = "Running" AND OnboardingStage = %q`, string(stage)),
 	})

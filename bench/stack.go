@@ -13,13 +13,13 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.uber.org/zap"
 
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/internal/bankdata"
 	"github.com/merchantflow/onboarding/internal/codec"
 	"github.com/merchantflow/onboarding/internal/config"
 	"github.com/merchantflow/onboarding/internal/stackrun"
 	"github.com/merchantflow/onboarding/internal/temporalx"
 	"github.com/merchantflow/onboarding/providers/sandbox"
-	"github.com/merchantflow/onboarding/workflows"
 )
 
 // env is where a phase runs: a stack the bench started, or a cluster it was pointed at
@@ -37,14 +37,14 @@ type env struct {
 	serverPID func() []int
 
 	bankOnce   sync.Once
-	bankUpload workflows.BankDataUpload
+	bankUpload api.BankDataUpload
 	bankErr    error
 }
 
 // bankData is the upload every onboarding of the stack gets: the sandbox's good sample, stored
 // once in the stack's bank-data store (the same data is the same reference). Against a remote
 // cluster the store is ONBOARDING_BANK_DATA_DIR with ONBOARDING_PAYLOAD_KEYS, the gateway's.
-func (e *env) bankData(ctx context.Context) (workflows.BankDataUpload, error) {
+func (e *env) bankData(ctx context.Context) (api.BankDataUpload, error) {
 	e.bankOnce.Do(func() {
 		dir, keys := "", (*codec.Keyring)(nil)
 		if e.stack != nil {
@@ -80,7 +80,7 @@ func (e *env) bankData(ctx context.Context) (workflows.BankDataUpload, error) {
 			e.bankErr = err
 			return
 		}
-		e.bankUpload = workflows.BankDataUpload{Ref: sum.Ref, Accounts: sum.Accounts, Transactions: sum.Transactions,
+		e.bankUpload = api.BankDataUpload{Ref: sum.Ref, Accounts: sum.Accounts, Transactions: sum.Transactions,
 			From: sum.From, To: sum.To, Bytes: sum.Bytes, By: "bench"}
 	})
 	return e.bankUpload, e.bankErr

@@ -8,8 +8,8 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/bench/floor"
-	"github.com/merchantflow/onboarding/workflows"
 )
 
 // Workload is one batch of N workflows of one kind run to their end on one stack.
@@ -59,7 +59,7 @@ func runThroughput(ctx context.Context, e *env, variant string, n, par int) (*Th
 	tag := fmt.Sprintf("%d", time.Now().UnixNano())
 	onb := func(label string) starter {
 		return func(ctx context.Context, i int) (client.WorkflowRun, error) {
-			return startOnboarding(ctx, e, onboardingID(tag+"-"+label, i), workflows.Policy{})
+			return startOnboarding(ctx, e, benchRun(tag+"-"+label, i), api.Policy{})
 		}
 	}
 	floor := func(label string) starter {

@@ -9,10 +9,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/internal/engine"
 	"github.com/merchantflow/onboarding/internal/stackrun"
 	"github.com/merchantflow/onboarding/providers/sandbox"
-	"github.com/merchantflow/onboarding/workflows"
 )
 
 // Waiting is the extra history cost of long waits, each against the prompt path.
@@ -126,7 +126,7 @@ func waitingPhase(ctx context.Context, bin stackrun.Binaries, dir string, span t
 		// analysis after 10 minutes.
 		rDeclare, rSign, rIDV, rTerms, rAnalysis = 5 * day, 3 * day, day, 2 * day, 10 * time.Minute
 	)
-	def := workflows.DefaultPolicy()
+	def := api.DefaultPolicy()
 	kDecl := float64(declWait) / float64(span)
 	kAn := float64(analysisDur) / float64(span)
 	kReal := float64(rDeclare+rSign) / float64(span)
@@ -135,16 +135,16 @@ func waitingPhase(ctx context.Context, bin stackrun.Binaries, dir string, span t
 		name   string
 		k      float64
 		delays sandbox.Delays
-		policy workflows.Policy
+		policy api.Policy
 		exp    Expected
 		out    **WaitCase
 	}{
 		{
 			name: "declaration after 30.5 days (10 reminders)", k: kDecl,
 			delays: sandbox.Delays{Declare: sc(declWait, kDecl)},
-			policy: workflows.Policy{
-				DeclarationDeadline:      workflows.Duration(sc(declDead, kDecl)),
-				DeclarationReminderEvery: workflows.Duration(sc(def.DeclarationReminderEvery.D(), kDecl)),
+			policy: api.Policy{
+				DeclarationDeadline:      api.Duration(sc(declDead, kDecl)),
+				DeclarationReminderEvery: api.Duration(sc(def.DeclarationReminderEvery.D(), kDecl)),
 			},
 			exp: expected(int(declWait / def.DeclarationReminderEvery.D())),
 			out: &w.Declaration,
@@ -152,7 +152,7 @@ func waitingPhase(ctx context.Context, bin stackrun.Binaries, dir string, span t
 		{
 			name: "credit analysis after 2 hours of polling", k: kAn,
 			delays: sandbox.Delays{Analysis: sc(analysisDur, kAn)},
-			policy: workflows.Policy{CreditAnalysisMaxWait: workflows.Duration(sc(anMax, kAn))},
+			policy: api.Policy{CreditAnalysisMaxWait: api.Duration(sc(anMax, kAn))},
 			exp:    expected(0, sidePoll{def.CreditAnalysisPoll.D(), analysisDur}),
 			out:    &w.Analysis,
 		},
@@ -160,12 +160,12 @@ func waitingPhase(ctx context.Context, bin stackrun.Binaries, dir string, span t
 			name: "realistic: declared day 5, signed day 8, IDV +1 day, terms +2 days, analysis +10 min", k: kReal,
 			delays: sandbox.Delays{Declare: sc(rDeclare, kReal), Sign: sc(rSign, kReal), IDV: sc(rIDV, kReal),
 				CreditTerms: sc(rTerms, kReal), Analysis: sc(rAnalysis, kReal)},
-			policy: workflows.Policy{
-				DeclarationReminderEvery: workflows.Duration(sc(def.DeclarationReminderEvery.D(), kReal)),
-				SigningReminderEvery:     workflows.Duration(sc(def.SigningReminderEvery.D(), kReal)),
-				DeclarationDeadline:      workflows.Duration(sc(def.DeclarationDeadline.D(), kReal)),
-				IDVMaxWait:               workflows.Duration(sc(def.IDVMaxWait.D(), kReal)),
-				CreditTermsMaxWait:       workflows.Duration(sc(def.CreditTermsMaxWait.D(), kReal)),
+			policy: api.Policy{
+				DeclarationReminderEvery: api.Duration(sc(def.DeclarationReminderEvery.D(), kReal)),
+				SigningReminderEvery:     api.Duration(sc(def.SigningReminderEvery.D(), kReal)),
+				DeclarationDeadline:      api.Duration(sc(def.DeclarationDeadline.D(), kReal)),
+				IDVMaxWait:               api.Duration(sc(def.IDVMaxWait.D(), kReal)),
+				CreditTermsMaxWait:       api.Duration(sc(def.CreditTermsMaxWait.D(), kReal)),
 			},
 			exp: expected(int(rDeclare/def.DeclarationReminderEvery.D())+int(rSign/def.SigningReminderEvery.D()),
 				sidePoll{def.IDVPoll.D(), rIDV},
@@ -210,21 +210,21 @@ func waitingPhase(ctx context.Context, bin stackrun.Binaries, dir string, span t
 	return w, nil
 }
 
-func runWaitCase(ctx context.Context, bin stackrun.Binaries, dir, name string, delays sandbox.Delays, p workflows.Policy, span time.Duration) (*WaitCase, error) {
+func runWaitCase(ctx context.Context, bin stackrun.Binaries, dir, name string, delays sandbox.Delays, p api.Policy, span time.Duration) (*WaitCase, error) {
 	e, err := startStack(ctx, bin, dir, stackOptions{name: name, delays: delays})
 	if err != nil {
 		return nil, err
 	}
 	defer e.close()
 	before := e.counters(ctx)
-	id := onboardingID(name, 1)
-	run, err := startOnboarding(ctx, e, id, p)
+	run, err := startOnboarding(ctx, e, benchRun(name, 1), p)
 	if err != nil {
 		return nil, err
 	}
+	id := run.GetID()
 	wctx, cancel := context.WithTimeout(ctx, 3*span+2*time.Minute)
 	defer cancel()
-	var res workflows.OnboardingResult
+	var res api.OnboardingResult
 	if err := run.Get(wctx, &res); err != nil {
 		return nil, err
 	}

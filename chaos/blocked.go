@@ -16,8 +16,8 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/internal/stackrun"
-	"github.com/merchantflow/onboarding/workflows"
 )
 
 // blockedAttr is the search attribute (KeywordList) an onboarding carries while it is
@@ -92,7 +92,7 @@ func (h *harness) watchBlocked(ctx context.Context, tc client.Client, w *blocked
 
 // sampleBlocked lists the onboardings of taskQueue with blockedAttr set, with its values.
 func sampleBlocked(ctx context.Context, tc client.Client, taskQueue string) (map[string][]string, error) {
-	query := fmt.Sprintf(`WorkflowType = "%s" AND %s IS NOT NULL AND TaskQueue = "%s"`, workflows.OnboardMerchantType, blockedAttr, taskQueue)
+	query := fmt.Sprintf(`WorkflowType = "%s" AND %s IS NOT NULL AND TaskQueue = "%s"`, api.OnboardMerchantType, blockedAttr, taskQueue)
 	out := map[string][]string{}
 	var token []byte
 	for {

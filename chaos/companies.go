@@ -4,18 +4,17 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/providers/sandbox"
-	"github.com/merchantflow/onboarding/workflows"
 )
 
 // merchant is one onboarding of a batch and what it must end as.
 type merchant struct {
 	org     string
-	company activities.Company
-	contact activities.Person
+	company api.Company
+	contact api.Person
 	address string
-	want    workflows.Outcome
+	want    api.Outcome
 	// review: the rules send it to an agent; the harness approves it as "agent.chaos".
 	review bool
 	kind   string // which behaviour it stands for, for reports
@@ -25,7 +24,7 @@ type merchant struct {
 }
 
 // workflowID is the onboarding's workflow ID (and the sandbox reference).
-func (m merchant) workflowID() string { return workflows.WorkflowID(m.company.Country, m.org) }
+func (m merchant) workflowID() string { return api.WorkflowID(m.company.Country, m.org) }
 
 // known are the four test companies with the outcome the sandbox's test data gives each (the
 // same table as the end-to-end tests): Ragnarok is clean, Floki (ENK: UBO check unsupported)
@@ -33,14 +32,14 @@ func (m merchant) workflowID() string { return workflows.WorkflowID(m.company.Co
 // (inactive, sanctions) are declined by the rules.
 var known = []struct {
 	org    string
-	want   workflows.Outcome
+	want   api.Outcome
 	review bool
 	kind   string
 }{
-	{"987654321", workflows.OutcomeApproved, false, "ragnarok"},
-	{"123456789", workflows.OutcomeApproved, true, "floki-review"},
-	{"987123654", workflows.OutcomeDeclined, false, "ecbert"},
-	{"159753468", workflows.OutcomeDeclined, false, "rollo"},
+	{"987654321", api.OutcomeApproved, false, "ragnarok"},
+	{"123456789", api.OutcomeApproved, true, "floki-review"},
+	{"987123654", api.OutcomeDeclined, false, "ecbert"},
+	{"159753468", api.OutcomeDeclined, false, "rollo"},
 }
 
 // batch returns n merchants: the four test companies (while n allows) and then generated
@@ -56,8 +55,8 @@ func batch(n int) []merchant {
 		tc := sandbox.TestCompanies[k.org]
 		out = append(out, merchant{
 			org:     k.org,
-			company: activities.Company{OrgNumber: k.org, Country: tc.Country, Name: tc.Name},
-			contact: activities.Person{Name: tc.Board[0].Name, Email: "contact@example.test"},
+			company: api.Company{OrgNumber: k.org, Country: tc.Country, Name: tc.Name},
+			contact: api.Person{Name: tc.Board[0].Name, Email: "contact@example.test"},
 			address: tc.Address + ", " + tc.PostalCode + " " + tc.City,
 			want:    k.want, review: k.review, kind: k.kind, once: onceKinds,
 		})
@@ -72,8 +71,8 @@ func batch(n int) []merchant {
 		}
 		out = append(out, merchant{
 			org:     org,
-			company: activities.Company{OrgNumber: org, Country: "NO", Name: "Chaos Merchant " + org + " AS"},
-			contact: activities.Person{Name: "Kari Nordmann", Email: "kari." + org + "@example.test"},
+			company: api.Company{OrgNumber: org, Country: "NO", Name: "Chaos Merchant " + org + " AS"},
+			contact: api.Person{Name: "Kari Nordmann", Email: "kari." + org + "@example.test"},
 			address: "Testveien 1, 0150 Oslo",
 			want:    generatedOutcome, review: generatedReview, kind: "generated", once: generatedOnce,
 		})
@@ -85,7 +84,7 @@ func batch(n int) []merchant {
 // knows nothing of it (no credit score, no company age), so no approve or decline rule fires
 // and the onboarding goes to manual review, where the harness approves it: APPROVED.
 const (
-	generatedOutcome = workflows.OutcomeApproved
+	generatedOutcome = api.OutcomeApproved
 	generatedReview  = true
 )
 

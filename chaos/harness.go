@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-
+	"errors"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -19,10 +19,10 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/internal/engine"
 	"github.com/merchantflow/onboarding/internal/stackrun"
 	"github.com/merchantflow/onboarding/providers/sandbox"
-	"github.com/merchantflow/onboarding/workflows"
 )
 
 // onceKinds are the side effects a test company's onboarding causes exactly once. For identity
@@ -45,7 +45,7 @@ type result struct {
 	Pass         bool          `json:"pass"`
 	Failures     []string      `json:"failures,omitempty"`
 	// Outcomes counts the finished onboardings by outcome.
-	Outcomes map[workflows.Outcome]int `json:"outcomes"`
+	Outcomes map[api.Outcome]int `json:"outcomes"`
 	// Blocked counts the onboardings seen blocked on a provider (the ProviderBlocked search
 	// attribute set) while the batch ran, -1 when they could not be counted; BlockedBy splits
 	// them by provider. Information only: it does not decide the verdict.
@@ -88,7 +88,7 @@ func (r *result) line() string {
 type harness struct {
 	stack     *stackrun.Stack
 	opts      options
-	policy    workflows.Policy
+	policy    api.Policy
 	rnd       *rand.Rand
 	merchants []merchant
 	timeout   time.Duration // longest time the batch may take
@@ -116,7 +116,7 @@ type outcome struct {
 	m        merchant
 	started  bool
 	finished bool
-	result   *workflows.OnboardingResult
+	result   *api.OnboardingResult
 	status   string // the execution status when it did not complete
 	err      error
 }
@@ -213,9 +213,9 @@ func (h *harness) run(ctx context.Context, sc scenario, res *result) {
 // decides it when it goes to review as expected, and waits for its result.
 func (h *harness) drive(ctx context.Context, tc client.Client, m merchant, sem chan struct{}) outcome {
 	out := outcome{m: m}
-	in := workflows.OnboardingInput{
+	in := api.OnboardingInput{
 		Company: m.company, Contact: m.contact, Address: m.address,
-		Credit: workflows.Credit{Amount: 100000, Currency: "NOK", PeriodDays: 30},
+		Credit: api.Credit{Amount: 100000, Currency: "NOK", PeriodDays: 30},
 		Policy: h.policy,
 	}
 	var started *engine.Started
@@ -227,7 +227,8 @@ func (h *harness) drive(ctx context.Context, tc client.Client, m merchant, sem c
 			break
 		}
 		out.err = err
-		if !pause(ctx, 500*time.Millisecond) {
+		var invalid *engine.ValidationError
+		if errors.As(err, &invalid) || !pause(ctx, 500*time.Millisecond) { // bad input stays bad
 			<-sem
 			return out
 		}
@@ -237,7 +238,7 @@ func (h *harness) drive(ctx context.Context, tc client.Client, m merchant, sem c
 	h.started.Add(1)
 
 	for {
-		var r workflows.OnboardingResult
+		var r api.OnboardingResult
 		err := tc.GetWorkflow(ctx, started.WorkflowID, "").Get(ctx, &r)
 		if err == nil {
 			out.finished, out.result = true, &r
@@ -277,7 +278,7 @@ func (h *harness) reviewer(ctx context.Context, tc client.Client) {
 	}
 	decided := map[string]bool{}
 	query := fmt.Sprintf(`WorkflowType = "%s" AND %s = "%s" AND ExecutionStatus = "Running" AND TaskQueue = "%s"`,
-		workflows.OnboardMerchantType, workflows.SAStage.GetName(), workflows.StageAwaitingReview, h.stack.TaskQueue)
+		api.OnboardMerchantType, api.SAStage.GetName(), api.StageAwaitingReview, h.stack.TaskQueue)
 	for pause(ctx, 500*time.Millisecond) {
 		var todo []string
 		var token []byte
@@ -322,8 +323,8 @@ func (h *harness) decide(ctx context.Context, tc client.Client, id string) bool 
 	uctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	uh, err := tc.UpdateWorkflow(uctx, client.UpdateWorkflowOptions{
-		WorkflowID: id, UpdateName: workflows.UpdateDecide, WaitForStage: client.WorkflowUpdateStageCompleted,
-		Args: []any{workflows.Decision{Decision: workflows.DecisionApprove, Agent: "agent.chaos", Reason: "chaos run: checked by hand"}},
+		WorkflowID: id, UpdateName: api.UpdateDecide, WaitForStage: client.WorkflowUpdateStageCompleted,
+		Args: []any{api.Decision{Decision: api.DecisionApprove, Agent: "agent.chaos", Reason: "chaos run: checked by hand"}},
 	})
 	return err == nil && uh.Get(uctx, nil) == nil
 }
@@ -357,8 +358,8 @@ func (h *harness) check(ctx context.Context, tc client.Client, outs []outcome, r
 	if err != nil {
 		res.fail("read counters: %v", err)
 	}
-	res.Outcomes = map[workflows.Outcome]int{}
-	want := map[workflows.Outcome]int{}
+	res.Outcomes = map[api.Outcome]int{}
+	want := map[api.Outcome]int{}
 	for _, o := range outs {
 		want[o.m.want]++
 	}
@@ -445,7 +446,7 @@ func (h *harness) check(ctx context.Context, tc client.Client, outs []outcome, r
 }
 
 // tally writes outcome counts as "APPROVED=3 FAILED=2", then "unfinished=n" when n > 0.
-func tally(m map[workflows.Outcome]int, unfinished int) string {
+func tally(m map[api.Outcome]int, unfinished int) string {
 	var parts []string
 	for o, n := range m {
 		parts = append(parts, fmt.Sprintf("%s=%d", o, n))

@@ -6,9 +6,9 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/internal/stackrun"
 	"github.com/merchantflow/onboarding/providers/sandbox"
-	"github.com/merchantflow/onboarding/workflows"
 )
 
 // scenario is one fault and the batch run under it.
@@ -19,7 +19,7 @@ type scenario struct {
 	persist bool
 	// faults, when set, are given to every provider before the batch starts.
 	faults *sandbox.Fault
-	policy workflows.Policy
+	policy api.Policy
 	// chaos runs alongside the batch until ctx ends (the batch is over).
 	chaos func(ctx context.Context, h *harness, begin time.Time)
 	// onlyByName keeps it out of -scenario all.
@@ -54,26 +54,26 @@ const defaultTimeout = 10 * time.Minute
 // IDV polls are the slow fallback (a minute), so a webhook the engine mishandles shows up as
 // a slow or stuck onboarding. Credit analysis and credit terms have no webhooks and poll
 // every second.
-func webhookPolicy() workflows.Policy {
-	return workflows.Policy{
-		DeclarationPoll:    workflows.Duration(time.Minute),
-		SigningPoll:        workflows.Duration(time.Minute),
-		IDVPoll:            workflows.Duration(time.Minute),
-		CreditAnalysisPoll: workflows.Duration(time.Second),
-		CreditTermsPoll:    workflows.Duration(time.Second),
+func webhookPolicy() api.Policy {
+	return api.Policy{
+		DeclarationPoll:    api.Duration(time.Minute),
+		SigningPoll:        api.Duration(time.Minute),
+		IDVPoll:            api.Duration(time.Minute),
+		CreditAnalysisPoll: api.Duration(time.Second),
+		CreditTermsPoll:    api.Duration(time.Second),
 	}
 }
 
 // pollPolicy is for runs without webhooks: the side checks poll every few seconds (the case
 // waits of version 2 onboardings do not poll: the reconciler carries them).
-func pollPolicy() workflows.Policy {
+func pollPolicy() api.Policy {
 	p := 3 * time.Second
-	return workflows.Policy{
-		DeclarationPoll:    workflows.Duration(p),
-		SigningPoll:        workflows.Duration(p),
-		IDVPoll:            workflows.Duration(p),
-		CreditAnalysisPoll: workflows.Duration(time.Second),
-		CreditTermsPoll:    workflows.Duration(time.Second),
+	return api.Policy{
+		DeclarationPoll:    api.Duration(p),
+		SigningPoll:        api.Duration(p),
+		IDVPoll:            api.Duration(p),
+		CreditAnalysisPoll: api.Duration(time.Second),
+		CreditTermsPoll:    api.Duration(time.Second),
 	}
 }
 
@@ -116,8 +116,8 @@ func gatewayDown(window time.Duration) func(ctx context.Context, h *harness, beg
 }
 
 // withBudget returns p with the per-call budget set.
-func withBudget(p workflows.Policy, budget time.Duration) workflows.Policy {
-	p.ProviderCallBudget = workflows.Duration(budget)
+func withBudget(p api.Policy, budget time.Duration) api.Policy {
+	p.ProviderCallBudget = api.Duration(budget)
 	return p
 }
 

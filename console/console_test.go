@@ -17,11 +17,10 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
-	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/internal/engine"
 	"github.com/merchantflow/onboarding/internal/stackrun"
 	"github.com/merchantflow/onboarding/providers/sandbox"
-	"github.com/merchantflow/onboarding/workflows"
 )
 
 // chromium is Debian's package (apt-get install chromium); .ci/run installs it.
@@ -155,24 +154,24 @@ func (h *harness) decide(b context.Context, decision, risk, reason string) {
 func (h *harness) start(org, name string) string {
 	h.t.Helper()
 	co, known := sandbox.TestCompanies[org]
-	contact := activities.Person{Name: "Kari Nordmann", Email: "kari@example.test"}
+	contact := api.Person{Name: "Kari Nordmann", Email: "kari@example.test"}
 	if known {
 		name, contact.Name = co.Name, co.Board[0].Name
 	}
-	started, err := h.eng.Start(h.ctx, workflows.OnboardingInput{
-		Company: activities.Company{OrgNumber: org, Country: "NO", Name: name},
+	started, err := h.eng.Start(h.ctx, api.OnboardingInput{
+		Company: api.Company{OrgNumber: org, Country: "NO", Name: name},
 		Contact: contact,
 		Address: "Testveien 1, 0150 Oslo",
-		Credit:  workflows.Credit{Amount: 50000, Currency: "NOK", PeriodDays: 30},
+		Credit:  api.Credit{Amount: 50000, Currency: "NOK", PeriodDays: 30},
 	})
 	require.NoError(h.t, err)
-	h.awaitStage(started.WorkflowID, workflows.StageAwaitingReview)
+	h.awaitStage(started.WorkflowID, api.StageAwaitingReview)
 	return started.WorkflowID
 }
 
-func (h *harness) awaitStage(id string, stage workflows.Stage) *workflows.Status {
+func (h *harness) awaitStage(id string, stage api.Stage) *api.Status {
 	h.t.Helper()
-	var st *workflows.Status
+	var st *api.Status
 	require.Eventually(h.t, func() bool {
 		var err error
 		st, err = h.eng.Status(h.ctx, id)
@@ -181,9 +180,9 @@ func (h *harness) awaitStage(id string, stage workflows.Stage) *workflows.Status
 	return st
 }
 
-func (h *harness) outcome(id string) workflows.Outcome {
+func (h *harness) outcome(id string) api.Outcome {
 	h.t.Helper()
-	st := h.awaitStage(id, workflows.StageFinished)
+	st := h.awaitStage(id, api.StageFinished)
 	return st.Outcome
 }
 
@@ -237,7 +236,7 @@ func TestReviewConsoleInABrowser(t *testing.T) {
 
 		h.decide(b, "approve", "", "sole proprietorship: no UBO to check; owner verified by hand")
 		require.Contains(t, h.text(b, "#flash"), "Decided: APPROVED.")
-		require.Equal(t, workflows.OutcomeApproved, h.outcome(floki))
+		require.Equal(t, api.OutcomeApproved, h.outcome(floki))
 		require.Eventually(t, func() bool {
 			h.run(b, chromedp.Reload(), chromedp.WaitVisible("#notes", chromedp.ByID))
 			return strings.Contains(h.text(b, "#notes"), "agent stackrun-agent decided approve")
@@ -267,15 +266,15 @@ func TestReviewConsoleInABrowser(t *testing.T) {
 		require.Contains(t, h.text(b, "#foureyes"), "A second approval, by an agent other than stackrun-agent, decides it.")
 		h.decide(b, "approve", "", "second pair of eyes: agreed")
 		require.Contains(t, h.text(b, "#flash"), "Decided: APPROVED.")
-		require.Equal(t, workflows.OutcomeApproved, h.outcome(fourEyes))
+		require.Equal(t, api.OutcomeApproved, h.outcome(fourEyes))
 	})
 
 	t.Run("a decision on an onboarding that has moved on is refused with its reason", func(t *testing.T) {
 		h.run(b, chromedp.Navigate(h.stack.GatewayURL+"/console/onboardings/"+url.PathEscape(movedOn)), chromedp.WaitVisible("#decide-form", chromedp.ByID))
 		// Meanwhile another agent declines it through the API.
-		_, err := h.eng.Decide(h.ctx, movedOn, "", workflows.Decision{Decision: workflows.DecisionDecline, Agent: "stackrun-agent", Reason: "declined elsewhere"})
+		_, err := h.eng.Decide(h.ctx, movedOn, "", api.Decision{Decision: api.DecisionDecline, Agent: "stackrun-agent", Reason: "declined elsewhere"})
 		require.NoError(t, err)
-		require.Equal(t, workflows.OutcomeDeclined, h.outcome(movedOn))
+		require.Equal(t, api.OutcomeDeclined, h.outcome(movedOn))
 		h.decide(b, "approve", "", "too late")
 		require.Contains(t, h.text(b, "#flash"), "The onboarding refused the decision.")
 		require.Contains(t, h.text(b, "#flash-detail"), "has finished")

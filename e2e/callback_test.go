@@ -11,8 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
 
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/providers/sandbox"
-	"github.com/merchantflow/onboarding/workflows"
 )
 
 // TestRealProviderEventMovesTheOnboarding posts an event shaped as Quickr documents it (no
@@ -25,7 +25,7 @@ func TestRealProviderEventMovesTheOnboarding(t *testing.T) {
 	s.setFaults(t, map[string]sandbox.Fault{"quickr": {DropWebhooks: 1}})
 	started := begin(t, ctx, s, ragnarok, fastPolicy())
 	ref := started.WorkflowID
-	st := waitStage(t, ctx, s, ref, workflows.StageAwaitingDeclaration)
+	st := waitStage(t, ctx, s, ref, api.StageAwaitingDeclaration)
 	s.nothingPolls(t, ctx, started)
 
 	s.control(t, "/control/quickr/cases/"+ref+"/declare", "")
@@ -37,7 +37,7 @@ func TestRealProviderEventMovesTheOnboarding(t *testing.T) {
 	for _, d := range log.Deliveries {
 		require.Equal(t, "dropped", d.Status, "%s reached the gateway", d.Type)
 	}
-	require.Equal(t, workflows.StageAwaitingDeclaration, s.status(t, ctx, ref).Stage, "nothing but the webhook can move it now")
+	require.Equal(t, api.StageAwaitingDeclaration, s.status(t, ctx, ref).Stage, "nothing but the webhook can move it now")
 
 	doc := s.caseDoc(t, ref)
 	callbackURL := doc["urls"].(map[string]any)["callback_url"].(string)
@@ -62,7 +62,7 @@ func TestRealProviderEventMovesTheOnboarding(t *testing.T) {
 	a = s.do(t, apiCall{method: "POST", path: path, body: event})
 	require.Equal(t, http.StatusAccepted, a.code, a.raw)
 	require.Equal(t, "signalled", a.body["result"])
-	after := waitStage(t, ctx, s, ref, workflows.StageAwaitingSignature)
+	after := waitStage(t, ctx, s, ref, api.StageAwaitingSignature)
 	require.Equal(t, 1, after.EventsReceived)
 	require.Equal(t, 1, s.signals(t, ctx, ref))
 

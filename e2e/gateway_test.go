@@ -22,14 +22,13 @@ import (
 	"go.temporal.io/sdk/converter"
 	"google.golang.org/protobuf/encoding/protojson"
 
-	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/bench/floor"
 	"github.com/merchantflow/onboarding/internal/codec"
 	"github.com/merchantflow/onboarding/internal/engine"
 	"github.com/merchantflow/onboarding/internal/gateway"
+	"github.com/merchantflow/onboarding/internal/webhooksig"
 	"github.com/merchantflow/onboarding/providers/sandbox"
-	"github.com/merchantflow/onboarding/providers/webhooksig"
-	"github.com/merchantflow/onboarding/workflows"
 )
 
 // apiCall is one request to the test gateway.
@@ -173,7 +172,7 @@ func TestGatewayRefusesBadInput(t *testing.T) {
 	parkedID := parked.body["workflowId"].(string)
 	// Workflow IDs are per namespace, and other tests onboard the same merchant.
 	t.Cleanup(func() { _ = s.tc.TerminateWorkflow(context.Background(), parkedID, "", "test over") })
-	st := waitStage(t, ctx, s, parkedID, workflows.StageAwaitingDeclaration)
+	st := waitStage(t, ctx, s, parkedID, api.StageAwaitingDeclaration)
 	parkedPath := "/v1/onboardings/" + url.PathEscape(parkedID)
 
 	// The idempotency onboarding takes one extend with alice's key; the rows reuse the key.
@@ -181,7 +180,7 @@ func TestGatewayRefusesBadInput(t *testing.T) {
 	require.Equal(t, http.StatusCreated, idem.code, idem.raw)
 	idemID := idem.body["workflowId"].(string)
 	t.Cleanup(func() { _ = s.tc.TerminateWorkflow(context.Background(), idemID, "", "test over") })
-	waitStage(t, ctx, s, idemID, workflows.StageAwaitingDeclaration)
+	waitStage(t, ctx, s, idemID, api.StageAwaitingDeclaration)
 	idemPath := "/v1/onboardings/" + url.PathEscape(idemID)
 	const aliceKey = "alice-extend-1"
 	aliceExtend := apiCall{method: "POST", path: idemPath + "/deadline", token: agentToken, body: `{"extendBy":"24h","reason":"merchant asked"}`,
@@ -200,7 +199,7 @@ func TestGatewayRefusesBadInput(t *testing.T) {
 	floorPath, payrollPath := "/v1/onboardings/"+url.PathEscape(floorID), "/v1/onboardings/"+payrollID
 
 	const refused = "123456789" // every refused request names this merchant
-	refusedID := workflows.WorkflowID("NO", refused)
+	refusedID := api.WorkflowID("NO", refused)
 	now := time.Now()
 	start := func(body string) apiCall {
 		return apiCall{method: "POST", path: "/v1/onboardings", token: appToken, body: body}
@@ -310,7 +309,7 @@ func TestGatewayRefusesBadInput(t *testing.T) {
 	// Nothing was started: visibility knows only the two onboardings the test started (and
 	// no other workflow of any type but the worker's own reconciler) ...
 	resp, err := s.tc.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
-		Query: "TaskQueue = '" + s.taskQueue + "' AND WorkflowType != '" + workflows.ReconcileQuickrType + "'"})
+		Query: "TaskQueue = '" + s.taskQueue + "' AND WorkflowType != '" + api.ReconcileQuickrType + "'"})
 	require.NoError(t, err)
 	var listed []string
 	for _, e := range resp.GetExecutions() {
@@ -330,8 +329,8 @@ func TestGatewayRefusesBadInput(t *testing.T) {
 	require.Empty(t, updates)
 	ours, updates = requestsIn(t, ctx, s, idemID)
 	require.Empty(t, ours)
-	require.Equal(t, []string{workflows.UpdateExtendDeadline}, updates)
-	parkedNow := waitStage(t, ctx, s, parkedID, workflows.StageAwaitingDeclaration)
+	require.Equal(t, []string{api.UpdateExtendDeadline}, updates)
+	parkedNow := waitStage(t, ctx, s, parkedID, api.StageAwaitingDeclaration)
 	require.Empty(t, parkedNow.RejectedDecisions, "the flood left no trace")
 	require.Nil(t, parkedNow.Decision)
 	// ... and the workflows that are not onboardings are as they were started: running, with
@@ -362,9 +361,9 @@ func requestsIn(t *testing.T, ctx context.Context, s *stack, id string) (events,
 		require.NoError(t, err)
 		switch ev.GetEventType() {
 		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
-			var ce workflows.CaseEvent
+			var ce api.CaseEvent
 			a := ev.GetWorkflowExecutionSignaledEventAttributes()
-			if a.GetSignalName() == workflows.SignalCaseEvent {
+			if a.GetSignalName() == api.SignalCaseEvent {
 				require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(a.GetInput(), &ce))
 				if !strings.HasPrefix(ce.EventID, "TQ") {
 					events = append(events, ce.EventID)
@@ -427,8 +426,8 @@ func TestGatewayLifecycleWithEncryption(t *testing.T) {
 	alone := s.do(t, apiCall{method: "POST", path: flokiURL + "/decision", token: agentToken, body: `{"decision":"approve"}`})
 	require.Equal(t, http.StatusConflict, alone.code, alone.raw)
 	require.Contains(t, alone.raw, "two different agents")
-	require.NoError(t, s.tc.SignalWorkflow(ctx, floki.body["workflowId"].(string), "", workflows.SignalAgentDecision,
-		workflows.Decision{Decision: workflows.DecisionApprove, Agent: "bob"}))
+	require.NoError(t, s.tc.SignalWorkflow(ctx, floki.body["workflowId"].(string), "", api.SignalAgentDecision,
+		api.Decision{Decision: api.DecisionApprove, Agent: "bob"}))
 	refused := s.waitAPI(t, flokiURL, func(st map[string]any) bool { return st["rejectedDecisions"] != nil })
 	require.Equal(t, "AWAITING_REVIEW", refused["stage"], "the signal decided nothing")
 	require.Contains(t, fmt.Sprint(refused["rejectedDecisions"]), "decisions by signal are not accepted")
@@ -515,15 +514,15 @@ func TestCancelThroughGateway(t *testing.T) {
 	started := s.do(t, apiCall{method: "POST", path: "/v1/onboardings", token: appToken, body: startBody("987123654")})
 	require.Equal(t, http.StatusCreated, started.code, started.raw)
 	id, statusURL := started.body["workflowId"].(string), started.body["statusUrl"].(string)
-	waitStage(t, ctx, s, id, workflows.StageAwaitingDeclaration)
+	waitStage(t, ctx, s, id, api.StageAwaitingDeclaration)
 
 	a := s.do(t, apiCall{method: "POST", path: statusURL + "/cancel", token: appToken, body: `{"reason":"merchant withdrew the application"}`})
 	require.Equal(t, http.StatusAccepted, a.code, a.raw)
-	var res workflows.OnboardingResult
+	var res api.OnboardingResult
 	require.NoError(t, s.tc.GetWorkflow(ctx, id, "").Get(ctx, &res))
-	require.Equal(t, workflows.OutcomeCancelled, res.Outcome)
+	require.Equal(t, api.OutcomeCancelled, res.Outcome)
 	require.Equal(t, 1, s.sandbox.Counters().Get(id, sandbox.CountArchived), "the case is archived once")
-	require.Contains(t, s.inboxTypes(t, id), activities.NotifyFinished)
+	require.Contains(t, s.inboxTypes(t, id), api.NotifyFinished)
 	again := s.do(t, apiCall{method: "POST", path: statusURL + "/cancel", token: appToken, body: `{"reason":"again"}`})
 	require.Equal(t, http.StatusConflict, again.code, again.raw)
 	s.recordHistory(t, ctx, &engine.Started{WorkflowID: id, RunID: started.body["runId"].(string)}, "cancelled")

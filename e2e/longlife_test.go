@@ -15,10 +15,9 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/converter"
 
-	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/internal/engine"
 	"github.com/merchantflow/onboarding/providers/sandbox"
-	"github.com/merchantflow/onboarding/workflows"
 )
 
 // The scenarios of this file go past the happy paths: four eyes, a decision by signal, a
@@ -77,7 +76,7 @@ func autoSandboxEvery(d time.Duration) sandbox.Config {
 
 // begin starts org's onboarding as a new run (not one left by another test) and makes sure
 // it does not outlive the test, whatever happens.
-func begin(t *testing.T, ctx context.Context, s *stack, org string, p workflows.Policy) *engine.Started {
+func begin(t *testing.T, ctx context.Context, s *stack, org string, p api.Policy) *engine.Started {
 	t.Helper()
 	started := startOnboardingWith(t, ctx, s, org, p)
 	require.False(t, started.Existing, "another onboarding of %s is still running", org)
@@ -91,7 +90,7 @@ func (s *stack) engine() *engine.Engine { return engine.New(s.tc, "default", s.t
 
 // status queries the onboarding's status and fails the test when it cannot. Not for
 // conditions of EventuallyWithT (see tryKeywords).
-func (s *stack) status(t *testing.T, ctx context.Context, id string) *workflows.Status {
+func (s *stack) status(t *testing.T, ctx context.Context, id string) *api.Status {
 	t.Helper()
 	st, err := s.engine().Status(ctx, id)
 	require.NoError(t, err)
@@ -99,10 +98,10 @@ func (s *stack) status(t *testing.T, ctx context.Context, id string) *workflows.
 }
 
 // flokiInReview starts Floki with policy p and waits until it asks an agent.
-func flokiInReview(t *testing.T, ctx context.Context, s *stack, p workflows.Policy) (*engine.Started, *workflows.Status) {
+func flokiInReview(t *testing.T, ctx context.Context, s *stack, p api.Policy) (*engine.Started, *api.Status) {
 	t.Helper()
 	started := begin(t, ctx, s, floki, p)
-	st := waitStage(t, ctx, s, started.WorkflowID, workflows.StageAwaitingReview)
+	st := waitStage(t, ctx, s, started.WorkflowID, api.StageAwaitingReview)
 	require.Equal(t, "REVIEW", st.Evaluation.Decision)
 	require.Nil(t, st.Decision)
 	return started, st
@@ -139,7 +138,7 @@ func (s *stack) setFaults(t *testing.T, faults map[string]sandbox.Fault) {
 func (s *stack) declareSignAndCheck(t *testing.T, ctx context.Context, ref string, finishIDV bool) {
 	t.Helper()
 	s.control(t, "/control/quickr/cases/"+ref+"/declare", "")
-	waitStage(t, ctx, s, ref, workflows.StageAwaitingSignature)
+	waitStage(t, ctx, s, ref, api.StageAwaitingSignature)
 	s.uploadBankData(t, ref, "good")
 	if finishIDV {
 		s.completeIdentity(t, ref)
@@ -237,40 +236,40 @@ func TestFourEyesUpdate(t *testing.T) {
 	id := started.WorkflowID
 	require.NotEqual(t, "HIGH", st.Evaluation.RiskLevel, "the agent raises the risk here, not the rules")
 
-	first, err := decideUpdate(ctx, s, id, workflows.Decision{Decision: "approve", Agent: "alice", RiskLevel: "HIGH", Reason: "owner verified by phone"})
+	first, err := decideUpdate(ctx, s, id, api.Decision{Decision: "approve", Agent: "alice", RiskLevel: "HIGH", Reason: "owner verified by phone"})
 	require.NoError(t, err)
 	require.Equal(t, "awaiting_second_approval", first.Status)
 	require.Empty(t, first.Outcome)
 	st = s.status(t, ctx, id)
-	require.Equal(t, workflows.StageAwaitingReview, st.Stage, "one approval is not enough")
+	require.Equal(t, api.StageAwaitingReview, st.Stage, "one approval is not enough")
 	require.Len(t, st.Approvals, 1)
 	require.Nil(t, st.Decision)
 
-	_, err = decideUpdate(ctx, s, id, workflows.Decision{Decision: "approve", Agent: "alice", RiskLevel: "HIGH"})
+	_, err = decideUpdate(ctx, s, id, api.Decision{Decision: "approve", Agent: "alice", RiskLevel: "HIGH"})
 	require.ErrorContains(t, err, "two different agents")
 	require.Len(t, s.status(t, ctx, id).Approvals, 1, "the refused approval changed nothing")
 
-	second, err := decideUpdate(ctx, s, id, workflows.Decision{Decision: "approve", Agent: "bob", RiskLevel: "HIGH", Reason: "agree"})
+	second, err := decideUpdate(ctx, s, id, api.Decision{Decision: "approve", Agent: "bob", RiskLevel: "HIGH", Reason: "agree"})
 	require.NoError(t, err)
 	require.Equal(t, "decided", second.Status)
-	require.Equal(t, workflows.OutcomeApproved, second.Outcome)
+	require.Equal(t, api.OutcomeApproved, second.Outcome)
 
 	res := outcome(t, ctx, s, started)
-	require.Equal(t, workflows.OutcomeApproved, res.Outcome, res.Reason)
+	require.Equal(t, api.OutcomeApproved, res.Outcome, res.Reason)
 	require.Equal(t, "bob", res.Decision.Agent)
 	require.Equal(t, "update", res.Decision.Via)
 	require.Len(t, s.status(t, ctx, id).Approvals, 2)
 	doc := s.caseDoc(t, id)
 	require.Equal(t, "ACTIVE", doc["agent_determined_status"])
 	require.Equal(t, "HIGH", doc["agent_determined_risk_level"])
-	require.Equal(t, []string{"HIGH"}, s.keywords(t, ctx, started, workflows.SARiskLevel.GetName()))
+	require.Equal(t, []string{"HIGH"}, s.keywords(t, ctx, started, api.SARiskLevel.GetName()))
 
 	events := s.history(t, ctx, id, started.RunID)
 	// Two decide updates accepted (the refused one never reached history), besides the
 	// bank-data upload's.
 	decides := 0
 	for _, e := range events {
-		if a := e.GetWorkflowExecutionUpdateAcceptedEventAttributes(); a != nil && a.GetAcceptedRequest().GetInput().GetName() == workflows.UpdateDecide {
+		if a := e.GetWorkflowExecutionUpdateAcceptedEventAttributes(); a != nil && a.GetAcceptedRequest().GetInput().GetName() == api.UpdateDecide {
 			decides++
 		}
 	}
@@ -288,9 +287,9 @@ func TestDecisionBySignalIsRefused(t *testing.T) {
 	started, _ := flokiInReview(t, ctx, s, fastPolicy())
 	id := started.WorkflowID
 
-	require.NoError(t, s.tc.SignalWorkflow(ctx, id, started.RunID, workflows.SignalAgentDecision,
-		workflows.Decision{Decision: "approve", Agent: "carol", Reason: "sole proprietor checked in the registry"}))
-	var st *workflows.Status
+	require.NoError(t, s.tc.SignalWorkflow(ctx, id, started.RunID, api.SignalAgentDecision,
+		api.Decision{Decision: "approve", Agent: "carol", Reason: "sole proprietor checked in the registry"}))
+	var st *api.Status
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
 		now, err := s.engine().Status(ctx, id)
 		require.NoError(c, err)
@@ -299,13 +298,13 @@ func TestDecisionBySignalIsRefused(t *testing.T) {
 	}, 30*time.Second, 100*time.Millisecond, "the signal's decision is recorded as refused")
 	require.Contains(t, st.RejectedDecisions[0].Reason, "decisions by signal are not accepted")
 	require.Equal(t, "signal", st.RejectedDecisions[0].Decision.Via)
-	require.Equal(t, workflows.StageAwaitingReview, st.Stage)
+	require.Equal(t, api.StageAwaitingReview, st.Stage)
 	require.Nil(t, st.Decision)
 
-	_, err := decideUpdate(ctx, s, id, workflows.Decision{Decision: "approve", Agent: "carol", Reason: "sole proprietor checked in the registry"})
+	_, err := decideUpdate(ctx, s, id, api.Decision{Decision: "approve", Agent: "carol", Reason: "sole proprietor checked in the registry"})
 	require.NoError(t, err)
 	res := outcome(t, ctx, s, started)
-	require.Equal(t, workflows.OutcomeApproved, res.Outcome, res.Reason)
+	require.Equal(t, api.OutcomeApproved, res.Outcome, res.Reason)
 	require.Equal(t, "carol", res.Decision.Agent)
 	require.Equal(t, "ACTIVE", s.caseDoc(t, id)["agent_determined_status"])
 	s.settled(t, ctx, started, "decision_by_signal_refused")
@@ -317,14 +316,14 @@ func TestExtendDeadline(t *testing.T) {
 	ctx, s := scenario(t, ragnarok, sandbox.Config{})
 	started := begin(t, ctx, s, ragnarok, fastPolicy())
 	id := started.WorkflowID
-	st := waitStage(t, ctx, s, id, workflows.StageAwaitingDeclaration)
+	st := waitStage(t, ctx, s, id, api.StageAwaitingDeclaration)
 	before := st.Deadlines["declaration"]
 	require.False(t, before.IsZero())
 
-	every := workflows.Duration(12 * time.Hour)
-	changed, err := s.engine().ExtendDeadline(ctx, id, "", workflows.DeadlineChange{
-		ExtendBy: workflows.Duration(48 * time.Hour),
-		Policy:   &workflows.PolicyChange{DeclarationReminderEvery: &every},
+	every := api.Duration(12 * time.Hour)
+	changed, err := s.engine().ExtendDeadline(ctx, id, "", api.DeadlineChange{
+		ExtendBy: api.Duration(48 * time.Hour),
+		Policy:   &api.PolicyChange{DeclarationReminderEvery: &every},
 		Reason:   "the merchant asked for more time", By: "alice",
 	})
 	require.NoError(t, err)
@@ -333,13 +332,13 @@ func TestExtendDeadline(t *testing.T) {
 	require.NotNil(t, changed.Until)
 	require.True(t, changed.Until.Equal(want), "until %s, want %s", changed.Until, want)
 	require.Equal(t, every, changed.Policy.DeclarationReminderEvery)
-	require.Equal(t, workflows.StageAwaitingDeclaration, changed.Stage)
+	require.Equal(t, api.StageAwaitingDeclaration, changed.Stage)
 	st = s.status(t, ctx, id)
 	require.True(t, st.Deadlines["declaration"].Equal(want), "the status keeps the new deadline")
 
 	s.declareSignAndCheck(t, ctx, id, true)
 	res := outcome(t, ctx, s, started)
-	require.Equal(t, workflows.OutcomeApproved, res.Outcome, res.Reason)
+	require.Equal(t, api.OutcomeApproved, res.Outcome, res.Reason)
 	exactlyOnce(t, s, id, sandbox.CountCases, sandbox.CountIDVSessions, sandbox.CountCustomers, sandbox.CountAnalyses, sandbox.CountCreditTerms)
 
 	// The wait slept until its first reminder (three days); the change cancelled that timer
@@ -366,8 +365,8 @@ func TestReviewReminders(t *testing.T) {
 	defer cancel()
 	s := newStack(t, autoSandbox())
 	p := fastPolicy()
-	p.ReviewSLA = workflows.Duration(time.Minute)
-	p.ReviewReminderEvery = workflows.Duration(time.Minute)
+	p.ReviewSLA = api.Duration(time.Minute)
+	p.ReviewReminderEvery = api.Duration(time.Minute)
 	started, st := flokiInReview(t, ctx, s, p)
 	id := started.WorkflowID
 	require.Contains(t, st.Deadlines, "reviewSla")
@@ -378,20 +377,20 @@ func TestReviewReminders(t *testing.T) {
 		require.GreaterOrEqual(c, now.RemindersSent["review"], 2, "reminders in the status")
 		types, err := s.inbox(id)
 		require.NoError(c, err)
-		require.GreaterOrEqual(c, count(types, activities.NotifyReviewOverdue), 2, "review_overdue notifications: %v", types)
+		require.GreaterOrEqual(c, count(types, api.NotifyReviewOverdue), 2, "review_overdue notifications: %v", types)
 		st = now
 	}, 4*time.Minute, time.Second, "two review reminders")
-	require.Equal(t, workflows.StageAwaitingReview, st.Stage, "reminders never decide")
+	require.Equal(t, api.StageAwaitingReview, st.Stage, "reminders never decide")
 	require.Nil(t, st.Decision)
-	require.Contains(t, s.inboxTypes(t, id), activities.NotifyReviewNeeded)
+	require.Contains(t, s.inboxTypes(t, id), api.NotifyReviewNeeded)
 
-	d, err := decideUpdate(ctx, s, id, workflows.Decision{Decision: "approve", Agent: "alice", Reason: "late, but checked"})
+	d, err := decideUpdate(ctx, s, id, api.Decision{Decision: "approve", Agent: "alice", Reason: "late, but checked"})
 	require.NoError(t, err)
 	require.Equal(t, "decided", d.Status)
 	res := outcome(t, ctx, s, started)
-	require.Equal(t, workflows.OutcomeApproved, res.Outcome, res.Reason)
+	require.Equal(t, api.OutcomeApproved, res.Outcome, res.Reason)
 	final := s.status(t, ctx, id)
-	require.Equal(t, final.RemindersSent["review"], count(s.inboxTypes(t, id), activities.NotifyReviewOverdue), "one notification per reminder")
+	require.Equal(t, final.RemindersSent["review"], count(s.inboxTypes(t, id), api.NotifyReviewOverdue), "one notification per reminder")
 
 	events := s.history(t, ctx, id, started.RunID)
 	require.GreaterOrEqual(t, countEvents(events)[enumspb.EVENT_TYPE_TIMER_FIRED], 2, "each reminder is a timer firing")
@@ -404,13 +403,13 @@ func TestReviewReminders(t *testing.T) {
 func TestMissingEvidence(t *testing.T) {
 	ctx, s := scenario(t, ragnarok, sandbox.Config{})
 	p := fastPolicy()
-	p.IDVMaxWait = workflows.Duration(5 * time.Second)
+	p.IDVMaxWait = api.Duration(5 * time.Second)
 	started := begin(t, ctx, s, ragnarok, p)
 	id := started.WorkflowID
-	waitStage(t, ctx, s, id, workflows.StageAwaitingDeclaration)
+	waitStage(t, ctx, s, id, api.StageAwaitingDeclaration)
 	s.declareSignAndCheck(t, ctx, id, false)
 
-	st := waitStage(t, ctx, s, id, workflows.StageAwaitingReview)
+	st := waitStage(t, ctx, s, id, api.StageAwaitingReview)
 	var sess struct {
 		State string `json:"state"`
 	}
@@ -423,11 +422,11 @@ func TestMissingEvidence(t *testing.T) {
 	require.NotNil(t, st.Evidence.CreditTerms)
 	require.Equal(t, "REVIEW", st.Evaluation.Decision)
 
-	d, err := decideUpdate(ctx, s, id, workflows.Decision{Decision: "approve", Agent: "alice", Reason: "identity checked by video call"})
+	d, err := decideUpdate(ctx, s, id, api.Decision{Decision: "approve", Agent: "alice", Reason: "identity checked by video call"})
 	require.NoError(t, err)
 	require.Equal(t, "decided", d.Status)
 	res := outcome(t, ctx, s, started)
-	require.Equal(t, workflows.OutcomeApproved, res.Outcome, res.Reason)
+	require.Equal(t, api.OutcomeApproved, res.Outcome, res.Reason)
 	require.Contains(t, res.Evidence.Unavailable, "identity")
 	exactlyOnce(t, s, id, sandbox.CountCases, sandbox.CountIDVSessions)
 	s.settled(t, ctx, started, "missing_evidence")
@@ -440,14 +439,14 @@ func TestProviderBlocked(t *testing.T) {
 	ctx, s := scenario(t, ragnarok, sandbox.Config{})
 	started := begin(t, ctx, s, ragnarok, fastPolicy())
 	id := started.WorkflowID
-	waiting := waitStage(t, ctx, s, id, workflows.StageAwaitingDeclaration)
+	waiting := waitStage(t, ctx, s, id, api.StageAwaitingDeclaration)
 
 	// Quickr starts refusing our credentials; the next look at the case (here on an event
 	// that says the case may have moved) meets the fault.
 	s.setFaults(t, map[string]sandbox.Fault{"quickr": {ErrorRate: 1, ErrorStatus: http.StatusUnauthorized}})
-	require.NoError(t, s.tc.SignalWorkflow(ctx, id, "", workflows.SignalCaseEvent, workflows.CaseEvent{
+	require.NoError(t, s.tc.SignalWorkflow(ctx, id, "", api.SignalCaseEvent, api.CaseEvent{
 		EventID: "hint-1", Type: "CASE_STATUS_UPDATED", CaseID: waiting.CaseID, Status: "PROCESSING_DETAILS"}))
-	var st *workflows.Status
+	var st *api.Status
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
 		now, err := s.engine().Status(ctx, id)
 		require.NoError(c, err)
@@ -456,28 +455,28 @@ func TestProviderBlocked(t *testing.T) {
 	}, 60*time.Second, 200*time.Millisecond, "blocked on quickr")
 	b := st.Blocked[0]
 	require.Equal(t, "quickr", b.Provider)
-	require.Equal(t, workflows.BlockedCredentials, b.Reason)
+	require.Equal(t, api.BlockedCredentials, b.Reason)
 	require.Equal(t, "CheckCase", b.Activity)
 	require.Contains(t, b.LastError, "401")
-	require.Equal(t, workflows.StageAwaitingDeclaration, st.Stage, "blocked in its stage, not failed")
+	require.Equal(t, api.StageAwaitingDeclaration, st.Stage, "blocked in its stage, not failed")
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
-		names, err := s.tryKeywords(ctx, started, workflows.SAProviderBlocked.GetName())
+		names, err := s.tryKeywords(ctx, started, api.SAProviderBlocked.GetName())
 		require.NoError(c, err)
 		require.NotEmpty(c, names)
 	}, 30*time.Second, 200*time.Millisecond, "ProviderBlocked is set")
-	require.Equal(t, []string{"quickr"}, s.keywords(t, ctx, started, workflows.SAProviderBlocked.GetName()))
+	require.Equal(t, []string{"quickr"}, s.keywords(t, ctx, started, api.SAProviderBlocked.GetName()))
 
 	s.setFaults(t, map[string]sandbox.Fault{"quickr": {}})
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
 		now, err := s.engine().Status(ctx, id)
 		require.NoError(c, err)
 		require.Empty(c, now.Blocked)
-		names, err := s.tryKeywords(ctx, started, workflows.SAProviderBlocked.GetName())
+		names, err := s.tryKeywords(ctx, started, api.SAProviderBlocked.GetName())
 		require.NoError(c, err)
 		require.Empty(c, names, "ProviderBlocked is unset")
 		st = now
 	}, 90*time.Second, 200*time.Millisecond, "resumed")
-	require.Equal(t, workflows.StageAwaitingDeclaration, st.Stage)
+	require.Equal(t, api.StageAwaitingDeclaration, st.Stage)
 	var resumed bool
 	for _, e := range st.Timeline {
 		resumed = resumed || e.Event == "resumed: quickr answers again"
@@ -486,8 +485,8 @@ func TestProviderBlocked(t *testing.T) {
 
 	s.declareSignAndCheck(t, ctx, id, true)
 	res := outcome(t, ctx, s, started)
-	require.Equal(t, workflows.OutcomeApproved, res.Outcome, res.Reason)
-	require.Nil(t, s.keywords(t, ctx, started, workflows.SAProviderBlocked.GetName()))
+	require.Equal(t, api.OutcomeApproved, res.Outcome, res.Reason)
+	require.Nil(t, s.keywords(t, ctx, started, api.SAProviderBlocked.GetName()))
 	exactlyOnce(t, s, id, sandbox.CountCases, sandbox.CountIDVSessions, sandbox.CountCustomers, sandbox.CountAnalyses, sandbox.CountCreditTerms)
 	s.settled(t, ctx, started, "provider_blocked")
 }
@@ -506,12 +505,12 @@ func TestCancelDuringReview(t *testing.T) {
 	octx, ocancel := context.WithTimeout(ctx, time.Minute) // archiving and notifying take a second
 	defer ocancel()
 	res := outcome(t, octx, s, started)
-	require.Equal(t, workflows.OutcomeCancelled, res.Outcome, res.Reason)
+	require.Equal(t, api.OutcomeCancelled, res.Outcome, res.Reason)
 	require.Nil(t, res.Decision)
 	require.Equal(t, 1, s.sandbox.Counters().Get(id, sandbox.CountArchived), "the case is archived once")
 	require.Equal(t, "ARCHIVED", s.caseDoc(t, id)["agent_determined_status"])
-	require.Contains(t, s.inboxTypes(t, id), activities.NotifyFinished)
-	require.Equal(t, []string{string(workflows.OutcomeCancelled)}, s.keywords(t, ctx, started, workflows.SAOutcome.GetName()))
+	require.Contains(t, s.inboxTypes(t, id), api.NotifyFinished)
+	require.Equal(t, []string{string(api.OutcomeCancelled)}, s.keywords(t, ctx, started, api.SAOutcome.GetName()))
 	require.ErrorIs(t, s.engine().Cancel(ctx, id, "again", "alice"), engine.ErrFinished)
 
 	events := s.history(t, ctx, id, started.RunID)

@@ -17,18 +17,17 @@ import (
 	"go.temporal.io/sdk/workflow"
 	"google.golang.org/protobuf/encoding/protojson"
 
-	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/internal/engine"
 	"github.com/merchantflow/onboarding/providers/sandbox"
-	"github.com/merchantflow/onboarding/workflows"
 )
 
 // fastPolicy keeps polls short: the sandbox answers in milliseconds.
-func fastPolicy() workflows.Policy {
-	s := workflows.Duration(time.Second)
-	return workflows.Policy{
+func fastPolicy() api.Policy {
+	s := api.Duration(time.Second)
+	return api.Policy{
 		DeclarationPoll: s, SigningPoll: s, IDVPoll: s, CreditAnalysisPoll: s, CreditTermsPoll: s,
-		ReviewSLA: workflows.Duration(time.Hour),
+		ReviewSLA: api.Duration(time.Hour),
 	}
 }
 
@@ -38,24 +37,25 @@ func startOnboarding(t *testing.T, ctx context.Context, s *stack, org string) *e
 }
 
 // startOnboardingWith starts the test company org's onboarding with policy p.
-func startOnboardingWith(t *testing.T, ctx context.Context, s *stack, org string, p workflows.Policy) *engine.Started {
+func startOnboardingWith(t *testing.T, ctx context.Context, s *stack, org string, p api.Policy) *engine.Started {
 	t.Helper()
 	tc := sandbox.TestCompanies[org]
 	board := tc.Board[0]
-	started, err := engine.New(s.tc, "default", s.taskQueue).Start(ctx, workflows.OnboardingInput{
-		Company: activities.Company{OrgNumber: org, Country: "NO", Name: tc.Name},
-		Contact: activities.Person{Name: board.Name, Email: "contact@example.test"},
+	// Time is compressed: some tests wait seconds where the real limits are minutes.
+	started, err := engine.New(s.tc, "default", s.taskQueue).StartWith(ctx, api.OnboardingInput{
+		Company: api.Company{OrgNumber: org, Country: "NO", Name: tc.Name},
+		Contact: api.Person{Name: board.Name, Email: "contact@example.test"},
 		Address: tc.Address + ", " + tc.PostalCode + " " + tc.City,
-		Credit:  workflows.Credit{Amount: 100000, Currency: "NOK", PeriodDays: 30},
+		Credit:  api.Credit{Amount: 100000, Currency: "NOK", PeriodDays: 30},
 		Policy:  p,
-	})
+	}, engine.StartOptions{Timescale: api.CompressedTime})
 	require.NoError(t, err)
 	return started
 }
 
-func waitStage(t *testing.T, ctx context.Context, s *stack, id string, stage workflows.Stage) *workflows.Status {
+func waitStage(t *testing.T, ctx context.Context, s *stack, id string, stage api.Stage) *api.Status {
 	t.Helper()
-	var st *workflows.Status
+	var st *api.Status
 	require.Eventually(t, func() bool {
 		var err error
 		st, err = engine.New(s.tc, "default", s.taskQueue).Status(ctx, id)
@@ -64,9 +64,9 @@ func waitStage(t *testing.T, ctx context.Context, s *stack, id string, stage wor
 	return st
 }
 
-func outcome(t *testing.T, ctx context.Context, s *stack, st *engine.Started) *workflows.OnboardingResult {
+func outcome(t *testing.T, ctx context.Context, s *stack, st *engine.Started) *api.OnboardingResult {
 	t.Helper()
-	var res workflows.OnboardingResult
+	var res api.OnboardingResult
 	require.NoError(t, s.tc.GetWorkflow(ctx, st.WorkflowID, st.RunID).Get(ctx, &res))
 	return &res
 }
@@ -89,22 +89,22 @@ func TestTestCompaniesThroughTheLifecycle(t *testing.T) {
 
 	for _, tt := range []struct {
 		org     string
-		want    workflows.Outcome
+		want    api.Outcome
 		review  bool
 		history string
 	}{
-		{"987654321", workflows.OutcomeApproved, false, "auto_approve"}, // Ragnarok AS: clean
-		{"123456789", workflows.OutcomeApproved, true, "manual_review"}, // Floki (ENK): UBO check unsupported
-		{"987123654", workflows.OutcomeDeclined, false, "auto_decline"}, // Ecbert: bankrupt, sanctions
-		{"159753468", workflows.OutcomeDeclined, false, ""},             // Rollo: inactive, sanctions
+		{"987654321", api.OutcomeApproved, false, "auto_approve"}, // Ragnarok AS: clean
+		{"123456789", api.OutcomeApproved, true, "manual_review"}, // Floki (ENK): UBO check unsupported
+		{"987123654", api.OutcomeDeclined, false, "auto_decline"}, // Ecbert: bankrupt, sanctions
+		{"159753468", api.OutcomeDeclined, false, ""},             // Rollo: inactive, sanctions
 	} {
 		t.Run(sandbox.TestCompanies[tt.org].Name, func(t *testing.T) {
 			started := startOnboarding(t, ctx, s, tt.org)
 			if tt.review {
-				st := waitStage(t, ctx, s, started.WorkflowID, workflows.StageAwaitingReview)
+				st := waitStage(t, ctx, s, started.WorkflowID, api.StageAwaitingReview)
 				require.NotEmpty(t, st.ReviewReasons)
 				require.Equal(t, "REVIEW", st.Evaluation.Decision)
-				res, err := decideUpdate(ctx, s, started.WorkflowID, workflows.Decision{Decision: "approve", Agent: "agent.e2e", Reason: "sole proprietorship checked by hand"})
+				res, err := decideUpdate(ctx, s, started.WorkflowID, api.Decision{Decision: "approve", Agent: "agent.e2e", Reason: "sole proprietorship checked by hand"})
 				require.NoError(t, err)
 				require.Equal(t, "decided", res.Status)
 			}
@@ -120,7 +120,7 @@ func TestTestCompaniesThroughTheLifecycle(t *testing.T) {
 
 			// The decision went back to Quickr.
 			doc := s.caseDoc(t, started.WorkflowID)
-			wantStatus := map[workflows.Outcome]string{workflows.OutcomeApproved: "ACTIVE", workflows.OutcomeDeclined: "DECLINED"}[tt.want]
+			wantStatus := map[api.Outcome]string{api.OutcomeApproved: "ACTIVE", api.OutcomeDeclined: "DECLINED"}[tt.want]
 			require.Equal(t, wantStatus, doc["agent_determined_status"])
 			if tt.history != "" {
 				s.recordHistory(t, ctx, started, tt.history)
@@ -143,7 +143,7 @@ func TestExpiredContractIsRenewed(t *testing.T) {
 	require.True(t, again.Existing)
 	require.Equal(t, started.RunID, again.RunID)
 
-	st := waitStage(t, ctx, s, ref, workflows.StageAwaitingDeclaration)
+	st := waitStage(t, ctx, s, ref, api.StageAwaitingDeclaration)
 	require.NotEmpty(t, st.DeclarationURL)
 	desc, err := s.tc.DescribeWorkflowExecution(ctx, ref, started.RunID)
 	require.NoError(t, err)
@@ -152,7 +152,7 @@ func TestExpiredContractIsRenewed(t *testing.T) {
 	require.Contains(t, string(sa["KycCaseId"].GetData()), st.CaseID)
 
 	s.control(t, "/control/quickr/cases/"+ref+"/declare", "")
-	waitStage(t, ctx, s, ref, workflows.StageAwaitingSignature)
+	waitStage(t, ctx, s, ref, api.StageAwaitingSignature)
 	// The side checks start in activities of their own: their sessions may not exist yet.
 	// The app uploads the merchant's bank data; the person completes the identity session
 	// with the token the app received.
@@ -169,7 +169,7 @@ func TestExpiredContractIsRenewed(t *testing.T) {
 	s.control(t, "/control/quickr/cases/"+ref+"/sign", "")
 
 	res := outcome(t, ctx, s, started)
-	require.Equal(t, workflows.OutcomeApproved, res.Outcome, res.Reason)
+	require.Equal(t, api.OutcomeApproved, res.Outcome, res.Reason)
 	require.Equal(t, 1, s.sandbox.Counters().Get(ref, sandbox.CountContractsReopen))
 	exactlyOnce(t, s, ref, sandbox.CountCases, sandbox.CountIDVSessions, sandbox.CountCustomers, sandbox.CountAnalyses, sandbox.CountCreditTerms)
 
@@ -180,18 +180,18 @@ func TestExpiredContractIsRenewed(t *testing.T) {
 
 	// The app heard about the declaration URL, the renewal and the end.
 	types := s.inboxTypes(t, ref)
-	require.Contains(t, types, activities.NotifyDeclarationURL)
-	require.Contains(t, types, activities.NotifyContractRenewed)
-	require.Contains(t, types, activities.NotifyFinished)
+	require.Contains(t, types, api.NotifyDeclarationURL)
+	require.Contains(t, types, api.NotifyContractRenewed)
+	require.Contains(t, types, api.NotifyFinished)
 	s.recordHistory(t, ctx, started, "expiry_with_renewal")
 }
 
-func decideUpdate(ctx context.Context, s *stack, id string, d workflows.Decision) (*workflows.DecideResult, error) {
+func decideUpdate(ctx context.Context, s *stack, id string, d api.Decision) (*api.DecideResult, error) {
 	h, err := s.tc.UpdateWorkflow(ctx, clientUpdate(id, d))
 	if err != nil {
 		return nil, err
 	}
-	var res workflows.DecideResult
+	var res api.DecideResult
 	return &res, h.Get(ctx, &res)
 }
 
@@ -267,21 +267,21 @@ func TestNoBankDataNoAutomaticApproval(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	s := newStack(t, autoSandboxEvery(100*time.Millisecond))
-	id := workflows.WorkflowID("NO", "987654321")
+	id := api.WorkflowID("NO", "987654321")
 	// The app will not upload (set before the start, so the request finds it).
 	req, err := http.NewRequest(http.MethodPut, s.sandboxURL+"/control/app/bank-data/"+id, strings.NewReader(`{"profile":"none"}`))
 	require.NoError(t, err)
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	resp.Body.Close()
-	p := workflows.DefaultPolicy()
-	p.BankDataMaxWait = workflows.Duration(3 * time.Second)
+	p := api.DefaultPolicy()
+	p.BankDataMaxWait = api.Duration(3 * time.Second)
 	started := begin(t, ctx, s, ragnarok, p)
-	st := waitStage(t, ctx, s, id, workflows.StageAwaitingReview)
+	st := waitStage(t, ctx, s, id, api.StageAwaitingReview)
 	require.Contains(t, st.Evidence.Unavailable["creditAnalysis"], "bank data was not uploaded")
 	require.Nil(t, st.Evidence.CreditAnalysis)
 	require.Equal(t, "REVIEW", st.Evaluation.Decision, "no automatic approval without the merchant's data")
 	require.Zero(t, s.sandbox.Counters().Get(id, sandbox.CountAnalyses))
-	require.Contains(t, s.inboxTypes(t, id), activities.NotifyBankDataRequested)
+	require.Contains(t, s.inboxTypes(t, id), api.NotifyBankDataRequested)
 	require.NoError(t, s.tc.CancelWorkflow(ctx, started.WorkflowID, started.RunID))
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/internal/engine"
 	"github.com/merchantflow/onboarding/providers/sandbox"
 	"github.com/merchantflow/onboarding/workflows"
@@ -29,22 +30,22 @@ func TestReconcilerRescuesLostWebhooks(t *testing.T) {
 	// Within a sweep period and a few seconds, only the reconciler can tell the onboarding.
 	margin := every + 5*time.Second
 
-	waitStage(t, ctx, s, started.WorkflowID, workflows.StageAwaitingDeclaration)
+	waitStage(t, ctx, s, started.WorkflowID, api.StageAwaitingDeclaration)
 	s.nothingPolls(t, ctx, started)
 	pollDue := time.Now().Add(margin)
 	declared := time.Now()
 	s.control(t, "/control/quickr/cases/"+started.WorkflowID+"/declare", "")
-	st := waitPast(t, ctx, s, started.WorkflowID, workflows.StageAwaitingDeclaration, time.Until(pollDue))
+	st := waitPast(t, ctx, s, started.WorkflowID, api.StageAwaitingDeclaration, time.Until(pollDue))
 	t.Logf("past the declaration %s after it, stage %s", time.Since(declared).Round(time.Millisecond), st.Stage)
 	require.Equal(t, 1, timelineCount(st, "case event "+activities.CaseEventReconciled), "moved by the reconciler: %+v", st.Timeline)
 
 	// The signatures: the case reaches READY_FOR_REVIEW with its webhooks dropped too.
-	waitStage(t, ctx, s, started.WorkflowID, workflows.StageAwaitingSignature)
+	waitStage(t, ctx, s, started.WorkflowID, api.StageAwaitingSignature)
 	s.nothingPolls(t, ctx, started)
 	pollDue = time.Now().Add(margin)
 	signed := time.Now()
 	s.control(t, "/control/quickr/cases/"+started.WorkflowID+"/sign", "")
-	st = waitPast(t, ctx, s, started.WorkflowID, workflows.StageAwaitingSignature, time.Until(pollDue))
+	st = waitPast(t, ctx, s, started.WorkflowID, api.StageAwaitingSignature, time.Until(pollDue))
 	t.Logf("past the signatures %s after them, stage %s", time.Since(signed).Round(time.Millisecond), st.Stage)
 	require.GreaterOrEqual(t, timelineCount(st, "case event "+activities.CaseEventReconciled), 2, "moved by the reconciler: %+v", st.Timeline)
 
@@ -59,7 +60,7 @@ func TestReconcilerRescuesLostWebhooks(t *testing.T) {
 
 	rec := s.reconcilerStatus(t, ctx)
 	require.GreaterOrEqual(t, rec.Totals.Signalled, 2, "%+v", rec)
-	require.Equal(t, workflows.Duration(every), rec.Every)
+	require.Equal(t, api.Duration(every), rec.Every)
 	require.Empty(t, rec.LastError)
 	// Each sweep read one page: the cost follows the cases that changed (one here), and the
 	// sandbox counted those list requests (plus the lookup before the case was created).
@@ -69,11 +70,11 @@ func TestReconcilerRescuesLostWebhooks(t *testing.T) {
 
 // waitPast polls the onboarding's status until it has left stage (and the stages before it),
 // within d.
-func waitPast(t *testing.T, ctx context.Context, s *stack, id string, stage workflows.Stage, d time.Duration) *workflows.Status {
+func waitPast(t *testing.T, ctx context.Context, s *stack, id string, stage api.Stage, d time.Duration) *api.Status {
 	t.Helper()
-	order := []workflows.Stage{workflows.StageStarting, workflows.StageCreatingCase, workflows.StageAwaitingDeclaration,
-		workflows.StageAwaitingSignature, workflows.StageEvaluating, workflows.StageAwaitingReview, workflows.StageFinished}
-	rank := func(s workflows.Stage) int {
+	order := []api.Stage{api.StageStarting, api.StageCreatingCase, api.StageAwaitingDeclaration,
+		api.StageAwaitingSignature, api.StageEvaluating, api.StageAwaitingReview, api.StageFinished}
+	rank := func(s api.Stage) int {
 		for i, o := range order {
 			if o == s {
 				return i
@@ -81,7 +82,7 @@ func waitPast(t *testing.T, ctx context.Context, s *stack, id string, stage work
 		}
 		return -1
 	}
-	var st *workflows.Status
+	var st *api.Status
 	require.Eventually(t, func() bool {
 		var err error
 		st, err = s.engine().Status(ctx, id)
@@ -91,7 +92,7 @@ func waitPast(t *testing.T, ctx context.Context, s *stack, id string, stage work
 }
 
 // timelineCount counts the onboarding's timeline entries for event.
-func timelineCount(st *workflows.Status, event string) int {
+func timelineCount(st *api.Status, event string) int {
 	n := 0
 	for _, e := range st.Timeline {
 		if e.Event == event {
@@ -116,7 +117,7 @@ func (s *stack) nothingPolls(t *testing.T, ctx context.Context, started *engine.
 // reconcilerStatus queries the stack's reconciler.
 func (s *stack) reconcilerStatus(t *testing.T, ctx context.Context) workflows.ReconcileStatus {
 	t.Helper()
-	v, err := s.tc.QueryWorkflow(ctx, workflows.ReconcilerWorkflowID(s.taskQueue), "", workflows.QueryStatus)
+	v, err := s.tc.QueryWorkflow(ctx, workflows.ReconcilerWorkflowID(s.taskQueue), "", api.QueryStatus)
 	require.NoError(t, err)
 	var st workflows.ReconcileStatus
 	require.NoError(t, v.Get(&st))

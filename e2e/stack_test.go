@@ -24,7 +24,7 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.uber.org/zap"
 
-	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/internal/bankdata"
 	"github.com/merchantflow/onboarding/internal/callback"
 	"github.com/merchantflow/onboarding/internal/codec"
@@ -34,7 +34,6 @@ import (
 	"github.com/merchantflow/onboarding/internal/logging"
 	"github.com/merchantflow/onboarding/internal/workerapp"
 	"github.com/merchantflow/onboarding/providers/sandbox"
-	"github.com/merchantflow/onboarding/workflows"
 )
 
 // devServer is shared by every test of the package; each test uses its own task queue.
@@ -57,7 +56,7 @@ func runMain(m *testing.M) int {
 	}
 	// StartDevServer registers each key of this set with its type; the values are unused.
 	var keys []temporal.SearchAttributeUpdate
-	keys = append(keys, workflows.SearchAttributeExamples()...)
+	keys = append(keys, api.SearchAttributeExamples()...)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var err error
@@ -251,7 +250,7 @@ func (s *stack) completeIdentity(t *testing.T, workflowID string) {
 		}
 		s.getJSON(t, "/control/inbox", &inbox)
 		for _, e := range inbox.Events {
-			if e.Body.WorkflowID == workflowID && e.Body.Type == activities.NotifyIdentityVerification {
+			if e.Body.WorkflowID == workflowID && e.Body.Type == api.NotifyIdentityVerification {
 				token, _ = e.Body.Data["token"].(string)
 			}
 		}
@@ -295,10 +294,10 @@ func (s *stack) getJSON(t *testing.T, path string, out any) {
 }
 
 // clientUpdate is the decide update request for id.
-func clientUpdate(id string, d workflows.Decision) client.UpdateWorkflowOptions {
+func clientUpdate(id string, d api.Decision) client.UpdateWorkflowOptions {
 	return client.UpdateWorkflowOptions{
 		WorkflowID:   id,
-		UpdateName:   workflows.UpdateDecide,
+		UpdateName:   api.UpdateDecide,
 		Args:         []any{d},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	}

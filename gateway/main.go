@@ -18,7 +18,7 @@ import (
 	"github.com/merchantflow/onboarding/internal/gateway"
 	"github.com/merchantflow/onboarding/internal/process"
 	"github.com/merchantflow/onboarding/internal/temporalx"
-	"github.com/merchantflow/onboarding/providers/webhooksig"
+	"github.com/merchantflow/onboarding/internal/webhooksig"
 )
 
 // Config is the gateway's whole configuration (ONBOARDING_*).

@@ -3,7 +3,6 @@ package main
 import (
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 
@@ -16,10 +15,7 @@ import (
 	"github.com/merchantflow/onboarding/providers/sandbox"
 )
 
-func TestMain(m *testing.M) {
-	proctest.Main(main)
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { proctest.Main(m, main) }
 
 // Secrets of the tests; each is distinct, so an error that shows one is caught.
 const (

@@ -7,8 +7,9 @@ import (
 )
 
 // RetryRule is a provider's retry guidance as plain data. Clients never retry; activities
-// read it in one place (activities.RetryOptions, providerError) and the workflow builds the
-// activity options of that provider's calls from it.
+// read it in one place (activities.RetryOptions, AttemptTimeout, providerError) and the
+// workflows' activity table (workflows/options.go) builds that provider's activity options
+// from it: its schedule when it has one, its request timeout always.
 //
 // A rule with a schedule (InitialInterval > 0) is what the provider's document prescribes for
 // every request: its calls are retried exactly so, no more. A rule without one leaves the

@@ -25,8 +25,7 @@ import (
 	"go.uber.org/zap"
 	"google.golang.org/protobuf/types/known/durationpb"
 
-	"github.com/merchantflow/onboarding/activities"
-	"github.com/merchantflow/onboarding/automation"
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/internal/bankdata"
 	"github.com/merchantflow/onboarding/internal/codec"
 	"github.com/merchantflow/onboarding/internal/config"
@@ -36,7 +35,6 @@ import (
 	"github.com/merchantflow/onboarding/internal/temporalx"
 	"github.com/merchantflow/onboarding/internal/workerapp"
 	"github.com/merchantflow/onboarding/providers/sandbox"
-	"github.com/merchantflow/onboarding/workflows"
 )
 
 // result is one invocation's exit code and output.
@@ -297,11 +295,11 @@ func TestAgainstDevServer(t *testing.T) {
 
 	// Floki by --file, with polls short enough that no webhook is needed.
 	tc := sandbox.TestCompanies["123456789"]
-	in := workflows.OnboardingInput{
-		Company: activities.Company{OrgNumber: tc.OrgNumber, Country: "no", Name: tc.Name},
-		Contact: activities.Person{Name: tc.Board[0].Name, Email: "floki@example.test"},
+	in := api.OnboardingInput{
+		Company: api.Company{OrgNumber: tc.OrgNumber, Country: "no", Name: tc.Name},
+		Contact: api.Person{Name: tc.Board[0].Name, Email: "floki@example.test"},
 		Address: tc.Address + ", " + tc.PostalCode + " " + tc.City,
-		Credit:  workflows.Credit{Amount: 100000, Currency: "NOK", PeriodDays: 30},
+		Credit:  api.Credit{Amount: 100000, Currency: "NOK", PeriodDays: 30},
 		Policy:  fastPolicy(),
 	}
 	b, err := json.Marshal(in)
@@ -319,9 +317,9 @@ func TestAgainstDevServer(t *testing.T) {
 	require.Contains(t, r.stdout, "onboarding started: "+ragnarok)
 
 	// Floki: the merchant declares and signs, the providers finish, the rules ask for review.
-	waitStage(t, floki, workflows.StageAwaitingDeclaration)
+	waitStage(t, floki, api.StageAwaitingDeclaration)
 	sb.control(t, "/control/quickr/cases/"+floki+"/declare")
-	waitStage(t, floki, workflows.StageAwaitingSignature)
+	waitStage(t, floki, api.StageAwaitingSignature)
 	// The app uploads the merchant's bank data with the CLI.
 	t.Setenv("ONBOARDING_APP_TOKEN", cliAppToken)
 	sample, err := sandbox.SampleBankData("good", time.Now())
@@ -353,16 +351,16 @@ func TestAgainstDevServer(t *testing.T) {
 	t.Setenv("ONBOARDING_AGENT_TOKEN", cliAgentToken)
 	r = invoke("", "decide", floki, "--decision", "approve", "--reason", "sole proprietorship checked by hand", "--json")
 	require.Equal(t, exitOK, r.code, r.stderr)
-	var decided workflows.DecideResult
+	var decided api.DecideResult
 	decodeJSON(t, r, &decided)
-	require.Equal(t, workflows.DecideResult{Status: "decided", Outcome: workflows.OutcomeApproved}, decided)
+	require.Equal(t, api.DecideResult{Status: "decided", Outcome: api.OutcomeApproved}, decided)
 
 	t.Setenv("ONBOARDING_AGENT_TOKEN", cliOtherAgentToken)
 	r = invoke("", "decide", floki, "--decision", "decline")
 	require.Equal(t, exitRejected, r.code, "a second decision is refused: %s", r.stderr)
 
-	st := waitStage(t, floki, workflows.StageFinished)
-	require.Equal(t, workflows.OutcomeApproved, st.Outcome)
+	st := waitStage(t, floki, api.StageFinished)
+	require.Equal(t, api.OutcomeApproved, st.Outcome)
 	require.Equal(t, "agent.cli", st.Decision.Agent, "the agent is the token's name")
 	require.Equal(t, "api token agent.cli", st.Decision.Via)
 	r = invoke("", "status", floki)
@@ -370,23 +368,23 @@ func TestAgainstDevServer(t *testing.T) {
 	require.Regexp(t, `(?m)^outcome\s+APPROVED`, r.stdout)
 
 	// Ragnarok: a later deadline, one that is not later, then cancelled.
-	before := waitStage(t, ragnarok, workflows.StageAwaitingDeclaration).Deadlines["declaration"]
+	before := waitStage(t, ragnarok, api.StageAwaitingDeclaration).Deadlines["declaration"]
 	r = invoke("", "extend", ragnarok, "--by", "72h", "--agent", "ops", "--reason", "merchant on holiday", "--review-sla", "24h", "--json")
 	require.Equal(t, exitOK, r.code, r.stderr)
 	var extended struct {
 		Deadlines map[string]time.Time `json:"deadlines"`
-		Policy    workflows.Policy     `json:"policy"`
+		Policy    api.Policy           `json:"policy"`
 	}
 	decodeJSON(t, r, &extended)
 	require.Equal(t, before.Add(72*time.Hour), extended.Deadlines["declaration"])
-	require.Equal(t, workflows.Duration(24*time.Hour), extended.Policy.ReviewSLA)
+	require.Equal(t, api.Duration(24*time.Hour), extended.Policy.ReviewSLA)
 	r = invoke("", "extend", ragnarok, "--until", before.Format(time.RFC3339))
 	require.Equal(t, exitRejected, r.code, "deadlines only move later: %s", r.stderr)
 	require.Contains(t, r.stderr, "deadlines only move later")
 
 	r = invoke("", "cancel", ragnarok, "--reason", "duplicate application", "--by", "ops")
 	require.Equal(t, exitOK, r.code, r.stderr)
-	require.Equal(t, workflows.OutcomeCancelled, waitStage(t, ragnarok, workflows.StageFinished).Outcome)
+	require.Equal(t, api.OutcomeCancelled, waitStage(t, ragnarok, api.StageFinished).Outcome)
 
 	r = invoke("", "cancel", "onboarding:NO:111111111", "--reason", "typo")
 	require.Equal(t, exitNotFound, r.code, r.stderr)
@@ -405,26 +403,26 @@ func TestAgainstDevServer(t *testing.T) {
 	t.Setenv("ONBOARDING_TEMPORAL_NAMESPACE", "setup-test")
 	r = invoke("", "setup-search-attributes")
 	require.Equal(t, exitOK, r.code, r.stderr)
-	require.Equal(t, len(workflows.SearchAttributes), strings.Count(r.stdout, "created"), r.stdout)
+	require.Equal(t, len(api.SearchAttributes), strings.Count(r.stdout, "created"), r.stdout)
 	r = invoke("", "setup-search-attributes")
 	require.Equal(t, exitOK, r.code, r.stderr)
-	require.Equal(t, len(workflows.SearchAttributes), strings.Count(r.stdout, "exists"), r.stdout)
+	require.Equal(t, len(api.SearchAttributes), strings.Count(r.stdout, "exists"), r.stdout)
 }
 
 // fastPolicy keeps polls short: the sandbox answers in milliseconds and sends no webhooks
 // the test listens to.
-func fastPolicy() workflows.Policy {
-	s := workflows.Duration(time.Second)
-	return workflows.Policy{
+func fastPolicy() api.Policy {
+	s := api.Duration(time.Second)
+	return api.Policy{
 		DeclarationPoll: s, SigningPoll: s, IDVPoll: s, CreditAnalysisPoll: s, CreditTermsPoll: s,
-		ReviewSLA: workflows.Duration(time.Hour),
+		ReviewSLA: api.Duration(time.Hour),
 	}
 }
 
 // waitStage polls `starter status --json` until the onboarding is in stage.
-func waitStage(t *testing.T, id string, stage workflows.Stage) *workflows.Status {
+func waitStage(t *testing.T, id string, stage api.Stage) *api.Status {
 	t.Helper()
-	var st workflows.Status
+	var st api.Status
 	require.Eventually(t, func() bool {
 		r := invoke("", "status", id, "--json")
 		return r.code == exitOK && json.Unmarshal([]byte(r.stdout), &st) == nil && st.Stage == stage
@@ -445,7 +443,7 @@ func newCLIStack(t *testing.T) *cliStack {
 		t.Fatalf("the Temporal CLI is missing at %s; run `make tools`", bin)
 	}
 	var keys []temporal.SearchAttributeUpdate
-	keys = append(keys, workflows.SearchAttributeExamples()...)
+	keys = append(keys, api.SearchAttributeExamples()...)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	dev, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
@@ -536,9 +534,9 @@ func (s *cliStack) control(t *testing.T, path string) {
 func TestPrintStatusShowsBlockedProviders(t *testing.T) {
 	since := time.Date(2026, 5, 20, 12, 0, 0, 0, time.UTC)
 	var out bytes.Buffer
-	printStatus(&out, &workflows.Status{
-		WorkflowID: "onboarding:NO:987654321", Stage: workflows.StageAwaitingDeclaration,
-		Blocked: []workflows.Blocked{{Provider: "quickr", Reason: workflows.BlockedCredentials, Activity: "AwaitDeclaration",
+	printStatus(&out, &api.Status{
+		WorkflowID: "onboarding:NO:987654321", Stage: api.StageAwaitingDeclaration,
+		Blocked: []api.Blocked{{Provider: "quickr", Reason: api.BlockedCredentials, Activity: "AwaitDeclaration",
 			Since: since, LastError: "quickr get token: HTTP 401", Attempts: 7}},
 	}, false)
 	require.Contains(t, out.String(), "BLOCKED on    quickr: credentials refused since 2026-05-20T12:00:00Z, retrying AwaitDeclaration (attempt 7)\n")
@@ -548,13 +546,13 @@ func TestPrintStatusShowsBlockedProviders(t *testing.T) {
 // Why an onboarding awaits an agent, in words: one line per reason, the rules' findings with
 // their rule, and the JSONPath only when asked for.
 func TestPrintStatusGivesReasonsInWords(t *testing.T) {
-	st := &workflows.Status{
-		WorkflowID: "onboarding:NO:123456789", Stage: workflows.StageAwaitingReview,
+	st := &api.Status{
+		WorkflowID: "onboarding:NO:123456789", Stage: api.StageAwaitingReview,
 		ReviewReasons: []string{"a signatory rejected the contract: wrong amount",
 			"the rules could not decide: no approve or decline rule fired (3 of 3 automations triggered); \"Auto approve: clean company\" did not approve: the bank account check flagged BANK_ACCOUNT_NUMBER_INVALID (error: the bank account is invalid or not the company's)"},
-		Evaluation: &activities.Evaluation{Decision: "REVIEW",
+		Evaluation: &api.Evaluation{Decision: "REVIEW",
 			Reason: "no approve or decline rule fired (3 of 3 automations triggered); \"Auto approve: clean company\" did not approve: the bank account check flagged BANK_ACCOUNT_NUMBER_INVALID (error: the bank account is invalid or not the company's)",
-			Trace: &automation.Result{Decision: "REVIEW", Findings: []automation.Finding{{
+			Trace: &api.RuleResult{Decision: "REVIEW", Findings: []api.Finding{{
 				Automation: "Auto approve: clean company",
 				Sentence:   "the bank account check flagged BANK_ACCOUNT_NUMBER_INVALID (error: the bank account is invalid or not the company's)",
 				Condition:  "$.checks[?(@.type=='bank_account')].data[*].flags[*] is null",
@@ -574,14 +572,14 @@ func TestPrintStatusGivesReasonsInWords(t *testing.T) {
 func TestPrintStatusShowsBankDataAndAFailedWriteBack(t *testing.T) {
 	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	var b bytes.Buffer
-	printStatus(&b, &workflows.Status{WorkflowID: "onboarding:NO:987654321", Stage: workflows.StageAwaitingSignature,
-		BankData: &workflows.BankDataStatus{RequestedAt: at, Reminders: 2}}, false)
+	printStatus(&b, &api.Status{WorkflowID: "onboarding:NO:987654321", Stage: api.StageAwaitingSignature,
+		BankData: &api.BankDataStatus{RequestedAt: at, Reminders: 2}}, false)
 	require.Contains(t, b.String(), "asked of the app at 2026-12-01T10:00:00Z, not uploaded yet (2 reminder(s))")
 
 	b.Reset()
-	printStatus(&b, &workflows.Status{WorkflowID: "onboarding:NO:987654321", Stage: workflows.StageFinished, Outcome: workflows.OutcomeApproved,
-		BankData:  &workflows.BankDataStatus{RequestedAt: at, Upload: &workflows.BankDataUpload{By: "shop", Accounts: 1, Transactions: 52, From: "2026-09-01", To: "2026-11-29"}},
-		WriteBack: &workflows.WriteBack{State: workflows.WriteBackFailed, Status: "ACTIVE", Error: "Quickr answered 404"}}, false)
+	printStatus(&b, &api.Status{WorkflowID: "onboarding:NO:987654321", Stage: api.StageFinished, Outcome: api.OutcomeApproved,
+		BankData:  &api.BankDataStatus{RequestedAt: at, Upload: &api.BankDataUpload{By: "shop", Accounts: 1, Transactions: 52, From: "2026-09-01", To: "2026-11-29"}},
+		WriteBack: &api.WriteBack{State: api.WriteBackFailed, Status: "ACTIVE", Error: "Quickr answered 404"}}, false)
 	require.Contains(t, b.String(), "uploaded by shop: 1 account(s), 52 transaction(s), 2026-09-01 to 2026-11-29")
 	require.Contains(t, b.String(), "Quickr has not recorded the decision (ACTIVE): record it by hand; Quickr answered 404")
 }

@@ -11,9 +11,9 @@ import (
 	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/api/serviceerror"
 
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/internal/codec"
 	"github.com/merchantflow/onboarding/internal/engine"
-	"github.com/merchantflow/onboarding/workflows"
 )
 
 // newPayloadKey prints a fresh "id=base64key" line for ONBOARDING_PAYLOAD_KEYS. It needs no
@@ -51,16 +51,16 @@ func setupSearchAttributes(ctx context.Context, e *engine.Engine, out io.Writer)
 		return cloudHint(fmt.Errorf("list search attributes of %s: %w", e.Namespace, err))
 	}
 	missing := map[string]enumspb.IndexedValueType{}
-	for _, sa := range workflows.SearchAttributes {
+	for _, sa := range api.SearchAttributes {
 		name, want := sa.GetName(), sa.GetValueType()
 		t, ok := have.GetCustomAttributes()[name]
 		switch {
 		case !ok:
 			missing[name] = want
 		case t != want:
-			return fmt.Errorf("search attribute %s exists as %s; the engine needs %s (remove it or use another namespace)", name, t, workflows.SearchAttributeType(sa))
+			return fmt.Errorf("search attribute %s exists as %s; the engine needs %s (remove it or use another namespace)", name, t, api.SearchAttributeType(sa))
 		default:
-			fmt.Fprintf(out, "%-20s %-11s exists\n", name, workflows.SearchAttributeType(sa))
+			fmt.Fprintf(out, "%-20s %-11s exists\n", name, api.SearchAttributeType(sa))
 		}
 	}
 	if len(missing) == 0 {
@@ -70,10 +70,10 @@ func setupSearchAttributes(ctx context.Context, e *engine.Engine, out io.Writer)
 	if err != nil {
 		return cloudHint(fmt.Errorf("create search attributes in %s: %w", e.Namespace, err))
 	}
-	// In the order of workflows.SearchAttributes, like the ones that exist.
-	for _, sa := range workflows.SearchAttributes {
+	// In the order of api.SearchAttributes, like the ones that exist.
+	for _, sa := range api.SearchAttributes {
 		if _, ok := missing[sa.GetName()]; ok {
-			fmt.Fprintf(out, "%-20s %-11s created\n", sa.GetName(), workflows.SearchAttributeType(sa))
+			fmt.Fprintf(out, "%-20s %-11s created\n", sa.GetName(), api.SearchAttributeType(sa))
 		}
 	}
 	return nil
@@ -90,8 +90,8 @@ func cloudHint(err error) error {
 	var b strings.Builder
 	b.WriteString(err.Error())
 	b.WriteString("\nOn Temporal Cloud, create them with tcld instead:\n")
-	for _, sa := range workflows.SearchAttributes {
-		fmt.Fprintf(&b, "  tcld namespace search-attributes add --namespace <namespace.account> --search-attribute %s=%s\n", sa.GetName(), workflows.SearchAttributeType(sa))
+	for _, sa := range api.SearchAttributes {
+		fmt.Fprintf(&b, "  tcld namespace search-attributes add --namespace <namespace.account> --search-attribute %s=%s\n", sa.GetName(), api.SearchAttributeType(sa))
 	}
 	return errors.New(strings.TrimRight(b.String(), "\n"))
 }

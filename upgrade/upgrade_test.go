@@ -18,11 +18,10 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
-	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/internal/engine"
 	"github.com/merchantflow/onboarding/internal/stackrun"
 	"github.com/merchantflow/onboarding/providers/sandbox"
-	"github.com/merchantflow/onboarding/workflows"
 )
 
 // phaseTimeout bounds each wait on the stack (a stage, the side checks, the outcome). The
@@ -59,17 +58,17 @@ func TestOnboardingStartedByThePreviousReleaseFinishesOnTheCurrentBuild(t *testi
 	// 1. The onboarding starts (through the engine, as the gateway starts one) and the
 	// previous release's worker runs it to the declaration.
 	co := sandbox.TestCompanies["987654321"] // Ragnarok AS: approved by the shipped rules
-	started, err := eng.Start(ctx, workflows.OnboardingInput{
-		Company: activities.Company{OrgNumber: co.OrgNumber, Country: co.Country, Name: co.Name},
-		Contact: activities.Person{Name: co.Board[0].Name, Email: "contact@example.test"},
+	started, err := eng.Start(ctx, api.OnboardingInput{
+		Company: api.Company{OrgNumber: co.OrgNumber, Country: co.Country, Name: co.Name},
+		Contact: api.Person{Name: co.Board[0].Name, Email: "contact@example.test"},
 		Address: co.Address + ", " + co.PostalCode + " " + co.City,
-		Credit:  workflows.Credit{Amount: 100000, Currency: "NOK", PeriodDays: 30},
+		Credit:  api.Credit{Amount: 100000, Currency: "NOK", PeriodDays: 30},
 		Policy:  fastPolicy(),
 	})
 	require.NoError(t, err)
 	ref := started.WorkflowID
 	o := &onboarding{t: t, s: s, c: tc, eng: eng, id: ref, runID: started.RunID}
-	st := o.awaitStage(ctx, workflows.StageAwaitingDeclaration)
+	st := o.awaitStage(ctx, api.StageAwaitingDeclaration)
 	require.NotEmpty(t, st.CaseID, "the previous release created no KYC case")
 	require.NotEmpty(t, st.DeclarationURL)
 	oldPID := s.Worker.PID()
@@ -86,7 +85,7 @@ func TestOnboardingStartedByThePreviousReleaseFinishesOnTheCurrentBuild(t *testi
 		}
 		info := d.GetWorkflowExecutionInfo()
 		stage := string(info.GetSearchAttributes().GetIndexedFields()["OnboardingStage"].GetData())
-		return info.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING && strings.Contains(stage, string(workflows.StageAwaitingDeclaration)),
+		return info.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING && strings.Contains(stage, string(api.StageAwaitingDeclaration)),
 			fmt.Sprintf("execution %s, OnboardingStage %s", info.GetStatus(), stage), nil
 	})
 	require.NoError(t, s.Worker.SetPath(cur.Worker))
@@ -98,7 +97,7 @@ func TestOnboardingStartedByThePreviousReleaseFinishesOnTheCurrentBuild(t *testi
 	// reaches its credit analysis after the deploy, so it takes the fix that asks the app for
 	// the merchant's bank data (a change ID of its own) instead of inventing it.
 	o.control(ctx, "/control/quickr/cases/"+ref+"/declare")
-	o.awaitStage(ctx, workflows.StageAwaitingSignature)
+	o.awaitStage(ctx, api.StageAwaitingSignature)
 	o.uploadBankData(ctx)
 	// The side checks start with the signature stage; their provider objects appear once
 	// their first activities ran.
@@ -117,7 +116,7 @@ func TestOnboardingStartedByThePreviousReleaseFinishesOnTheCurrentBuild(t *testi
 
 	// 4. The outcome, and a history both builds wrote without a task failure.
 	res := o.awaitOutcome(ctx)
-	require.Equal(t, workflows.OutcomeApproved, res.Outcome, res.Reason)
+	require.Equal(t, api.OutcomeApproved, res.Outcome, res.Reason)
 	failures, identities, err := o.history(ctx)
 	require.NoError(t, err)
 	require.Empty(t, failures, "workflow task failures in %s's history. %s", ref, replayHint)
@@ -136,11 +135,11 @@ func TestOnboardingStartedByThePreviousReleaseFinishesOnTheCurrentBuild(t *testi
 }
 
 // fastPolicy keeps polls short, as in e2e: the sandbox answers in milliseconds.
-func fastPolicy() workflows.Policy {
-	s := workflows.Duration(time.Second)
-	return workflows.Policy{
+func fastPolicy() api.Policy {
+	s := api.Duration(time.Second)
+	return api.Policy{
 		DeclarationPoll: s, SigningPoll: s, IDVPoll: s, CreditAnalysisPoll: s, CreditTermsPoll: s,
-		ReviewSLA: workflows.Duration(time.Hour),
+		ReviewSLA: api.Duration(time.Hour),
 	}
 }
 
@@ -287,9 +286,9 @@ const replayHint = "A NonDeterministicError means the current build cannot repla
 	"put the change behind workflow.GetVersion (README, Tests)."
 
 // awaitStage waits until the status query reports stage.
-func (o *onboarding) awaitStage(ctx context.Context, stage workflows.Stage) *workflows.Status {
+func (o *onboarding) awaitStage(ctx context.Context, stage api.Stage) *api.Status {
 	o.t.Helper()
-	var st *workflows.Status
+	var st *api.Status
 	o.await(ctx, "stage "+string(stage), func(ctx context.Context) (bool, string, error) {
 		var err error
 		if st, err = o.eng.Status(ctx, o.id); err != nil {
@@ -301,7 +300,7 @@ func (o *onboarding) awaitStage(ctx context.Context, stage workflows.Stage) *wor
 }
 
 // awaitOutcome waits until the onboarding closes and returns its result.
-func (o *onboarding) awaitOutcome(ctx context.Context) *workflows.OnboardingResult {
+func (o *onboarding) awaitOutcome(ctx context.Context) *api.OnboardingResult {
 	o.t.Helper()
 	o.await(ctx, "the outcome", func(ctx context.Context) (bool, string, error) {
 		d, err := o.c.DescribeWorkflowExecution(ctx, o.id, o.runID)
@@ -311,7 +310,7 @@ func (o *onboarding) awaitOutcome(ctx context.Context) *workflows.OnboardingResu
 		status := d.GetWorkflowExecutionInfo().GetStatus()
 		return status != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, "execution " + status.String(), nil
 	})
-	var res workflows.OnboardingResult
+	var res api.OnboardingResult
 	require.NoError(o.t, o.c.GetWorkflow(ctx, o.id, o.runID).Get(ctx, &res), "the onboarding's result")
 	return &res
 }

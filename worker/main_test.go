@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/merchantflow/onboarding/activities"
 	"github.com/merchantflow/onboarding/bench/floor"
-
 	"github.com/merchantflow/onboarding/internal/codec"
 	"github.com/merchantflow/onboarding/internal/config"
 	"github.com/merchantflow/onboarding/internal/process/proctest"
@@ -23,10 +21,7 @@ import (
 	"github.com/merchantflow/onboarding/workflows"
 )
 
-func TestMain(m *testing.M) {
-	proctest.Main(main)
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { proctest.Main(m, main) }
 
 // workerRequired is every variable a production worker must be given, in the order the
 // error names them.

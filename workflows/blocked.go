@@ -14,34 +14,13 @@ import (
 	"github.com/merchantflow/onboarding/activities"
 )
 
-// Blocked says that the onboarding cannot go on until a person fixes something outside it:
-// a provider refuses our credentials, the worker is not configured for it, or it has been
-// down for longer than the call budget. The onboarding stays in its stage, retries on its
-// own and resumes when the provider answers again; it never fails for this.
-type Blocked struct {
-	Provider string `json:"provider"`
-	// Reason is "credentials refused", "not configured" or "unavailable".
-	Reason string `json:"reason"`
-	// Activity is the call that is retrying (its activity type), Summary what it does.
-	Activity string    `json:"activity"`
-	Summary  string    `json:"summary"`
-	Since    time.Time `json:"since"`
-	// LastError is the failure that blocked the onboarding. The engine's status adds the
-	// latest retry's failure and attempt count from the pending activity.
-	LastError string `json:"lastError"`
-	Attempts  int32  `json:"attempts,omitempty"`
-	// LastAttemptAt is the time of the latest retry (filled by the engine, like Attempts).
-	LastAttemptAt *time.Time `json:"lastAttemptAt,omitempty"`
-
+// block is one provider the onboarding is blocked on (api.Blocked, as the status shows
+// it) with the number of calls waiting on it: two coroutines blocked on the same provider
+// share one entry.
+type block struct {
+	Blocked
 	waiters int
 }
-
-// Reasons a provider blocks an onboarding.
-const (
-	BlockedCredentials   = "credentials refused"
-	BlockedNotConfigured = "not configured"
-	BlockedUnavailable   = "unavailable"
-)
 
 // blockReason says why err blocks the onboarding: credentials refused after one
 // re-authentication, a provider the worker lacks, or an outage that outlasted the call's
@@ -74,25 +53,28 @@ func (o *onboarding) blocksOnFailure(ctx workflow.Context) bool {
 	return o.atLeast(vLongLife) || workflow.GetVersion(ctx, changeProviderBlocked, workflow.DefaultVersion, 1) >= 1
 }
 
-// call runs one provider request with the provider's preset (callFor). When it fails in a way a person can
-// fix, the onboarding is blocked on provider and the request is retried until the provider
-// answers; what comes back then (a result or a rejection) is returned as usual.
-func (o *onboarding) call(ctx workflow.Context, provider, summary string, activity, arg, out any) error {
-	err := workflow.ExecuteActivity(o.callFor(ctx, provider, summary), activity, arg).Get(ctx, out)
+// call runs one provider request with its options (activityTable). When it fails in a way a
+// person can fix, the onboarding is blocked on the activity's provider and the request is
+// retried until the provider answers; what comes back then (a result or a rejection) is
+// returned as usual.
+func (o *onboarding) call(ctx workflow.Context, summary string, activity, arg, out any) error {
+	err := workflow.ExecuteActivity(o.callCtx(ctx, activity, summary), activity, arg).Get(ctx, out)
 	why := blockReason(err)
 	if err == nil || why == "" || ctx.Err() != nil || !o.blocksOnFailure(ctx) {
 		return err
 	}
-	return o.untilAnswered(ctx, provider, why, summary, activity, arg, out, err)
+	return o.untilAnswered(ctx, why, summary, activity, arg, out, err)
 }
 
-// untilAnswered blocks the onboarding on provider for the failure err and retries the
-// activity on blockedRetry's schedule until the provider answers; it returns that answer.
-func (o *onboarding) untilAnswered(ctx workflow.Context, provider, why, summary string, activity, arg, out any, err error) error {
+// untilAnswered blocks the onboarding on the activity's provider for the failure err and
+// retries the activity on blockedRetry's schedule until the provider answers; it returns
+// that answer.
+func (o *onboarding) untilAnswered(ctx workflow.Context, why, summary string, activity, arg, out any, err error) error {
+	provider := providerOf(activity)
 	o.block(ctx, provider, why, activity, summary, err)
 	defer o.unblock(ctx, provider)
 	for {
-		err = workflow.ExecuteActivity(blockedRetry(ctx, provider, summary), activity, arg).Get(ctx, out)
+		err = workflow.ExecuteActivity(blockedRetry(ctx, activity, summary), activity, arg).Get(ctx, out)
 		// Only the blocked retry's own bound (a month) ends it without an answer: go on.
 		if err == nil || blockReason(err) == "" || ctx.Err() != nil {
 			return err
@@ -108,11 +90,11 @@ func (o *onboarding) block(ctx workflow.Context, provider, why string, activity 
 		b.waiters++
 		return
 	}
-	o.blocked = append(o.blocked, &Blocked{
+	o.blocked = append(o.blocked, &block{Blocked: Blocked{
 		Provider: provider, Reason: why, Activity: activityName(activity), Summary: summary,
-		Since: workflow.Now(ctx), LastError: cause(err), waiters: 1,
-	})
-	slices.SortFunc(o.blocked, func(a, b *Blocked) int { return strings.Compare(a.Provider, b.Provider) })
+		Since: workflow.Now(ctx), LastError: cause(err),
+	}, waiters: 1})
+	slices.SortFunc(o.blocked, func(a, b *block) int { return strings.Compare(a.Provider, b.Provider) })
 	o.note(ctx, "blocked on "+provider, why+": "+cause(err))
 	countBlocked(ctx, provider, why)
 	o.pendingSA = append(o.pendingSA, SAProviderBlocked.ValueSet(o.blockedProviders()))
@@ -129,7 +111,7 @@ func (o *onboarding) unblock(ctx workflow.Context, provider string) {
 	if b.waiters--; b.waiters > 0 {
 		return
 	}
-	o.blocked = slices.DeleteFunc(o.blocked, func(x *Blocked) bool { return x == b })
+	o.blocked = slices.DeleteFunc(o.blocked, func(x *block) bool { return x == b })
 	if ctx.Err() == nil {
 		o.note(ctx, "resumed: "+provider+" answers again", "blocked since "+b.Since.UTC().Format(time.RFC3339))
 		countUnblocked(ctx, provider, workflow.Now(ctx).Sub(b.Since))
@@ -158,7 +140,7 @@ func (o *onboarding) blockedSA() temporal.SearchAttributeUpdate {
 }
 
 // blockedOn is the block on provider, or nil.
-func (o *onboarding) blockedOn(provider string) *Blocked {
+func (o *onboarding) blockedOn(provider string) *block {
 	for _, b := range o.blocked {
 		if b.Provider == provider {
 			return b
@@ -181,7 +163,7 @@ func (o *onboarding) blockedProviders() []string {
 func (o *onboarding) publishBlocked(ctx workflow.Context) {
 	o.status.Blocked = nil
 	for _, b := range o.blocked {
-		o.status.Blocked = append(o.status.Blocked, *b)
+		o.status.Blocked = append(o.status.Blocked, b.Blocked)
 	}
 	if len(o.pendingSA) > 0 {
 		if err := workflow.UpsertTypedSearchAttributes(ctx, o.pendingSA...); err != nil {

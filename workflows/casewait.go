@@ -1,8 +1,6 @@
 package workflows
 
 import (
-	"errors"
-	"strconv"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
@@ -101,7 +99,7 @@ func (o *onboarding) awaitCase(ctx workflow.Context, w caseWait) (waitResult, *a
 				}
 			}
 			var chk activities.CaseCheck
-			if err := o.call(ctx, providerQuickr, w.Summary, a.CheckCase, in, &chk); err != nil {
+			if err := o.call(ctx, w.Summary, a.CheckCase, in, &chk); err != nil {
 				if ctx.Err() != nil {
 					return waitFailed, nil, errCancelled
 				}
@@ -143,61 +141,15 @@ func (o *onboarding) awaitCase(ctx workflow.Context, w caseWait) (waitResult, *a
 	}
 }
 
-// awaitDeclarationSparse is the declaration wait from vSparseWaits on.
-func (o *onboarding) awaitDeclarationSparse(ctx workflow.Context) (Outcome, string, error) {
-	res, chk, err := o.awaitCase(ctx, caseWait{
-		Kind:         activities.WaitDeclaration,
-		Summary:      "Check the case for the declaration (on an event, a reminder or the deadline)",
-		ReminderKind: "declaration",
-		Every:        func() time.Duration { return o.policy().DeclarationReminderEvery.D() },
-		Detail:       o.kyc.DeclarationURL,
-		Deadline:     func() time.Time { return o.declarationDeadline },
-	})
-	if res != waitDone {
-		o.caseTimer.stop() // no case wait follows
-	}
-	switch {
-	case errors.Is(err, errCancelled):
-		return "", "", err
-	case res == waitDone:
-		o.note(ctx, "declaration submitted", chk.Case.DeclaredAt)
-		return "", "", nil
-	case res == waitExpired:
-		o.archive(ctx, "declaration deadline passed")
-		return OutcomeExpired, "declaration deadline " + o.declarationDeadline.Format(time.RFC3339) + " passed", nil
-	default:
-		return OutcomeFailed, "waiting for the declaration failed: " + cause(err), nil
-	}
+// reminders is the reminder plan a polling activity carries for kind.
+func (o *onboarding) reminders(kind string, since time.Time, every Duration, detail string) activities.Reminders {
+	return activities.Reminders{WorkflowID: o.status.WorkflowID, Kind: kind, Since: since, Every: every.D(), Detail: detail}
 }
 
-// awaitSignatureRound is one contract round's wait from vSparseWaits on. Besides events and
-// reminders it checks once just after the contract expires, so an expired contract is
-// re-opened at once even when no event says so.
-func (o *onboarding) awaitSignatureRound(ctx workflow.Context) (waitResult, activities.CaseSnapshot, error) {
-	res, chk, err := o.awaitCase(ctx, caseWait{
-		Kind:    activities.WaitSignature,
-		Summary: "Check the case for the signatures (on an event, a reminder or the contract's expiry)",
-		// One kind per contract round: reminder ids restart with every round.
-		ReminderKind: "signature-" + strconv.Itoa(o.status.RenewalsUsed+1),
-		Every:        func() time.Duration { return o.policy().SigningReminderEvery.D() },
-		MaxWait:      60 * 24 * time.Hour, // a round ends by itself when the contract expires (Quickr: a month)
-		CheckAt:      o.contractExpiryCheck,
-	})
-	if chk == nil {
-		return res, activities.CaseSnapshot{}, err
+// dueReminders is how many reminders fell due between since and now.
+func dueReminders(since, now time.Time, every time.Duration) int {
+	if every <= 0 || now.Before(since) {
+		return 0
 	}
-	return res, chk.Case, err
-}
-
-// contractExpiryCheck is a minute after the unsigned contract expires (zero when unknown).
-func (o *onboarding) contractExpiryCheck() time.Time {
-	c := o.kyc.Contract
-	if c == nil || c.Status != activities.ContractUnsigned || c.ExpiresAt == "" {
-		return time.Time{}
-	}
-	t, err := time.Parse(time.RFC3339, c.ExpiresAt)
-	if err != nil {
-		return time.Time{}
-	}
-	return t.Add(time.Minute)
+	return int(now.Sub(since) / every)
 }

@@ -9,6 +9,7 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/merchantflow/onboarding/activities"
 	"github.com/merchantflow/onboarding/identity"
 )
 
@@ -135,18 +136,18 @@ func (o *onboarding) onCaseEvent(ctx workflow.Context, ev CaseEvent) {
 	}
 	o.status.EventsReceived++
 	// A late event never moves the known status backwards.
-	if statusRank(ev.Status) > statusRank(o.status.CaseStatus) {
+	progress := activities.CaseProgressOf(ev.Status)
+	if progress > activities.CaseProgressOf(o.status.CaseStatus) {
 		o.status.CaseStatus = ev.Status
 	}
 	o.note(ctx, "case event "+ev.Type, firstNonEmpty(ev.SubEventType, ev.Status))
-	if declaredStatus(ev.Status) || ev.Type == "CASE_DECLARED" {
+	kind := activities.EventKindOf(ev.Type)
+	if progress >= activities.CaseDeclared || kind == activities.EventDeclared {
 		o.hints["declaration"]++
 	}
-	contractEvent := strings.HasPrefix(ev.Type, "CONTRACT_")
-	if o.atLeast(vSparseWaits) && (ev.Type == "CONTRACT_CREATED" || ev.Type == "CONTRACT_REOPENED") {
-		contractEvent = false // a contract to sign settles nothing: no check for it
-	}
-	if contractEvent || statusRank(ev.Status) >= statusRank("READY_FOR_REVIEW") {
+	// A contract to sign settles nothing: from vSparseWaits on no check for it.
+	contractEvent := kind == activities.EventContract || (kind == activities.EventContractOpened && !o.atLeast(vSparseWaits))
+	if contractEvent || progress >= activities.CaseChecked {
 		o.hints["signature"]++
 	}
 }
@@ -160,27 +161,6 @@ func (o *onboarding) onIDVEvent(ctx workflow.Context, ev IDVEvent) {
 	o.note(ctx, "identity verification event", ev.State)
 	if o.idvSession == 0 || ev.SessionID == o.idvSession {
 		o.hints["identity"]++
-	}
-}
-
-// declaredStatus reports whether a case in status s has its declaration submitted.
-func declaredStatus(s string) bool { return statusRank(s) >= statusRank("PROCESSING_DETAILS") }
-
-// statusRank orders case statuses along the lifecycle; unknown statuses rank lowest.
-func statusRank(s string) int {
-	switch s {
-	case "FORM_NOT_STARTED":
-		return 1
-	case "FORM_IN_PROGRESS":
-		return 2
-	case "PROCESSING_DETAILS":
-		return 3
-	case "READY_FOR_REVIEW", "REVIEW_IN_PROGRESS", "WAITING_FOR_DETAILS":
-		return 4
-	case "ACTIVE", "DECLINED", "SUSPENDED", "ARCHIVED":
-		return 5
-	default:
-		return 0
 	}
 }
 
@@ -220,9 +200,7 @@ func (o *onboarding) checkDecisionShape(d Decision) error {
 	if strings.TrimSpace(d.Agent) == "" {
 		return errors.New("agent is required: every decision names who took it")
 	}
-	switch d.RiskLevel {
-	case "", "LOW", "MEDIUM", "HIGH":
-	default:
+	if d.RiskLevel != "" && !activities.IsRiskLevel(d.RiskLevel) {
 		return errors.New(`riskLevel must be LOW, MEDIUM or HIGH, got "` + clip(d.RiskLevel) + `"`)
 	}
 	return nil
@@ -234,7 +212,7 @@ func (o *onboarding) checkDecisionV0(d Decision) error {
 	if err := o.checkDecisionShape(d); err != nil {
 		return err
 	}
-	if d.Decision == DecisionApprove && (d.RiskLevel == "HIGH" || o.riskLevelV0() == "HIGH") {
+	if d.Decision == DecisionApprove && (d.RiskLevel == activities.RiskHigh || o.riskLevelV0() == activities.RiskHigh) {
 		for _, prior := range o.status.Approvals {
 			if strings.EqualFold(prior.Agent, d.Agent) {
 				return errors.New("a HIGH risk case needs approvals from two different agents; " + d.Agent + " has already approved")
@@ -247,7 +225,7 @@ func (o *onboarding) checkDecisionV0(d Decision) error {
 // highRisk reports whether approving needs four eyes: the decision, the rules, the case or
 // any earlier approval says HIGH.
 func (o *onboarding) highRisk(d Decision) bool {
-	return d.RiskLevel == "HIGH" || o.riskLevel() == "HIGH"
+	return d.RiskLevel == activities.RiskHigh || o.riskLevel() == activities.RiskHigh
 }
 
 // applyDecision records a valid decision. A first approval of a HIGH risk case waits for a
@@ -255,7 +233,7 @@ func (o *onboarding) highRisk(d Decision) bool {
 func (o *onboarding) applyDecision(ctx workflow.Context, d Decision) *DecideResult {
 	// The handler replays, so it keeps the rule it always had: only the first approval can
 	// wait. The validator (checkDecision) is what refuses a second approval by the same agent.
-	if d.Decision == DecisionApprove && (d.RiskLevel == "HIGH" || o.riskLevelV0() == "HIGH") && len(o.status.Approvals) == 0 {
+	if d.Decision == DecisionApprove && (d.RiskLevel == activities.RiskHigh || o.riskLevelV0() == activities.RiskHigh) && len(o.status.Approvals) == 0 {
 		o.status.Approvals = append(o.status.Approvals, d)
 		o.note(ctx, "first approval", d.Agent)
 		return &DecideResult{Status: "awaiting_second_approval"}
@@ -301,7 +279,7 @@ func (o *onboarding) checkDeadlineChange(now time.Time, c DeadlineChange) error 
 			return errors.New("the declaration deadline can be at most " + shortDuration(MaxDeadlineAhead) + " ahead (until " + now.Add(MaxDeadlineAhead).UTC().Format(time.RFC3339) + ")")
 		}
 	}
-	if err := c.Policy.validate(); err != nil {
+	if err := c.Policy.Err(); err != nil {
 		return err
 	}
 	if c.Policy != nil && c.Policy.MaxContractRenewals != nil && *c.Policy.MaxContractRenewals < o.status.RenewalsUsed {
@@ -330,7 +308,7 @@ func (o *onboarding) applyDeadlineChange(ctx workflow.Context, c DeadlineChange)
 		o.note(ctx, "declaration deadline moved to "+o.declarationDeadline.Format(time.RFC3339), detail)
 	}
 	if c.Policy != nil {
-		o.status.Policy = c.Policy.apply(o.status.Policy)
+		o.status.Policy = c.Policy.Apply(o.status.Policy)
 		o.note(ctx, "policy changed", detail)
 	}
 	o.changes++

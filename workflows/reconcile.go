@@ -6,10 +6,10 @@ import (
 	"strings"
 	"time"
 
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 )
 
 // The Quickr reconciler: one long-lived workflow per task queue that sweeps the Quickr cases
@@ -19,7 +19,7 @@ import (
 // requests in proportion to the cases that changed, not to the onboardings that wait.
 
 // ReconcileQuickrType is the reconciler's registered workflow type.
-const ReconcileQuickrType = "ReconcileQuickr"
+const ReconcileQuickrType = api.ReconcileQuickrType
 
 // SignalReconcileConfigure carries a ReconcileConfig: a new period, or pause/resume. A worker
 // sends it at boot (with signal-with-start), so a changed ONBOARDING_RECONCILE_EVERY takes
@@ -223,18 +223,8 @@ func (r *reconciler) configure(cfg ReconcileConfig) {
 func (r *reconciler) sweep(ctx workflow.Context) error {
 	now := workflow.Now(ctx)
 	r.st.LastSweepAt = &now
-	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		Summary:                "sweep Quickr cases changed since " + r.st.Watermark.UTC().Format(time.RFC3339),
-		StartToCloseTimeout:    4 * time.Minute,
-		ScheduleToCloseTimeout: 5 * time.Minute, // then this round is given up
-		HeartbeatTimeout:       time.Minute,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:        5 * time.Second,
-			BackoffCoefficient:     2,
-			MaximumInterval:        time.Minute,
-			NonRetryableErrorTypes: []string{activities.ErrInvalidInput, activities.ErrProviderRejected},
-		},
-	})
+	// After sweepSchedule's five minutes this round is given up.
+	actx := workflow.WithActivityOptions(ctx, optionsFor(a.SweepQuickrCases, "sweep Quickr cases changed since "+r.st.Watermark.UTC().Format(time.RFC3339), 0))
 	var res activities.SweepResult
 	err := workflow.ExecuteActivity(actx, a.SweepQuickrCases, activities.SweepInput{
 		Since: r.st.Watermark, Overlap: r.st.Overlap.D(), Resume: r.st.Resume,

@@ -22,16 +22,16 @@ var caseStatuses = []string{
 
 func TestSweepSettlesWhatTheCaseEventHandlerCountsAsAHint(t *testing.T) {
 	for _, s := range caseStatuses {
-		// onCaseEvent: declaredStatus(status) is a declaration hint; READY_FOR_REVIEW or later
-		// a signature hint (the sweep's event type is neither CASE_DECLARED nor CONTRACT_*).
-		require.Equal(t, declaredStatus(s), activities.SettlesStage(string(StageAwaitingDeclaration), s), s)
-		require.Equal(t, statusRank(s) >= statusRank("READY_FOR_REVIEW"), activities.SettlesStage(string(StageAwaitingSignature), s), s)
+		// onCaseEvent: a declared case is a declaration hint; a checked one (READY_FOR_REVIEW or
+		// later) a signature hint (the sweep's event type is neither CASE_DECLARED nor CONTRACT_*).
+		progress := activities.CaseProgressOf(s)
+		require.Equal(t, progress >= activities.CaseDeclared, activities.SettlesStage(string(StageAwaitingDeclaration), s), s)
+		require.Equal(t, progress >= activities.CaseChecked, activities.SettlesStage(string(StageAwaitingSignature), s), s)
 		for _, st := range []Stage{StageStarting, StageCreatingCase, StageEvaluating, StageAwaitingReview, StageFinished} {
 			require.False(t, activities.SettlesStage(string(st), s), "%s %s", st, s)
 		}
 	}
-	require.False(t, strings.HasPrefix(activities.CaseEventReconciled, "CONTRACT_"))
-	require.NotEqual(t, "CASE_DECLARED", activities.CaseEventReconciled)
+	require.Equal(t, activities.EventOther, activities.EventKindOf(activities.CaseEventReconciled))
 }
 
 func TestSweepNamesMatchTheWorkflow(t *testing.T) {

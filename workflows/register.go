@@ -5,6 +5,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 )
 
 // Registry is what Register needs: a worker, a replayer's registry or a test environment.
@@ -18,9 +19,9 @@ type WorkflowRegistry interface {
 	RegisterWorkflowWithOptions(w any, options workflow.RegisterOptions)
 }
 
-// OnboardMerchantType is the onboarding workflow's registered type name; clients check it
-// before they act on a workflow ID.
-const OnboardMerchantType = "OnboardMerchant"
+// OnboardMerchantType is the onboarding workflow's registered type name (api); clients check
+// it before they act on a workflow ID.
+const OnboardMerchantType = api.OnboardMerchantType
 
 // RegisterWorkflows registers every workflow of the engine under its stable name. The
 // bench's floor workflow is not one of them: bench/floor registers it on the bench's worker.

@@ -21,7 +21,7 @@ func (o *onboarding) updateCase(c *activities.CaseSnapshot) {
 	if c.Contract != nil {
 		o.status.Evidence.Contract = c.Contract
 	}
-	if statusRank(c.Status) >= statusRank(o.status.CaseStatus) {
+	if activities.CaseProgressOf(c.Status) >= activities.CaseProgressOf(o.status.CaseStatus) {
 		o.status.CaseStatus = c.Status
 	}
 }

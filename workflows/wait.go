@@ -29,7 +29,6 @@ const (
 // onboarding moves on without waiting for the next interval.
 type pollSpec struct {
 	Kind     string // hint key and label: "declaration", "signature", "identity", ...
-	Provider string // who is polled, for the blocked status
 	Summary  string
 	Interval time.Duration
 	// Deadline, when it returns a non-zero time, ends the wait as waitExpired; it is asked
@@ -74,10 +73,11 @@ func (o *onboarding) awaitPolled(ctx workflow.Context, p pollSpec, out any) (wai
 		pollCtx, cancelPoll := workflow.WithCancel(ctx)
 		// While the provider blocks the onboarding, the poll retries until it answers at
 		// all; then the normal poll takes over.
-		blockedPoll := p.Provider != "" && o.blockedOn(p.Provider) != nil
-		actx := pollUntil(pollCtx, p.Provider, p.Summary, p.Interval, within)
+		provider := providerOf(p.Activity)
+		blockedPoll := provider != "" && o.blockedOn(provider) != nil
+		actx := pollUntil(pollCtx, p.Activity, p.Summary, p.Interval, within)
 		if blockedPoll {
-			actx = blockedRetry(pollCtx, p.Provider, p.Summary)
+			actx = blockedRetry(pollCtx, p.Activity, p.Summary)
 		}
 		o.pollSince[p.Kind] = now
 		fut := workflow.ExecuteActivity(actx, p.Activity, p.Arg())
@@ -114,7 +114,7 @@ func (o *onboarding) awaitPolled(ctx workflow.Context, p pollSpec, out any) (wai
 		}
 		cancelPoll()
 		if blockedPoll && done && !temporal.IsCanceledError(pollErr) && blockReason(pollErr) == "" {
-			o.unblock(ctx, p.Provider) // it answered: a result, a rejection or "not yet"
+			o.unblock(ctx, provider) // it answered: a result, a rejection or "not yet"
 		}
 		switch {
 		case err != nil || ctx.Err() != nil:
@@ -130,7 +130,7 @@ func (o *onboarding) awaitPolled(ctx workflow.Context, p pollSpec, out any) (wai
 		case done && blockedPoll && blockReason(pollErr) != "":
 			continue // still blocked: the blocked poll's own bound ran out
 		case done && blockReason(pollErr) != "" && o.blocksOnFailure(ctx):
-			o.block(ctx, p.Provider, blockReason(pollErr), p.Activity, p.Summary, pollErr)
+			o.block(ctx, provider, blockReason(pollErr), p.Activity, p.Summary, pollErr)
 			continue
 		case done && gaveUp(pollErr):
 			if deadline.IsZero() {

@@ -35,7 +35,7 @@ func (o *onboarding) retryWriteBack(ctx workflow.Context, in activities.RecordDe
 		if werr := workflow.NewTimerWithOptions(ctx, wait, workflow.TimerOptions{Summary: "decision write-back: next try"}).Get(ctx, nil); werr != nil {
 			return werr
 		}
-		err = workflow.ExecuteActivity(o.providerCall(ctx, "Record the decision in Quickr (again)"), a.RecordDecision, in).Get(ctx, nil)
+		err = workflow.ExecuteActivity(o.callCtx(ctx, a.RecordDecision, "Record the decision in Quickr (again)"), a.RecordDecision, in).Get(ctx, nil)
 		if err == nil || ctx.Err() != nil {
 			return err
 		}

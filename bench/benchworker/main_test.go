@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"os"
 	"testing"
 	"time"
 
@@ -38,7 +37,4 @@ func TestBenchWorkerRunsTheFloor(t *testing.T) {
 }
 
 // TestMain lets proctest run this binary's main in a child process.
-func TestMain(m *testing.M) {
-	proctest.Main(main)
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { proctest.Main(m, main) }

@@ -204,24 +204,29 @@ type Defaults struct {
 // Sandbox declares *field (variable name) as required unless the profile is local, where an
 // unset variable takes value, the sandbox's.
 func (d *Defaults) Sandbox(field *string, name, value string) {
-	switch {
-	case d.IsSet(name):
-	case d.local:
+	if d.sandbox(name) {
 		*field = value
-	default:
-		d.missing, d.hint = append(d.missing, Prefix+"_"+name), true
 	}
 }
 
 // SandboxList is Sandbox for a comma-separated list.
 func (d *Defaults) SandboxList(field *[]string, name string, values ...string) {
+	if d.sandbox(name) {
+		*field = append([]string(nil), values...)
+	}
+}
+
+// sandbox reports whether the variable name takes the sandbox's value: it is unset and the
+// profile is local. Unset under any other profile, it is recorded as missing.
+func (d *Defaults) sandbox(name string) bool {
 	switch {
 	case d.IsSet(name):
+		return false
 	case d.local:
-		*field = append([]string(nil), values...)
-	default:
-		d.missing, d.hint = append(d.missing, Prefix+"_"+name), true
+		return true
 	}
+	d.missing, d.hint = append(d.missing, Prefix+"_"+name), true
+	return false
 }
 
 // Require declares a setting that is required under every profile: one of names must be set

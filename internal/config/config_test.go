@@ -32,34 +32,39 @@ func TestLoad(t *testing.T) {
 		require.Equal(t, "default", s.TemporalNamespace)
 		require.Equal(t, 5*time.Second, s.PollEvery)
 	})
-	t.Run("falls back to TEMPORAL_ADDRESS", func(t *testing.T) {
-		t.Setenv("TEMPORAL_ADDRESS", "temporal.internal:7233")
-		var s spec
-		require.NoError(t, config.Load(&s))
-		require.Equal(t, "temporal.internal:7233", s.TemporalAddress)
-	})
-	t.Run("prefixed wins over fallback", func(t *testing.T) {
-		t.Setenv("TEMPORAL_ADDRESS", "a:1")
-		t.Setenv("ONBOARDING_TEMPORAL_ADDRESS", "b:2")
-		var s spec
-		require.NoError(t, config.Load(&s))
-		require.Equal(t, "b:2", s.TemporalAddress)
-	})
-	// Each refusal names the variable to fix.
 	for _, tt := range []struct {
-		name, key, value, names string
+		name     string
+		env      map[string]string
+		wantAddr string // the Temporal address loaded; "" when an error is wanted
+		wantErr  string // a substring of the error, which names the variable at fault
 	}{
-		{"payload keys are required", "ONBOARDING_PAYLOAD_KEYS", "", "ONBOARDING_PAYLOAD_KEYS"},
-		{"a TLS certificate needs its key", "ONBOARDING_TEMPORAL_TLS_CERT", "/etc/cert.pem", "ONBOARDING_TEMPORAL_TLS_KEY"},
-		{"bad duration", "ONBOARDING_POLL_EVERY", "soon", "ONBOARDING_POLL_EVERY"},
-		{"bad level", "ONBOARDING_LOG_LEVEL", "loud", "ONBOARDING_LOG_LEVEL"},
-		{"address without port", "ONBOARDING_TEMPORAL_ADDRESS", "localhost", "TEMPORAL_ADDRESS"},
+		{name: "falls back to TEMPORAL_ADDRESS", env: map[string]string{"TEMPORAL_ADDRESS": "temporal.internal:7233"}, wantAddr: "temporal.internal:7233"},
+		{name: "prefixed wins over fallback", env: map[string]string{"TEMPORAL_ADDRESS": "a:1", "ONBOARDING_TEMPORAL_ADDRESS": "b:2"}, wantAddr: "b:2"},
+		{name: "payload keys are required", env: map[string]string{"ONBOARDING_PAYLOAD_KEYS": ""}, wantErr: "ONBOARDING_PAYLOAD_KEYS"},
+		{name: "a TLS certificate needs its key", env: map[string]string{"ONBOARDING_TEMPORAL_TLS_CERT": "/etc/cert.pem"}, wantErr: "ONBOARDING_TEMPORAL_TLS_KEY"},
+		{name: "bad duration names the variable", env: map[string]string{"ONBOARDING_POLL_EVERY": "soon"}, wantErr: "ONBOARDING_POLL_EVERY"},
+		{name: "bad level names the variable", env: map[string]string{"ONBOARDING_LOG_LEVEL": "loud"}, wantErr: "ONBOARDING_LOG_LEVEL"},
+		{name: "address without port", env: map[string]string{"ONBOARDING_TEMPORAL_ADDRESS": "localhost"}, wantErr: "TEMPORAL_ADDRESS"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv(tt.key, tt.value)
+			setenv(t, tt.env)
 			var s spec
-			require.ErrorContains(t, config.Load(&s), tt.names)
+			err := config.Load(&s)
+			if tt.wantErr != "" {
+				require.ErrorContains(t, err, tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tt.wantAddr, s.TemporalAddress)
 		})
+	}
+}
+
+// setenv sets env for the rest of the test.
+func setenv(t *testing.T, env map[string]string) {
+	t.Helper()
+	for k, v := range env {
+		t.Setenv(k, v)
 	}
 }
 
@@ -81,9 +86,7 @@ func TestPayloadValidate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			for k, v := range tt.env {
-				t.Setenv(k, v)
-			}
+			setenv(t, tt.env)
 			var p config.Payload
 			err := config.Load(&p)
 			if tt.wantErr == "" {
@@ -128,12 +131,10 @@ func TestProfile(t *testing.T) {
 		require.ErrorContains(t, config.Load(&s), "missing ONBOARDING_TEST_API_KEY")
 	})
 	t.Run("production with everything set", func(t *testing.T) {
-		for k, v := range map[string]string{
+		setenv(t, map[string]string{
 			"ONBOARDING_TEST_API_KEY": "live-key", "ONBOARDING_TEST_BASE_URL": "https://api.example", "ONBOARDING_TEST_HOOK_SECRETS": "live-hook",
 			"ONBOARDING_TEST_TOKENS": "t", "ONBOARDING_TEST_NOTIFY_URL": "",
-		} {
-			t.Setenv(k, v)
-		}
+		})
 		var s secrets
 		require.NoError(t, config.Load(&s))
 		require.False(t, s.IsLocal())

@@ -8,7 +8,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/converter"
 
-	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 )
 
 // Note is one note the onboarding wrote to its KYC case in Quickr, with the status it set.
@@ -21,9 +21,6 @@ type Note struct {
 	// the onboarding is still on its way there).
 	Written bool `json:"written"`
 }
-
-// recordDecisionActivity is the activity that writes a case's status and note.
-const recordDecisionActivity = "RecordDecision"
 
 // maxNoteEvents bounds the history read for notes: an onboarding's history is a few hundred
 // events; one far longer is read only this far.
@@ -51,8 +48,8 @@ func (e *Engine) Notes(ctx context.Context, workflowID string) ([]Note, error) {
 		if err != nil {
 			return nil, fmt.Errorf("history of %s: %w", workflowID, err)
 		}
-		if a := ev.GetActivityTaskScheduledEventAttributes(); a != nil && a.GetActivityType().GetName() == recordDecisionActivity {
-			var in activities.RecordDecisionInput
+		if a := ev.GetActivityTaskScheduledEventAttributes(); a != nil && a.GetActivityType().GetName() == api.RecordDecisionActivity {
+			var in api.RecordDecisionInput
 			if err := dc.FromPayloads(a.GetInput(), &in); err != nil {
 				return nil, fmt.Errorf("decode a note of %s: %w", workflowID, err)
 			}

@@ -18,7 +18,7 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/merchantflow/onboarding/workflows"
+	"github.com/merchantflow/onboarding/api"
 )
 
 // ErrNotFound: no onboarding has this workflow ID.
@@ -65,9 +65,9 @@ func UpdateID(caller, op, workflowID, key string) string {
 // Decide sends an agent's decision through the decide update and waits for its answer.
 // requestID makes a retried request idempotent (empty: a new id); it is scoped to d.Agent,
 // the operation and the onboarding (UpdateID).
-func (e *Engine) Decide(ctx context.Context, workflowID, requestID string, d workflows.Decision) (*workflows.DecideResult, error) {
-	var res workflows.DecideResult
-	if err := e.update(ctx, workflowID, UpdateID(d.Agent, OpDecide, workflowID, requestID), workflows.UpdateDecide, d, &res); err != nil {
+func (e *Engine) Decide(ctx context.Context, workflowID, requestID string, d api.Decision) (*api.DecideResult, error) {
+	var res api.DecideResult
+	if err := e.update(ctx, workflowID, UpdateID(d.Agent, OpDecide, workflowID, requestID), api.UpdateDecide, d, &res); err != nil {
 		return nil, err
 	}
 	return &res, nil
@@ -75,12 +75,12 @@ func (e *Engine) Decide(ctx context.Context, workflowID, requestID string, d wor
 
 // ExtendDeadline sends the extend-deadline update and returns the status it answers with.
 // requestID is scoped like Decide's, to ch.By.
-func (e *Engine) ExtendDeadline(ctx context.Context, workflowID, requestID string, ch workflows.DeadlineChange) (*workflows.Status, error) {
-	if err := ValidateDeadlineChange(ch, time.Now()); err != nil {
+func (e *Engine) ExtendDeadline(ctx context.Context, workflowID, requestID string, ch api.DeadlineChange) (*api.Status, error) {
+	if err := api.ValidateDeadlineChange(ch, time.Now()); err != nil {
 		return nil, err
 	}
-	var st workflows.Status
-	if err := e.update(ctx, workflowID, UpdateID(ch.By, OpExtend, workflowID, requestID), workflows.UpdateExtendDeadline, ch, &st); err != nil {
+	var st api.Status
+	if err := e.update(ctx, workflowID, UpdateID(ch.By, OpExtend, workflowID, requestID), api.UpdateExtendDeadline, ch, &st); err != nil {
 		return nil, err
 	}
 	return &st, nil
@@ -88,9 +88,9 @@ func (e *Engine) ExtendDeadline(ctx context.Context, workflowID, requestID strin
 
 // SupplyBankData hands the onboarding the merchant's bank data, stored already (u names it);
 // the workflow refuses it when its credit analysis no longer waits for it (RejectedError).
-func (e *Engine) SupplyBankData(ctx context.Context, workflowID, requestID string, u workflows.BankDataUpload) (*workflows.BankDataStatus, error) {
-	var st workflows.BankDataStatus
-	if err := e.update(ctx, workflowID, UpdateID(u.By, OpBankData, workflowID, requestID), workflows.UpdateSupplyBankData, u, &st); err != nil {
+func (e *Engine) SupplyBankData(ctx context.Context, workflowID, requestID string, u api.BankDataUpload) (*api.BankDataStatus, error) {
+	var st api.BankDataStatus
+	if err := e.update(ctx, workflowID, UpdateID(u.By, OpBankData, workflowID, requestID), api.UpdateSupplyBankData, u, &st); err != nil {
 		return nil, err
 	}
 	return &st, nil
@@ -135,7 +135,7 @@ func (e *Engine) Cancel(ctx context.Context, workflowID, reason, by string) erro
 	// change nothing, so say it has finished.
 	info := d.GetWorkflowExecutionInfo()
 	if info.GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING ||
-		keyword(info.GetSearchAttributes().GetIndexedFields(), workflows.SAStage.GetName()) == string(workflows.StageFinished) {
+		keyword(info.GetSearchAttributes().GetIndexedFields(), api.SAStage.GetName()) == string(api.StageFinished) {
 		return ErrFinished
 	}
 	_, err = e.Client.WorkflowService().RequestCancelWorkflowExecution(ctx, &workflowservice.RequestCancelWorkflowExecutionRequest{
@@ -162,7 +162,7 @@ func (e *Engine) onboarding(ctx context.Context, workflowID string) (*workflowse
 		return nil, ErrNotFound
 	case err != nil:
 		return nil, fmt.Errorf("describe %s: %w", workflowID, err)
-	case d.GetWorkflowExecutionInfo().GetType().GetName() != workflows.OnboardMerchantType:
+	case d.GetWorkflowExecutionInfo().GetType().GetName() != api.OnboardMerchantType:
 		return nil, ErrNotFound
 	}
 	return d, nil
@@ -200,8 +200,8 @@ func (e *Engine) classify(ctx context.Context, workflowID, op string, err error)
 
 // ListFilter selects onboardings from visibility. Empty fields do not filter.
 type ListFilter struct {
-	Stage   string // one of the workflows.Stage values
-	Outcome string // one of the workflows.Outcome values
+	Stage   string // one of the api.Stage values
+	Outcome string // one of the api.Outcome values
 	Country string
 	// RiskLevel is LOW, MEDIUM or HIGH (the RiskLevel search attribute).
 	RiskLevel string
@@ -232,8 +232,8 @@ type Page struct {
 }
 
 var (
-	stages   = []workflows.Stage{workflows.StageStarting, workflows.StageCreatingCase, workflows.StageAwaitingDeclaration, workflows.StageAwaitingSignature, workflows.StageEvaluating, workflows.StageAwaitingReview, workflows.StageFinished}
-	outcomes = []workflows.Outcome{workflows.OutcomeApproved, workflows.OutcomeDeclined, workflows.OutcomeExpired, workflows.OutcomeCancelled, workflows.OutcomeFailed}
+	stages   = []api.Stage{api.StageStarting, api.StageCreatingCase, api.StageAwaitingDeclaration, api.StageAwaitingSignature, api.StageEvaluating, api.StageAwaitingReview, api.StageFinished}
+	outcomes = []api.Outcome{api.OutcomeApproved, api.OutcomeDeclined, api.OutcomeExpired, api.OutcomeCancelled, api.OutcomeFailed}
 )
 
 // Query builds the visibility query of f, or a *ValidationError. Values are checked against
@@ -241,30 +241,30 @@ var (
 // unchecked.
 func (f ListFilter) Query() (string, error) {
 	v := &ValidationError{}
-	parts := []string{"WorkflowType = '" + workflows.OnboardMerchantType + "'"}
+	parts := []string{"WorkflowType = '" + api.OnboardMerchantType + "'"}
 	if f.Stage != "" {
-		if !slices.Contains(stages, workflows.Stage(f.Stage)) {
+		if !slices.Contains(stages, api.Stage(f.Stage)) {
 			v.Add("stage", "must be one of "+joinStrings(stages))
 		}
-		parts = append(parts, fmt.Sprintf("%s = '%s'", workflows.SAStage.GetName(), f.Stage))
+		parts = append(parts, fmt.Sprintf("%s = '%s'", api.SAStage.GetName(), f.Stage))
 	}
 	if f.Outcome != "" {
-		if !slices.Contains(outcomes, workflows.Outcome(f.Outcome)) {
+		if !slices.Contains(outcomes, api.Outcome(f.Outcome)) {
 			v.Add("outcome", "must be one of "+joinStrings(outcomes))
 		}
-		parts = append(parts, fmt.Sprintf("%s = '%s'", workflows.SAOutcome.GetName(), f.Outcome))
+		parts = append(parts, fmt.Sprintf("%s = '%s'", api.SAOutcome.GetName(), f.Outcome))
 	}
 	if f.Country != "" {
-		if _, ok := orgNumberFormats[f.Country]; !ok {
+		if !api.IsCountry(f.Country) {
 			v.Add("country", "must be one of NO, SE, DK, FI")
 		}
-		parts = append(parts, fmt.Sprintf("%s = '%s'", workflows.SACountry.GetName(), f.Country))
+		parts = append(parts, fmt.Sprintf("%s = '%s'", api.SACountry.GetName(), f.Country))
 	}
 	if f.RiskLevel != "" {
 		if !slices.Contains([]string{"LOW", "MEDIUM", "HIGH"}, f.RiskLevel) {
 			v.Add("riskLevel", "must be one of LOW, MEDIUM, HIGH")
 		}
-		parts = append(parts, fmt.Sprintf("%s = '%s'", workflows.SARiskLevel.GetName(), f.RiskLevel))
+		parts = append(parts, fmt.Sprintf("%s = '%s'", api.SARiskLevel.GetName(), f.RiskLevel))
 	}
 	if f.PageSize < 0 || f.PageSize > 1000 {
 		v.Add("pageSize", "must be between 1 and 1000")
@@ -325,12 +325,12 @@ func (e *Engine) List(ctx context.Context, f ListFilter) (*Page, error) {
 			s.ClosedAt = &t
 		}
 		fields := e.GetSearchAttributes().GetIndexedFields()
-		s.Stage = keyword(fields, workflows.SAStage.GetName())
-		s.Outcome = keyword(fields, workflows.SAOutcome.GetName())
-		s.Country = keyword(fields, workflows.SACountry.GetName())
-		s.OrgNumber = keyword(fields, workflows.SAOrgNumber.GetName())
-		s.CaseID = keyword(fields, workflows.SAKycCaseID.GetName())
-		s.RiskLevel = keyword(fields, workflows.SARiskLevel.GetName())
+		s.Stage = keyword(fields, api.SAStage.GetName())
+		s.Outcome = keyword(fields, api.SAOutcome.GetName())
+		s.Country = keyword(fields, api.SACountry.GetName())
+		s.OrgNumber = keyword(fields, api.SAOrgNumber.GetName())
+		s.CaseID = keyword(fields, api.SAKycCaseID.GetName())
+		s.RiskLevel = keyword(fields, api.SARiskLevel.GetName())
 		page.Onboardings = append(page.Onboardings, s)
 	}
 	return page, nil

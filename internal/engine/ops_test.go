@@ -16,8 +16,8 @@ import (
 	"go.temporal.io/sdk/converter"
 	"google.golang.org/grpc"
 
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/internal/engine"
-	"github.com/merchantflow/onboarding/workflows"
 )
 
 // fakeServer is the part of Temporal the engine's updates and describes touch, with the
@@ -32,6 +32,7 @@ type fakeServer struct {
 	ran           []string // update names that ran, "query" and "cancel"
 	updateIDs     []string
 	runIDs        []string // the run each update, query and cancel named
+	started       []api.OnboardingInput
 }
 
 func newFakeServer() *fakeServer {
@@ -70,19 +71,19 @@ func (f *fakeServer) UpdateWorkflow(_ context.Context, o client.UpdateWorkflowOp
 	f.ran = append(f.ran, o.UpdateName)
 	var answer any
 	switch o.UpdateName {
-	case workflows.UpdateDecide:
-		d := o.Args[0].(workflows.Decision)
+	case api.UpdateDecide:
+		d := o.Args[0].(api.Decision)
 		switch {
-		case d.Decision == workflows.DecisionApprove && d.RiskLevel == "HIGH" && f.approvals[o.WorkflowID] == 0:
+		case d.Decision == api.DecisionApprove && d.RiskLevel == "HIGH" && f.approvals[o.WorkflowID] == 0:
 			f.approvals[o.WorkflowID]++
-			answer = workflows.DecideResult{Status: "awaiting_second_approval"}
-		case d.Decision == workflows.DecisionApprove:
-			answer = workflows.DecideResult{Status: "decided", Outcome: workflows.OutcomeApproved}
+			answer = api.DecideResult{Status: "awaiting_second_approval"}
+		case d.Decision == api.DecisionApprove:
+			answer = api.DecideResult{Status: "decided", Outcome: api.OutcomeApproved}
 		default:
-			answer = workflows.DecideResult{Status: "decided", Outcome: workflows.OutcomeDeclined}
+			answer = api.DecideResult{Status: "decided", Outcome: api.OutcomeDeclined}
 		}
-	case workflows.UpdateExtendDeadline:
-		answer = workflows.Status{WorkflowID: o.WorkflowID, Stage: workflows.StageAwaitingDeclaration}
+	case api.UpdateExtendDeadline:
+		answer = api.Status{WorkflowID: o.WorkflowID, Stage: api.StageAwaitingDeclaration}
 	}
 	b, _ := json.Marshal(answer)
 	if o.UpdateID != "" {
@@ -99,7 +100,7 @@ func (f *fakeServer) QueryWorkflow(_ context.Context, id, runID, name string, _ 
 	if _, ok := f.types[id]; !ok {
 		return nil, serviceerror.NewNotFound("workflow not found")
 	}
-	b, _ := json.Marshal(workflows.Status{WorkflowID: id, Stage: workflows.StageAwaitingDeclaration})
+	b, _ := json.Marshal(api.Status{WorkflowID: id, Stage: api.StageAwaitingDeclaration})
 	return value(b), nil
 }
 
@@ -141,7 +142,7 @@ const wf = "onboarding:NO:987654321"
 // another operation it must not hand back the first call's cached answer.
 func TestIdempotencyKeysAreScoped(t *testing.T) {
 	ctx := context.Background()
-	approve := workflows.Decision{Decision: workflows.DecisionApprove, RiskLevel: "HIGH"}
+	approve := api.Decision{Decision: api.DecisionApprove, RiskLevel: "HIGH"}
 
 	t.Run("another agent's decision with alice's key runs and gets its own answer", func(t *testing.T) {
 		fs := newFakeServer().onboarding(wf)
@@ -154,7 +155,7 @@ func TestIdempotencyKeysAreScoped(t *testing.T) {
 		res, err = e.Decide(ctx, wf, "k-1", bob)
 		require.NoError(t, err)
 		require.Equal(t, "decided", res.Status, "bob's approval must run, not return alice's cached answer")
-		require.Equal(t, []string{workflows.UpdateDecide, workflows.UpdateDecide}, fs.ran)
+		require.Equal(t, []string{api.UpdateDecide, api.UpdateDecide}, fs.ran)
 	})
 	t.Run("a retry by the same agent gets the first answer and runs once", func(t *testing.T) {
 		fs := newFakeServer().onboarding(wf)
@@ -171,19 +172,19 @@ func TestIdempotencyKeysAreScoped(t *testing.T) {
 	t.Run("an extend's key reused for a decline does not return the extend's status", func(t *testing.T) {
 		fs := newFakeServer().onboarding(wf)
 		e := engine.New(fs, "default", "onboarding")
-		_, err := e.ExtendDeadline(ctx, wf, "k-2", workflows.DeadlineChange{ExtendBy: workflows.Duration(3600e9), By: "alice"})
+		_, err := e.ExtendDeadline(ctx, wf, "k-2", api.DeadlineChange{ExtendBy: api.Duration(3600e9), By: "alice"})
 		require.NoError(t, err)
-		res, err := e.Decide(ctx, wf, "k-2", workflows.Decision{Decision: workflows.DecisionDecline, Agent: "alice"})
+		res, err := e.Decide(ctx, wf, "k-2", api.Decision{Decision: api.DecisionDecline, Agent: "alice"})
 		require.NoError(t, err)
 		require.Equal(t, "decided", res.Status, "the decline must run: an empty status is the extend's cached answer")
-		require.Equal(t, workflows.OutcomeDeclined, res.Outcome)
+		require.Equal(t, api.OutcomeDeclined, res.Outcome)
 	})
 	t.Run("the update id is derived, bounded and never the key itself", func(t *testing.T) {
 		fs := newFakeServer().onboarding(wf)
 		e := engine.New(fs, "default", "onboarding")
-		_, err := e.Decide(ctx, wf, "alice-key", workflows.Decision{Decision: workflows.DecisionDecline, Agent: "alice"})
+		_, err := e.Decide(ctx, wf, "alice-key", api.Decision{Decision: api.DecisionDecline, Agent: "alice"})
 		require.NoError(t, err)
-		_, err = e.Decide(ctx, wf, "", workflows.Decision{Decision: workflows.DecisionDecline, Agent: "alice"})
+		_, err = e.Decide(ctx, wf, "", api.Decision{Decision: api.DecisionDecline, Agent: "alice"})
 		require.NoError(t, err)
 		require.NotEqual(t, "alice-key", fs.updateIDs[0])
 		require.LessOrEqual(t, len(fs.updateIDs[0]), 100)
@@ -212,9 +213,9 @@ func TestEngineActsOnOnboardingsOnly(t *testing.T) {
 			e := engine.New(fs, "default", "onboarding")
 			_, err := e.Status(ctx, id)
 			require.ErrorIs(t, err, engine.ErrNotFound, "status")
-			_, err = e.Decide(ctx, id, "k", workflows.Decision{Decision: workflows.DecisionApprove, Agent: "alice"})
+			_, err = e.Decide(ctx, id, "k", api.Decision{Decision: api.DecisionApprove, Agent: "alice"})
 			require.ErrorIs(t, err, engine.ErrNotFound, "decide")
-			_, err = e.ExtendDeadline(ctx, id, "", workflows.DeadlineChange{ExtendBy: workflows.Duration(3600e9), By: "alice"})
+			_, err = e.ExtendDeadline(ctx, id, "", api.DeadlineChange{ExtendBy: api.Duration(3600e9), By: "alice"})
 			require.ErrorIs(t, err, engine.ErrNotFound, "extend")
 			require.ErrorIs(t, e.Cancel(ctx, id, "test", "alice"), engine.ErrNotFound, "cancel")
 			require.Empty(t, fs.ran, "nothing was queried, updated or cancelled")
@@ -225,12 +226,12 @@ func TestEngineActsOnOnboardingsOnly(t *testing.T) {
 		e := engine.New(fs, "default", "onboarding")
 		_, err := e.Status(ctx, wf)
 		require.NoError(t, err)
-		_, err = e.Decide(ctx, wf, "", workflows.Decision{Decision: workflows.DecisionDecline, Agent: "alice"})
+		_, err = e.Decide(ctx, wf, "", api.Decision{Decision: api.DecisionDecline, Agent: "alice"})
 		require.NoError(t, err)
-		_, err = e.ExtendDeadline(ctx, wf, "", workflows.DeadlineChange{ExtendBy: workflows.Duration(3600e9), By: "alice"})
+		_, err = e.ExtendDeadline(ctx, wf, "", api.DeadlineChange{ExtendBy: api.Duration(3600e9), By: "alice"})
 		require.NoError(t, err)
 		require.NoError(t, e.Cancel(ctx, wf, "test", "alice"))
-		require.Equal(t, []string{"query", workflows.UpdateDecide, workflows.UpdateExtendDeadline, "cancel"}, fs.ran)
+		require.Equal(t, []string{"query", api.UpdateDecide, api.UpdateExtendDeadline, "cancel"}, fs.ran)
 		require.Equal(t, []string{"run-" + wf, "run-" + wf, "run-" + wf, "run-" + wf}, fs.runIDs)
 	})
 }
@@ -238,6 +239,7 @@ func TestEngineActsOnOnboardingsOnly(t *testing.T) {
 // A start never answers another workflow that holds the merchant's ID as its onboarding.
 func TestStartRefusesAnIDHeldByAnotherWorkflow(t *testing.T) {
 	fs := newFakeServer().workflow(wf, "BenchFloor")
-	_, err := engine.New(fs, "default", "onboarding").Start(context.Background(), input("NO", "987654321"))
-	require.ErrorIs(t, err, engine.ErrIDTaken) // and ExecuteWorkflow, which the fake lacks, was not called
+	_, err := engine.New(fs, "default", "onboarding").Start(context.Background(), merchant("987654321"))
+	require.ErrorIs(t, err, engine.ErrIDTaken)
+	require.Empty(t, fs.ran, "nothing started")
 }

@@ -3,7 +3,7 @@ package engine
 import (
 	"strings"
 
-	"github.com/merchantflow/onboarding/workflows"
+	"github.com/merchantflow/onboarding/api"
 )
 
 // Reason is one reason an onboarding awaits an agent, in words, with the detail behind it.
@@ -24,7 +24,7 @@ const rulesReasonPrefix = "the rules could not decide"
 // and the CLI: each review reason, the rules' one replaced by its findings (one per check,
 // flag or fact at fault, each with its condition as the detail). An evaluation recorded
 // before findings existed keeps its one-line reason.
-func ReviewReasons(st *workflows.Status) []Reason {
+func ReviewReasons(st *api.Status) []Reason {
 	var out []Reason
 	for _, r := range st.ReviewReasons {
 		if strings.HasPrefix(r, rulesReasonPrefix) && st.Evaluation != nil && st.Evaluation.Trace != nil && len(st.Evaluation.Trace.Findings) > 0 {

@@ -13,19 +13,19 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.uber.org/zap"
 
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/internal/engine"
-	"github.com/merchantflow/onboarding/workflows"
 )
 
 // Onboardings is what the API needs of the engine; *engine.Engine implements it.
 type Onboardings interface {
-	Start(ctx context.Context, in workflows.OnboardingInput) (*engine.Started, error)
-	Status(ctx context.Context, workflowID string) (*workflows.Status, error)
+	Start(ctx context.Context, in api.OnboardingInput) (*engine.Started, error)
+	Status(ctx context.Context, workflowID string) (*api.Status, error)
 	List(ctx context.Context, f engine.ListFilter) (*engine.Page, error)
-	Decide(ctx context.Context, workflowID, requestID string, d workflows.Decision) (*workflows.DecideResult, error)
-	ExtendDeadline(ctx context.Context, workflowID, requestID string, c workflows.DeadlineChange) (*workflows.Status, error)
+	Decide(ctx context.Context, workflowID, requestID string, d api.Decision) (*api.DecideResult, error)
+	ExtendDeadline(ctx context.Context, workflowID, requestID string, c api.DeadlineChange) (*api.Status, error)
 	Cancel(ctx context.Context, workflowID, reason, by string) error
-	SupplyBankData(ctx context.Context, workflowID, requestID string, u workflows.BankDataUpload) (*workflows.BankDataStatus, error)
+	SupplyBankData(ctx context.Context, workflowID, requestID string, u api.BankDataUpload) (*api.BankDataStatus, error)
 }
 
 // API limits.
@@ -104,7 +104,7 @@ const msgNoOnboarding = "no onboarding with this id"
 // slashes or anything else is not an onboarding's. The engine then checks the workflow's type.
 func onboardingsOnly(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !engine.IsOnboardingID(r.PathValue("id")) {
+		if !api.IsOnboardingID(r.PathValue("id")) {
 			writeProblem(w, http.StatusNotFound, msgNoOnboarding, nil)
 			return
 		}
@@ -132,15 +132,11 @@ type StartResponse struct {
 }
 
 func (s *Server) startOnboarding(w http.ResponseWriter, r *http.Request) {
-	var in workflows.OnboardingInput
+	var in api.OnboardingInput
 	if !decodeBody(w, r, &in) {
 		return
 	}
-	engine.Normalize(&in)
-	if err := engine.ValidateInput(in); err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	// The engine normalizes and checks the input (every field at fault is a 422).
 	st, err := s.eng.Start(r.Context(), in)
 	if err != nil {
 		s.fail(w, r, err)
@@ -189,7 +185,7 @@ func (s *Server) listOnboardings(w http.ResponseWriter, r *http.Request) {
 	for k, vs := range q {
 		switch {
 		case !listParams[k]:
-			v.Add(engine.Clip(k), "unknown parameter; use stage, outcome, country, riskLevel, pageSize or pageToken")
+			v.Add(api.Clip(k, 64), "unknown parameter; use stage, outcome, country, riskLevel, pageSize or pageToken")
 		case len(vs) > 1:
 			v.Add(k, "is given more than once")
 		}
@@ -245,9 +241,9 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 // then the decide update in the name of caller (the agent is always the authenticated
 // token's name, never a field of the request), whose validator holds the four-eyes rule.
 // via says how it came ("api token alice", "console session of alice").
-func (s *Server) decideAs(ctx context.Context, caller Token, via, id, key string, req DecisionRequest) (*workflows.DecideResult, error) {
+func (s *Server) decideAs(ctx context.Context, caller Token, via, id, key string, req DecisionRequest) (*api.DecideResult, error) {
 	v := &engine.ValidationError{}
-	if req.Decision != workflows.DecisionApprove && req.Decision != workflows.DecisionDecline {
+	if req.Decision != api.DecisionApprove && req.Decision != api.DecisionDecline {
 		v.Add("decision", `must be "approve" or "decline"`)
 	}
 	switch req.RiskLevel {
@@ -261,7 +257,7 @@ func (s *Server) decideAs(ctx context.Context, caller Token, via, id, key string
 	if caller.Role != RoleAgent {
 		return nil, errors.New("decideAs: " + caller.String() + " is not an agent") // the routes never let one through
 	}
-	d := workflows.Decision{
+	d := api.Decision{
 		Decision: req.Decision, Agent: caller.Name, Reason: req.Reason, RiskLevel: req.RiskLevel, Via: via,
 	}
 	res, err := s.eng.Decide(ctx, id, key, d)
@@ -275,10 +271,10 @@ func (s *Server) decideAs(ctx context.Context, caller Token, via, id, key string
 
 // DeadlineRequest is the extend-deadline change; who asked is the token's name.
 type DeadlineRequest struct {
-	DeclarationDeadline *time.Time              `json:"declarationDeadline,omitempty"`
-	ExtendBy            workflows.Duration      `json:"extendBy,omitempty"`
-	Policy              *workflows.PolicyChange `json:"policy,omitempty"`
-	Reason              string                  `json:"reason,omitempty"`
+	DeclarationDeadline *time.Time        `json:"declarationDeadline,omitempty"`
+	ExtendBy            api.Duration      `json:"extendBy,omitempty"`
+	Policy              *api.PolicyChange `json:"policy,omitempty"`
+	Reason              string            `json:"reason,omitempty"`
 }
 
 func (s *Server) extendDeadline(w http.ResponseWriter, r *http.Request) {
@@ -290,14 +286,14 @@ func (s *Server) extendDeadline(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &req) {
 		return
 	}
-	ch := workflows.DeadlineChange{
+	ch := api.DeadlineChange{
 		DeclarationDeadline: req.DeclarationDeadline, ExtendBy: req.ExtendBy, Policy: req.Policy,
 		Reason: req.Reason, By: callerOf(r.Context()).Name,
 	}
-	// The limits a start has (engine.ValidateDeadlineChange), answered here with every field
+	// The limits a start has (api.ValidateDeadlineChange), answered here with every field
 	// at fault, before anything is sent.
 	v := &engine.ValidationError{}
-	if err := engine.ValidateDeadlineChange(ch, time.Now()); err != nil {
+	if err := api.ValidateDeadlineChange(ch, time.Now()); err != nil {
 		v.Fields = append(v.Fields, fieldsOf(err)...)
 	}
 	if err := checkReason(v, req.Reason, false); err != nil {

@@ -14,18 +14,18 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
 
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/internal/engine"
 	"github.com/merchantflow/onboarding/internal/gateway"
-	"github.com/merchantflow/onboarding/workflows"
 )
 
 // fakeEngine records what the API asked of it; err, when set, is every call's answer.
 type fakeEngine struct {
 	mu       sync.Mutex
 	calls    []string
-	started  []workflows.OnboardingInput
-	decided  []workflows.Decision
-	changes  []workflows.DeadlineChange
+	started  []api.OnboardingInput
+	decided  []api.Decision
+	changes  []api.DeadlineChange
 	filters  []engine.ListFilter
 	existing bool
 	err      error
@@ -38,19 +38,24 @@ func (f *fakeEngine) record(call string) error {
 	return f.err
 }
 
-func (f *fakeEngine) Start(_ context.Context, in workflows.OnboardingInput) (*engine.Started, error) {
+// Start checks the input as the engine does (api.PrepareStart): refused input starts nothing.
+func (f *fakeEngine) Start(_ context.Context, in api.OnboardingInput) (*engine.Started, error) {
+	in, id, err := api.PrepareStart(in, api.RealTime)
+	if err != nil {
+		return nil, err
+	}
 	if err := f.record("start"); err != nil {
 		return nil, err
 	}
 	f.started = append(f.started, in)
-	return &engine.Started{WorkflowID: workflows.WorkflowID(in.Company.Country, in.Company.OrgNumber), RunID: "run-1", Existing: f.existing}, nil
+	return &engine.Started{WorkflowID: id, RunID: "run-1", Existing: f.existing}, nil
 }
 
-func (f *fakeEngine) Status(_ context.Context, id string) (*workflows.Status, error) {
+func (f *fakeEngine) Status(_ context.Context, id string) (*api.Status, error) {
 	if err := f.record("status " + id); err != nil {
 		return nil, err
 	}
-	return &workflows.Status{WorkflowID: id, Stage: workflows.StageAwaitingReview}, nil
+	return &api.Status{WorkflowID: id, Stage: api.StageAwaitingReview}, nil
 }
 
 func (f *fakeEngine) List(_ context.Context, lf engine.ListFilter) (*engine.Page, error) {
@@ -61,27 +66,27 @@ func (f *fakeEngine) List(_ context.Context, lf engine.ListFilter) (*engine.Page
 	return &engine.Page{Onboardings: []engine.Summary{{WorkflowID: "onboarding:NO:123456789"}}}, nil
 }
 
-func (f *fakeEngine) Decide(_ context.Context, id, requestID string, d workflows.Decision) (*workflows.DecideResult, error) {
+func (f *fakeEngine) Decide(_ context.Context, id, requestID string, d api.Decision) (*api.DecideResult, error) {
 	if err := f.record("decide " + id + " " + requestID); err != nil {
 		return nil, err
 	}
 	f.decided = append(f.decided, d)
-	return &workflows.DecideResult{Status: "decided", Outcome: workflows.OutcomeApproved}, nil
+	return &api.DecideResult{Status: "decided", Outcome: api.OutcomeApproved}, nil
 }
 
-func (f *fakeEngine) ExtendDeadline(_ context.Context, id, _ string, c workflows.DeadlineChange) (*workflows.Status, error) {
+func (f *fakeEngine) ExtendDeadline(_ context.Context, id, _ string, c api.DeadlineChange) (*api.Status, error) {
 	if err := f.record("extend " + id); err != nil {
 		return nil, err
 	}
 	f.changes = append(f.changes, c)
-	return &workflows.Status{WorkflowID: id}, nil
+	return &api.Status{WorkflowID: id}, nil
 }
 
-func (f *fakeEngine) SupplyBankData(_ context.Context, id, requestID string, u workflows.BankDataUpload) (*workflows.BankDataStatus, error) {
+func (f *fakeEngine) SupplyBankData(_ context.Context, id, requestID string, u api.BankDataUpload) (*api.BankDataStatus, error) {
 	if err := f.record("bank-data " + id + " " + u.Ref + " " + u.By); err != nil {
 		return nil, err
 	}
-	return &workflows.BankDataStatus{Upload: &u}, nil
+	return &api.BankDataStatus{Upload: &u}, nil
 }
 
 func (f *fakeEngine) Cancel(_ context.Context, id, reason, by string) error {
@@ -268,7 +273,7 @@ func TestPathIDMustBeAnOnboardingID(t *testing.T) {
 	pattern := regexp.MustCompile(doc.Paths["/v1/onboardings/{id}"]["get"].Parameters[0].Schema.Pattern)
 	for _, id := range []string{wfID, "onboarding:SE:5561234567", "onboarding:SE:556123-4567", "onboarding:DK:12345678", "onboarding:FI:1234567-8",
 		"onboarding:FI:12345678", "onboarding:NO:1", "payroll-run-2026-11", "onboarding:no:123456789", "onboarding:SE:55612-34567"} {
-		require.Equal(t, engine.IsOnboardingID(id), pattern.MatchString(id), id)
+		require.Equal(t, api.IsOnboardingID(id), pattern.MatchString(id), id)
 	}
 	rec := call(t, apiServer(t, &fakeEngine{}), "GET", "/v1/"+strings.Repeat("x", 5000), appToken, "")
 	require.Equal(t, http.StatusNotFound, rec.Code)

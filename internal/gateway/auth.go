@@ -10,8 +10,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/identity"
-	"github.com/merchantflow/onboarding/internal/engine"
 )
 
 // Role is what a token may do. An app starts, reads, lists and cancels onboardings; an agent
@@ -63,7 +63,7 @@ func ParseTokens(spec string) ([]Token, error) {
 		}
 		role, name, secret = strings.TrimSpace(role), strings.TrimSpace(name), strings.TrimSpace(secret)
 		if Role(role) != RoleApp && Role(role) != RoleAgent {
-			return nil, errors.New(entry + ` has role "` + engine.Clip(role) + `"; use app or agent`)
+			return nil, errors.New(entry + ` has role "` + api.Clip(role, 64) + `"; use app or agent`)
 		}
 		norm, err := identity.Normalize(name)
 		if err != nil {

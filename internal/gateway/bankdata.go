@@ -9,9 +9,9 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/internal/bankdata"
 	"github.com/merchantflow/onboarding/internal/engine"
-	"github.com/merchantflow/onboarding/workflows"
 )
 
 // BankDataStore keeps an upload and names it; *bankdata.Store implements it.
@@ -58,7 +58,7 @@ func (s *Server) supplyBankData(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, http.StatusInternalServerError, "the bank data could not be stored; try again", nil)
 		return
 	}
-	st, err := s.eng.SupplyBankData(r.Context(), r.PathValue("id"), key, workflows.BankDataUpload{
+	st, err := s.eng.SupplyBankData(r.Context(), r.PathValue("id"), key, api.BankDataUpload{
 		Ref: sum.Ref, Accounts: sum.Accounts, Transactions: sum.Transactions, From: sum.From, To: sum.To, Bytes: sum.Bytes,
 		By: callerOf(r.Context()).Name, RequestID: key,
 	})

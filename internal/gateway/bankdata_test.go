@@ -10,10 +10,10 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
 
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/internal/bankdata"
 	"github.com/merchantflow/onboarding/internal/codec"
 	"github.com/merchantflow/onboarding/internal/gateway"
-	"github.com/merchantflow/onboarding/workflows"
 )
 
 func bankDataServer(t *testing.T, fe *fakeEngine, withStore bool) (http.Handler, *bankdata.Store) {
@@ -45,7 +45,7 @@ func TestBankDataUpload(t *testing.T) {
 
 	rec := call(t, h, http.MethodPut, path, appToken, goodBankData)
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-	var st workflows.BankDataStatus
+	var st api.BankDataStatus
 	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &st))
 	require.True(t, bankdata.ValidRef(st.Upload.Ref))
 	require.Equal(t, 2, st.Upload.Transactions)

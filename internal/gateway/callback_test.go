@@ -10,11 +10,11 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
 
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/internal/callback"
 	"github.com/merchantflow/onboarding/internal/gateway"
+	"github.com/merchantflow/onboarding/internal/webhooksig"
 	"github.com/merchantflow/onboarding/providers/quickr"
-	"github.com/merchantflow/onboarding/providers/webhooksig"
-	"github.com/merchantflow/onboarding/workflows"
 )
 
 var (
@@ -69,8 +69,8 @@ func TestCallbackURLWithoutSignature(t *testing.T) {
 	require.Len(t, ft.signals, 1)
 	s := ft.signals[0]
 	require.Equal(t, onboardingID, s.workflowID, "the token names the onboarding")
-	require.Equal(t, workflows.SignalCaseEvent, s.name)
-	require.Equal(t, workflows.CaseEvent{
+	require.Equal(t, api.SignalCaseEvent, s.name)
+	require.Equal(t, api.CaseEvent{
 		EventID: "TQ1234567.event.1000000007", Type: "CASE_STATUS_UPDATED", SubEventType: "PROCESSING_DETAILS",
 		CaseID: "TQ1234567.100000001", Status: "PROCESSING_DETAILS", OccurredAt: time.Date(2026, 11, 22, 11, 59, 0, 123e6, time.UTC),
 	}, s.arg)
@@ -253,7 +253,7 @@ func TestIDVCallbackURL(t *testing.T) {
 		require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
 		require.Len(t, ft.signals, 1)
 		require.Equal(t, onboardingID, ft.signals[0].workflowID)
-		require.Equal(t, workflows.IDVEvent{EventID: "42.COMPLETED", SessionID: 42, State: "COMPLETED"}, ft.signals[0].arg)
+		require.Equal(t, api.IDVEvent{EventID: "42.COMPLETED", SessionID: 42, State: "COMPLETED"}, ft.signals[0].arg)
 		require.JSONEq(t, `{"result":"duplicate"}`, postTo(t, h, path, body, nil).Body.String())
 	})
 	for state, signalled := range map[string]bool{"CREATED": false, "IN_PROGRESS": false, "SOMETHING_NEW": false,

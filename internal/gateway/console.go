@@ -17,10 +17,8 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/merchantflow/onboarding/activities"
-	"github.com/merchantflow/onboarding/automation"
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/internal/engine"
-	"github.com/merchantflow/onboarding/workflows"
 )
 
 // The review console: agents sign in with their API token, work the review queue and decide,
@@ -32,11 +30,10 @@ import (
 var consoleFiles embed.FS
 
 var consoleTemplates = template.Must(template.New("").Funcs(template.FuncMap{
-	"ago":      func(t time.Time) string { return shortDuration(time.Since(t)) },
-	"when":     func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
-	"lower":    strings.ToLower,
-	"pathID":   url.PathEscape,
-	"flagWord": automation.FlagMeaning,
+	"ago":    func(t time.Time) string { return shortDuration(time.Since(t)) },
+	"when":   func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
+	"lower":  strings.ToLower,
+	"pathID": url.PathEscape,
 }).ParseFS(consoleFiles, "console/*.html"))
 
 const consoleCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; " +
@@ -237,11 +234,11 @@ func (s *Server) consoleQueue(w http.ResponseWriter, r *http.Request, _ string, 
 		PageSize:  100,
 	}
 	if !q.Has("stage") {
-		f.Stage = string(workflows.StageAwaitingReview)
+		f.Stage = string(api.StageAwaitingReview)
 	}
 	data := map[string]any{"Stage": f.Stage, "Country": f.Country, "Risk": f.RiskLevel,
-		"Stages": []workflows.Stage{workflows.StageAwaitingReview, workflows.StageEvaluating, workflows.StageAwaitingSignature,
-			workflows.StageAwaitingDeclaration, workflows.StageCreatingCase, workflows.StageFinished},
+		"Stages": []api.Stage{api.StageAwaitingReview, api.StageEvaluating, api.StageAwaitingSignature,
+			api.StageAwaitingDeclaration, api.StageCreatingCase, api.StageFinished},
 		"Countries": []string{"NO", "SE", "DK", "FI"}, "Risks": consoleRisks}
 	page, err := s.eng.List(r.Context(), f)
 	var invalid *engine.ValidationError
@@ -281,12 +278,12 @@ func (s *Server) consoleQueue(w http.ResponseWriter, r *http.Request, _ string, 
 	return "queue.html", data, http.StatusOK
 }
 
-func fillRow(row *queueRow, st *workflows.Status, now time.Time) {
+func fillRow(row *queueRow, st *api.Status, now time.Time) {
 	row.Name, row.Stage, row.Risk = st.Company.Name, string(st.Stage), riskOf(st)
 	if st.Outcome != "" {
 		row.Stage += " · " + string(st.Outcome)
 	}
-	if sla, ok := st.Deadlines["reviewSla"]; ok && st.Stage == workflows.StageAwaitingReview {
+	if sla, ok := st.Deadlines["reviewSla"]; ok && st.Stage == api.StageAwaitingReview {
 		row.SLA = &sla
 		row.Since = sla.Add(-st.Policy.ReviewSLA.D())
 		left := sla.Sub(now)
@@ -313,7 +310,7 @@ func fillRow(row *queueRow, st *workflows.Status, now time.Time) {
 
 // riskOf is the onboarding's risk as the decision rule sees it: HIGH once any approval set it,
 // else the rules' level.
-func riskOf(st *workflows.Status) string {
+func riskOf(st *api.Status) string {
 	for _, a := range st.Approvals {
 		if a.RiskLevel == "HIGH" {
 			return "HIGH"
@@ -338,7 +335,7 @@ type fourEyes struct {
 func (s *Server) consoleOnboarding(w http.ResponseWriter, r *http.Request, _ string, sess session) (string, map[string]any, int) {
 	id := r.PathValue("id")
 	data := map[string]any{}
-	if !engine.IsOnboardingID(id) {
+	if !api.IsOnboardingID(id) {
 		data["Problem"] = "There is no onboarding with this id."
 		return "onboarding.html", data, http.StatusNotFound
 	}
@@ -356,7 +353,7 @@ func (s *Server) consoleOnboarding(w http.ResponseWriter, r *http.Request, _ str
 	fillRow(&row, st, s.cfg.Now())
 	data["ID"], data["S"], data["Row"], data["Reasons"] = id, st, row, engine.ReviewReasons(st)
 	data["Title"] = row.Name
-	data["Decidable"] = st.Stage == workflows.StageAwaitingReview && st.Decision == nil
+	data["Decidable"] = st.Stage == api.StageAwaitingReview && st.Decision == nil
 	data["RequestID"] = randomToken()[:24] // one per form: a resent form is the same decision
 	fe := fourEyes{Needed: riskOf(st) == "HIGH" || len(st.Approvals) > 0}
 	if len(st.Approvals) > 0 && st.Decision == nil {
@@ -385,7 +382,7 @@ func (s *Server) consoleOnboarding(w http.ResponseWriter, r *http.Request, _ str
 	return "onboarding.html", data, http.StatusOK
 }
 
-func checksOf(st *workflows.Status) []activities.CheckResult {
+func checksOf(st *api.Status) []api.CheckResult {
 	if st.Evaluation == nil {
 		return nil
 	}
@@ -396,7 +393,7 @@ func checksOf(st *workflows.Status) []activities.CheckResult {
 // shows the answer (or the refusal with its reason) on the onboarding's page.
 func (s *Server) consoleDecide(w http.ResponseWriter, r *http.Request, sid string, sess session) {
 	id := r.PathValue("id")
-	if !engine.IsOnboardingID(id) {
+	if !api.IsOnboardingID(id) {
 		s.consoleError(w, http.StatusNotFound, "There is no onboarding with this id.")
 		return
 	}

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/merchantflow/onboarding/workflows"
+	"github.com/merchantflow/onboarding/api"
 )
 
 // The request bodies' decoder, fuzzed. The seed corpus (testdata/fuzz/<target>/) holds real
@@ -21,7 +21,7 @@ import (
 // encoding/json reads the same way, and re-encodes to a body it accepts again and that
 // re-encodes to the same bytes.
 
-func FuzzStartBody(f *testing.F)    { fuzzBody[workflows.OnboardingInput](f) }
+func FuzzStartBody(f *testing.F)    { fuzzBody[api.OnboardingInput](f) }
 func FuzzDecisionBody(f *testing.F) { fuzzBody[DecisionRequest](f) }
 func FuzzDeadlineBody(f *testing.F) { fuzzBody[DeadlineRequest](f) }
 

@@ -9,7 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/merchantflow/onboarding/workflows"
+	"github.com/merchantflow/onboarding/api"
 )
 
 // jsonFields lists the JSON names of a struct's fields.
@@ -37,13 +37,26 @@ func TestOpenAPIPolicySchemasMatchTheTypes(t *testing.T) {
 		} `json:"components"`
 	}
 	require.NoError(t, json.Unmarshal(OpenAPI(), &doc))
-	for name, v := range map[string]any{"Policy": workflows.Policy{}, "PolicyChange": workflows.PolicyChange{}} {
+	for name, v := range map[string]any{"Policy": api.Policy{}, "PolicyChange": api.PolicyChange{}} {
 		var have []string
 		for p := range doc.Components.Schemas[name].Properties {
 			have = append(have, p)
 		}
 		sort.Strings(have)
 		require.Equal(t, jsonFields(v), have, "schema %s", name)
+	}
+	// A count's bound is the policy table's.
+	for _, f := range api.PolicyFields() {
+		if !f.IsCount() {
+			continue
+		}
+		for _, schema := range []string{"Policy", "PolicyChange"} {
+			var prop struct {
+				Maximum int `json:"maximum"`
+			}
+			require.NoError(t, json.Unmarshal(doc.Components.Schemas[schema].Properties[f.Name], &prop))
+			require.Equal(t, f.MaxCount, prop.Maximum, "%s.%s", schema, f.Name)
+		}
 	}
 	status := doc.Components.Schemas["Status"].Properties
 	require.Contains(t, status, "blocked", "the status documents blocked providers")

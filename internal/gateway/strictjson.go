@@ -13,6 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/internal/engine"
 )
 
@@ -35,7 +36,7 @@ func fieldName(path string) string {
 	if path == "" {
 		return "(body)"
 	}
-	return engine.Clip(path)
+	return api.Clip(path, 64)
 }
 
 // maxDepth bounds nesting; the request types are three levels deep.
@@ -92,7 +93,7 @@ func decodeWith(body []byte, v any, provider bool) *bodyError {
 		final.DisallowUnknownFields()
 	}
 	if err := final.Decode(v); err != nil {
-		return badBody("the body could not be read: " + engine.Clip(err.Error()))
+		return badBody("the body could not be read: " + api.Clip(err.Error(), 64))
 	}
 	return nil
 }
@@ -252,7 +253,7 @@ func (w *walker) object(path string, depth int, field func(key string) (reflect.
 		if first, dup := seen[f]; dup {
 			msg := "appears twice in one object"
 			if first != key {
-				msg = "appears twice in one object, also as " + strconv.Quote(engine.Clip(first)) + " (names are compared ignoring case)"
+				msg = "appears twice in one object, also as " + strconv.Quote(api.Clip(first, 64)) + " (names are compared ignoring case)"
 			}
 			return badField("duplicate field", p, msg)
 		}

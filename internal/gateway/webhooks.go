@@ -13,11 +13,10 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.uber.org/zap"
 
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/internal/callback"
 	"github.com/merchantflow/onboarding/internal/codec"
-	"github.com/merchantflow/onboarding/providers/idv"
-	"github.com/merchantflow/onboarding/providers/webhooksig"
-	"github.com/merchantflow/onboarding/workflows"
+	"github.com/merchantflow/onboarding/internal/webhooksig"
 )
 
 // Signaler is the part of the Temporal client the webhooks need.
@@ -269,7 +268,7 @@ func quickrSigned(eventID string, body []byte) (relayed, error) {
 func quickrRelayed(workflowID, eventID string, ev quickrEvent) relayed {
 	occurred, _ := time.Parse(time.RFC3339Nano, ev.CreatedAt)
 	return relayed{workflowID: workflowID, eventID: eventID, forward: quickrForward(ev.Type, ev.Case.Status),
-		signal: workflows.SignalCaseEvent, arg: workflows.CaseEvent{
+		signal: api.SignalCaseEvent, arg: api.CaseEvent{
 			EventID:      eventID,
 			Type:         ev.Type,
 			SubEventType: ev.SubEventType,
@@ -374,8 +373,8 @@ func idvSigned(eventID string, body []byte) (relayed, error) {
 // idvRelayed forwards terminal states only (COMPLETED, FAILED, EXPIRED): the workflow waits
 // for the session to end and reads it then.
 func idvRelayed(workflowID, eventID string, sessionID int64, state string) relayed {
-	return relayed{workflowID: workflowID, eventID: eventID, forward: idv.Terminal(state),
-		signal: workflows.SignalIDVEvent, arg: workflows.IDVEvent{EventID: eventID, SessionID: sessionID, State: state}}
+	return relayed{workflowID: workflowID, eventID: eventID, forward: api.IDVTerminal(state),
+		signal: api.SignalIDVEvent, arg: api.IDVEvent{EventID: eventID, SessionID: sessionID, State: state}}
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -15,9 +15,9 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.uber.org/zap"
 
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/internal/gateway"
-	"github.com/merchantflow/onboarding/providers/webhooksig"
-	"github.com/merchantflow/onboarding/workflows"
+	"github.com/merchantflow/onboarding/internal/webhooksig"
 )
 
 type signal struct {
@@ -81,8 +81,8 @@ func TestQuickrWebhook(t *testing.T) {
 		require.Len(t, ft.signals, 1)
 		s := ft.signals[0]
 		require.Equal(t, "onboarding:NO:987654321", s.workflowID)
-		require.Equal(t, workflows.SignalCaseEvent, s.name)
-		ev := s.arg.(workflows.CaseEvent)
+		require.Equal(t, api.SignalCaseEvent, s.name)
+		ev := s.arg.(api.CaseEvent)
 		require.Equal(t, "whk-1", ev.EventID)
 		require.Equal(t, "PROCESSING_DETAILS", ev.Status)
 		require.Equal(t, "TQ1234567.100000001", ev.CaseID)
@@ -143,8 +143,8 @@ func TestIDVWebhook(t *testing.T) {
 		rec := postTo(t, newGateway(ft), "/webhooks/idv", body, signedAs("idv.whk.1", secret, now))
 		require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
 		require.Len(t, ft.signals, 1)
-		require.Equal(t, workflows.SignalIDVEvent, ft.signals[0].name)
-		require.Equal(t, workflows.IDVEvent{EventID: "idv.whk.1", SessionID: 42, State: "COMPLETED"}, ft.signals[0].arg)
+		require.Equal(t, api.SignalIDVEvent, ft.signals[0].name)
+		require.Equal(t, api.IDVEvent{EventID: "idv.whk.1", SessionID: 42, State: "COMPLETED"}, ft.signals[0].arg)
 	})
 	for name, bad := range map[string]string{
 		"no state":        `{"id":42,"reference":"r"}`,

@@ -22,7 +22,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"google.golang.org/protobuf/types/known/durationpb"
 
-	"github.com/merchantflow/onboarding/workflows"
+	"github.com/merchantflow/onboarding/api"
 )
 
 // ServerVersion is the Temporal Server of the cluster profile: the server inside the Temporal
@@ -187,28 +187,19 @@ persistence:
   visibilityStore: postgres-visibility
   numHistoryShards: {{.Shards}}
   datastores:
-    postgres-default:
+{{- range .Stores}}
+    {{.Name}}:
       sql:
-        pluginName: {{.Plugin}}
+        pluginName: {{$.Plugin}}
         databaseName: {{.Database}}
-        connectAddr: "{{.PGAddr}}"
+        connectAddr: "{{$.PGAddr}}"
         connectProtocol: tcp
-        user: {{.PGUser}}
-        password: "{{.PGPassword}}"
-        maxConns: 20
-        maxIdleConns: 20
+        user: {{$.PGUser}}
+        password: "{{$.PGPassword}}"
+        maxConns: {{.Conns}}
+        maxIdleConns: {{.Conns}}
         maxConnLifetime: 1h
-    postgres-visibility:
-      sql:
-        pluginName: {{.Plugin}}
-        databaseName: {{.VisDatabase}}
-        connectAddr: "{{.PGAddr}}"
-        connectProtocol: tcp
-        user: {{.PGUser}}
-        password: "{{.PGPassword}}"
-        maxConns: 10
-        maxIdleConns: 10
-        maxConnLifetime: 1h
+{{- end}}
 global:
   membership:
     maxJoinDuration: 30s
@@ -278,25 +269,27 @@ forwardHeaders: []
 hideLogs: false
 `))
 
+// datastore is one SQL store of the server's config: its name, database and pool size.
+type datastore struct {
+	Name, Database string
+	Conns          int
+}
+
 // writeClusterConfig writes <dir>/temporal-server/config/cluster.yaml and returns the
 // server's arguments.
 func (s *Stack) writeClusterConfig(dir, host string, frontend, httpPort, metrics int, p clusterPorts, logLevel string) ([]string, error) {
-	root := filepath.Join(dir, "temporal-server")
-	if err := os.MkdirAll(filepath.Join(root, "config"), 0o700); err != nil {
-		return nil, err
-	}
 	c := s.cluster
-	var b bytes.Buffer
-	if err := serverConfig.Execute(&b, map[string]any{
+	root, err := writeConfig(dir, "temporal-server", serverConfig, map[string]any{
 		"Version": ServerVersion, "LogLevel": logLevel, "Shards": c.Shards, "Plugin": sqlPlugin,
-		"Database": c.Database, "VisDatabase": c.VisibilityDatabase(), "PGAddr": c.Postgres.Addr(),
-		"PGUser": c.Postgres.User, "PGPassword": c.Postgres.Password, "Host": host,
+		"Stores": []datastore{
+			{Name: "postgres-default", Database: c.Database, Conns: 20},
+			{Name: "postgres-visibility", Database: c.VisibilityDatabase(), Conns: 10},
+		},
+		"PGAddr": c.Postgres.Addr(), "PGUser": c.Postgres.User, "PGPassword": c.Postgres.Password, "Host": host,
 		"MetricsPort": metrics, "FrontendPort": frontend, "HTTPPort": httpPort, "P": p,
 		"DynamicConfig": c.DynamicConfig,
-	}); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(filepath.Join(root, "config", "cluster.yaml"), b.Bytes(), 0o600); err != nil {
+	})
+	if err != nil {
 		return nil, err
 	}
 	return []string{"--root", root, "--config", "config", "--env", "cluster", "--allow-no-auth", "start"}, nil
@@ -304,20 +297,27 @@ func (s *Stack) writeClusterConfig(dir, host string, frontend, httpPort, metrics
 
 // writeUIConfig writes the UI server's config and returns its arguments.
 func writeUIConfig(dir, host string, port int, temporal, codecURL string) ([]string, error) {
-	root := filepath.Join(dir, "temporal-ui")
-	if err := os.MkdirAll(filepath.Join(root, "config"), 0o700); err != nil {
-		return nil, err
-	}
-	var b bytes.Buffer
-	if err := uiConfig.Execute(&b, map[string]any{
+	root, err := writeConfig(dir, "temporal-ui", uiConfig, map[string]any{
 		"Version": UIVersion, "Temporal": temporal, "Host": host, "Port": port, "Namespace": Namespace, "Codec": codecURL,
-	}); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(filepath.Join(root, "config", "cluster.yaml"), b.Bytes(), 0o600); err != nil {
+	})
+	if err != nil {
 		return nil, err
 	}
 	return []string{"--root", root, "--config", "config", "--env", "cluster", "start"}, nil
+}
+
+// writeConfig renders t into <dir>/<name>/config/cluster.yaml, readable by the owner only (the
+// server's holds the database password), and returns <dir>/<name>, the process's root.
+func writeConfig(dir, name string, t *template.Template, data map[string]any) (string, error) {
+	root := filepath.Join(dir, name)
+	if err := os.MkdirAll(filepath.Join(root, "config"), 0o700); err != nil {
+		return "", err
+	}
+	var b bytes.Buffer
+	if err := t.Execute(&b, data); err != nil {
+		return "", err
+	}
+	return root, os.WriteFile(filepath.Join(root, "config", "cluster.yaml"), b.Bytes(), 0o600)
 }
 
 // clusterReady is the cluster server's health check, and its set-up: it registers the
@@ -354,7 +354,7 @@ func (s *Stack) clusterReady(ctx context.Context) error {
 	return err
 }
 
-// registerSearchAttributes adds the engine's search attributes (workflows.SearchAttributes)
+// registerSearchAttributes adds the engine's search attributes (api.SearchAttributes)
 // the namespace lacks.
 func registerSearchAttributes(ctx context.Context, c client.Client) error {
 	ops := c.OperatorService()
@@ -363,7 +363,7 @@ func registerSearchAttributes(ctx context.Context, c client.Client) error {
 		return err
 	}
 	missing := map[string]enumspb.IndexedValueType{}
-	for _, sa := range workflows.SearchAttributes {
+	for _, sa := range api.SearchAttributes {
 		t, ok := have.GetCustomAttributes()[sa.GetName()]
 		if ok && t != sa.GetValueType() {
 			return fmt.Errorf("search attribute %s is registered as %s, the engine needs %s", sa.GetName(), t, sa.GetValueType())

@@ -16,10 +16,9 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/api/workflowservice/v1"
 
-	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/internal/stackrun"
 	"github.com/merchantflow/onboarding/providers/sandbox"
-	"github.com/merchantflow/onboarding/workflows"
 )
 
 // requireClusterEnv makes a missing PostgreSQL a failure instead of a skip (.ci/run sets it,
@@ -41,10 +40,7 @@ func clusterStack(t *testing.T, ctx context.Context, cfg stackrun.Config) *stack
 		t.Skipf("cluster profile not tested: %v (install PostgreSQL, e.g. apt-get install postgresql, to run it)", err)
 	}
 	require.NoError(t, err)
-	root, err := stackrun.RepoRoot()
-	require.NoError(t, err)
-	bin, err := stackrun.Build(ctx, root, t.TempDir())
-	require.NoError(t, err)
+	bin := buildBinaries(t, ctx)
 	for _, p := range []string{bin.Server, bin.SQLTool} {
 		if _, err := os.Stat(p); err != nil {
 			t.Fatalf("%s is missing: run `make cluster-tools` (make test does)", p)
@@ -85,14 +81,14 @@ func TestClusterRunsTheTestCompanies(t *testing.T) {
 
 	type company struct {
 		org    string
-		want   workflows.Outcome
+		want   api.Outcome
 		review bool
 	}
 	companies := []company{
-		{"987654321", workflows.OutcomeApproved, false}, // Ragnarok AS: clean
-		{"123456789", workflows.OutcomeApproved, true},  // Floki (ENK): UBO check unsupported
-		{"987123654", workflows.OutcomeDeclined, false}, // Ecbert: bankrupt, sanctions
-		{"159753468", workflows.OutcomeDeclined, false}, // Rollo: inactive, sanctions
+		{"987654321", api.OutcomeApproved, false}, // Ragnarok AS: clean
+		{"123456789", api.OutcomeApproved, true},  // Floki (ENK): UBO check unsupported
+		{"987123654", api.OutcomeDeclined, false}, // Ecbert: bankrupt, sanctions
+		{"159753468", api.OutcomeDeclined, false}, // Rollo: inactive, sanctions
 	}
 	ids := map[string]string{}
 	for i, co := range companies {
@@ -109,12 +105,12 @@ func TestClusterRunsTheTestCompanies(t *testing.T) {
 			if co.review {
 				require.Eventually(t, func() bool {
 					a := gatewayCall(t, ctx, http.MethodGet, path, s.AppToken, "")
-					return a.code == http.StatusOK && a.body["stage"] == string(workflows.StageAwaitingReview)
+					return a.code == http.StatusOK && a.body["stage"] == string(api.StageAwaitingReview)
 				}, 2*time.Minute, 200*time.Millisecond, "%s never reached review", id)
 				a := gatewayCall(t, ctx, http.MethodPost, path+"/decision", s.AgentToken, `{"decision":"approve","reason":"sole proprietorship checked by hand"}`)
 				require.Equal(t, http.StatusOK, a.code, a.raw)
 			}
-			var res workflows.OnboardingResult
+			var res api.OnboardingResult
 			require.NoError(t, tc.GetWorkflow(ctx, id, "").Get(ctx, &res))
 			require.Equal(t, co.want, res.Outcome, res.Reason)
 			require.NotNil(t, res.Evaluation)
@@ -160,11 +156,11 @@ func TestClusterRunsTheTestCompanies(t *testing.T) {
 
 func startBody(org string) string {
 	co := sandbox.TestCompanies[org]
-	in := workflows.OnboardingInput{
-		Company: activities.Company{OrgNumber: org, Country: "NO", Name: co.Name},
-		Contact: activities.Person{Name: co.Board[0].Name, Email: "contact@example.test"},
+	in := api.OnboardingInput{
+		Company: api.Company{OrgNumber: org, Country: "NO", Name: co.Name},
+		Contact: api.Person{Name: co.Board[0].Name, Email: "contact@example.test"},
 		Address: co.Address + ", " + co.PostalCode + " " + co.City,
-		Credit:  workflows.Credit{Amount: 100000, Currency: "NOK", PeriodDays: 30},
+		Credit:  api.Credit{Amount: 100000, Currency: "NOK", PeriodDays: 30},
 	}
 	b, _ := json.Marshal(map[string]any{
 		"company": in.Company, "contact": in.Contact, "address": in.Address, "credit": in.Credit,

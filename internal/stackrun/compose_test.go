@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/merchantflow/onboarding/workflows"
+	"github.com/merchantflow/onboarding/api"
 )
 
 // composeFile is the part of docker-compose.temporal.yml the cluster profile must match.
@@ -73,10 +73,10 @@ func TestComposeMatchesTheClusterProfile(t *testing.T) {
 
 	t.Run("search attributes", func(t *testing.T) {
 		var want []string
-		for _, sa := range workflows.SearchAttributes {
-			want = append(want, sa.GetName()+"="+workflows.SearchAttributeType(sa))
+		for _, sa := range api.SearchAttributes {
+			want = append(want, sa.GetName()+"="+api.SearchAttributeType(sa))
 		}
-		// The cluster profile registers workflows.SearchAttributes itself; the compose
+		// The cluster profile registers api.SearchAttributes itself; the compose
 		// stack's script and make run's list must name the same.
 		m := regexp.MustCompile(`(?m)^ATTRIBUTES="([^"]*)"`).FindStringSubmatch(read("deploy/temporal/register-search-attributes.sh"))
 		require.NotNil(t, m, "ATTRIBUTES= in register-search-attributes.sh")

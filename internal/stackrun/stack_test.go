@@ -7,11 +7,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/internal/engine"
 	"github.com/merchantflow/onboarding/internal/stackrun"
 	"github.com/merchantflow/onboarding/providers/sandbox"
-	"github.com/merchantflow/onboarding/workflows"
 )
 
 // TestStackRunsAnOnboardingAcrossAWorkerCrash builds the binaries, starts the stack as
@@ -23,14 +22,9 @@ func TestStackRunsAnOnboardingAcrossAWorkerCrash(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	root, err := stackrun.RepoRoot()
-	require.NoError(t, err)
-	bin, err := stackrun.Build(ctx, root, t.TempDir())
-	require.NoError(t, err)
-
 	dir := t.TempDir()
 	s, err := stackrun.Start(ctx, stackrun.Config{
-		Bin: bin, Dir: dir, PersistTemporal: true,
+		Bin: buildBinaries(t, ctx), Dir: dir, PersistTemporal: true,
 		// The declaration waits a little, so the worker dies with the onboarding in flight.
 		Sandbox: stackrun.SandboxConfig{Seed: 1, Delays: sandbox.Delays{Declare: time.Second}},
 	})
@@ -41,21 +35,21 @@ func TestStackRunsAnOnboardingAcrossAWorkerCrash(t *testing.T) {
 
 	co := sandbox.TestCompanies["987654321"]
 	s1 := time.Second
-	started, err := engine.New(tc, stackrun.Namespace, s.TaskQueue).Start(ctx, workflows.OnboardingInput{
-		Company: activities.Company{OrgNumber: co.OrgNumber, Country: co.Country, Name: co.Name},
-		Contact: activities.Person{Name: co.Board[0].Name, Email: "contact@example.test"},
+	started, err := engine.New(tc, stackrun.Namespace, s.TaskQueue).Start(ctx, api.OnboardingInput{
+		Company: api.Company{OrgNumber: co.OrgNumber, Country: co.Country, Name: co.Name},
+		Contact: api.Person{Name: co.Board[0].Name, Email: "contact@example.test"},
 		Address: co.Address + ", " + co.PostalCode + " " + co.City,
-		Credit:  workflows.Credit{Amount: 100000, Currency: "NOK", PeriodDays: 30},
-		Policy: workflows.Policy{
-			DeclarationPoll: workflows.Duration(s1), SigningPoll: workflows.Duration(s1), IDVPoll: workflows.Duration(s1),
-			CreditAnalysisPoll: workflows.Duration(s1), CreditTermsPoll: workflows.Duration(s1),
+		Credit:  api.Credit{Amount: 100000, Currency: "NOK", PeriodDays: 30},
+		Policy: api.Policy{
+			DeclarationPoll: api.Duration(s1), SigningPoll: api.Duration(s1), IDVPoll: api.Duration(s1),
+			CreditAnalysisPoll: api.Duration(s1), CreditTermsPoll: api.Duration(s1),
 		},
 	})
 	require.NoError(t, err)
 
 	require.Eventually(t, func() bool {
 		st, err := engine.New(tc, stackrun.Namespace, s.TaskQueue).Status(ctx, started.WorkflowID)
-		return err == nil && st.Stage == workflows.StageAwaitingDeclaration
+		return err == nil && st.Stage == api.StageAwaitingDeclaration
 	}, time.Minute, 50*time.Millisecond)
 	usage, err := s.Worker.Usage()
 	require.NoError(t, err)
@@ -66,9 +60,9 @@ func TestStackRunsAnOnboardingAcrossAWorkerCrash(t *testing.T) {
 	require.NoError(t, s.Worker.Start(ctx))
 	require.NotEqual(t, oldPID, s.Worker.PID())
 
-	var res workflows.OnboardingResult
+	var res api.OnboardingResult
 	require.NoError(t, tc.GetWorkflow(ctx, started.WorkflowID, started.RunID).Get(ctx, &res))
-	require.Equal(t, workflows.OutcomeApproved, res.Outcome, res.Reason)
+	require.Equal(t, api.OutcomeApproved, res.Outcome, res.Reason)
 
 	counts, err := s.CountersFor(ctx, started.WorkflowID)
 	require.NoError(t, err)
@@ -80,4 +74,14 @@ func TestStackRunsAnOnboardingAcrossAWorkerCrash(t *testing.T) {
 		require.NoError(t, err, p.Name)
 		require.Positive(t, u.RSS, p.Name)
 	}
+}
+
+// buildBinaries builds the stack's binaries from this checkout into a temporary directory.
+func buildBinaries(t *testing.T, ctx context.Context) stackrun.Binaries {
+	t.Helper()
+	root, err := stackrun.RepoRoot()
+	require.NoError(t, err)
+	bin, err := stackrun.Build(ctx, root, t.TempDir())
+	require.NoError(t, err)
+	return bin
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -38,6 +39,17 @@ var liveEnv = map[string]string{
 	"OPENBANKING_BASE_URL": "https://ob.example", "OPENBANKING_CLIENT_ID": "live-ob-client", "OPENBANKING_CLIENT_SECRET": "live-ob-secret-e7e7",
 	"NOTIFY_URL": "https://app.example/hooks/onboarding", "NOTIFY_SECRET": "live-notify-secret-1234",
 	"CALLBACK_SECRETS": "live-callback-secret-a1b2c3d4, live-callback-secret-old-9z8y",
+}
+
+// setLiveEnv isolates the test and sets liveEnv but for the variables named in except.
+func setLiveEnv(t *testing.T, except ...string) {
+	t.Helper()
+	isolate(t)
+	for k, v := range liveEnv {
+		if !slices.Contains(except, k) {
+			t.Setenv("ONBOARDING_"+k, v)
+		}
+	}
 }
 
 // isolate unsets every provider variable (prefixed and not) and the profile for the test,
@@ -97,10 +109,7 @@ func TestProvidersCallbackSecrets(t *testing.T) {
 		"too many":    {"callback-secret-0001,callback-secret-0002,callback-secret-0003,callback-secret-0004,callback-secret-0005", "at most 4"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			isolate(t)
-			for k, v := range liveEnv {
-				t.Setenv("ONBOARDING_"+k, v)
-			}
+			setLiveEnv(t)
 			t.Setenv("ONBOARDING_CALLBACK_SECRETS", tt.value)
 			var p workerapp.Providers
 			err := config.Load(&p)
@@ -113,10 +122,7 @@ func TestProvidersCallbackSecrets(t *testing.T) {
 		})
 	}
 	t.Run("trimmed, the first mints", func(t *testing.T) {
-		isolate(t)
-		for k, v := range liveEnv {
-			t.Setenv("ONBOARDING_"+k, v)
-		}
+		setLiveEnv(t)
 		var p workerapp.Providers
 		require.NoError(t, config.Load(&p))
 		acts, err := p.Activities()
@@ -168,12 +174,7 @@ func TestProvidersProductionNeedsEveryCredentialAndAddress(t *testing.T) {
 }
 
 func TestProvidersProductionNamesOnlyWhatIsMissing(t *testing.T) {
-	isolate(t)
-	for k, v := range liveEnv {
-		if k != "IDV_SECRET" && k != "OPENBANKING_BASE_URL" {
-			t.Setenv("ONBOARDING_"+k, v)
-		}
-	}
+	setLiveEnv(t, "IDV_SECRET", "OPENBANKING_BASE_URL")
 	var p workerapp.Providers
 	err := config.Load(&p)
 	require.EqualError(t, err, "config: missing ONBOARDING_IDV_SECRET, ONBOARDING_OPENBANKING_BASE_URL; "+
@@ -184,10 +185,7 @@ func TestProvidersProductionNamesOnlyWhatIsMissing(t *testing.T) {
 }
 
 func TestProvidersProductionWithEverythingSet(t *testing.T) {
-	isolate(t)
-	for k, v := range liveEnv {
-		t.Setenv("ONBOARDING_"+k, v)
-	}
+	setLiveEnv(t)
 	var p workerapp.Providers
 	require.NoError(t, config.Load(&p))
 	require.Equal(t, liveEnv["QUICKR_API_KEY"], p.QuickrAPIKey)
@@ -199,32 +197,19 @@ func TestProvidersProductionWithEverythingSet(t *testing.T) {
 
 func TestProvidersNotifications(t *testing.T) {
 	t.Run("off: no secret needed", func(t *testing.T) {
-		isolate(t)
-		for k, v := range liveEnv {
-			if k != "NOTIFY_SECRET" {
-				t.Setenv("ONBOARDING_"+k, v)
-			}
-		}
+		setLiveEnv(t, "NOTIFY_SECRET")
 		t.Setenv("ONBOARDING_NOTIFY_URL", "")
 		var p workerapp.Providers
 		require.NoError(t, config.Load(&p))
 		require.Empty(t, p.NotifyURL)
 	})
 	t.Run("on: the secret is required", func(t *testing.T) {
-		isolate(t)
-		for k, v := range liveEnv {
-			if k != "NOTIFY_SECRET" {
-				t.Setenv("ONBOARDING_"+k, v)
-			}
-		}
+		setLiveEnv(t, "NOTIFY_SECRET")
 		var p workerapp.Providers
 		require.ErrorContains(t, config.Load(&p), "config: missing ONBOARDING_NOTIFY_SECRET;")
 	})
 	t.Run("on with an empty secret", func(t *testing.T) {
-		isolate(t)
-		for k, v := range liveEnv {
-			t.Setenv("ONBOARDING_"+k, v)
-		}
+		setLiveEnv(t)
 		t.Setenv("ONBOARDING_NOTIFY_SECRET", " ")
 		var p workerapp.Providers
 		require.EqualError(t, config.Load(&p), "config: ONBOARDING_NOTIFY_SECRET must not be empty")
@@ -232,10 +217,7 @@ func TestProvidersNotifications(t *testing.T) {
 }
 
 func TestProvidersBadValuesAreAllNamedWithoutSecrets(t *testing.T) {
-	isolate(t)
-	for k, v := range liveEnv {
-		t.Setenv("ONBOARDING_"+k, v)
-	}
+	setLiveEnv(t)
 	t.Setenv("ONBOARDING_QUICKR_BASE_URL", "api.quickr.example/v2")
 	t.Setenv("ONBOARDING_IDV_SECRET", "")
 	t.Setenv("ONBOARDING_DEEPIDV_API_KEY", "  ")

@@ -74,107 +74,90 @@ func (s ContractSummary) ContractID() string {
 // may flip the status later than the deadline). A zero now skips that time test.
 func SummarizeContracts(groups []ContractGroup, now time.Time) ContractSummary {
 	var s ContractSummary
-	seen := map[string]bool{}
+	var all entryTally
+	byID := map[string]*entryTally{}
 	for _, g := range groups {
 		for _, it := range g.Data {
-			s.Present = true
-			s.Signatories++
-			if it.ID != "" && !seen[it.ID] {
-				seen[it.ID] = true
-				s.ContractIDs = append(s.ContractIDs, it.ID)
+			if !all.add(g, it, now) {
+				s.Unsigned = append(s.Unsigned, it.Signatory.Name)
 			}
-			status := strings.ToLower(it.Status)
-			if status == "" {
-				status = strings.ToLower(g.Type)
-			}
-			if status == ContractSigned {
-				s.Signed++
+			if it.ID == "" {
 				continue
 			}
-			s.Unsigned = append(s.Unsigned, it.Signatory.Name)
-			exp, expOK := parseTime(it.ExpiresAt)
-			if expOK && (s.ExpiresAt.IsZero() || exp.Before(s.ExpiresAt)) {
-				s.ExpiresAt = exp
+			one := byID[it.ID]
+			if one == nil {
+				one = &entryTally{}
+				byID[it.ID] = one
+				s.ContractIDs = append(s.ContractIDs, it.ID)
 			}
-			switch status {
-			case ContractExpired:
-				s.AnyExpired = true
-			case ContractRejected:
-				s.AnyRejected = true
-			case ContractClosed:
-				s.AnyClosed = true
-			case ContractUnsigned:
-				if expOK && !now.IsZero() && !now.Before(exp) {
-					s.AnyExpired = true
-				}
-			}
+			one.add(g, it, now)
 		}
 	}
+	s.Present = all.signatories > 0
+	s.Signatories, s.Signed, s.ExpiresAt = all.signatories, all.signed, all.expiresAt
+	s.AnyExpired, s.AnyRejected, s.AnyClosed = all.expired, all.rejected, all.closed
 	s.AllSigned = s.Present && s.Signed == s.Signatories
 	for _, id := range s.ContractIDs {
-		var own []ContractGroup
-		for _, g := range groups {
-			var items []ContractItem
-			for _, it := range g.Data {
-				if it.ID == id {
-					items = append(items, it)
-				}
-			}
-			if len(items) > 0 {
-				own = append(own, ContractGroup{Type: g.Type, Data: items})
-			}
-		}
-		one := summarizeOne(own, now)
-		one.ID = id
-		s.Contracts = append(s.Contracts, one)
+		one := byID[id]
+		s.Contracts = append(s.Contracts, ContractStatus{
+			ID: id, Status: one.status(), Signed: one.signed, Signatories: one.signatories, ExpiresAt: one.expiresAt,
+		})
 	}
 	return s
 }
 
-// summarizeOne is the state of one contract's entries (SummarizeContracts's rules).
-func summarizeOne(groups []ContractGroup, now time.Time) ContractStatus {
-	var c ContractStatus
-	var expired, rejected, closed bool
-	for _, g := range groups {
-		for _, it := range g.Data {
-			c.Signatories++
-			status := strings.ToLower(it.Status)
-			if status == "" {
-				status = strings.ToLower(g.Type)
-			}
-			if status == ContractSigned {
-				c.Signed++
-				continue
-			}
-			exp, expOK := parseTime(it.ExpiresAt)
-			if expOK && (c.ExpiresAt.IsZero() || exp.Before(c.ExpiresAt)) {
-				c.ExpiresAt = exp
-			}
-			switch status {
-			case ContractExpired:
-				expired = true
-			case ContractRejected:
-				rejected = true
-			case ContractClosed:
-				closed = true
-			case ContractUnsigned:
-				expired = expired || (expOK && !now.IsZero() && !now.Before(exp))
-			}
-		}
+// entryTally adds up contract entries (one per signatory and contract) the way
+// SummarizeContracts reads them.
+type entryTally struct {
+	signatories, signed       int
+	expired, rejected, closed bool
+	// expiresAt is the earliest expires_at of the entries not signed.
+	expiresAt time.Time
+}
+
+// add counts entry it of group g and reports whether it is signed.
+func (t *entryTally) add(g ContractGroup, it ContractItem, now time.Time) bool {
+	t.signatories++
+	status := strings.ToLower(it.Status)
+	if status == "" {
+		status = strings.ToLower(g.Type)
 	}
+	if status == ContractSigned {
+		t.signed++
+		return true
+	}
+	exp, expOK := parseTime(it.ExpiresAt)
+	if expOK && (t.expiresAt.IsZero() || exp.Before(t.expiresAt)) {
+		t.expiresAt = exp
+	}
+	switch status {
+	case ContractExpired:
+		t.expired = true
+	case ContractRejected:
+		t.rejected = true
+	case ContractClosed:
+		t.closed = true
+	case ContractUnsigned:
+		t.expired = t.expired || (expOK && !now.IsZero() && !now.Before(exp))
+	}
+	return false
+}
+
+// status is what the entries read together, first match wins: signed (every one signed),
+// closed, rejected, expired, else unsigned.
+func (t *entryTally) status() string {
 	switch {
-	case c.Signatories > 0 && c.Signed == c.Signatories:
-		c.Status = ContractSigned
-	case closed:
-		c.Status = ContractClosed
-	case rejected:
-		c.Status = ContractRejected
-	case expired:
-		c.Status = ContractExpired
+	case t.signatories > 0 && t.signed == t.signatories:
+		return ContractSigned
+	case t.closed:
+		return ContractClosed
+	case t.rejected:
+		return ContractRejected
+	case t.expired:
+		return ContractExpired
 	default:
-		c.Status = ContractUnsigned
+		return ContractUnsigned
 	}
-	return c
 }
 
 // ContractSummary condenses the case's contracts; see SummarizeContracts.
@@ -278,7 +261,7 @@ func parseTime(s string) (time.Time, bool) {
 func required(op string, pairs ...string) error {
 	for i := 0; i+1 < len(pairs); i += 2 {
 		if strings.TrimSpace(pairs[i+1]) == "" {
-			return &providers.Error{Provider: "quickr", Op: op, Status: http.StatusBadRequest, Code: "client_validation", Message: pairs[i] + " is required"}
+			return &providers.Error{Provider: Provider, Op: op, Status: http.StatusBadRequest, Code: "client_validation", Message: pairs[i] + " is required"}
 		}
 	}
 	return nil

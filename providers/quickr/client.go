@@ -12,6 +12,14 @@ import (
 	"github.com/merchantflow/onboarding/providers"
 )
 
+// Provider names Quickr in *providers.Error and in the engine's blocked status.
+const Provider = "quickr"
+
+// RetryRule: the seed gives no retry guidance, so temporary failures (network, 429, 5xx)
+// are retried with any Retry-After as the next delay, on the engine's call schedule within
+// its call budget. A request times out after providers.DefaultTimeout (the client's default).
+var RetryRule = providers.RetryRule{Timeout: providers.DefaultTimeout}
+
 // Config configures a Client.
 type Config struct {
 	BaseURL   string        // e.g. https://api.eu.quickr.no/v2 (without /accounts/{aid})
@@ -44,7 +52,7 @@ func New(cfg Config, hc *http.Client) *Client {
 		cfg: cfg,
 		now: now,
 		caller: providers.Caller{
-			Provider: "quickr",
+			Provider: Provider,
 			HTTP:     hc,
 			Now:      now,
 			ParseError: func(b []byte) (string, string) {
@@ -78,7 +86,7 @@ func (c *Client) fetchToken(ctx context.Context) (string, time.Duration, error) 
 		return "", 0, err
 	}
 	if tok.AccessToken == "" {
-		return "", 0, &providers.Error{Provider: "quickr", Op: "get token", Status: http.StatusBadGateway, Message: "token response without access_token"}
+		return "", 0, &providers.Error{Provider: Provider, Op: "get token", Status: http.StatusBadGateway, Message: "token response without access_token"}
 	}
 	return tok.AccessToken, time.Duration(tok.ExpiresIn) * time.Second, nil
 }
@@ -188,7 +196,7 @@ func (c *Client) FindCaseByReference(ctx context.Context, ref string) (*Case, er
 		seen[cur] = true
 		p.StartingAfter = cur
 	}
-	return nil, &providers.Error{Provider: "quickr", Op: "find case by reference", Status: http.StatusBadGateway,
+	return nil, &providers.Error{Provider: Provider, Op: "find case by reference", Status: http.StatusBadGateway,
 		Message: "too many pages of search results"}
 }
 

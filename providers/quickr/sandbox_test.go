@@ -12,9 +12,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/merchantflow/onboarding/internal/webhooksig"
 	"github.com/merchantflow/onboarding/providers/quickr"
 	"github.com/merchantflow/onboarding/providers/sandbox"
-	"github.com/merchantflow/onboarding/providers/webhooksig"
 )
 
 // sandboxClient starts a fresh sandbox on a manual clock and returns a client for it.

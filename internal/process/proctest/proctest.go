@@ -1,6 +1,6 @@
 // Package proctest runs a binary's main in a child process from its own tests, to check
 // what only a process shows: the exit code and what it prints. The main package's TestMain
-// calls Main first; Command then re-runs the test binary as that binary, with an environment
+// is Main; Command then re-runs the test binary as that binary, with an environment
 // of the test's choosing and nothing of the developer's ONBOARDING_* or TEMPORAL_* settings.
 package proctest
 
@@ -29,13 +29,14 @@ import (
 // asMain makes the test binary run the binary's main instead of its tests.
 const asMain = "PROCTEST_RUN_MAIN"
 
-// Main runs main and exits when the test binary was started by Command; otherwise it returns
-// and TestMain goes on to run the tests.
-func Main(main func()) {
+// Main is a main package's TestMain: it runs main and exits when the test binary was started
+// by Command, and otherwise runs the tests.
+func Main(m *testing.M, main func()) {
 	if os.Getenv(asMain) == "1" {
 		main()
 		os.Exit(0)
 	}
+	os.Exit(m.Run())
 }
 
 // Command is the binary under test (the test binary, through Main) with exactly env plus
