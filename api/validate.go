@@ -231,6 +231,18 @@ func PrepareStart(in OnboardingInput, ts Timescale) (OnboardingInput, string, er
 	return in, WorkflowID(in.Company.Country, in.Company.OrgNumber), nil
 }
 
+// EarlierWorkflowIDs are the IDs an onboarding of this merchant (normalized input) may run
+// under from before the company number was normalized as it is now: until 2026-12-02 a
+// Swedish number kept the dash it was given, so 556123-4567 ran as onboarding:SE:556123-4567.
+// Starts look there first, so such an onboarding is found, not twinned.
+func EarlierWorkflowIDs(in OnboardingInput) []string {
+	org := in.Company.OrgNumber
+	if in.Company.Country == "SE" && len(org) == 10 && orgNumberFormats["SE"].re.MatchString(org) {
+		return []string{WorkflowID("SE", org[:6]+"-"+org[6:])}
+	}
+	return nil
+}
+
 // IsCountry reports whether cc is a country onboardings are for (NO, SE, DK or FI).
 func IsCountry(cc string) bool {
 	_, ok := orgNumberFormats[cc]

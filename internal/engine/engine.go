@@ -66,8 +66,19 @@ func (e *Engine) StartWith(ctx context.Context, in api.OnboardingInput, o StartO
 	existing := false
 	if o.IDSuffix != "" {
 		id += ":" + o.IDSuffix
-	} else if existing, err = e.runningOnboardingHolds(ctx, id); err != nil {
-		return nil, err
+	} else {
+		for _, earlier := range api.EarlierWorkflowIDs(in) {
+			runID, held, err := e.runningStart(ctx, earlier)
+			if err != nil {
+				return nil, err
+			}
+			if held {
+				return &Started{WorkflowID: earlier, RunID: runID, Existing: true}, nil
+			}
+		}
+		if _, existing, err = e.runningStart(ctx, id); err != nil {
+			return nil, err
+		}
 	}
 	run, err := e.Client.ExecuteWorkflow(ctx, workflowOptions(id, e.TaskQueue, in), api.OnboardMerchantType, in)
 	if err != nil {
@@ -76,21 +87,21 @@ func (e *Engine) StartWith(ctx context.Context, in api.OnboardingInput, o StartO
 	return &Started{WorkflowID: run.GetID(), RunID: run.GetRunID(), Existing: existing}, nil
 }
 
-// runningOnboardingHolds reports whether an onboarding is running under id. USE_EXISTING is
+// runningStart reports whether an onboarding is running under id, and its run. USE_EXISTING is
 // what prevents twins; this look-up only labels the answer (two starts racing may both be
 // labelled new, but only one onboarding runs). USE_EXISTING would also hand back a running
 // workflow of another type that holds the ID, as if it were this merchant's onboarding; that
 // is ErrIDTaken instead. (One started between this look-up and the start is not caught;
 // onboarding IDs are not for other workflows.)
-func (e *Engine) runningOnboardingHolds(ctx context.Context, id string) (bool, error) {
+func (e *Engine) runningStart(ctx context.Context, id string) (runID string, held bool, err error) {
 	d, err := e.Client.DescribeWorkflowExecution(ctx, id, "")
 	if err != nil || d.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
-		return false, nil
+		return "", false, nil
 	}
 	if d.GetWorkflowExecutionInfo().GetType().GetName() != api.OnboardMerchantType {
-		return false, ErrIDTaken
+		return "", false, ErrIDTaken
 	}
-	return true, nil
+	return d.GetWorkflowExecutionInfo().GetExecution().GetRunId(), true, nil
 }
 
 // workflowOptions are the options every onboarding starts with: the conflict policy that

@@ -99,3 +99,30 @@ func TestListFilterQueryRefusesUnknownValues(t *testing.T) {
 	_, err = engine.ListFilter{Stage: "X' OR '1'='1"}.Query()
 	require.ErrorContains(t, err, "stage")
 }
+
+// Swedish numbers lose their dash since the start path normalizes them; an onboarding started
+// before that still runs under the dashed ID, and a start for the same merchant, in either
+// spelling, must find it instead of starting a twin under the new ID.
+func TestStartFindsAnOnboardingRunningUnderTheDashedSwedishID(t *testing.T) {
+	fs := newFakeServer()
+	fs.types["onboarding:SE:556123-4567"] = api.OnboardMerchantType
+	e := engine.New(fs, "default", "onboarding")
+	for _, org := range []string{"556123-4567", "5561234567", "556 123 4567"} {
+		in := merchant(org)
+		in.Company.Country = "SE"
+		st, err := e.Start(context.Background(), in)
+		require.NoError(t, err, org)
+		require.Equal(t, "onboarding:SE:556123-4567", st.WorkflowID, org)
+		require.Equal(t, "run-onboarding:SE:556123-4567", st.RunID, org)
+		require.True(t, st.Existing, org)
+	}
+	require.Empty(t, fs.ran, "no twin under onboarding:SE:5561234567")
+
+	// A merchant with no earlier onboarding starts under the dashless ID.
+	in := merchant("556987-6543")
+	in.Company.Country = "SE"
+	st, err := e.Start(context.Background(), in)
+	require.NoError(t, err)
+	require.Equal(t, "onboarding:SE:5569876543", st.WorkflowID)
+	require.False(t, st.Existing)
+}
