@@ -268,6 +268,14 @@ func kindOf(v any) string {
 	return fmt.Sprintf("%T", v)
 }
 
+// RequireSample holds sent to a documented request sample: RequireShape against the sample's
+// body (and any further documented bodies) and RequireEnums against its enums.
+func RequireSample(t testing.TB, sent []byte, sample Fixture, more ...json.RawMessage) {
+	t.Helper()
+	RequireShape(t, sent, append([]json.RawMessage{sample.Body}, more...)...)
+	RequireEnums(t, sent, sample.Enums)
+}
+
 // RequireEnums fails the test unless every value sent at each enum path is one the seed
 // lists. A path is dot-separated keys from the body's root, "[]" after a key for each element
 // of an array, e.g. "actions[]" or "checks[].type".

@@ -62,8 +62,7 @@ func TestSeedContractCreateCreditTerms(t *testing.T) {
 	require.Equal(t, "/credit-terms", req.Path)
 	require.Equal(t, "users-api-key", req.Header.Get("x-api-key"))
 	example := seedFx(t, "create.request")
-	contracttest.RequireShape(t, req.Body, example.Body, seedFx(t, "create_fields.request").Body)
-	contracttest.RequireEnums(t, req.Body, example.Enums)
+	contracttest.RequireSample(t, req.Body, example, seedFx(t, "create_fields.request").Body)
 
 	require.Equal(t, "<credit_terms_id>", got.CreditTermsID)
 	require.Equal(t, "<credit_terms_url>", got.CreditTermsURL)

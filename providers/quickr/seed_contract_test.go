@@ -115,8 +115,7 @@ func TestSeedContractCreateCase(t *testing.T) {
 	req := srv.Last(t, http.MethodPost, "/cases")
 	requireAccountPath(t, req, "/cases")
 	api, guide := seedFx(t, "case_create.request"), seedFx(t, "case_create_guide.request")
-	contracttest.RequireShape(t, req.Body, api.Body, guide.Body)
-	contracttest.RequireEnums(t, req.Body, api.Enums)
+	contracttest.RequireSample(t, req.Body, api, guide.Body)
 
 	require.Equal(t, "PQ1230485.493019345", got.ID)
 	require.Equal(t, "PQ1230483", got.AccountID)
@@ -215,8 +214,7 @@ func TestSeedContractDeclarations(t *testing.T) {
 		Declarations json.RawMessage `json:"declarations"`
 	}
 	require.NoError(t, json.Unmarshal(seedFx(t, "case_get.response").Body, &details))
-	contracttest.RequireShape(t, req.Body, sample.Body, json.RawMessage(`{"declarations":`+string(details.Declarations)+`}`))
-	contracttest.RequireEnums(t, req.Body, sample.Enums)
+	contracttest.RequireSample(t, req.Body, sample, json.RawMessage(`{"declarations":`+string(details.Declarations)+`}`))
 }
 
 // Re-opening an expired contract: POST .../contracts/{contract_id} {"actions":
@@ -230,8 +228,7 @@ func TestSeedContractContracts(t *testing.T) {
 	req := srv.Last(t, http.MethodPost, "/contracts/db877e5f-73ab-486a-99fa-4491b41a82d6")
 	requireAccountPath(t, req, "/cases/PQ1230485.493019345/contracts/db877e5f-73ab-486a-99fa-4491b41a82d6")
 	sample := seedFx(t, "contract_reopen.request")
-	contracttest.RequireShape(t, req.Body, sample.Body)
-	contracttest.RequireEnums(t, req.Body, sample.Enums)
+	contracttest.RequireSample(t, req.Body, sample)
 	require.NotEmpty(t, k.Contracts)
 	require.NotNil(t, k.FormSubmitter)
 
@@ -273,8 +270,7 @@ func TestSeedContractNotes(t *testing.T) {
 	req := srv.Last(t, http.MethodPost, "/notes")
 	requireAccountPath(t, req, "/cases/PQ1230485.493019345/notes")
 	sample := seedFx(t, "note_create.request")
-	contracttest.RequireShape(t, req.Body, sample.Body)
-	contracttest.RequireEnums(t, req.Body, sample.Enums)
+	contracttest.RequireSample(t, req.Body, sample)
 	require.Equal(t, "Q1230483.note.1493019345", n.ID)
 	require.Equal(t, "string", n.Body)
 	require.Equal(t, "all_sections", n.Section)
@@ -300,8 +296,7 @@ func TestSeedContractAgentDecision(t *testing.T) {
 		got, err := c.AgentDecision(context.Background(), "PQ1230485.493019345", d)
 		require.NoError(t, err)
 		req := srv.Last(t, http.MethodPost, "/agent-decisions")
-		contracttest.RequireShape(t, req.Body, sample.Body)
-		contracttest.RequireEnums(t, req.Body, sample.Enums)
+		contracttest.RequireSample(t, req.Body, sample)
 		require.Equal(t, "PQ1230485.493019345", got.ID)
 	}
 }
@@ -309,17 +304,8 @@ func TestSeedContractAgentDecision(t *testing.T) {
 func TestSeedContractAutomations(t *testing.T) {
 	c, srv := seedClient(t)
 	ctx := context.Background()
-	in := quickr.Automation{
-		Name: "Auto approve", Description: "Auto approve simple cases",
-		Triggers: []quickr.AutomationTrigger{{Type: "case_status_updated", Status: "READY_FOR_REVIEW"}},
-		Conditions: []quickr.Condition{
-			{Type: "or", Conditions: []quickr.Condition{{Type: "equal", Field: "$.checks[?(@.type==='sanctions')].data.length", Value: "0"}}},
-			{Type: "greater_than_or_equal", Field: "$.context.company_age", Value: "2"},
-			{Type: "every", Field: "$.prefills[?(@.type==='ultimate_beneficial_ownership')].data[*].country", Path: "$.prefills[?(@.type==='company')].data[*].country"},
-		},
-		Actions:  []quickr.AutomationAction{{Type: "set_case_status", Status: "ACTIVE"}},
-		Metadata: map[string]string{"team": "risk"},
-	}
+	in := autoApprove("Auto approve simple cases",
+		quickr.Condition{Type: "equal", Field: "$.checks[?(@.type==='sanctions')].data.length", Value: "0"})
 	a, err := c.CreateAutomation(ctx, in)
 	require.NoError(t, err)
 	req := srv.Last(t, http.MethodPost, "/automations")
