@@ -38,6 +38,13 @@ type Fixture struct {
 	Enums map[string][]string `json:"enums,omitempty"`
 }
 
+// Seed loads the fixture named name from testdata/seed, where each client's package keeps
+// its seed's examples.
+func Seed(t testing.TB, name string) Fixture {
+	t.Helper()
+	return Load(t, "testdata/seed/"+name+".json")
+}
+
 // Load reads a fixture file and fails the test unless it has a source and a JSON body.
 func Load(t testing.TB, path string) Fixture {
 	t.Helper()

@@ -22,11 +22,6 @@ import (
 
 const seedAccount = "PQ1230483" // the seed's example account id
 
-func seedFx(t *testing.T, name string) contracttest.Fixture {
-	t.Helper()
-	return contracttest.Load(t, "testdata/seed/"+name+".json")
-}
-
 // seedRoutes answer each documented path with its response sample. The agent decision and
 // the new-contract paths are not in the seed (see the tests); they are answered all the same.
 var seedRoutes = []struct {
@@ -56,7 +51,7 @@ func seedClient(t *testing.T) (*quickr.Client, *contracttest.Server) {
 	t.Helper()
 	bodies := map[string][]byte{}
 	for _, r := range seedRoutes {
-		bodies[r.fixture] = seedFx(t, r.fixture).Body
+		bodies[r.fixture] = contracttest.Seed(t, r.fixture).Body
 	}
 	srv := contracttest.NewServer(t, func(r contracttest.Request) contracttest.Answer {
 		for _, route := range seedRoutes {
@@ -64,7 +59,7 @@ func seedClient(t *testing.T) (*quickr.Client, *contracttest.Server) {
 				return contracttest.Answer{Body: bodies[route.fixture]}
 			}
 		}
-		return contracttest.Answer{Status: http.StatusNotFound, Body: seedFx(t, "error.response").Body}
+		return contracttest.Answer{Status: http.StatusNotFound, Body: contracttest.Seed(t, "error.response").Body}
 	})
 	c := quickr.New(quickr.Config{BaseURL: srv.URL + "/v2", AccountID: seedAccount, APIKey: "YOUR_API_KEY_FROM_DASHBOARD"}, srv.Client())
 	return c, srv
@@ -114,7 +109,7 @@ func TestSeedContractCreateCase(t *testing.T) {
 
 	req := srv.Last(t, http.MethodPost, "/cases")
 	requireAccountPath(t, req, "/cases")
-	api, guide := seedFx(t, "case_create.request"), seedFx(t, "case_create_guide.request")
+	api, guide := contracttest.Seed(t, "case_create.request"), contracttest.Seed(t, "case_create_guide.request")
 	contracttest.RequireSample(t, req.Body, api, guide.Body)
 
 	require.Equal(t, "PQ1230485.493019345", got.ID)
@@ -207,13 +202,13 @@ func TestSeedContractDeclarations(t *testing.T) {
 	})
 	require.NoError(t, err)
 	req := srv.Last(t, http.MethodPut, "/declarations/did-1")
-	sample := seedFx(t, "declaration_update.request")
+	sample := contracttest.Seed(t, "declaration_update.request")
 	// The request sample declares only an agreement; the declaration items' fields are the
 	// case details' declarations (same seed, case_get.response).
 	var details struct {
 		Declarations json.RawMessage `json:"declarations"`
 	}
-	require.NoError(t, json.Unmarshal(seedFx(t, "case_get.response").Body, &details))
+	require.NoError(t, json.Unmarshal(contracttest.Seed(t, "case_get.response").Body, &details))
 	contracttest.RequireSample(t, req.Body, sample, json.RawMessage(`{"declarations":`+string(details.Declarations)+`}`))
 }
 
@@ -227,7 +222,7 @@ func TestSeedContractContracts(t *testing.T) {
 	require.NoError(t, err)
 	req := srv.Last(t, http.MethodPost, "/contracts/db877e5f-73ab-486a-99fa-4491b41a82d6")
 	requireAccountPath(t, req, "/cases/PQ1230485.493019345/contracts/db877e5f-73ab-486a-99fa-4491b41a82d6")
-	sample := seedFx(t, "contract_reopen.request")
+	sample := contracttest.Seed(t, "contract_reopen.request")
 	contracttest.RequireSample(t, req.Body, sample)
 	require.NotEmpty(t, k.Contracts)
 	require.NotNil(t, k.FormSubmitter)
@@ -269,7 +264,7 @@ func TestSeedContractNotes(t *testing.T) {
 	require.NoError(t, err)
 	req := srv.Last(t, http.MethodPost, "/notes")
 	requireAccountPath(t, req, "/cases/PQ1230485.493019345/notes")
-	sample := seedFx(t, "note_create.request")
+	sample := contracttest.Seed(t, "note_create.request")
 	contracttest.RequireSample(t, req.Body, sample)
 	require.Equal(t, "Q1230483.note.1493019345", n.ID)
 	require.Equal(t, "string", n.Body)
@@ -287,7 +282,7 @@ func TestSeedContractNotes(t *testing.T) {
 // lost (its headings were stripped), so /agent-decisions is not held to anything.
 func TestSeedContractAgentDecision(t *testing.T) {
 	c, srv := seedClient(t)
-	sample := seedFx(t, "agent_decision.request")
+	sample := contracttest.Seed(t, "agent_decision.request")
 	for _, d := range []quickr.AgentDecision{
 		{DeterminedStatus: quickr.StatusActive, DeterminedRiskLevel: quickr.RiskHigh},
 		{DeterminedStatus: quickr.StatusDeclined},
@@ -313,9 +308,9 @@ func TestSeedContractAutomations(t *testing.T) {
 	// The API sample shows only {type} per condition; the guide's payload shows the rest
 	// (field, value, path, nested conditions, the trigger's status, the action's status).
 	var guide map[string]json.RawMessage
-	require.NoError(t, json.Unmarshal(seedFx(t, "automation_guide.request").Body, &guide))
+	require.NoError(t, json.Unmarshal(contracttest.Seed(t, "automation_guide.request").Body, &guide))
 	guideTriggers := `{"triggers":` + string(guide["trigger"]) + `,"conditions":` + string(guide["conditions"]) + `,"actions":[{"type":"set_case_status","status":"ACTIVE"}]}`
-	contracttest.RequireShape(t, req.Body, seedFx(t, "automation_create.request").Body, json.RawMessage(guideTriggers))
+	contracttest.RequireShape(t, req.Body, contracttest.Seed(t, "automation_create.request").Body, json.RawMessage(guideTriggers))
 	require.Equal(t, "PQ1230483.automation.13294829", a.ID)
 	require.Equal(t, "automation", a.Object)
 	require.Equal(t, "case_status_updated", a.Triggers[0].Type)
@@ -328,7 +323,7 @@ func TestSeedContractAutomations(t *testing.T) {
 	_, err = c.UpdateAutomation(ctx, "PQ1230483.automation.13294829", in)
 	require.NoError(t, err)
 	contracttest.RequireShape(t, srv.Last(t, http.MethodPut, "/automations/PQ1230483.automation.13294829").Body,
-		seedFx(t, "automation_update.request").Body, json.RawMessage(guideTriggers))
+		contracttest.Seed(t, "automation_update.request").Body, json.RawMessage(guideTriggers))
 
 	list, err := c.ListAutomations(ctx, quickr.PageParams{Limit: 10})
 	require.NoError(t, err)
