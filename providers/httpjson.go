@@ -24,6 +24,40 @@ func NewHTTPClient(d time.Duration) *http.Client {
 	return &http.Client{Timeout: d}
 }
 
+// Clock returns now, or time.Now when now is nil.
+func Clock(now func() time.Time) func() time.Time {
+	if now == nil {
+		return time.Now
+	}
+	return now
+}
+
+// HTTPClient is the client a provider's calls go through: hc when not nil, else a new one
+// whose timeout is timeout, or the rule's Timeout when timeout <= 0 (DefaultTimeout when the
+// rule names none either).
+func (r RetryRule) HTTPClient(hc *http.Client, timeout time.Duration) *http.Client {
+	if hc != nil {
+		return hc
+	}
+	if timeout <= 0 {
+		timeout = r.Timeout
+	}
+	return NewHTTPClient(timeout)
+}
+
+// JSONError builds a Caller.ParseError for a provider whose error body is JSON: the body is
+// decoded into a T and pick reads the code and message from it. A body that is not such JSON
+// yields neither, so the Caller falls back to the raw body.
+func JSONError[T any](pick func(e T) (code, message string)) func(body []byte) (string, string) {
+	return func(body []byte) (string, string) {
+		var e T
+		if json.Unmarshal(body, &e) != nil {
+			return "", ""
+		}
+		return pick(e)
+	}
+}
+
 // Caller performs JSON calls for one provider and turns failures into *Error.
 // It never retries.
 type Caller struct {
@@ -100,10 +134,7 @@ func (c *Caller) Do(ctx context.Context, req Request, out any) (int, error) {
 }
 
 func (c *Caller) failure(op string, resp *http.Response, raw []byte) *Error {
-	now := time.Now
-	if c.Now != nil {
-		now = c.Now
-	}
+	now := Clock(c.Now)
 	e := &Error{
 		Provider:   c.Provider,
 		Op:         op,

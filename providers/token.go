@@ -27,10 +27,7 @@ type Tokens struct {
 
 // Token returns the cached token, or a new one when force is set or it is due for renewal.
 func (t *Tokens) Token(ctx context.Context, force bool) (string, error) {
-	now := time.Now
-	if t.Now != nil {
-		now = t.Now
-	}
+	now := Clock(t.Now)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if !force && t.token != "" && now().Before(t.expires) {

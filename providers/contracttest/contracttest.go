@@ -38,6 +38,13 @@ type Fixture struct {
 	Enums map[string][]string `json:"enums,omitempty"`
 }
 
+// Seed loads the fixture named name from testdata/seed, where each client's package keeps
+// its seed's examples.
+func Seed(t testing.TB, name string) Fixture {
+	t.Helper()
+	return Load(t, "testdata/seed/"+name+".json")
+}
+
 // Load reads a fixture file and fails the test unless it has a source and a JSON body.
 func Load(t testing.TB, path string) Fixture {
 	t.Helper()
@@ -266,6 +273,14 @@ func kindOf(v any) string {
 		return "null"
 	}
 	return fmt.Sprintf("%T", v)
+}
+
+// RequireSample holds sent to a documented request sample: RequireShape against the sample's
+// body (and any further documented bodies) and RequireEnums against its enums.
+func RequireSample(t testing.TB, sent []byte, sample Fixture, more ...json.RawMessage) {
+	t.Helper()
+	RequireShape(t, sent, append([]json.RawMessage{sample.Body}, more...)...)
+	RequireEnums(t, sent, sample.Enums)
 }
 
 // RequireEnums fails the test unless every value sent at each enum path is one the seed

@@ -69,3 +69,21 @@ func TestRequireEnums(t *testing.T) {
 		}
 	}
 }
+
+func TestRequireSample(t *testing.T) {
+	sample := Fixture{Body: json.RawMessage(`{"status":"ACTIVE"}`), Enums: map[string][]string{"status": {"ACTIVE"}}}
+	more := json.RawMessage(`{"note":"x"}`)
+	tests := []struct {
+		sent string
+		ok   bool
+	}{
+		{`{"status":"ACTIVE","note":"y"}`, true}, // a field of a further documented body
+		{`{"status":"active"}`, false},           // not a listed enum value
+		{`{"state":"ACTIVE"}`, false},            // not a documented field
+	}
+	for _, tt := range tests {
+		if failed := check(t, func(tb testing.TB) { RequireSample(tb, []byte(tt.sent), sample, more) }); failed == tt.ok {
+			t.Errorf("RequireSample(%s) failed=%v, want ok=%v", tt.sent, failed, tt.ok)
+		}
+	}
+}

@@ -70,21 +70,12 @@ type Client struct {
 
 // New returns a client. A nil hc gets an *http.Client with the configured timeout.
 func New(cfg Config, hc *http.Client) *Client {
-	if cfg.Timeout <= 0 {
-		cfg.Timeout = RetryRule.Timeout
-	}
-	if hc == nil {
-		hc = providers.NewHTTPClient(cfg.Timeout)
-	}
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = DefaultBaseURL
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	cfg.APIToken = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(cfg.APIToken), "Bearer "))
-	now := cfg.Now
-	if now == nil {
-		now = time.Now
-	}
+	now := providers.Clock(cfg.Now)
 	method := strings.ToUpper(cfg.Method)
 	if method != http.MethodGet {
 		method = http.MethodPost
@@ -93,7 +84,7 @@ func New(cfg Config, hc *http.Client) *Client {
 		cfg:    cfg,
 		now:    now,
 		method: method,
-		caller: providers.Caller{Provider: Provider, HTTP: hc, Now: now, ParseError: parseError},
+		caller: providers.Caller{Provider: Provider, HTTP: RetryRule.HTTPClient(hc, cfg.Timeout), Now: now, ParseError: parseError},
 	}
 }
 

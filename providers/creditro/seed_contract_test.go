@@ -31,7 +31,7 @@ type seedExample struct {
 
 func TestSeedContractKYCCases(t *testing.T) {
 	var ex seedExample
-	require.NoError(t, json.Unmarshal(contracttest.Load(t, "testdata/seed/kyc_cases.example.json").Body, &ex))
+	require.NoError(t, json.Unmarshal(contracttest.Seed(t, "kyc_cases.example").Body, &ex))
 	require.Contains(t, ex.TokenPayload, "customer")
 
 	// The documented response with one item of the engine's reading (the seed shows none).
@@ -61,7 +61,7 @@ func TestSeedContractKYCCases(t *testing.T) {
 // "couple of minutes" the status table asks for.
 func TestSeedContractRateLimited(t *testing.T) {
 	var text string
-	require.NoError(t, json.Unmarshal(contracttest.Load(t, "testdata/seed/rate_limited.response.json").Body, &text))
+	require.NoError(t, json.Unmarshal(contracttest.Seed(t, "rate_limited.response").Body, &text))
 	srv := contracttest.NewServer(t, func(contracttest.Request) contracttest.Answer {
 		return contracttest.Answer{Status: http.StatusTooManyRequests, Body: []byte(text), Header: map[string]string{"Content-Type": "text/plain"}}
 	})

@@ -50,25 +50,13 @@ type Client struct {
 // New returns a client. A nil hc gets an *http.Client with the configured timeout
 // (RetryRule.Timeout when 0).
 func New(cfg Config, hc *http.Client) *Client {
-	if cfg.Timeout <= 0 {
-		cfg.Timeout = RetryRule.Timeout
-	}
-	if hc == nil {
-		hc = providers.NewHTTPClient(cfg.Timeout)
-	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	return &Client{
 		cfg: cfg,
 		caller: providers.Caller{
-			Provider: Provider,
-			HTTP:     hc,
-			ParseError: func(b []byte) (string, string) {
-				var e apiError
-				if json.Unmarshal(b, &e) != nil {
-					return "", ""
-				}
-				return "", e.Error
-			},
+			Provider:   Provider,
+			HTTP:       RetryRule.HTTPClient(hc, cfg.Timeout),
+			ParseError: providers.JSONError(func(e apiError) (string, string) { return "", e.Error }),
 		},
 	}
 }

@@ -19,11 +19,6 @@ import (
 // responses print placeholders ("<status>"), so their values prove only where each field is
 // read from; the statuses and statement types are held to the seed's value lists.
 
-func seedFx(t *testing.T, name string) contracttest.Fixture {
-	t.Helper()
-	return contracttest.Load(t, "testdata/seed/"+name+".json")
-}
-
 func seedClient(t *testing.T, answer func(r contracttest.Request) contracttest.Answer) (*deepidv.Client, *contracttest.Server) {
 	t.Helper()
 	srv := contracttest.NewServer(t, answer)
@@ -31,7 +26,7 @@ func seedClient(t *testing.T, answer func(r contracttest.Request) contracttest.A
 }
 
 func seedAnswers(t *testing.T) func(r contracttest.Request) contracttest.Answer {
-	create, list, one := seedFx(t, "create.response").Body, seedFx(t, "list.response").Body, seedFx(t, "get.response").Body
+	create, list, one := contracttest.Seed(t, "create.response").Body, contracttest.Seed(t, "list.response").Body, contracttest.Seed(t, "get.response").Body
 	return func(r contracttest.Request) contracttest.Answer {
 		switch {
 		case r.Method == http.MethodPost && r.Path == "/credit-terms":
@@ -61,9 +56,8 @@ func TestSeedContractCreateCreditTerms(t *testing.T) {
 	req := srv.Last(t, http.MethodPost, "/credit-terms")
 	require.Equal(t, "/credit-terms", req.Path)
 	require.Equal(t, "users-api-key", req.Header.Get("x-api-key"))
-	example := seedFx(t, "create.request")
-	contracttest.RequireShape(t, req.Body, example.Body, seedFx(t, "create_fields.request").Body)
-	contracttest.RequireEnums(t, req.Body, example.Enums)
+	example := contracttest.Seed(t, "create.request")
+	contracttest.RequireSample(t, req.Body, example, contracttest.Seed(t, "create_fields.request").Body)
 
 	require.Equal(t, "<credit_terms_id>", got.CreditTermsID)
 	require.Equal(t, "<credit_terms_url>", got.CreditTermsURL)
@@ -101,16 +95,16 @@ func TestSeedContractListCreditTerms(t *testing.T) {
 
 // The engine's statuses and statement types are the seed's value lists.
 func TestSeedContractStatusValues(t *testing.T) {
-	enums := seedFx(t, "list.response").Enums
+	enums := contracttest.Seed(t, "list.response").Enums
 	require.ElementsMatch(t, enums["creditTerms[].status"], []string{deepidv.StatusPending, deepidv.StatusInProgress, deepidv.StatusCompleted})
 	require.ElementsMatch(t, enums["creditTerms[].type"], []string{deepidv.TypeUpload, deepidv.TypeRequest})
-	require.Equal(t, seedFx(t, "create.request").Enums["period"], deepidv.Periods)
+	require.Equal(t, contracttest.Seed(t, "create.request").Enums["period"], deepidv.Periods)
 }
 
 // Every documented error body decodes into the error's message, with its status.
 func TestSeedContractErrors(t *testing.T) {
 	var bodies map[string]json.RawMessage
-	require.NoError(t, json.Unmarshal(seedFx(t, "errors.response").Body, &bodies))
+	require.NoError(t, json.Unmarshal(contracttest.Seed(t, "errors.response").Body, &bodies))
 	for code, body := range bodies {
 		status, err := strconv.Atoi(code)
 		require.NoError(t, err)

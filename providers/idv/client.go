@@ -3,7 +3,6 @@ package idv
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"net/http"
 	"strings"
 	"time"
@@ -57,12 +56,6 @@ type Client struct {
 // New returns a client. A nil hc gets an *http.Client with the configured timeout
 // (RetryRule.Timeout, the documented 60 s, when 0).
 func New(cfg Config, hc *http.Client) *Client {
-	if cfg.Timeout <= 0 {
-		cfg.Timeout = RetryRule.Timeout
-	}
-	if hc == nil {
-		hc = providers.NewHTTPClient(cfg.Timeout)
-	}
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = DefaultBaseURL
 	}
@@ -74,15 +67,9 @@ func New(cfg Config, hc *http.Client) *Client {
 	return &Client{
 		cfg: cfg,
 		caller: providers.Caller{
-			Provider: Provider,
-			HTTP:     hc,
-			ParseError: func(b []byte) (string, string) {
-				var e apiError
-				if json.Unmarshal(b, &e) != nil {
-					return "", ""
-				}
-				return e.ErrorName, e.ErrorMessage
-			},
+			Provider:   Provider,
+			HTTP:       RetryRule.HTTPClient(hc, cfg.Timeout),
+			ParseError: providers.JSONError(func(e apiError) (string, string) { return e.ErrorName, e.ErrorMessage }),
 		},
 	}
 }

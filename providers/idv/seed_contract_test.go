@@ -17,32 +17,32 @@ import (
 // testdata/seed with the lines they come from; see package contracttest). Every request is a
 // POST to /api/v1/{class}.{method} with Basic auth, "base64(public key + : + secret)".
 
-func seedFx(t *testing.T, name string) contracttest.Fixture {
-	t.Helper()
-	return contracttest.Load(t, "testdata/seed/"+name+".json")
-}
-
 func seedClient(t *testing.T) (*idv.Client, *contracttest.Server) {
 	t.Helper()
 	answers := map[string][]byte{
-		"/api/v1/session.create": seedFx(t, "session_create.response").Body,
-		"/api/v1/session.get":    seedFx(t, "session_get.response").Body,
-		"/api/v1/session.state":  seedFx(t, "session_state.response").Body,
+		"/api/v1/session.create": contracttest.Seed(t, "session_create.response").Body,
+		"/api/v1/session.get":    contracttest.Seed(t, "session_get.response").Body,
+		"/api/v1/session.state":  contracttest.Seed(t, "session_state.response").Body,
 	}
 	srv := contracttest.NewServer(t, func(r contracttest.Request) contracttest.Answer {
 		if b, ok := answers[r.Path]; ok && r.Method == http.MethodPost {
 			return contracttest.Answer{Body: b}
 		}
-		return contracttest.Answer{Status: http.StatusNotFound, Body: seedFx(t, "error.response").Body}
+		return contracttest.Answer{Status: http.StatusNotFound, Body: contracttest.Seed(t, "error.response").Body}
 	})
 	return idv.New(idv.Config{BaseURL: srv.URL, PublicKey: "public-key-x", Secret: "secret-y"}, srv.Client()), srv
 }
 
-func requireSeedRequest(t *testing.T, r contracttest.Request, path string) {
+// requireSeedRequest returns the last request of call (e.g. session.get) after holding it to
+// the seed: a POST to /api/v1/{call} with Basic auth and a body shaped like the sample.
+func requireSeedRequest(t *testing.T, srv *contracttest.Server, call, sample string) contracttest.Request {
 	t.Helper()
+	r := srv.Last(t, http.MethodPost, "/"+call)
 	require.Equal(t, http.MethodPost, r.Method, "All API requests must be POST requests")
-	require.Equal(t, path, r.Path)
+	require.Equal(t, "/api/v1/"+call, r.Path)
 	require.Equal(t, "Basic "+base64.StdEncoding.EncodeToString([]byte("public-key-x:secret-y")), r.Header.Get("Authorization"))
+	contracttest.RequireShape(t, r.Body, contracttest.Seed(t, sample).Body)
+	return r
 }
 
 func TestSeedContractCreateSession(t *testing.T) {
@@ -51,9 +51,7 @@ func TestSeedContractCreateSession(t *testing.T) {
 		CallbackURL: "https://gateway.example/webhooks/idv/tok", FaceVerification: true, Reference: "onboarding:NO:987654321",
 	})
 	require.NoError(t, err)
-	req := srv.Last(t, http.MethodPost, "/session.create")
-	requireSeedRequest(t, req, "/api/v1/session.create")
-	contracttest.RequireShape(t, req.Body, seedFx(t, "session_create.request").Body)
+	requireSeedRequest(t, srv, "session.create", "session_create.request")
 	require.Equal(t, &idv.CreatedSession{ID: 123, Token: "i_dI5hs7m..."}, got)
 }
 
@@ -61,9 +59,7 @@ func TestSeedContractGetSession(t *testing.T) {
 	c, srv := seedClient(t)
 	got, err := c.GetSession(context.Background(), 123)
 	require.NoError(t, err)
-	req := srv.Last(t, http.MethodPost, "/session.get")
-	requireSeedRequest(t, req, "/api/v1/session.get")
-	contracttest.RequireShape(t, req.Body, seedFx(t, "session_id.request").Body)
+	req := requireSeedRequest(t, srv, "session.get", "session_id.request")
 	require.JSONEq(t, `{"id":123}`, string(req.Body))
 	require.Equal(t, &idv.Session{
 		ID: 123, Created: "2024-01-27T00:00:00Z", Expires: "...", State: idv.StateCreated, Reference: "...",
@@ -77,16 +73,14 @@ func TestSeedContractSessionState(t *testing.T) {
 	c, srv := seedClient(t)
 	state, err := c.SessionState(context.Background(), 123)
 	require.NoError(t, err)
-	req := srv.Last(t, http.MethodPost, "/session.state")
-	requireSeedRequest(t, req, "/api/v1/session.state")
-	contracttest.RequireShape(t, req.Body, seedFx(t, "session_id.request").Body)
+	requireSeedRequest(t, srv, "session.state", "session_id.request")
 	require.Equal(t, idv.StateCreated, state)
 }
 
 // The error example: error_name is the code, error_message the message.
 func TestSeedContractError(t *testing.T) {
 	srv := contracttest.NewServer(t, func(contracttest.Request) contracttest.Answer {
-		return contracttest.Answer{Status: http.StatusNotFound, Body: seedFx(t, "error.response").Body}
+		return contracttest.Answer{Status: http.StatusNotFound, Body: contracttest.Seed(t, "error.response").Body}
 	})
 	c := idv.New(idv.Config{BaseURL: srv.URL, PublicKey: "public-key-x", Secret: "secret-y"}, srv.Client())
 	_, err := c.GetSession(context.Background(), 123)

@@ -42,32 +42,20 @@ type Config struct {
 type Client struct {
 	cfg    Config
 	caller providers.Caller
-	now    func() time.Time
-
 	tokens *providers.Tokens
 }
 
 // New returns a client. A nil hc gets an *http.Client with the configured timeout
 // (RetryRule.Timeout when 0).
 func New(cfg Config, hc *http.Client) *Client {
-	if cfg.Timeout <= 0 {
-		cfg.Timeout = RetryRule.Timeout
-	}
-	if hc == nil {
-		hc = providers.NewHTTPClient(cfg.Timeout)
-	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	if cfg.TokenPath == "" {
 		cfg.TokenPath = DefaultTokenPath
 	}
-	now := cfg.Now
-	if now == nil {
-		now = time.Now
-	}
+	now := providers.Clock(cfg.Now)
 	c := &Client{
 		cfg:    cfg,
-		now:    now,
-		caller: providers.Caller{Provider: Provider, HTTP: hc, Now: now, ParseError: parseError},
+		caller: providers.Caller{Provider: Provider, HTTP: RetryRule.HTTPClient(hc, cfg.Timeout), Now: now, ParseError: parseError},
 	}
 	// The seed gives no token lifetime: 15 minutes is assumed, and a 401 re-authenticates anyway.
 	c.tokens = &providers.Tokens{Fetch: c.fetchToken, DefaultTTL: 15 * time.Minute, Slack: time.Minute, Now: now}
@@ -76,11 +64,7 @@ func New(cfg Config, hc *http.Client) *Client {
 
 // parseError reads {message, code}, {error: "..."}, {error: {code, message}} and the OAuth
 // {error, error_description}.
-func parseError(b []byte) (code, message string) {
-	var e apiError
-	if json.Unmarshal(b, &e) != nil {
-		return "", ""
-	}
+var parseError = providers.JSONError(func(e apiError) (code, message string) {
 	message = e.Message
 	switch v := e.Error.(type) {
 	case string:
@@ -104,7 +88,7 @@ func parseError(b []byte) (code, message string) {
 		code = fmt.Sprint(e.Code)
 	}
 	return code, message
-}
+})
 
 func (c *Client) url(path string) string {
 	if strings.HasPrefix(path, "http://") || strings.HasPrefix(path, "https://") {
@@ -193,20 +177,9 @@ func (c *Client) FindCustomer(ctx context.Context, customIdentifier string) (*Cu
 	if customIdentifier == "" {
 		return nil, badInput(op, "customIdentifier is required")
 	}
-	var raw json.RawMessage
-	_, err := c.do(ctx, providers.Request{
-		Op: op, Method: http.MethodGet,
-		URL: c.url("/customers?" + url.Values{"customIdentifier": {customIdentifier}}.Encode()),
-	}, &raw)
-	if providers.IsStatus(err, http.StatusNotFound) {
-		return nil, nil
-	}
+	list, err := getList(ctx, c, op, "/customers?"+url.Values{"customIdentifier": {customIdentifier}}.Encode(), decodeCustomers)
 	if err != nil {
 		return nil, err
-	}
-	list, err := decodeCustomers(raw)
-	if err != nil {
-		return nil, &providers.Error{Provider: Provider, Op: op, Status: http.StatusBadGateway, Message: "decode response: " + err.Error()}
 	}
 	for i := range list {
 		if list[i].CustomIdentifier == customIdentifier && list[i].ID != "" {
@@ -216,22 +189,50 @@ func (c *Client) FindCustomer(ctx context.Context, customIdentifier string) (*Cu
 	return nil, nil
 }
 
-func decodeCustomers(raw json.RawMessage) ([]Customer, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 {
+// getList GETs path and decodes the reply with decode; a 404 is an empty list.
+func getList[T any](ctx context.Context, c *Client, op, path string, decode func(json.RawMessage) ([]T, error)) ([]T, error) {
+	var raw json.RawMessage
+	_, err := c.do(ctx, providers.Request{Op: op, Method: http.MethodGet, URL: c.url(path)}, &raw)
+	if providers.IsStatus(err, http.StatusNotFound) {
 		return nil, nil
 	}
-	var list []Customer
-	if raw[0] == '[' {
-		err := json.Unmarshal(raw, &list)
-		return list, err
-	}
-	f, err := providers.DecodeFields(raw)
 	if err != nil {
 		return nil, err
 	}
-	if inner := f.Raw("data", "customers", "items", "results"); inner != nil {
-		err := json.Unmarshal(inner, &list)
+	list, err := decode(raw)
+	if err != nil {
+		return nil, &providers.Error{Provider: Provider, Op: op, Status: http.StatusBadGateway, Message: "decode response: " + err.Error()}
+	}
+	return list, nil
+}
+
+// decodeList reads a bare JSON array, or the array under the first of keys that an object
+// has; found is false for an object with none of them. An empty reply is an empty list.
+func decodeList[T any](raw json.RawMessage, keys ...string) (list []T, found bool, err error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return nil, true, nil
+	}
+	if raw[0] == '[' {
+		err := json.Unmarshal(raw, &list)
+		return list, true, err
+	}
+	f, err := providers.DecodeFields(raw)
+	if err != nil {
+		return nil, false, err
+	}
+	inner := f.Raw(keys...)
+	if inner == nil {
+		return nil, false, nil
+	}
+	err = json.Unmarshal(inner, &list)
+	return list, true, err
+}
+
+// decodeCustomers reads a list of customers (see FindCustomer) or one customer.
+func decodeCustomers(raw json.RawMessage) ([]Customer, error) {
+	list, found, err := decodeList[Customer](raw, "data", "customers", "items", "results")
+	if found || err != nil {
 		return list, err
 	}
 	var one Customer
@@ -299,41 +300,17 @@ func (c *Client) ListAnalyses(ctx context.Context, customerID string) ([]Analysi
 	if customerID == "" {
 		return nil, badInput(op, "customer id is required")
 	}
-	var raw json.RawMessage
-	_, err := c.do(ctx, providers.Request{
-		Op: op, Method: http.MethodGet, URL: c.url("/customers/" + url.PathEscape(customerID) + "/analyses"),
-	}, &raw)
-	if providers.IsStatus(err, http.StatusNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	list, err := decodeAnalyses(raw)
-	if err != nil {
-		return nil, &providers.Error{Provider: Provider, Op: op, Status: http.StatusBadGateway, Message: "decode response: " + err.Error()}
-	}
-	return list, nil
+	return getList(ctx, c, op, "/customers/"+url.PathEscape(customerID)+"/analyses", decodeAnalyses)
 }
 
+// decodeAnalyses reads a list of analyses (see ListAnalyses); null is none.
 func decodeAnalyses(raw json.RawMessage) ([]Analysis, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+	if bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
 		return nil, nil
 	}
-	var list []Analysis
-	if raw[0] == '[' {
-		err := json.Unmarshal(raw, &list)
-		return list, err
-	}
-	f, err := providers.DecodeFields(raw)
-	if err != nil {
-		return nil, err
-	}
-	inner := f.Raw("data", "analyses", "items", "results")
-	if inner == nil {
+	list, found, err := decodeList[Analysis](raw, "data", "analyses", "items", "results")
+	if !found && err == nil {
 		return nil, fmt.Errorf("want a list of analyses")
 	}
-	err = json.Unmarshal(inner, &list)
 	return list, err
 }

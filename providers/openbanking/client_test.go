@@ -17,6 +17,7 @@ import (
 	"github.com/merchantflow/onboarding/providers"
 	"github.com/merchantflow/onboarding/providers/internal/providertest"
 	"github.com/merchantflow/onboarding/providers/openbanking"
+	"github.com/merchantflow/onboarding/providers/sandbox"
 )
 
 // fake is a tiny provider: it issues numbered tokens, accepts only the newest unless told
@@ -86,23 +87,10 @@ func (f *fake) revokeAll() {
 	f.valid = map[string]bool{}
 }
 
-// clock is a settable time source.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-func newClient(srv *httptest.Server, clk *clock) *openbanking.Client {
+func newClient(srv *httptest.Server, clk *sandbox.ManualClock) *openbanking.Client {
 	cfg := openbanking.Config{BaseURL: srv.URL, ClientID: "client-1", ClientSecret: "s3cret"}
 	if clk != nil {
-		cfg.Now = clk.now
+		cfg.Now = clk.Now
 	}
 	return openbanking.New(cfg, srv.Client())
 }
@@ -112,7 +100,7 @@ const analysisDone = `{"id":"an_1","status":"COMPLETED","scores":{"creditScore":
 func TestTokenExchangeAndCaching(t *testing.T) {
 	f, srv := newFake(t, providertest.Routes{"GET /customers/c1/analyses/an_1": {Body: analysisDone}})
 	f.expiresIn = 120
-	clk := &clock{t: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clk := sandbox.NewManualClock(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
 	c := newClient(srv, clk)
 	ctx := context.Background()
 
@@ -130,13 +118,13 @@ func TestTokenExchangeAndCaching(t *testing.T) {
 		require.Equal(t, "Bearer tok-1", call.Auth())
 	}
 
-	clk.add(59 * time.Second) // still outside the renewal slack (120 s - 60 s)
+	clk.Advance(59 * time.Second) // still outside the renewal slack (120 s - 60 s)
 	_, err := c.GetAnalysis(ctx, "c1", "an_1")
 	require.NoError(t, err)
 	tokens, _, _ = f.snapshot()
 	require.Equal(t, 1, tokens)
 
-	clk.add(2 * time.Second) // within a minute of expiry: renewed before the call
+	clk.Advance(2 * time.Second) // within a minute of expiry: renewed before the call
 	_, err = c.GetAnalysis(ctx, "c1", "an_1")
 	require.NoError(t, err)
 	tokens, _, calls = f.snapshot()
@@ -161,11 +149,11 @@ func TestTokenExpiresInVariants(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f, srv := newFake(t, providertest.Routes{"*": {Body: `{"id":"a","status":"IN_PROGRESS"}`}})
 			f.expiresIn = tt.expiresIn
-			clk := &clock{t: time.Unix(1_700_000_000, 0)}
+			clk := sandbox.NewManualClock(time.Unix(1_700_000_000, 0))
 			c := newClient(srv, clk)
 			_, err := c.GetAnalysis(context.Background(), "c", "a")
 			require.NoError(t, err)
-			clk.add(tt.advance)
+			clk.Advance(tt.advance)
 			_, err = c.GetAnalysis(context.Background(), "c", "a")
 			require.NoError(t, err)
 			tokens, _, _ := f.snapshot()
@@ -207,28 +195,23 @@ func TestReauthOnce(t *testing.T) {
 
 func TestTokenEndpointErrors(t *testing.T) {
 	tests := []struct {
-		name      string
-		rp        providertest.Reply
-		wantStat  int
-		wantCode  string
-		temporary bool
+		name string
+		rp   providertest.Reply
+		want providertest.Want
 	}{
-		{"bad credentials", providertest.Reply{Status: 401, Body: `{"error":"invalid_client","error_description":"bad secret"}`}, 401, "invalid_client", false},
-		{"server error", providertest.Reply{Status: 503, Body: `unavailable`}, 503, "", true},
-		{"no access_token", providertest.Reply{Status: 200, Body: `{"token_type":"Bearer"}`}, http.StatusBadGateway, "", true},
-		{"malformed", providertest.Reply{Status: 200, Body: `{"access_token":`}, http.StatusBadGateway, "", true},
+		{"bad credentials", providertest.Reply{Status: 401, Body: `{"error":"invalid_client","error_description":"bad secret"}`},
+			providertest.Want{Status: 401, Code: "invalid_client", Message: "bad secret"}},
+		{"server error", providertest.Reply{Status: 503, Body: `unavailable`}, providertest.Want{Status: 503, Temporary: true}},
+		{"no access_token", providertest.Reply{Status: 200, Body: `{"token_type":"Bearer"}`}, providertest.Want{Status: http.StatusBadGateway, Temporary: true}},
+		{"malformed", providertest.Reply{Status: 200, Body: `{"access_token":`}, providertest.Want{Status: http.StatusBadGateway, Temporary: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f, srv := newFake(t, nil)
 			f.tokenReply = &tt.rp
 			_, err := newClient(srv, nil).GetAnalysis(context.Background(), "c", "a")
-			pe, ok := providers.AsError(err)
-			require.True(t, ok)
+			pe := providertest.RequireError(t, err, openbanking.Provider, tt.want)
 			require.Equal(t, "get token", pe.Op)
-			require.Equal(t, tt.wantStat, pe.Status)
-			require.Equal(t, tt.wantCode, pe.Code)
-			require.Equal(t, tt.temporary, pe.Temporary())
 			_, forms, calls := f.snapshot()
 			require.Len(t, forms, 1, "no second token attempt")
 			require.Empty(t, calls, "no API call without a token")
@@ -442,28 +425,24 @@ func TestGetAnalysis(t *testing.T) {
 
 func TestErrors(t *testing.T) {
 	tests := []struct {
-		name      string
-		rp        providertest.Reply
-		wantStat  int
-		wantCode  string
-		wantMsg   string
-		wantRetry time.Duration
-		temporary bool
+		name string
+		rp   providertest.Reply
+		want providertest.Want
 	}{
-		{"400", providertest.Reply{Status: 400, Body: `{"message":"bad","code":"VALIDATION"}`}, 400, "VALIDATION", "bad", 0, false},
-		{"403 nested error", providertest.Reply{Status: 403, Body: `{"error":{"code":"FORBIDDEN","message":"no access"}}`}, 403, "FORBIDDEN", "no access", 0, false},
-		{"404", providertest.Reply{Status: 404, Body: `{"error":"Analysis not found"}`}, 404, "", "Analysis not found", 0, false},
-		{"429 retry-after", providertest.Reply{Status: 429, Body: `{"message":"slow down"}`, Header: map[string]string{"Retry-After": "12"}}, 429, "", "slow down", 12 * time.Second, true},
-		{"500", providertest.Reply{Status: 500, Body: `{"message":"boom"}`}, 500, "", "boom", 0, true},
-		{"malformed 200", providertest.Reply{Status: 200, Body: `{"id":"x","scores":{"creditScore":{"value":"high"}}}`}, http.StatusBadGateway, "", "", 0, true},
-		{"truncated 200", providertest.Reply{Status: 200, Body: `{"id":`}, http.StatusBadGateway, "", "", 0, true},
+		{"400", providertest.Reply{Status: 400, Body: `{"message":"bad","code":"VALIDATION"}`}, providertest.Want{Status: 400, Code: "VALIDATION", Message: "bad"}},
+		{"403 nested error", providertest.Reply{Status: 403, Body: `{"error":{"code":"FORBIDDEN","message":"no access"}}`}, providertest.Want{Status: 403, Code: "FORBIDDEN", Message: "no access"}},
+		{"404", providertest.Reply{Status: 404, Body: `{"error":"Analysis not found"}`}, providertest.Want{Status: 404, Message: "Analysis not found"}},
+		{"429 retry-after", providertest.Reply{Status: 429, Body: `{"message":"slow down"}`, Header: map[string]string{"Retry-After": "12"}},
+			providertest.Want{Status: 429, Message: "slow down", RetryAfter: 12 * time.Second, Temporary: true}},
+		{"500", providertest.Reply{Status: 500, Body: `{"message":"boom"}`}, providertest.Want{Status: 500, Message: "boom", Temporary: true}},
+		{"malformed 200", providertest.Reply{Status: 200, Body: `{"id":"x","scores":{"creditScore":{"value":"high"}}}`}, providertest.Want{Status: http.StatusBadGateway, Temporary: true}},
+		{"truncated 200", providertest.Reply{Status: 200, Body: `{"id":`}, providertest.Want{Status: http.StatusBadGateway, Temporary: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, srv := newFake(t, providertest.Routes{"*": tt.rp})
 			_, err := newClient(srv, nil).GetAnalysis(context.Background(), "c", "a")
-			providertest.RequireError(t, err, openbanking.Provider, providertest.Want{Status: tt.wantStat, Code: tt.wantCode, Message: tt.wantMsg,
-				Temporary: tt.temporary, RetryAfter: tt.wantRetry})
+			providertest.RequireError(t, err, openbanking.Provider, tt.want)
 		})
 	}
 }

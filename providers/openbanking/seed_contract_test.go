@@ -31,7 +31,7 @@ type seedNames struct {
 func loadNames(t *testing.T) seedNames {
 	t.Helper()
 	var n seedNames
-	require.NoError(t, json.Unmarshal(contracttest.Load(t, "testdata/seed/names.json").Body, &n))
+	require.NoError(t, json.Unmarshal(contracttest.Seed(t, "names").Body, &n))
 	return n
 }
 

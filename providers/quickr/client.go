@@ -2,7 +2,6 @@ package quickr
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -33,35 +32,20 @@ type Config struct {
 type Client struct {
 	cfg    Config
 	caller providers.Caller
-	now    func() time.Time
-
 	tokens *providers.Tokens
 }
 
 // New returns a client. The API key is never logged or returned in errors.
 func New(cfg Config, hc *http.Client) *Client {
-	if hc == nil {
-		hc = providers.NewHTTPClient(cfg.Timeout)
-	}
-	now := cfg.Now
-	if now == nil {
-		now = time.Now
-	}
+	now := providers.Clock(cfg.Now)
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	c := &Client{
 		cfg: cfg,
-		now: now,
 		caller: providers.Caller{
-			Provider: Provider,
-			HTTP:     hc,
-			Now:      now,
-			ParseError: func(b []byte) (string, string) {
-				var e apiError
-				if json.Unmarshal(b, &e) != nil {
-					return "", ""
-				}
-				return e.Error.Code, e.Error.Message
-			},
+			Provider:   Provider,
+			HTTP:       RetryRule.HTTPClient(hc, cfg.Timeout),
+			Now:        now,
+			ParseError: providers.JSONError(func(e apiError) (string, string) { return e.Error.Code, e.Error.Message }),
 		},
 	}
 	// Tokens live an hour (documented) and are renewed five minutes ahead.

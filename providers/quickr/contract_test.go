@@ -46,6 +46,52 @@ func fullCase(ref, org, callback string) quickr.CaseCreate {
 	return cc
 }
 
+// newCase creates cc in the sandbox and then runs the control steps on it (declare, sign...).
+func newCase(t *testing.T, c *quickr.Client, base string, cc quickr.CaseCreate, steps ...string) *quickr.Case {
+	t.Helper()
+	created, err := c.CreateCase(context.Background(), cc)
+	require.NoError(t, err)
+	for _, step := range steps {
+		control(t, base, cc.Reference, step, nil)
+	}
+	return created
+}
+
+// readPages calls page with each cursor in turn ("" first) until a page has none and returns
+// every item read; more than five pages fail the test.
+func readPages[T any](t *testing.T, page func(cursor string) ([]T, quickr.Pagination)) []T {
+	t.Helper()
+	var all []T
+	cursor := ""
+	for pages := 0; ; pages++ {
+		require.Less(t, pages, 5)
+		items, next := page(cursor)
+		all = append(all, items...)
+		if next.Cursor == "" {
+			return all
+		}
+		cursor = next.Cursor
+	}
+}
+
+// autoApprove is the guide's "Auto approve" automation: on READY_FOR_REVIEW, when any of
+// noSanctions holds, the company is two years old or more and every owner shares its country,
+// the case is set ACTIVE.
+func autoApprove(description string, noSanctions ...quickr.Condition) quickr.Automation {
+	return quickr.Automation{
+		Name:        "Auto approve",
+		Description: description,
+		Triggers:    []quickr.AutomationTrigger{{Type: "case_status_updated", Status: "READY_FOR_REVIEW"}},
+		Conditions: []quickr.Condition{
+			{Type: "or", Conditions: noSanctions},
+			{Type: "greater_than_or_equal", Field: "$.context.company_age", Value: "2"},
+			{Type: "every", Field: "$.prefills[?(@.type==='ultimate_beneficial_ownership')].data[*].country", Path: "$.prefills[?(@.type==='company')].data[*].country"},
+		},
+		Actions:  []quickr.AutomationAction{{Type: "set_case_status", Status: "ACTIVE"}},
+		Metadata: map[string]string{"team": "risk"},
+	}
+}
+
 func requireStatus(t *testing.T, err error, status int) {
 	t.Helper()
 	require.Error(t, err)
@@ -149,9 +195,7 @@ func TestContractDeclarationAndSigning(t *testing.T) {
 func TestContractExpiryAndReopen(t *testing.T) {
 	ctx := context.Background()
 	c, sb, clock, base := sandboxClient(t)
-	created, err := c.CreateCase(ctx, fullCase("onb-2", "987654321", ""))
-	require.NoError(t, err)
-	control(t, base, "onb-2", "declare", nil)
+	created := newCase(t, c, base, fullCase("onb-2", "987654321", ""), "declare")
 
 	clock.Advance(30 * 24 * time.Hour)
 	got, err := c.GetCase(ctx, created.ID) // the token expired meanwhile; the client renews it
@@ -187,9 +231,7 @@ func TestContractExpiryAndReopen(t *testing.T) {
 func TestContractRejectedAndClosed(t *testing.T) {
 	ctx := context.Background()
 	c, _, _, base := sandboxClient(t)
-	created, err := c.CreateCase(ctx, fullCase("onb-3", "987654321", ""))
-	require.NoError(t, err)
-	control(t, base, "onb-3", "declare", nil)
+	created := newCase(t, c, base, fullCase("onb-3", "987654321", ""), "declare")
 	control(t, base, "onb-3", "reject", map[string]any{"reason": "not my company"})
 	got, err := c.GetCase(ctx, created.ID)
 	require.NoError(t, err)
@@ -226,10 +268,7 @@ func TestContractCreateContract(t *testing.T) {
 func TestContractFlagsForBadCompany(t *testing.T) {
 	ctx := context.Background()
 	c, _, _, base := sandboxClient(t)
-	created, err := c.CreateCase(ctx, fullCase("onb-5", "987123654", ""))
-	require.NoError(t, err)
-	control(t, base, "onb-5", "declare", nil)
-	control(t, base, "onb-5", "sign", nil)
+	created := newCase(t, c, base, fullCase("onb-5", "987123654", ""), "declare", "sign")
 	got, err := c.GetCase(ctx, created.ID)
 	require.NoError(t, err)
 	require.Equal(t, quickr.RiskHigh, got.RiskLevel)
@@ -247,11 +286,9 @@ func TestContractFlagsForBadCompany(t *testing.T) {
 func TestContractAgentDecision(t *testing.T) {
 	ctx := context.Background()
 	c, sb, _, base := sandboxClient(t)
-	created, err := c.CreateCase(ctx, ragnarokCase("onb-6", ""))
-	require.NoError(t, err)
-	control(t, base, "onb-6", "declare", nil)
+	created := newCase(t, c, base, ragnarokCase("onb-6", ""), "declare")
 
-	_, err = c.AgentDecision(ctx, created.ID, quickr.AgentDecision{DeterminedStatus: "APPROVED"})
+	_, err := c.AgentDecision(ctx, created.ID, quickr.AgentDecision{DeterminedStatus: "APPROVED"})
 	requireStatus(t, err, http.StatusBadRequest)
 	got, err := c.AgentDecision(ctx, created.ID, quickr.AgentDecision{DeterminedStatus: quickr.StatusActive, DeterminedRiskLevel: quickr.RiskLow})
 	require.NoError(t, err)
@@ -271,21 +308,9 @@ func TestContractAgentDecision(t *testing.T) {
 func TestContractAutomations(t *testing.T) {
 	ctx := context.Background()
 	c, _, _, _ := sandboxClient(t)
-	in := quickr.Automation{
-		Name:        "Auto approve",
-		Description: "the guide's example, shortened",
-		Triggers:    []quickr.AutomationTrigger{{Type: "case_status_updated", Status: "READY_FOR_REVIEW"}},
-		Conditions: []quickr.Condition{
-			{Type: "or", Conditions: []quickr.Condition{
-				{Type: "equal", Field: "$.checks[?(@.type==='sanctions')].data[0].flags.length", Value: "0"},
-				{Type: "equal", Field: "$.checks[?(@.type==='sanctions')].data.length", Value: "0"},
-			}},
-			{Type: "greater_than_or_equal", Field: "$.context.company_age", Value: "2"},
-			{Type: "every", Field: "$.prefills[?(@.type==='ultimate_beneficial_ownership')].data[*].country", Path: "$.prefills[?(@.type==='company')].data[*].country"},
-		},
-		Actions:  []quickr.AutomationAction{{Type: "set_case_status", Status: "ACTIVE"}},
-		Metadata: map[string]string{"team": "risk"},
-	}
+	in := autoApprove("the guide's example, shortened",
+		quickr.Condition{Type: "equal", Field: "$.checks[?(@.type==='sanctions')].data[0].flags.length", Value: "0"},
+		quickr.Condition{Type: "equal", Field: "$.checks[?(@.type==='sanctions')].data.length", Value: "0"})
 	a, err := c.CreateAutomation(ctx, in)
 	require.NoError(t, err)
 	require.Regexp(t, `^TQ1234567\.automation\.`, a.ID)
@@ -317,44 +342,25 @@ func TestContractAutomations(t *testing.T) {
 		_, err := c.CreateAutomation(ctx, in)
 		require.NoError(t, err)
 	}
-	var ids []string
-	p := quickr.PageParams{Limit: 2}
-	for pages := 0; ; pages++ {
-		require.Less(t, pages, 5)
-		page, err := c.ListAutomations(ctx, p)
+	listed := readPages(t, func(cursor string) ([]quickr.Automation, quickr.Pagination) {
+		page, err := c.ListAutomations(ctx, quickr.PageParams{Limit: 2, StartingAfter: cursor})
 		require.NoError(t, err)
-		for _, a := range page.Data {
-			ids = append(ids, a.ID)
-		}
-		if page.Pagination.Cursor == "" {
-			break
-		}
-		p.StartingAfter = page.Pagination.Cursor
-	}
-	require.Len(t, ids, 5)
-	require.Equal(t, a.ID, ids[0])
+		return page.Data, page.Pagination
+	})
+	require.Len(t, listed, 5)
+	require.Equal(t, a.ID, listed[0].ID)
 }
 
 func TestContractEventsAndNotes(t *testing.T) {
 	ctx := context.Background()
 	c, sb, _, base := sandboxClient(t)
-	created, err := c.CreateCase(ctx, fullCase("onb-7", "987654321", ""))
-	require.NoError(t, err)
-	control(t, base, "onb-7", "declare", nil)
-	control(t, base, "onb-7", "sign", nil)
+	created := newCase(t, c, base, fullCase("onb-7", "987654321", ""), "declare", "sign")
 
-	var all []quickr.Event
-	p := quickr.ListEventsParams{Limit: 4}
-	for pages := 0; ; pages++ {
-		require.Less(t, pages, 5)
-		page, err := c.ListCaseEvents(ctx, created.ID, p)
+	all := readPages(t, func(cursor string) ([]quickr.Event, quickr.Pagination) {
+		page, err := c.ListCaseEvents(ctx, created.ID, quickr.ListEventsParams{Limit: 4, StartingAfter: cursor})
 		require.NoError(t, err)
-		all = append(all, page.Data...)
-		if page.Pagination.Cursor == "" {
-			break
-		}
-		p.StartingAfter = page.Pagination.Cursor
-	}
+		return page.Data, page.Pagination
+	})
 	var types []string
 	for _, e := range all {
 		types = append(types, e.Type)
@@ -479,19 +485,16 @@ func TestContractListCasesByStatusUpdate(t *testing.T) {
 		SortBy: quickr.SortByStatusUpdatedAt, SortOrder: quickr.SortDesc, Limit: 1}
 	var got []string
 	var times []time.Time
-	for {
+	for _, cs := range readPages(t, func(cursor string) ([]quickr.Case, quickr.Pagination) {
+		p.StartingAfter = cursor
 		page, err := c.ListCases(ctx, p)
 		require.NoError(t, err)
-		for _, cs := range page.Data {
-			got = append(got, cs.ID)
-			at, ok := cs.StatusUpdatedTime()
-			require.True(t, ok, cs.StatusUpdatedAt)
-			times = append(times, at)
-		}
-		if page.Pagination.Cursor == "" {
-			break
-		}
-		p.StartingAfter = page.Pagination.Cursor
+		return page.Data, page.Pagination
+	}) {
+		got = append(got, cs.ID)
+		at, ok := cs.StatusUpdatedTime()
+		require.True(t, ok, cs.StatusUpdatedAt)
+		times = append(times, at)
 	}
 	require.Equal(t, []string{ids[2], ids[0]}, got, "declared cases, newest status change first")
 	require.Equal(t, []time.Time{declaredAt.Add(time.Minute), declaredAt}, times)

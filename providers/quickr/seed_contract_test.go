@@ -22,11 +22,6 @@ import (
 
 const seedAccount = "PQ1230483" // the seed's example account id
 
-func seedFx(t *testing.T, name string) contracttest.Fixture {
-	t.Helper()
-	return contracttest.Load(t, "testdata/seed/"+name+".json")
-}
-
 // seedRoutes answer each documented path with its response sample. The agent decision and
 // the new-contract paths are not in the seed (see the tests); they are answered all the same.
 var seedRoutes = []struct {
@@ -56,7 +51,7 @@ func seedClient(t *testing.T) (*quickr.Client, *contracttest.Server) {
 	t.Helper()
 	bodies := map[string][]byte{}
 	for _, r := range seedRoutes {
-		bodies[r.fixture] = seedFx(t, r.fixture).Body
+		bodies[r.fixture] = contracttest.Seed(t, r.fixture).Body
 	}
 	srv := contracttest.NewServer(t, func(r contracttest.Request) contracttest.Answer {
 		for _, route := range seedRoutes {
@@ -64,7 +59,7 @@ func seedClient(t *testing.T) (*quickr.Client, *contracttest.Server) {
 				return contracttest.Answer{Body: bodies[route.fixture]}
 			}
 		}
-		return contracttest.Answer{Status: http.StatusNotFound, Body: seedFx(t, "error.response").Body}
+		return contracttest.Answer{Status: http.StatusNotFound, Body: contracttest.Seed(t, "error.response").Body}
 	})
 	c := quickr.New(quickr.Config{BaseURL: srv.URL + "/v2", AccountID: seedAccount, APIKey: "YOUR_API_KEY_FROM_DASHBOARD"}, srv.Client())
 	return c, srv
@@ -114,9 +109,8 @@ func TestSeedContractCreateCase(t *testing.T) {
 
 	req := srv.Last(t, http.MethodPost, "/cases")
 	requireAccountPath(t, req, "/cases")
-	api, guide := seedFx(t, "case_create.request"), seedFx(t, "case_create_guide.request")
-	contracttest.RequireShape(t, req.Body, api.Body, guide.Body)
-	contracttest.RequireEnums(t, req.Body, api.Enums)
+	api, guide := contracttest.Seed(t, "case_create.request"), contracttest.Seed(t, "case_create_guide.request")
+	contracttest.RequireSample(t, req.Body, api, guide.Body)
 
 	require.Equal(t, "PQ1230485.493019345", got.ID)
 	require.Equal(t, "PQ1230483", got.AccountID)
@@ -208,15 +202,14 @@ func TestSeedContractDeclarations(t *testing.T) {
 	})
 	require.NoError(t, err)
 	req := srv.Last(t, http.MethodPut, "/declarations/did-1")
-	sample := seedFx(t, "declaration_update.request")
+	sample := contracttest.Seed(t, "declaration_update.request")
 	// The request sample declares only an agreement; the declaration items' fields are the
 	// case details' declarations (same seed, case_get.response).
 	var details struct {
 		Declarations json.RawMessage `json:"declarations"`
 	}
-	require.NoError(t, json.Unmarshal(seedFx(t, "case_get.response").Body, &details))
-	contracttest.RequireShape(t, req.Body, sample.Body, json.RawMessage(`{"declarations":`+string(details.Declarations)+`}`))
-	contracttest.RequireEnums(t, req.Body, sample.Enums)
+	require.NoError(t, json.Unmarshal(contracttest.Seed(t, "case_get.response").Body, &details))
+	contracttest.RequireSample(t, req.Body, sample, json.RawMessage(`{"declarations":`+string(details.Declarations)+`}`))
 }
 
 // Re-opening an expired contract: POST .../contracts/{contract_id} {"actions":
@@ -229,9 +222,8 @@ func TestSeedContractContracts(t *testing.T) {
 	require.NoError(t, err)
 	req := srv.Last(t, http.MethodPost, "/contracts/db877e5f-73ab-486a-99fa-4491b41a82d6")
 	requireAccountPath(t, req, "/cases/PQ1230485.493019345/contracts/db877e5f-73ab-486a-99fa-4491b41a82d6")
-	sample := seedFx(t, "contract_reopen.request")
-	contracttest.RequireShape(t, req.Body, sample.Body)
-	contracttest.RequireEnums(t, req.Body, sample.Enums)
+	sample := contracttest.Seed(t, "contract_reopen.request")
+	contracttest.RequireSample(t, req.Body, sample)
 	require.NotEmpty(t, k.Contracts)
 	require.NotNil(t, k.FormSubmitter)
 
@@ -272,9 +264,8 @@ func TestSeedContractNotes(t *testing.T) {
 	require.NoError(t, err)
 	req := srv.Last(t, http.MethodPost, "/notes")
 	requireAccountPath(t, req, "/cases/PQ1230485.493019345/notes")
-	sample := seedFx(t, "note_create.request")
-	contracttest.RequireShape(t, req.Body, sample.Body)
-	contracttest.RequireEnums(t, req.Body, sample.Enums)
+	sample := contracttest.Seed(t, "note_create.request")
+	contracttest.RequireSample(t, req.Body, sample)
 	require.Equal(t, "Q1230483.note.1493019345", n.ID)
 	require.Equal(t, "string", n.Body)
 	require.Equal(t, "all_sections", n.Section)
@@ -291,7 +282,7 @@ func TestSeedContractNotes(t *testing.T) {
 // lost (its headings were stripped), so /agent-decisions is not held to anything.
 func TestSeedContractAgentDecision(t *testing.T) {
 	c, srv := seedClient(t)
-	sample := seedFx(t, "agent_decision.request")
+	sample := contracttest.Seed(t, "agent_decision.request")
 	for _, d := range []quickr.AgentDecision{
 		{DeterminedStatus: quickr.StatusActive, DeterminedRiskLevel: quickr.RiskHigh},
 		{DeterminedStatus: quickr.StatusDeclined},
@@ -300,8 +291,7 @@ func TestSeedContractAgentDecision(t *testing.T) {
 		got, err := c.AgentDecision(context.Background(), "PQ1230485.493019345", d)
 		require.NoError(t, err)
 		req := srv.Last(t, http.MethodPost, "/agent-decisions")
-		contracttest.RequireShape(t, req.Body, sample.Body)
-		contracttest.RequireEnums(t, req.Body, sample.Enums)
+		contracttest.RequireSample(t, req.Body, sample)
 		require.Equal(t, "PQ1230485.493019345", got.ID)
 	}
 }
@@ -309,17 +299,8 @@ func TestSeedContractAgentDecision(t *testing.T) {
 func TestSeedContractAutomations(t *testing.T) {
 	c, srv := seedClient(t)
 	ctx := context.Background()
-	in := quickr.Automation{
-		Name: "Auto approve", Description: "Auto approve simple cases",
-		Triggers: []quickr.AutomationTrigger{{Type: "case_status_updated", Status: "READY_FOR_REVIEW"}},
-		Conditions: []quickr.Condition{
-			{Type: "or", Conditions: []quickr.Condition{{Type: "equal", Field: "$.checks[?(@.type==='sanctions')].data.length", Value: "0"}}},
-			{Type: "greater_than_or_equal", Field: "$.context.company_age", Value: "2"},
-			{Type: "every", Field: "$.prefills[?(@.type==='ultimate_beneficial_ownership')].data[*].country", Path: "$.prefills[?(@.type==='company')].data[*].country"},
-		},
-		Actions:  []quickr.AutomationAction{{Type: "set_case_status", Status: "ACTIVE"}},
-		Metadata: map[string]string{"team": "risk"},
-	}
+	in := autoApprove("Auto approve simple cases",
+		quickr.Condition{Type: "equal", Field: "$.checks[?(@.type==='sanctions')].data.length", Value: "0"})
 	a, err := c.CreateAutomation(ctx, in)
 	require.NoError(t, err)
 	req := srv.Last(t, http.MethodPost, "/automations")
@@ -327,9 +308,9 @@ func TestSeedContractAutomations(t *testing.T) {
 	// The API sample shows only {type} per condition; the guide's payload shows the rest
 	// (field, value, path, nested conditions, the trigger's status, the action's status).
 	var guide map[string]json.RawMessage
-	require.NoError(t, json.Unmarshal(seedFx(t, "automation_guide.request").Body, &guide))
+	require.NoError(t, json.Unmarshal(contracttest.Seed(t, "automation_guide.request").Body, &guide))
 	guideTriggers := `{"triggers":` + string(guide["trigger"]) + `,"conditions":` + string(guide["conditions"]) + `,"actions":[{"type":"set_case_status","status":"ACTIVE"}]}`
-	contracttest.RequireShape(t, req.Body, seedFx(t, "automation_create.request").Body, json.RawMessage(guideTriggers))
+	contracttest.RequireShape(t, req.Body, contracttest.Seed(t, "automation_create.request").Body, json.RawMessage(guideTriggers))
 	require.Equal(t, "PQ1230483.automation.13294829", a.ID)
 	require.Equal(t, "automation", a.Object)
 	require.Equal(t, "case_status_updated", a.Triggers[0].Type)
@@ -342,7 +323,7 @@ func TestSeedContractAutomations(t *testing.T) {
 	_, err = c.UpdateAutomation(ctx, "PQ1230483.automation.13294829", in)
 	require.NoError(t, err)
 	contracttest.RequireShape(t, srv.Last(t, http.MethodPut, "/automations/PQ1230483.automation.13294829").Body,
-		seedFx(t, "automation_update.request").Body, json.RawMessage(guideTriggers))
+		contracttest.Seed(t, "automation_update.request").Body, json.RawMessage(guideTriggers))
 
 	list, err := c.ListAutomations(ctx, quickr.PageParams{Limit: 10})
 	require.NoError(t, err)

@@ -62,3 +62,13 @@ func Newest[K any](keys []K, match func(K) bool) (K, bool) {
 	var zero K
 	return zero, false
 }
+
+// IDOrNewest resolves a control endpoint's {ref} among a simulator's items: id when items
+// has it, else the newest key of order (oldest first) whose item match accepts. Call it with
+// the simulator's lock held.
+func IDOrNewest[K comparable, V any](items map[K]V, order []K, id K, match func(V) bool) (K, bool) {
+	if _, ok := items[id]; ok {
+		return id, true
+	}
+	return Newest(order, func(k K) bool { return match(items[k]) })
+}

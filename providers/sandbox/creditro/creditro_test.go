@@ -112,24 +112,23 @@ func TestCreditroContractAuthFailures(t *testing.T) {
 
 func TestCreditroContractFaults(t *testing.T) {
 	tests := []struct {
-		name      string
-		fault     sandbox.Fault
-		status    int
-		code      string
-		retry     time.Duration
-		temporary bool
+		name  string
+		fault sandbox.Fault
+		want  sandboxtest.ProviderError
+		retry time.Duration // compared exactly: zero without a rate limit
 	}{
-		{"quota exceeded", sandbox.Fault{RateLimit: 1, RetryAfter: 2 * time.Minute}, 429, creditro.QuotaExceededCode, 2 * time.Minute, true},
-		{"server error", sandbox.Fault{ErrorRate: 1, ErrorStatus: 500}, 500, "injected_fault", 0, true},
-		{"forbidden (no Pro subscription)", sandbox.Fault{ErrorRate: 1, ErrorStatus: 403}, 403, "injected_fault", 0, false},
+		{"quota exceeded", sandbox.Fault{RateLimit: 1, RetryAfter: 2 * time.Minute},
+			sandboxtest.ProviderError{Status: 429, Code: creditro.QuotaExceededCode, Temporary: true}, 2 * time.Minute},
+		{"server error", sandbox.Fault{ErrorRate: 1, ErrorStatus: 500}, sandboxtest.ProviderError{Status: 500, Code: "injected_fault", Temporary: true}, 0},
+		{"forbidden (no Pro subscription)", sandbox.Fault{ErrorRate: 1, ErrorStatus: 403}, sandboxtest.ProviderError{Status: 403, Code: "injected_fault"}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			env := sandboxtest.New(t, func(c *sandbox.Config) { c.Faults = map[string]sandbox.Fault{"creditro": tt.fault} })
 			_, err := creditroClient(env, sandbox.CreditroToken(env.Creds.CreditroCustomerID, time.Time{}), "").KYCCases(context.Background())
-			pe := sandboxtest.RequireProviderError(t, err, sandboxtest.ProviderError{Status: tt.status, Code: tt.code, Temporary: tt.temporary})
+			pe := sandboxtest.RequireProviderError(t, err, tt.want)
 			require.Equal(t, tt.retry, pe.RetryAfter, "no Retry-After without a rate limit")
-			if tt.status == 429 {
+			if tt.want.Status == 429 {
 				require.True(t, strings.HasPrefix(pe.Message, "API calls quota exceeded! ("), pe.Message)
 				require.Equal(t, 2*time.Minute, creditro.RetryRule.NextDelay(err))
 			}

@@ -317,10 +317,7 @@ func (s *Sim) lookup() core.Lookup[string] {
 func (s *Sim) find(ref string) (string, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.terms[ref]; ok {
-		return ref, true
-	}
-	return core.Newest(s.order, func(id string) bool { return s.terms[id].ExternalID == ref })
+	return core.IDOrNewest(s.terms, s.order, ref, func(t *terms) bool { return t.ExternalID == ref })
 }
 
 // controlGet: GET /control/deepidv/credit-terms/{ref}

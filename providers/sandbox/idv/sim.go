@@ -249,12 +249,8 @@ func (s *Sim) lookup() core.Lookup[int64] {
 func (s *Sim) find(ref string) (int64, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
-		if _, ok := s.sessions[id]; ok {
-			return id, true
-		}
-	}
-	return core.Newest(s.order, func(id int64) bool { return s.sessions[id].Reference == ref })
+	id, _ := strconv.ParseInt(ref, 10, 64) // 0 when ref is no number, and no session has id 0
+	return core.IDOrNewest(s.sessions, s.order, id, func(ss *session) bool { return ss.Reference == ref })
 }
 
 // controlGet: GET /control/idv/sessions/{ref}

@@ -189,14 +189,11 @@ func (s *Sim) analysisRef() core.Lookup[string] {
 func (s *Sim) findAnalysis(ref string) (string, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.analyses[ref]; ok {
-		return ref, true
-	}
 	cust := ref
 	if id, ok := s.byIdent[ref]; ok {
 		cust = id
 	}
-	return core.Newest(s.order, func(id string) bool { return s.analyses[id].CustomerID == cust })
+	return core.IDOrNewest(s.analyses, s.order, ref, func(a *analysis) bool { return a.CustomerID == cust })
 }
 
 // controlGet: GET /control/openbanking/analyses/{ref}

@@ -33,10 +33,7 @@ func (s *Sim) mountControl(r *core.Routes) {
 func (s *Sim) find(ref string) (*qCase, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if c, ok := s.cases[ref]; ok {
-		return c, true
-	}
-	id, ok := core.Newest(s.order, func(id string) bool { return s.cases[id].Reference == ref })
+	id, ok := core.IDOrNewest(s.cases, s.order, ref, func(c *qCase) bool { return c.Reference == ref })
 	return s.cases[id], ok
 }
 
