@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/workflows"
 )
 
@@ -38,7 +39,7 @@ func newEnvFirst(t *testing.T, f *fake, first func(env *testsuite.TestWorkflowEn
 
 // newIDVEnv is newEnv with the IDV start and poll answered by start and poll when not nil.
 func newIDVEnv(t *testing.T, f *fake, start func(ctx context.Context) (*activities.IDVSession, error),
-	poll func(ctx context.Context) (*activities.IDVResult, error)) *testsuite.TestWorkflowEnvironment {
+	poll func(ctx context.Context) (*api.IDVResult, error)) *testsuite.TestWorkflowEnvironment {
 	t.Helper()
 	return newEnvFirst(t, f, func(env *testsuite.TestWorkflowEnvironment) {
 		if start != nil {
@@ -47,7 +48,7 @@ func newIDVEnv(t *testing.T, f *fake, start func(ctx context.Context) (*activiti
 		}
 		if poll != nil {
 			env.OnActivity(a.AwaitIdentityVerification, mock.Anything, mock.Anything).Return(
-				func(ctx context.Context, _ activities.IDVCheck) (*activities.IDVResult, error) { return poll(ctx) })
+				func(ctx context.Context, _ activities.IDVCheck) (*api.IDVResult, error) { return poll(ctx) })
 		}
 	})
 }
@@ -73,7 +74,7 @@ func TestIDVStartRunsOnTheSeedsRetryRule(t *testing.T) {
 		return &activities.IDVSession{ID: 7, Token: "tok"}, nil
 	}, nil)
 	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
-	require.Equal(t, workflows.OutcomeApproved, result(t, env).Outcome)
+	require.Equal(t, api.OutcomeApproved, result(t, env).Outcome)
 
 	require.Len(t, calls, 6, "five attempts on the rule, then the first blocked retry answers")
 	var waits []time.Duration
@@ -104,7 +105,7 @@ func TestIDVStartNeverRetriesA4xx(t *testing.T) {
 		return nil, temporal.NewNonRetryableApplicationError("idv create session: HTTP 429", activities.ErrProviderRejected, nil)
 	}, nil)
 	atReview(t, env, func() {
-		decide(env, workflows.Decision{Decision: "approve", Agent: "ops", Reason: "checked by hand"})
+		decide(env, api.Decision{Decision: "approve", Agent: "ops", Reason: "checked by hand"})
 	})
 	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
 	require.Len(t, calls, 1)
@@ -118,17 +119,17 @@ func TestIDVPollAttemptsTakeTheSeedsTimeout(t *testing.T) {
 	f := newFake()
 	var polls []idvAttempt
 	var env *testsuite.TestWorkflowEnvironment
-	env = newIDVEnv(t, f, nil, func(ctx context.Context) (*activities.IDVResult, error) {
+	env = newIDVEnv(t, f, nil, func(ctx context.Context) (*api.IDVResult, error) {
 		record(ctx, env, &polls)
 		if len(polls) < 4 {
 			return nil, errNotYet
 		}
-		return &activities.IDVResult{SessionID: 7, State: "COMPLETED", Match: true}, nil
+		return &api.IDVResult{SessionID: 7, State: "COMPLETED", Match: true}, nil
 	})
 	in := input()
-	in.Policy.IDVPoll = workflows.Duration(time.Hour)
+	in.Policy.IDVPoll = api.Duration(time.Hour)
 	env.ExecuteWorkflow(workflows.OnboardMerchant, in)
-	require.Equal(t, workflows.OutcomeApproved, result(t, env).Outcome)
+	require.Equal(t, api.OutcomeApproved, result(t, env).Outcome)
 	require.Len(t, polls, 4)
 	require.Equal(t, 5*time.Second, polls[1].at.Sub(polls[0].at), "the poll's own schedule: 5 s first")
 	require.Equal(t, 10*time.Second, polls[2].at.Sub(polls[1].at), "then doubling")
