@@ -49,7 +49,7 @@ func (a *Activities) EvaluateRules(ctx context.Context, in EvaluateInput) (*api.
 		rules = automation.Default()
 	}
 	rules = append([]automation.Automation(nil), rules...)
-	var unread []automation.AutomationTrace
+	var unread []api.AutomationTrace
 	for _, ref := range c.Automations {
 		if ref.ID == "" {
 			continue
@@ -59,7 +59,7 @@ func (a *Activities) EvaluateRules(ctx context.Context, in EvaluateInput) (*api.
 			return nil, providerError(err)
 		}
 		if problem != "" {
-			unread = append(unread, automation.AutomationTrace{ID: ref.ID, Name: ref.ID, Note: "not evaluated: " + problem})
+			unread = append(unread, api.AutomationTrace{ID: ref.ID, Name: ref.ID, Note: "not evaluated: " + problem})
 			continue
 		}
 		rules = append(rules, list...)

@@ -236,8 +236,8 @@ func TestQuickrGuideExampleOnSandboxCases(t *testing.T) {
 			require.True(t, guideTrace.Triggered)
 			require.False(t, guideTrace.Fired)
 			found := false
-			var walk func([]automation.ConditionTrace)
-			walk = func(cs []automation.ConditionTrace) {
+			var walk func([]api.ConditionTrace)
+			walk = func(cs []api.ConditionTrace) {
 				for _, c := range cs {
 					if strings.Contains(c.Field, "credit_score") && strings.HasSuffix(c.Field, ".length") {
 						require.False(t, c.Result, "the credit check has data on a sandbox case")
