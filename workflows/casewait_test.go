@@ -40,8 +40,7 @@ func monthLongWait(t *testing.T) (*fake, *testsuite.TestWorkflowEnvironment, api
 // deadline; nothing polls in between.
 func TestMonthLongDeclarationWaitChecksOnlyAtRemindersAndDeadline(t *testing.T) {
 	f, env, in := monthLongWait(t)
-	var mid api.Status
-	env.RegisterDelayedCallback(func() { mid = status(t, env) }, 10*day)
+	mid := statusAt(t, env, 10*day)
 	env.ExecuteWorkflow(workflows.OnboardMerchant, in)
 
 	require.Equal(t, api.OutcomeExpired, result(t, env).Outcome)
@@ -73,12 +72,7 @@ func TestReconcilerEventWakesTheWait(t *testing.T) {
 	require.Equal(t, api.OutcomeApproved, result(t, env).Outcome)
 	checks := checksOf(f, activities.WaitDeclaration)
 	require.Len(t, checks, 1, "one check, on the event")
-	var declared time.Time
-	for _, e := range status(t, env).Timeline {
-		if e.Event == "declaration submitted" {
-			declared = e.At
-		}
-	}
+	declared, _ := timelineAt(status(t, env), "declaration submitted")
 	require.WithinDuration(t, woken, declared, time.Minute)
 }
 
@@ -132,8 +126,7 @@ func TestShorterCadenceLateKeepsReminding(t *testing.T) {
 		u = update(env, api.UpdateExtendDeadline, api.DeadlineChange{
 			Policy: &api.PolicyChange{DeclarationReminderEvery: &hourly}, Reason: "chase harder", By: "ops"})
 	}, 10*day)
-	var mid api.Status
-	env.RegisterDelayedCallback(func() { mid = status(t, env) }, 10*day+3*time.Hour+time.Minute)
+	mid := statusAt(t, env, 10*day+3*time.Hour+time.Minute)
 	env.ExecuteWorkflow(workflows.OnboardMerchant, in)
 
 	require.Equal(t, api.OutcomeExpired, result(t, env).Outcome)

@@ -33,10 +33,7 @@ func TestCaseWithoutDeclarationURLSaysSo(t *testing.T) {
 	require.Len(t, sent, 1)
 	require.Contains(t, sent[0].Message, "has no declaration URL")
 	require.Equal(t, true, sent[0].Data["declarationUrlMissing"])
-	var noted bool
-	for _, e := range status(t, env).Timeline {
-		noted = noted || e.Event == "no declaration URL"
-	}
+	_, noted := timelineAt(status(t, env), "no declaration URL")
 	require.True(t, noted, "the timeline says so")
 }
 

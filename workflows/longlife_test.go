@@ -62,11 +62,7 @@ func TestDeclarationHintsLeaveNoTimerRunning(t *testing.T) {
 	var declaredAt time.Time
 	// In review long past the old 72 h declaration deadline: no deadline timer may fire now.
 	atReviewAfter(t, env, 100*time.Hour, func() {
-		for _, e := range status(t, env).Timeline {
-			if e.Event == "declaration submitted" {
-				declaredAt = e.At
-			}
-		}
+		declaredAt, _ = timelineAt(status(t, env), "declaration submitted")
 		decide(env, api.Decision{Decision: "approve", Agent: "a1"})
 	})
 	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
@@ -163,17 +159,16 @@ func TestFarDeadlinesAreRefusedOrClamped(t *testing.T) {
 	in := input()
 	in.Policy.DeclarationDeadline = api.Duration(2562047 * time.Hour) // past what start validation takes
 	var farDate, farBy *updateOutcome
-	var stage api.Stage
 	env.RegisterDelayedCallback(func() {
 		far := time.Date(2500, 1, 1, 0, 0, 0, 0, time.UTC)
 		farDate = update(env, api.UpdateExtendDeadline, api.DeadlineChange{DeclarationDeadline: &far})
 		farBy = update(env, api.UpdateExtendDeadline, api.DeadlineChange{ExtendBy: api.Duration(2562047 * time.Hour)})
 	}, time.Hour)
-	env.RegisterDelayedCallback(func() { stage = status(t, env).Stage }, 300*24*time.Hour)
+	later := statusAt(t, env, 300*24*time.Hour)
 	env.ExecuteWorkflow(workflows.OnboardMerchant, in)
 	farDate.refused(t, "at most 365d ahead")
 	farBy.refused(t, "at most 365d")
-	require.Equal(t, api.StageAwaitingDeclaration, stage, "still waiting 300 days in, not expired within the hour")
+	require.Equal(t, api.StageAwaitingDeclaration, later.Stage, "still waiting 300 days in, not expired within the hour")
 	res := result(t, env)
 	require.Equal(t, api.OutcomeExpired, res.Outcome, "the deadline was clamped to a year")
 	require.WithinDuration(t, f.start.Add(365*24*time.Hour), env.Now(), time.Hour)
@@ -185,8 +180,7 @@ func TestRefusedCredentialsBlockThenResume(t *testing.T) {
 	f := newFake()
 	f.createErr = temporal.NewApplicationError("quickr get token: HTTP 401 unauthorized: invalid client", activities.ErrProviderAuth)
 	env := newEnv(t, f)
-	var blocked api.Status
-	env.RegisterDelayedCallback(func() { blocked = status(t, env) }, 30*time.Minute)
+	blocked := statusAt(t, env, 30*time.Minute)
 	env.RegisterDelayedCallback(func() { set(f, func() { f.createErr = nil }) }, 2*time.Hour)
 	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
 
@@ -203,12 +197,7 @@ func TestRefusedCredentialsBlockThenResume(t *testing.T) {
 	require.Equal(t, api.OutcomeApproved, res.Outcome, res.Reason)
 	st := status(t, env)
 	require.Empty(t, st.Blocked)
-	var resumedAt time.Time
-	for _, e := range st.Timeline {
-		if e.Event == "resumed: quickr answers again" {
-			resumedAt = e.At
-		}
-	}
+	resumedAt, _ := timelineAt(st, "resumed: quickr answers again")
 	require.False(t, resumedAt.IsZero(), "the timeline says it resumed")
 	require.WithinDuration(t, f.start.Add(2*time.Hour), resumedAt, 6*time.Minute, "within one blocked retry of the fix")
 }
@@ -219,8 +208,7 @@ func TestCaseCheckWithRefusedCredentialsBlocksThenResumes(t *testing.T) {
 	f.declareAt = 30 * time.Minute
 	f.declareErr = temporal.NewApplicationError("quickr get case: HTTP 403 forbidden", activities.ErrProviderAuth)
 	env := newEnv(t, f)
-	var blocked api.Status
-	env.RegisterDelayedCallback(func() { blocked = status(t, env) }, time.Hour)
+	blocked := statusAt(t, env, time.Hour)
 	env.RegisterDelayedCallback(func() { set(f, func() { f.declareErr = nil }) }, 3*time.Hour)
 	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
 
@@ -236,8 +224,7 @@ func TestProviderNotConfiguredBlocks(t *testing.T) {
 	f := newFake()
 	f.createErr = temporal.NewApplicationError("quickr is not configured on this worker", activities.ErrNotConfigured)
 	env := newEnv(t, f)
-	var blocked api.Status
-	env.RegisterDelayedCallback(func() { blocked = status(t, env) }, 10*time.Minute)
+	blocked := statusAt(t, env, 10*time.Minute)
 	env.RegisterDelayedCallback(func() { set(f, func() { f.createErr = nil }) }, time.Hour)
 	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
 	require.Len(t, blocked.Blocked, 1)
@@ -253,8 +240,7 @@ func TestOutagePastTheCallBudgetBlocks(t *testing.T) {
 	env := newEnv(t, f)
 	in := input()
 	in.Policy.ProviderCallBudget = api.Duration(time.Minute)
-	var blocked api.Status
-	env.RegisterDelayedCallback(func() { blocked = status(t, env) }, 20*time.Minute)
+	blocked := statusAt(t, env, 20*time.Minute)
 	env.RegisterDelayedCallback(func() { set(f, func() { f.createErr = nil }) }, time.Hour)
 	env.ExecuteWorkflow(workflows.OnboardMerchant, in)
 	require.Len(t, blocked.Blocked, 1)

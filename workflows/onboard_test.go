@@ -306,6 +306,25 @@ func status(t *testing.T, env *testsuite.TestWorkflowEnvironment) api.Status {
 	return st
 }
 
+// statusAt reads the status once the test clock has run for after; the answer is there once
+// the workflow has run past that time.
+func statusAt(t *testing.T, env *testsuite.TestWorkflowEnvironment, after time.Duration) *api.Status {
+	t.Helper()
+	st := new(api.Status)
+	env.RegisterDelayedCallback(func() { *st = status(t, env) }, after)
+	return st
+}
+
+// timelineAt is when st's timeline last noted event, and whether it did.
+func timelineAt(st api.Status, event string) (at time.Time, ok bool) {
+	for _, e := range st.Timeline {
+		if e.Event == event {
+			at, ok = e.At, true
+		}
+	}
+	return at, ok
+}
+
 // updateOutcome is what an update came to; the test environment settles updates after the
 // callback that sent them returns, so tests read it once the workflow has finished.
 type updateOutcome struct {
@@ -758,12 +777,7 @@ func TestWebhookHintsMoveItOnAtOnce(t *testing.T) {
 	require.Equal(t, api.OutcomeApproved, result(t, env).Outcome)
 	st := status(t, env)
 	require.Equal(t, "READY_FOR_REVIEW", st.CaseStatus, "late events never move the status back")
-	var declared time.Time
-	for _, e := range st.Timeline {
-		if e.Event == "declaration submitted" {
-			declared = e.At
-		}
-	}
+	declared, _ := timelineAt(st, "declaration submitted")
 	require.WithinDuration(t, hinted, declared, time.Minute, "the webhook, not the next hourly poll, moved it on")
 }
 
