@@ -14,9 +14,8 @@ import (
 
 func TestCreditAnalysisRunsOnTheUploadedBankData(t *testing.T) {
 	f := newFake()
-	env := newEnv(t, f)
-	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
-	require.Equal(t, api.OutcomeApproved, result(t, env).Outcome)
+	env, res := onboard(t, f)
+	require.Equal(t, api.OutcomeApproved, res.Outcome)
 	require.Len(t, f.analysisInputs, 1)
 	require.Equal(t, testBankData.Ref, f.analysisInputs[0].BankDataRef)
 	st := status(t, env)
@@ -49,9 +48,8 @@ func TestNoBankDataMeansNoAutomaticApproval(t *testing.T) {
 func TestIdentityTokenReachesTheAppAndAnExpiredSessionIsReplaced(t *testing.T) {
 	f := newFake()
 	f.idvExpireFirst = true
-	env := newEnv(t, f)
-	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
-	require.Equal(t, api.OutcomeApproved, result(t, env).Outcome)
+	env, res := onboard(t, f)
+	require.Equal(t, api.OutcomeApproved, res.Outcome)
 	ready := f.notified(api.NotifyIdentityVerification)
 	require.Len(t, ready, 2, "one per session")
 	require.Equal(t, "tok-1", ready[0].Data["token"])
@@ -65,9 +63,7 @@ func TestIdentityTokenReachesTheAppAndAnExpiredSessionIsReplaced(t *testing.T) {
 func TestRefusedWriteBackNeverUndoesTheDecision(t *testing.T) {
 	f := newFake()
 	f.recordErr = temporal.NewNonRetryableApplicationError("Quickr answered 404", activities.ErrProviderRejected, nil)
-	env := newEnv(t, f)
-	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
-	res := result(t, env)
+	env, res := onboard(t, f)
 	require.Equal(t, api.OutcomeApproved, res.Outcome, "the rules' approval stands")
 	st := status(t, env)
 	require.NotNil(t, st.WriteBack)

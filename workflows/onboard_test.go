@@ -306,6 +306,15 @@ func status(t *testing.T, env *testsuite.TestWorkflowEnvironment) api.Status {
 	return st
 }
 
+// onboard runs one onboarding of input() on f's providers to its end, with nothing else
+// happening, and returns the environment (for the status) and the result.
+func onboard(t *testing.T, f *fake) (*testsuite.TestWorkflowEnvironment, *api.OnboardingResult) {
+	t.Helper()
+	env := newEnv(t, f)
+	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
+	return env, result(t, env)
+}
+
 // statusAt reads the status once the test clock has run for after; the answer is there once
 // the workflow has run past that time.
 func statusAt(t *testing.T, env *testsuite.TestWorkflowEnvironment, after time.Duration) *api.Status {
@@ -382,10 +391,7 @@ func atReviewAfter(t *testing.T, env *testsuite.TestWorkflowEnvironment, d time.
 
 func TestCleanCompanyIsApprovedByRule(t *testing.T) {
 	f := newFake()
-	env := newEnv(t, f)
-	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
-
-	res := result(t, env)
+	_, res := onboard(t, f)
 	require.Equal(t, api.OutcomeApproved, res.Outcome, res.Reason)
 	require.Equal(t, "rules: Auto approve: clean company", res.Reason)
 	require.True(t, res.Evidence.Identity.Match)
@@ -404,10 +410,7 @@ func TestCleanCompanyIsApprovedByRule(t *testing.T) {
 func TestSanctionedCompanyIsDeclinedByRule(t *testing.T) {
 	f := newFake()
 	f.evaluation = api.Evaluation{Decision: "DECLINE", Reason: "Auto decline: sanctions", RiskLevel: "HIGH"}
-	env := newEnv(t, f)
-	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
-
-	res := result(t, env)
+	_, res := onboard(t, f)
 	require.Equal(t, api.OutcomeDeclined, res.Outcome)
 	require.Equal(t, "DECLINED", f.decisions[0].Status)
 	require.Equal(t, "HIGH", res.RiskLevel)
@@ -593,10 +596,7 @@ func TestReviewRemindersEscalateWithoutDeciding(t *testing.T) {
 func TestDeclarationDeadlineExpires(t *testing.T) {
 	f := newFake()
 	f.declareAt = -1
-	env := newEnv(t, f)
-	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
-
-	res := result(t, env)
+	env, res := onboard(t, f)
 	require.Equal(t, api.OutcomeExpired, res.Outcome)
 	require.Contains(t, res.Reason, "declaration deadline")
 	require.WithinDuration(t, f.start.Add(72*time.Hour), env.Now(), time.Minute)
@@ -609,9 +609,8 @@ func TestDeclarationDeadlineExpires(t *testing.T) {
 func TestDeclarationRemindersTravelWithThePoll(t *testing.T) {
 	f := newFake()
 	f.declareAt = 30 * time.Hour
-	env := newEnv(t, f)
-	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
-	require.Equal(t, api.OutcomeApproved, result(t, env).Outcome)
+	_, res := onboard(t, f)
+	require.Equal(t, api.OutcomeApproved, res.Outcome)
 	// Every poll attempt carries the same plan: reminders are due at since + k*24h.
 	require.NotEmpty(t, f.reminders)
 	for _, r := range f.reminders {
@@ -649,10 +648,7 @@ func TestDeclarationDeadlineExtended(t *testing.T) {
 func TestContractExpiryRenewalThenSigned(t *testing.T) {
 	f := newFake()
 	f.signRounds = []string{api.ContractExpired, api.ContractSigned}
-	env := newEnv(t, f)
-	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
-
-	res := result(t, env)
+	env, res := onboard(t, f)
 	require.Equal(t, api.OutcomeApproved, res.Outcome)
 	require.Equal(t, 1, f.reopens)
 	require.Equal(t, 1, status(t, env).RenewalsUsed)
@@ -662,10 +658,7 @@ func TestContractExpiryRenewalThenSigned(t *testing.T) {
 func TestRenewalsExhausted(t *testing.T) {
 	f := newFake()
 	f.signRounds = []string{api.ContractExpired}
-	env := newEnv(t, f)
-	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
-
-	res := result(t, env)
+	_, res := onboard(t, f)
 	require.Equal(t, api.OutcomeExpired, res.Outcome)
 	require.Contains(t, res.Reason, "2 renewal(s)")
 	require.Equal(t, 2, f.reopens, "the default policy renews twice")
@@ -715,10 +708,7 @@ func TestCreditAnalysisNeverCompletes(t *testing.T) {
 func TestCreditroDownDoesNotBlock(t *testing.T) {
 	f := newFake()
 	f.priorErr = temporal.NewApplicationError("creditro: HTTP 503", activities.ErrProviderUnavailable)
-	env := newEnv(t, f)
-	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
-
-	res := result(t, env)
+	_, res := onboard(t, f)
 	require.Equal(t, api.OutcomeApproved, res.Outcome)
 	require.Equal(t, api.PriorKYCUnavailable, res.Evidence.PriorKYC.Status)
 	require.Contains(t, res.Evidence.PriorKYC.Reason, "503")
@@ -727,10 +717,7 @@ func TestCreditroDownDoesNotBlock(t *testing.T) {
 func TestProviderRejectionFailsWithReason(t *testing.T) {
 	f := newFake()
 	f.createErr = temporal.NewNonRetryableApplicationError("quickr create case: HTTP 400 validation_error: sections must be non-empty", activities.ErrProviderRejected, nil)
-	env := newEnv(t, f)
-	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
-
-	res := result(t, env)
+	_, res := onboard(t, f)
 	require.Equal(t, api.OutcomeFailed, res.Outcome)
 	require.Contains(t, res.Reason, "HTTP 400")
 }
@@ -738,10 +725,7 @@ func TestProviderRejectionFailsWithReason(t *testing.T) {
 func TestCaseOfAnotherOnboardingEndsItFailed(t *testing.T) {
 	f := newFake()
 	f.declareErr = temporal.NewNonRetryableApplicationError(`case TQ1234567.100000001 belongs to "onboarding:NO:987123654"`, activities.ErrCaseMismatch, nil)
-	env := newEnv(t, f)
-	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
-
-	res := result(t, env) // a result, not a failed workflow
+	_, res := onboard(t, f) // a result, not a failed workflow
 	require.Equal(t, api.OutcomeFailed, res.Outcome)
 	require.Contains(t, res.Reason, "belongs to")
 	require.Empty(t, f.decisions, "nothing is written to a case that is not ours")
