@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/activity"
+
+	"github.com/merchantflow/onboarding/api"
 )
 
 // Wait kinds a case check answers for.
@@ -35,7 +37,7 @@ type ReminderDue struct {
 
 // CaseCheck is what a check found.
 type CaseCheck struct {
-	Case CaseSnapshot `json:"case"`
+	Case api.CaseSnapshot `json:"case"`
 	// Done: the wait is over (declared; or signing settled, see signingSettled).
 	Done bool `json:"done"`
 	// ReminderSent: Remind was delivered, or refused by the app (retrying cannot help).
@@ -85,11 +87,11 @@ func (a *Activities) CheckCase(ctx context.Context, in CheckCaseInput) (*CaseChe
 
 // reminderNotification is reminder k of r. Its time is the due time, not the send time, so
 // every attempt sends the same body.
-func reminderNotification(r Reminders, wfID string, k int, dueAt time.Time) Notification {
-	n := Notification{
+func reminderNotification(r Reminders, wfID string, k int, dueAt time.Time) api.Notification {
+	n := api.Notification{
 		ID:         fmt.Sprintf("%s/reminder/%s/%d", wfID, r.Kind, k),
 		WorkflowID: wfID,
-		Type:       NotifyReminder,
+		Type:       api.NotifyReminder,
 		Message:    fmt.Sprintf("Reminder %d: still waiting for the %s", k, r.Kind),
 		Data: map[string]any{
 			"kind":     r.Kind,

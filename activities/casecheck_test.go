@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 )
 
 func TestCheckCase(t *testing.T) {
@@ -42,7 +43,7 @@ func TestCheckCase(t *testing.T) {
 	require.True(t, out.ReminderSent)
 	require.Equal(t, []string{ref + "/reminder/declaration/1"}, e.app.ids())
 	first := e.app.all()[0]
-	require.Equal(t, activities.NotifyReminder, first.N.Type)
+	require.Equal(t, api.NotifyReminder, first.N.Type)
 	require.Equal(t, t0.Add(2*day), first.N.At)
 	require.Equal(t, c.DeclarationURL, first.N.Data["detail"])
 

@@ -1,6 +1,7 @@
 package activities
 
 import (
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/automation"
 	"github.com/merchantflow/onboarding/providers/quickr"
 )
@@ -10,10 +11,10 @@ const maxCheckFlags = 20
 
 // checkResults summarises the case's checks: one entry per check, its worst-placed status
 // (the first item not COMPLETED, else COMPLETED) and its flags in words.
-func checkResults(c *quickr.Case) []CheckResult {
-	out := make([]CheckResult, 0, len(c.Checks))
+func checkResults(c *quickr.Case) []api.CheckResult {
+	out := make([]api.CheckResult, 0, len(c.Checks))
 	for _, ch := range c.Checks {
-		r := CheckResult{Type: ch.Type, Label: automation.CheckLabel(ch.Type), Items: len(ch.Data)}
+		r := api.CheckResult{Type: ch.Type, Label: automation.CheckLabel(ch.Type), Items: len(ch.Data)}
 		for _, d := range ch.Data {
 			if r.Status == "" || (r.Status == "COMPLETED" && d.Status != "COMPLETED") {
 				r.Status = d.Status
@@ -23,7 +24,7 @@ func checkResults(c *quickr.Case) []CheckResult {
 					break
 				}
 				on, _ := d.Ref["type"].(string)
-				r.Flags = append(r.Flags, FlagFound{
+				r.Flags = append(r.Flags, api.FlagFound{
 					Code: f.Code, Level: f.Level(), Meaning: automation.FlagMeaning(f.Code), On: on,
 					Sentence: "the " + r.Label + " check flagged " + automation.FlagPhrase(f.Code, f.Level()),
 				})

@@ -6,6 +6,7 @@ import (
 
 	"go.temporal.io/sdk/activity"
 
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/providers/creditro"
 )
 
@@ -20,33 +21,33 @@ import (
 //
 // Failures go through providerError: 429 waits at least two minutes (creditro.RetryRule), a
 // rejected request is not retried. The workflow turns a final failure into "unavailable".
-func (a *Activities) LookupPriorKYC(ctx context.Context, in PriorKYCInput) (*PriorKYC, error) {
+func (a *Activities) LookupPriorKYC(ctx context.Context, in PriorKYCInput) (*api.PriorKYC, error) {
 	if in.Company.OrgNumber == "" && in.Company.Name == "" {
 		return nil, invalidInput("company orgNumber or name is required")
 	}
 	if a.Creditro == nil {
 		activity.GetLogger(ctx).Info("Creditro is not configured; prior KYC unavailable")
-		return &PriorKYC{Status: PriorKYCUnavailable, Reason: "creditro is not configured"}, nil
+		return &api.PriorKYC{Status: api.PriorKYCUnavailable, Reason: "creditro is not configured"}, nil
 	}
 	all, err := a.Creditro.KYCCases(ctx)
 	if err != nil {
 		return nil, providerError(err)
 	}
-	out := &PriorKYC{Status: PriorKYCNone}
+	out := &api.PriorKYC{Status: api.PriorKYCNone}
 	for _, k := range all {
 		if !matchesCompany(k, in.Company) {
 			continue
 		}
-		out.Cases = append(out.Cases, PriorCase{ID: k.ID, Status: k.Status, CreatedAt: k.CreatedAt})
+		out.Cases = append(out.Cases, api.PriorCase{ID: k.ID, Status: k.Status, CreatedAt: k.CreatedAt})
 	}
 	if len(out.Cases) > 0 {
-		out.Status = PriorKYCFound
+		out.Status = api.PriorKYCFound
 	}
 	return out, nil
 }
 
 // matchesCompany reports whether a Creditro case is about company (see LookupPriorKYC).
-func matchesCompany(k creditro.KYCCase, company Company) bool {
+func matchesCompany(k creditro.KYCCase, company api.Company) bool {
 	if reg := digits(k.RegistrationNumber); reg != "" {
 		if reg != digits(company.OrgNumber) {
 			return false

@@ -9,6 +9,7 @@ import (
 
 	"go.temporal.io/sdk/activity"
 
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/providers/deepidv"
 )
 
@@ -107,7 +108,7 @@ func creditTermsRequest(in CreditTermsInput) (deepidv.CreateInput, error) {
 // AwaitCreditTerms polls the request until it is COMPLETED (StillWaiting before that; the
 // seed documents no failure or expiry state, so the workflow's deadline ends a wait that
 // never completes).
-func (a *Activities) AwaitCreditTerms(ctx context.Context, ref CreditTermsRef) (*CreditTermsResult, error) {
+func (a *Activities) AwaitCreditTerms(ctx context.Context, ref CreditTermsRef) (*api.CreditTermsResult, error) {
 	if ref.ID == "" {
 		return nil, invalidInput("credit terms id is required")
 	}
@@ -121,5 +122,5 @@ func (a *Activities) AwaitCreditTerms(ctx context.Context, ref CreditTermsRef) (
 	if ct.Status != deepidv.StatusCompleted {
 		return nil, stillWaiting("credit terms %s are %s", ref.ID, ct.Status)
 	}
-	return &CreditTermsResult{ID: ct.ID, Status: ct.Status}, nil
+	return &api.CreditTermsResult{ID: ct.ID, Status: ct.Status}, nil
 }

@@ -17,6 +17,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/automation"
 	"github.com/merchantflow/onboarding/internal/bankdata"
 	"github.com/merchantflow/onboarding/internal/codec"
@@ -177,12 +178,12 @@ const (
 func refFor(org string) string { return "onboarding:NO:" + org }
 
 // createCase creates the company's case through the activity.
-func (e *env) createCase(org string) *activities.CaseSnapshot {
+func (e *env) createCase(org string) *api.CaseSnapshot {
 	e.t.Helper()
-	return must[activities.CaseSnapshot](e, e.acts.CreateKYCCase, activities.CreateCaseInput{
+	return must[api.CaseSnapshot](e, e.acts.CreateKYCCase, activities.CreateCaseInput{
 		Reference: refFor(org),
-		Company:   activities.Company{OrgNumber: org, Country: "NO"},
-		Contact:   activities.Person{Name: "Contact Person", Email: "contact@example.test"},
+		Company:   api.Company{OrgNumber: org, Country: "NO"},
+		Contact:   api.Person{Name: "Contact Person", Email: "contact@example.test"},
 	})
 }
 
@@ -199,7 +200,7 @@ func (e *env) expire(org string) {
 }
 
 // expiredContractCase is org's case, declared, with its contract expired unsigned.
-func (e *env) expiredContractCase(org string) *activities.CaseSnapshot {
+func (e *env) expiredContractCase(org string) *api.CaseSnapshot {
 	e.t.Helper()
 	c := e.createCase(org)
 	e.declare(org)
@@ -221,14 +222,14 @@ type app struct {
 type received struct {
 	Header http.Header
 	Body   []byte
-	N      activities.Notification
+	N      api.Notification
 }
 
 func newApp(t *testing.T) *app {
 	a := &app{}
 	a.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
-		var n activities.Notification
+		var n api.Notification
 		_ = json.Unmarshal(b, &n)
 		a.mu.Lock()
 		a.received = append(a.received, received{Header: r.Header.Clone(), Body: b, N: n})

@@ -7,6 +7,7 @@ import (
 
 	"go.temporal.io/sdk/activity"
 
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/internal/callback"
 	"github.com/merchantflow/onboarding/providers/idv"
 )
@@ -72,7 +73,7 @@ func (a *Activities) StartIdentityVerification(ctx context.Context, in IDVInput)
 //     is compared as a year. An empty Expected.BirthDate is not compared.
 //
 // FAILED and EXPIRED sessions give Match false with their state and no mismatch list.
-func (a *Activities) AwaitIdentityVerification(ctx context.Context, in IDVCheck) (*IDVResult, error) {
+func (a *Activities) AwaitIdentityVerification(ctx context.Context, in IDVCheck) (*api.IDVResult, error) {
 	if in.SessionID == 0 {
 		return nil, invalidInput("sessionId is required")
 	}
@@ -86,7 +87,7 @@ func (a *Activities) AwaitIdentityVerification(ctx context.Context, in IDVCheck)
 	if !idv.Terminal(s.State) {
 		return nil, stillWaiting("IDV session %d is %s", in.SessionID, s.State)
 	}
-	res := &IDVResult{SessionID: in.SessionID, State: s.State}
+	res := &api.IDVResult{SessionID: in.SessionID, State: s.State}
 	if s.State != idv.StateCompleted {
 		return res, nil
 	}

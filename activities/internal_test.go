@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/internal/bankdata"
 	"github.com/merchantflow/onboarding/providers"
 	"github.com/merchantflow/onboarding/providers/creditro"
@@ -173,7 +174,7 @@ func TestBirthDatesMatch(t *testing.T) {
 }
 
 func TestMatchesCompany(t *testing.T) {
-	company := Company{OrgNumber: "987654321", Country: "NO", Name: "Ragnarök AS"}
+	company := api.Company{OrgNumber: "987654321", Country: "NO", Name: "Ragnarök AS"}
 	tests := []struct {
 		name string
 		k    creditro.KYCCase
@@ -193,7 +194,7 @@ func TestMatchesCompany(t *testing.T) {
 			require.Equal(t, tt.want, matchesCompany(tt.k, company))
 		})
 	}
-	require.False(t, matchesCompany(creditro.KYCCase{CompanyName: "x"}, Company{OrgNumber: "1"}), "no name to match on")
+	require.False(t, matchesCompany(creditro.KYCCase{CompanyName: "x"}, api.Company{OrgNumber: "1"}), "no name to match on")
 }
 
 func TestNormaliseScore(t *testing.T) {

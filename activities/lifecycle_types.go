@@ -1,12 +1,16 @@
 package activities
 
-import "time"
+import (
+	"time"
+
+	"github.com/merchantflow/onboarding/api"
+)
 
 // Prior KYC (Creditro) ---------------------------------------------------------------------
 
 // PriorKYCInput asks for existing KYC cases of the company.
 type PriorKYCInput struct {
-	Company Company `json:"company"`
+	Company api.Company `json:"company"`
 }
 
 // Waiting with reminders -------------------------------------------------------------------
@@ -43,8 +47,8 @@ type ContractRef struct {
 
 // IDVInput starts the identity verification of the form submitter.
 type IDVInput struct {
-	Reference string `json:"reference"` // the workflow ID; also what finds an earlier session
-	Person    Person `json:"person"`
+	Reference string     `json:"reference"` // the workflow ID; also what finds an earlier session
+	Person    api.Person `json:"person"`
 }
 
 // IDVSession is a started session.
@@ -56,16 +60,16 @@ type IDVSession struct {
 
 // IDVCheck polls a session and compares the verified identity with Expected.
 type IDVCheck struct {
-	SessionID int64  `json:"sessionId"`
-	Expected  Person `json:"expected"`
+	SessionID int64      `json:"sessionId"`
+	Expected  api.Person `json:"expected"`
 }
 
 // Credit analysis (open banking) -----------------------------------------------------------
 
 // CreditAnalysisInput starts the merchant's open-banking credit analysis.
 type CreditAnalysisInput struct {
-	Reference string  `json:"reference"` // customIdentifier: one customer per onboarding
-	Company   Company `json:"company"`
+	Reference string      `json:"reference"` // customIdentifier: one customer per onboarding
+	Company   api.Company `json:"company"`
 	// BankDataRef names the merchant's bank data the app uploaded (internal/bankdata). The
 	// analysis never runs without it: there is no data of the engine's own to send.
 	BankDataRef string `json:"bankDataRef,omitempty"`
@@ -81,12 +85,12 @@ type CreditAnalysisRef struct {
 
 // CreditTermsInput requests credit terms; ExternalID (the workflow ID) makes it idempotent.
 type CreditTermsInput struct {
-	ExternalID string  `json:"externalId"`
-	Company    Company `json:"company"`
-	Contact    Person  `json:"contact"`
-	Address    string  `json:"address,omitempty"`
-	Amount     float64 `json:"amount"`
-	PeriodDays int     `json:"periodDays"` // 30, 60 or 90
+	ExternalID string      `json:"externalId"`
+	Company    api.Company `json:"company"`
+	Contact    api.Person  `json:"contact"`
+	Address    string      `json:"address,omitempty"`
+	Amount     float64     `json:"amount"`
+	PeriodDays int         `json:"periodDays"` // 30, 60 or 90
 }
 
 // CreditTermsRef names a request.

@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/internal/metrics/metricstest"
 )
 
@@ -28,9 +29,9 @@ func (e *env) meteredActivityEnv() (*testsuite.TestActivityEnvironment, *metrics
 }
 
 func TestProviderErrorsAreCountedByClass(t *testing.T) {
-	company := activities.Company{OrgNumber: orgRagnarok, Country: "NO"}
+	company := api.Company{OrgNumber: orgRagnarok, Country: "NO"}
 	createCase := func(e *env, ae *testsuite.TestActivityEnvironment) error {
-		_, err := run[activities.CaseSnapshot](e, ae, e.acts.CreateKYCCase, activities.CreateCaseInput{Reference: refFor(orgRagnarok), Company: company})
+		_, err := run[api.CaseSnapshot](e, ae, e.acts.CreateKYCCase, activities.CreateCaseInput{Reference: refFor(orgRagnarok), Company: company})
 		return err
 	}
 	tests := []struct {
@@ -47,7 +48,7 @@ func TestProviderErrorsAreCountedByClass(t *testing.T) {
 			name:   "creditro 429",
 			faults: `{"creditro":{"rateLimit":1,"retryAfter":1000000000}}`,
 			call: func(e *env, ae *testsuite.TestActivityEnvironment) error {
-				_, err := run[activities.PriorKYC](e, ae, e.acts.LookupPriorKYC, activities.PriorKYCInput{Company: company})
+				_, err := run[api.PriorKYC](e, ae, e.acts.LookupPriorKYC, activities.PriorKYCInput{Company: company})
 				return err
 			},
 			provider: "creditro", class: "rate_limited",
@@ -56,7 +57,7 @@ func TestProviderErrorsAreCountedByClass(t *testing.T) {
 			name: "the app refuses a notification",
 			app:  http.StatusBadRequest,
 			call: func(e *env, ae *testsuite.TestActivityEnvironment) error {
-				_, err := ae.ExecuteActivity(e.acts.Notify, activities.Notification{ID: "n-1", Type: activities.NotifyFinished})
+				_, err := ae.ExecuteActivity(e.acts.Notify, api.Notification{ID: "n-1", Type: api.NotifyFinished})
 				return err
 			},
 			provider: "app", class: "client",
@@ -64,7 +65,7 @@ func TestProviderErrorsAreCountedByClass(t *testing.T) {
 		{
 			name: "our own invalid input is no provider error",
 			call: func(e *env, ae *testsuite.TestActivityEnvironment) error {
-				_, err := run[activities.CaseSnapshot](e, ae, e.acts.CreateKYCCase, activities.CreateCaseInput{})
+				_, err := run[api.CaseSnapshot](e, ae, e.acts.CreateKYCCase, activities.CreateCaseInput{})
 				return err
 			},
 		},
@@ -72,7 +73,7 @@ func TestProviderErrorsAreCountedByClass(t *testing.T) {
 			name: "a poll still waiting is no provider error",
 			call: func(e *env, ae *testsuite.TestActivityEnvironment) error {
 				c := e.createCase(orgRagnarok)
-				_, err := run[activities.CaseSnapshot](e, ae, e.acts.AwaitDeclaration, activities.AwaitCaseInput{CaseID: c.ID})
+				_, err := run[api.CaseSnapshot](e, ae, e.acts.AwaitDeclaration, activities.AwaitCaseInput{CaseID: c.ID})
 				requireWaiting(t, err)
 				return err
 			},
@@ -125,7 +126,7 @@ func TestRemindersSentAreCounted(t *testing.T) {
 			}
 			ae, m := e.meteredActivityEnv()
 			in := activities.AwaitCaseInput{CaseID: c.ID, Reminders: activities.Reminders{WorkflowID: "wf", Kind: tt.kind, Since: t0, Every: day}}
-			_, err := run[activities.CaseSnapshot](e, ae, e.acts.AwaitDeclaration, in)
+			_, err := run[api.CaseSnapshot](e, ae, e.acts.AwaitDeclaration, in)
 			requireWaiting(t, err)
 			require.Len(t, e.app.all(), 1, "one reminder went out")
 			require.Equal(t, tt.want, m.Count(activities.MetricRemindersSent, nil))
@@ -137,8 +138,8 @@ func TestRemindersSentAreCounted(t *testing.T) {
 func TestReviewOverdueNotificationCountsAsReminder(t *testing.T) {
 	e := newEnv(t)
 	ae, m := e.meteredActivityEnv()
-	for i, typ := range []string{activities.NotifyReviewNeeded, activities.NotifyReviewOverdue, activities.NotifyFinished} {
-		_, err := ae.ExecuteActivity(e.acts.Notify, activities.Notification{ID: "n-" + strconv.Itoa(i), Type: typ})
+	for i, typ := range []string{api.NotifyReviewNeeded, api.NotifyReviewOverdue, api.NotifyFinished} {
+		_, err := ae.ExecuteActivity(e.acts.Notify, api.Notification{ID: "n-" + strconv.Itoa(i), Type: typ})
 		require.NoError(t, err)
 	}
 	require.EqualValues(t, 1, m.Count(activities.MetricRemindersSent, nil))

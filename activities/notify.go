@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/internal/webhooksig"
 	"github.com/merchantflow/onboarding/providers"
 )
@@ -44,19 +45,19 @@ const (
 // Retry-After. With no NotifyURL configured Notify does nothing (logged once at debug level).
 // A review-overdue notification the app accepted counts as a "review" reminder
 // (MetricRemindersSent).
-func (a *Activities) Notify(ctx context.Context, n Notification) error {
+func (a *Activities) Notify(ctx context.Context, n api.Notification) error {
 	if n.ID == "" || n.Type == "" {
 		return invalidInput("notification id and type are required")
 	}
 	err := a.notify(ctx, n)
-	if err == nil && n.Type == NotifyReviewOverdue {
+	if err == nil && n.Type == api.NotifyReviewOverdue {
 		// The review's reminders are sent by the workflow, one notification each.
 		a.countReminder(ctx, "review")
 	}
 	return err
 }
 
-func (a *Activities) notify(ctx context.Context, n Notification) error {
+func (a *Activities) notify(ctx context.Context, n api.Notification) error {
 	if a.NotifyURL == "" {
 		a.noNotifyURL.Do(func() {
 			activity.GetLogger(ctx).Debug("No notify URL configured; notifications are dropped")

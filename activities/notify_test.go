@@ -11,12 +11,13 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/internal/webhooksig"
 )
 
-func notification() activities.Notification {
-	return activities.Notification{
-		ID: "onboarding:NO:987654321/finished/7", WorkflowID: "onboarding:NO:987654321", Type: activities.NotifyFinished,
+func notification() api.Notification {
+	return api.Notification{
+		ID: "onboarding:NO:987654321/finished/7", WorkflowID: "onboarding:NO:987654321", Type: api.NotifyFinished,
 		Stage: "FINISHED", Outcome: "APPROVED", Message: "done", Data: map[string]any{"riskLevel": "LOW"}, At: t0,
 	}
 }
@@ -37,7 +38,7 @@ func TestNotifySignsAndDelivers(t *testing.T) {
 	require.Equal(t, webhooksig.Sign(notifySecret, e.clock.Now(), r.Body), r.Header.Get(activities.HeaderSignature))
 	require.Regexp(t, `^v1=[0-9a-f]{64}$`, r.Header.Get(activities.HeaderSignature))
 
-	var body activities.Notification
+	var body api.Notification
 	require.NoError(t, json.Unmarshal(r.Body, &body))
 	require.Equal(t, n, body)
 
@@ -104,7 +105,7 @@ func TestNotifyWithoutURLIsANoOp(t *testing.T) {
 
 func TestNotifyInput(t *testing.T) {
 	e := newEnv(t)
-	_, err := e.activityEnv().ExecuteActivity(e.acts.Notify, activities.Notification{Type: activities.NotifyFinished})
+	_, err := e.activityEnv().ExecuteActivity(e.acts.Notify, api.Notification{Type: api.NotifyFinished})
 	require.Equal(t, activities.ErrInvalidInput, errType(err))
 }
 

@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/internal/bankdata"
 	"github.com/merchantflow/onboarding/providers/openbanking"
 )
@@ -96,7 +97,7 @@ func failedAnalysis(status string) bool {
 // normalised to 0..100: value * 100 / openbanking.CreditScoreMax (the 0..1000 scale of the
 // [SBX] reading, so the sandbox's 820 and 310 become 82 and 31), rounded to one decimal and
 // clamped; that is the scale $.context.credit_analysis_score has in the rules.
-func (a *Activities) AwaitCreditAnalysis(ctx context.Context, ref CreditAnalysisRef) (*CreditAnalysisResult, error) {
+func (a *Activities) AwaitCreditAnalysis(ctx context.Context, ref CreditAnalysisRef) (*api.CreditAnalysisResult, error) {
 	if ref.CustomerID == "" || ref.AnalysisID == "" {
 		return nil, invalidInput("customerId and analysisId are required")
 	}
@@ -113,7 +114,7 @@ func (a *Activities) AwaitCreditAnalysis(ctx context.Context, ref CreditAnalysis
 	if an.Scores == nil || an.Scores.CreditScore == nil {
 		return nil, stillWaiting("credit analysis %s is COMPLETED but has no credit score yet", ref.AnalysisID)
 	}
-	return &CreditAnalysisResult{
+	return &api.CreditAnalysisResult{
 		AnalysisID: ref.AnalysisID,
 		Score:      normaliseScore(an.Scores.CreditScore.Value),
 		Indicators: an.Scores.CreditScore.Indicators,

@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/providers/idv"
 	"github.com/merchantflow/onboarding/providers/sandbox"
 )
@@ -21,19 +22,19 @@ import (
 func TestLookupPriorKYC(t *testing.T) {
 	tests := []struct {
 		name       string
-		company    activities.Company
+		company    api.Company
 		wantStatus string
 		wantCases  []string // statuses
 	}{
-		{"approved earlier", activities.Company{OrgNumber: orgRagnarok, Country: "NO"}, activities.PriorKYCFound, []string{"APPROVED"}},
-		{"rejected earlier", activities.Company{OrgNumber: orgEcbert, Country: "NO"}, activities.PriorKYCFound, []string{"REJECTED"}},
-		{"never seen", activities.Company{OrgNumber: orgFloki, Country: "NO"}, activities.PriorKYCNone, nil},
-		{"same number, other country", activities.Company{OrgNumber: orgRagnarok, Country: "SE"}, activities.PriorKYCNone, nil},
+		{"approved earlier", api.Company{OrgNumber: orgRagnarok, Country: "NO"}, api.PriorKYCFound, []string{"APPROVED"}},
+		{"rejected earlier", api.Company{OrgNumber: orgEcbert, Country: "NO"}, api.PriorKYCFound, []string{"REJECTED"}},
+		{"never seen", api.Company{OrgNumber: orgFloki, Country: "NO"}, api.PriorKYCNone, nil},
+		{"same number, other country", api.Company{OrgNumber: orgRagnarok, Country: "SE"}, api.PriorKYCNone, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
-			got := must[activities.PriorKYC](e, e.acts.LookupPriorKYC, activities.PriorKYCInput{Company: tt.company})
+			got := must[api.PriorKYC](e, e.acts.LookupPriorKYC, activities.PriorKYCInput{Company: tt.company})
 			require.Equal(t, tt.wantStatus, got.Status)
 			var statuses []string
 			for _, c := range got.Cases {
@@ -49,19 +50,19 @@ func TestLookupPriorKYC(t *testing.T) {
 func TestLookupPriorKYCFailures(t *testing.T) {
 	e := newEnv(t)
 	e.control(http.MethodPut, "/control/faults", `{"creditro":{"rateLimit":1,"retryAfter":1000000000}}`)
-	_, err := run[activities.PriorKYC](e, nil, e.acts.LookupPriorKYC, activities.PriorKYCInput{Company: activities.Company{OrgNumber: orgRagnarok}})
+	_, err := run[api.PriorKYC](e, nil, e.acts.LookupPriorKYC, activities.PriorKYCInput{Company: api.Company{OrgNumber: orgRagnarok}})
 	var ae *temporal.ApplicationError
 	require.ErrorAs(t, err, &ae)
 	require.Equal(t, activities.ErrProviderUnavailable, ae.Type())
 	require.False(t, ae.NonRetryable())
 	require.Equal(t, 2*time.Minute, ae.NextRetryDelay(), "Creditro asks for a couple of minutes after a 429")
 
-	_, err = run[activities.PriorKYC](e, nil, e.acts.LookupPriorKYC, activities.PriorKYCInput{})
+	_, err = run[api.PriorKYC](e, nil, e.acts.LookupPriorKYC, activities.PriorKYCInput{})
 	require.Equal(t, activities.ErrInvalidInput, errType(err))
 
 	e.acts.Creditro = nil
-	got := must[activities.PriorKYC](e, e.acts.LookupPriorKYC, activities.PriorKYCInput{Company: activities.Company{OrgNumber: orgRagnarok}})
-	require.Equal(t, activities.PriorKYCUnavailable, got.Status)
+	got := must[api.PriorKYC](e, e.acts.LookupPriorKYC, activities.PriorKYCInput{Company: api.Company{OrgNumber: orgRagnarok}})
+	require.Equal(t, api.PriorKYCUnavailable, got.Status)
 }
 
 // Identity verification ------------------------------------------------------------------------
@@ -83,7 +84,7 @@ func TestStartIdentityVerificationOnlyCreates(t *testing.T) {
 	defer fake.Close()
 	e := newEnv(t)
 	e.acts.IDV = idv.New(idv.Config{BaseURL: fake.URL, PublicKey: "public-key-x", Secret: "secret-x"}, fake.Client())
-	in := activities.IDVInput{Reference: refFor(orgRagnarok), Person: activities.Person{Name: "Ragnar Lothbrok"}}
+	in := activities.IDVInput{Reference: refFor(orgRagnarok), Person: api.Person{Name: "Ragnar Lothbrok"}}
 	got := must[activities.IDVSession](e, e.acts.StartIdentityVerification, in)
 	require.Equal(t, activities.IDVSession{ID: 123, Token: "i_dI5hs7m"}, *got)
 	require.Equal(t, []string{"/api/v1/session.create"}, calls)
@@ -102,17 +103,17 @@ func TestStartIdentityVerificationOnlyCreates(t *testing.T) {
 }
 
 func TestAwaitIdentityVerification(t *testing.T) {
-	ragnar := activities.Person{Name: "Ragnar Lothbrok", BirthDate: "1980-01-01"}
+	ragnar := api.Person{Name: "Ragnar Lothbrok", BirthDate: "1980-01-01"}
 	tests := []struct {
 		name           string
 		finish         string
-		expected       activities.Person
+		expected       api.Person
 		wantState      string
 		wantMatch      bool
 		wantMismatches []string
 	}{
 		{"match", `{}`, ragnar, idv.StateCompleted, true, nil},
-		{"match on the birth year only", `{}`, activities.Person{Name: "ragnar  LOTHBROK", BirthDate: "1980"}, idv.StateCompleted, true, nil},
+		{"match on the birth year only", `{}`, api.Person{Name: "ragnar  LOTHBROK", BirthDate: "1980"}, idv.StateCompleted, true, nil},
 		{"someone else", `{"match":false}`, ragnar, idv.StateCompleted, false, []string{"name", "birthDate"}},
 		{"same name, other birth date", `{"person":{"name":"Ragnar Lothbrok","birthDate":"1981-02-03"}}`, ragnar, idv.StateCompleted, false, []string{"birthDate"}},
 		{"failed", `{"state":"FAILED"}`, ragnar, idv.StateFailed, false, nil},
@@ -125,14 +126,14 @@ func TestAwaitIdentityVerification(t *testing.T) {
 			sess := must[activities.IDVSession](e, e.acts.StartIdentityVerification, activities.IDVInput{Reference: ref, Person: ragnar})
 			check := activities.IDVCheck{SessionID: sess.ID, Expected: tt.expected}
 
-			_, err := run[activities.IDVResult](e, nil, e.acts.AwaitIdentityVerification, check)
+			_, err := run[api.IDVResult](e, nil, e.acts.AwaitIdentityVerification, check)
 			requireWaiting(t, err)
 			e.control(http.MethodPost, "/control/idv/sessions/"+ref+"/start", "")
-			_, err = run[activities.IDVResult](e, nil, e.acts.AwaitIdentityVerification, check)
+			_, err = run[api.IDVResult](e, nil, e.acts.AwaitIdentityVerification, check)
 			requireWaiting(t, err)
 
 			e.control(http.MethodPost, "/control/idv/sessions/"+ref+"/finish", tt.finish)
-			got := must[activities.IDVResult](e, e.acts.AwaitIdentityVerification, check)
+			got := must[api.IDVResult](e, e.acts.AwaitIdentityVerification, check)
 			require.Equal(t, sess.ID, got.SessionID)
 			require.Equal(t, tt.wantState, got.State)
 			require.Equal(t, tt.wantMatch, got.Match)
@@ -149,7 +150,7 @@ func TestIdentityVerificationInput(t *testing.T) {
 	e := newEnv(t)
 	_, err := run[activities.IDVSession](e, nil, e.acts.StartIdentityVerification, activities.IDVInput{})
 	require.Equal(t, activities.ErrInvalidInput, errType(err))
-	_, err = run[activities.IDVResult](e, nil, e.acts.AwaitIdentityVerification, activities.IDVCheck{SessionID: 999})
+	_, err = run[api.IDVResult](e, nil, e.acts.AwaitIdentityVerification, activities.IDVCheck{SessionID: 999})
 	require.Equal(t, activities.ErrProviderRejected, errType(err), "unknown session: 404")
 	e.acts.IDV = nil
 	_, err = run[activities.IDVSession](e, nil, e.acts.StartIdentityVerification, activities.IDVInput{Reference: "r"})
@@ -161,7 +162,7 @@ func TestIdentityVerificationInput(t *testing.T) {
 func TestStartCreditAnalysisIsIdempotent(t *testing.T) {
 	e := newEnv(t)
 	ref := refFor(orgRagnarok)
-	in := activities.CreditAnalysisInput{Reference: ref, Company: activities.Company{OrgNumber: orgRagnarok, Country: "NO"}, BankDataRef: e.uploaded("good")}
+	in := activities.CreditAnalysisInput{Reference: ref, Company: api.Company{OrgNumber: orgRagnarok, Country: "NO"}, BankDataRef: e.uploaded("good")}
 	first := must[activities.CreditAnalysisRef](e, e.acts.StartCreditAnalysis, in)
 	require.NotEmpty(t, first.CustomerID)
 	require.NotEmpty(t, first.AnalysisID)
@@ -172,11 +173,11 @@ func TestStartCreditAnalysisIsIdempotent(t *testing.T) {
 	require.Equal(t, 1, counts[sandbox.CountCustomers])
 	require.Equal(t, 1, counts[sandbox.CountAnalyses])
 
-	_, err := run[activities.CreditAnalysisResult](e, nil, e.acts.AwaitCreditAnalysis, *first)
+	_, err := run[api.CreditAnalysisResult](e, nil, e.acts.AwaitCreditAnalysis, *first)
 	requireWaiting(t, err)
 
 	e.control(http.MethodPost, "/control/openbanking/analyses/"+first.AnalysisID+"/finish", "")
-	got := must[activities.CreditAnalysisResult](e, e.acts.AwaitCreditAnalysis, *first)
+	got := must[api.CreditAnalysisResult](e, e.acts.AwaitCreditAnalysis, *first)
 	require.Equal(t, first.AnalysisID, got.AnalysisID)
 	require.Equal(t, 82.0, got.Score, "820 of 1000")
 	require.Empty(t, got.Indicators)
@@ -194,9 +195,9 @@ func TestStartCreditAnalysisIsIdempotent(t *testing.T) {
 func TestCreditAnalysisRiskyProfile(t *testing.T) {
 	e := newEnv(t)
 	ref := refFor(orgRollo)
-	r := must[activities.CreditAnalysisRef](e, e.acts.StartCreditAnalysis, activities.CreditAnalysisInput{Reference: ref, Company: activities.Company{OrgNumber: orgRollo, Country: "NO"}, BankDataRef: e.uploaded("risky")})
+	r := must[activities.CreditAnalysisRef](e, e.acts.StartCreditAnalysis, activities.CreditAnalysisInput{Reference: ref, Company: api.Company{OrgNumber: orgRollo, Country: "NO"}, BankDataRef: e.uploaded("risky")})
 	e.control(http.MethodPost, "/control/openbanking/analyses/"+ref+"/finish", "")
-	got := must[activities.CreditAnalysisResult](e, e.acts.AwaitCreditAnalysis, *r)
+	got := must[api.CreditAnalysisResult](e, e.acts.AwaitCreditAnalysis, *r)
 	require.Equal(t, 31.0, got.Score, "the risky upload scores 310 of 1000")
 	require.Len(t, got.Indicators, 4)
 	require.Equal(t, "HIGH", got.Insights["riskLevel"])
@@ -207,15 +208,15 @@ func TestCreditAnalysisInput(t *testing.T) {
 	_, err := run[activities.CreditAnalysisRef](e, nil, e.acts.StartCreditAnalysis, activities.CreditAnalysisInput{Reference: "r"})
 	require.Equal(t, activities.ErrInvalidInput, errType(err))
 	// No upload, or one the store does not hold: the analysis does not run.
-	_, err = run[activities.CreditAnalysisRef](e, nil, e.acts.StartCreditAnalysis, activities.CreditAnalysisInput{Reference: "r", Company: activities.Company{OrgNumber: "1"}})
+	_, err = run[activities.CreditAnalysisRef](e, nil, e.acts.StartCreditAnalysis, activities.CreditAnalysisInput{Reference: "r", Company: api.Company{OrgNumber: "1"}})
 	require.Equal(t, activities.ErrBankDataMissing, errType(err))
-	_, err = run[activities.CreditAnalysisRef](e, nil, e.acts.StartCreditAnalysis, activities.CreditAnalysisInput{Reference: "r", Company: activities.Company{OrgNumber: "1"}, BankDataRef: "sha256:" + strings.Repeat("0", 64)})
+	_, err = run[activities.CreditAnalysisRef](e, nil, e.acts.StartCreditAnalysis, activities.CreditAnalysisInput{Reference: "r", Company: api.Company{OrgNumber: "1"}, BankDataRef: "sha256:" + strings.Repeat("0", 64)})
 	require.Equal(t, activities.ErrBankDataMissing, errType(err))
 	require.Zero(t, e.sb.Counters().Get("r", sandbox.CountAnalyses))
-	_, err = run[activities.CreditAnalysisResult](e, nil, e.acts.AwaitCreditAnalysis, activities.CreditAnalysisRef{CustomerID: "cus_1"})
+	_, err = run[api.CreditAnalysisResult](e, nil, e.acts.AwaitCreditAnalysis, activities.CreditAnalysisRef{CustomerID: "cus_1"})
 	require.Equal(t, activities.ErrInvalidInput, errType(err))
 	e.control(http.MethodPut, "/control/faults", `{"openbanking":{"errorRate":1}}`)
-	_, err = run[activities.CreditAnalysisRef](e, nil, e.acts.StartCreditAnalysis, activities.CreditAnalysisInput{Reference: "r", Company: activities.Company{OrgNumber: "1"}, BankDataRef: e.uploaded("good")})
+	_, err = run[activities.CreditAnalysisRef](e, nil, e.acts.StartCreditAnalysis, activities.CreditAnalysisInput{Reference: "r", Company: api.Company{OrgNumber: "1"}, BankDataRef: e.uploaded("good")})
 	require.Equal(t, activities.ErrProviderUnavailable, errType(err))
 }
 
@@ -224,8 +225,8 @@ func TestCreditAnalysisInput(t *testing.T) {
 func creditTermsInput(ref string) activities.CreditTermsInput {
 	return activities.CreditTermsInput{
 		ExternalID: ref,
-		Company:    activities.Company{OrgNumber: orgRagnarok, Country: "NO", Name: "Ragnarok AS"},
-		Contact:    activities.Person{Name: "Ragnar Lothbrok", Email: "ragnar.lothbrok@example.test"},
+		Company:    api.Company{OrgNumber: orgRagnarok, Country: "NO", Name: "Ragnarok AS"},
+		Contact:    api.Person{Name: "Ragnar Lothbrok", Email: "ragnar.lothbrok@example.test"},
 		Address:    "Kattegat 1, 0150 Oslo",
 		Amount:     250000,
 		PeriodDays: 60,
@@ -252,14 +253,14 @@ func TestRequestCreditTermsIsIdempotent(t *testing.T) {
 	require.Equal(t, "Kattegat 1, 0150 Oslo", cfg["address"])
 	require.EqualValues(t, "60", cfg["period"])
 
-	_, err := run[activities.CreditTermsResult](e, nil, e.acts.AwaitCreditTerms, *first)
+	_, err := run[api.CreditTermsResult](e, nil, e.acts.AwaitCreditTerms, *first)
 	requireWaiting(t, err)
 	e.control(http.MethodPost, "/control/deepidv/credit-terms/"+ref+"/start", "")
-	_, err = run[activities.CreditTermsResult](e, nil, e.acts.AwaitCreditTerms, *first)
+	_, err = run[api.CreditTermsResult](e, nil, e.acts.AwaitCreditTerms, *first)
 	requireWaiting(t, err)
 	e.control(http.MethodPost, "/control/deepidv/credit-terms/"+ref+"/finish", "")
-	got := must[activities.CreditTermsResult](e, e.acts.AwaitCreditTerms, *first)
-	require.Equal(t, activities.CreditTermsResult{ID: first.ID, Status: "COMPLETED"}, *got)
+	got := must[api.CreditTermsResult](e, e.acts.AwaitCreditTerms, *first)
+	require.Equal(t, api.CreditTermsResult{ID: first.ID, Status: "COMPLETED"}, *got)
 }
 
 func TestRequestCreditTermsInput(t *testing.T) {
@@ -296,7 +297,7 @@ func TestRequestCreditTermsInput(t *testing.T) {
 func TestStartIdentityVerificationRetryTakesBackItsSession(t *testing.T) {
 	e := newEnv(t)
 	ref := refFor(orgRagnarok)
-	in := activities.IDVInput{Reference: ref, Person: activities.Person{Name: "Ragnar Lothbrok"}}
+	in := activities.IDVInput{Reference: ref, Person: api.Person{Name: "Ragnar Lothbrok"}}
 	first := must[activities.IDVSession](e, e.acts.StartIdentityVerification, in)
 
 	retry := func() activities.IDVSession {

@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/internal/callback"
 	"github.com/merchantflow/onboarding/providers"
 	"github.com/merchantflow/onboarding/providers/quickr"
@@ -33,7 +34,7 @@ var kycSections = []string{
 // the onboarding's own callback URL (QuickrCallbackURL + "/" + token). It looks the reference
 // up first, so a retry after a lost response never makes a second case; a case found keeps
 // the callback URL it was created with.
-func (a *Activities) CreateKYCCase(ctx context.Context, in CreateCaseInput) (*CaseSnapshot, error) {
+func (a *Activities) CreateKYCCase(ctx context.Context, in CreateCaseInput) (*api.CaseSnapshot, error) {
 	if a.Quickr == nil {
 		return nil, notConfigured("quickr")
 	}
@@ -89,7 +90,7 @@ func (a *Activities) CreateKYCCase(ctx context.Context, in CreateCaseInput) (*Ca
 }
 
 // GetKYCCase reads the case once.
-func (a *Activities) GetKYCCase(ctx context.Context, ref CaseRef) (*CaseSnapshot, error) {
+func (a *Activities) GetKYCCase(ctx context.Context, ref CaseRef) (*api.CaseSnapshot, error) {
 	if ref.CaseID == "" {
 		return nil, invalidInput("caseId is required")
 	}
@@ -122,7 +123,7 @@ func (a *Activities) readCase(ctx context.Context, caseID, reference string) (*q
 // a retryable StillWaiting error until then, sending the reminders that fell due first (see
 // reminders.go). The workflow's retry policy sets the interval, so a long wait costs a few
 // history events, not one per poll or per reminder.
-func (a *Activities) AwaitDeclaration(ctx context.Context, in AwaitCaseInput) (*CaseSnapshot, error) {
+func (a *Activities) AwaitDeclaration(ctx context.Context, in AwaitCaseInput) (*api.CaseSnapshot, error) {
 	snap, err := a.GetKYCCase(ctx, CaseRef{CaseID: in.CaseID, Reference: in.Reference})
 	if err != nil {
 		return nil, err
@@ -143,7 +144,7 @@ func (a *Activities) AwaitDeclaration(ctx context.Context, in AwaitCaseInput) (*
 //   - the case has no contract (nobody to sign) and is past PROCESSING_DETAILS.
 //
 // Otherwise it sends the reminders that fell due and fails with StillWaiting.
-func (a *Activities) AwaitSignature(ctx context.Context, in AwaitCaseInput) (*CaseSnapshot, error) {
+func (a *Activities) AwaitSignature(ctx context.Context, in AwaitCaseInput) (*api.CaseSnapshot, error) {
 	snap, err := a.GetKYCCase(ctx, CaseRef{CaseID: in.CaseID, Reference: in.Reference})
 	if err != nil {
 		return nil, err
@@ -153,7 +154,7 @@ func (a *Activities) AwaitSignature(ctx context.Context, in AwaitCaseInput) (*Ca
 		return snap, nil
 	}
 	sent := a.sendDueReminders(ctx, in.Reminders)
-	contract := ContractNone
+	contract := api.ContractNone
 	if snap.Contract != nil {
 		contract = snap.Contract.Status
 	}
@@ -161,12 +162,12 @@ func (a *Activities) AwaitSignature(ctx context.Context, in AwaitCaseInput) (*Ca
 }
 
 // signingSettled is AwaitSignature's exit test.
-func signingSettled(s *CaseSnapshot) bool {
+func signingSettled(s *api.CaseSnapshot) bool {
 	c := s.Contract
 	switch {
-	case c == nil || c.Status == ContractNone:
+	case c == nil || c.Status == api.ContractNone:
 		return s.Declared() && checksDone(s.Status)
-	case c.Status == ContractSigned:
+	case c.Status == api.ContractSigned:
 		return checksDone(s.Status)
 	default:
 		return c.Settled()
@@ -192,7 +193,7 @@ func checksDone(status string) bool {
 // response never re-opens twice. Should Quickr answer 409 for a contract, the case is read
 // again and that contract counts as re-opened when it reads unsigned; a closed contract stays
 // a non-retryable rejection.
-func (a *Activities) ReopenContract(ctx context.Context, ref ContractRef) (*CaseSnapshot, error) {
+func (a *Activities) ReopenContract(ctx context.Context, ref ContractRef) (*api.CaseSnapshot, error) {
 	if ref.CaseID == "" {
 		return nil, invalidInput("caseId is required")
 	}
@@ -254,7 +255,7 @@ var decisionSections = map[string]string{
 // is skipped when the case already carries it, the note when the case already has a note with
 // the same section and body (notes are listed page by page). An empty Note gets a standard
 // body naming the status and risk level.
-func (a *Activities) RecordDecision(ctx context.Context, in RecordDecisionInput) error {
+func (a *Activities) RecordDecision(ctx context.Context, in api.RecordDecisionInput) error {
 	switch {
 	case in.CaseID == "":
 		return invalidInput("caseId is required")
@@ -330,8 +331,8 @@ func (a *Activities) hasNote(ctx context.Context, caseID, section, body string) 
 }
 
 // caseSnapshot translates a Quickr case into the engine's snapshot, contract included.
-func (a *Activities) caseSnapshot(c *quickr.Case) *CaseSnapshot {
-	s := &CaseSnapshot{
+func (a *Activities) caseSnapshot(c *quickr.Case) *api.CaseSnapshot {
+	s := &api.CaseSnapshot{
 		ID:             c.ID,
 		Reference:      c.Reference,
 		Status:         c.Status,
@@ -345,7 +346,7 @@ func (a *Activities) caseSnapshot(c *quickr.Case) *CaseSnapshot {
 		if title == "" {
 			title = fs.Role
 		}
-		s.FormSubmitter = &Person{Name: fs.Name, Email: fs.Email, BirthDate: fs.BirthDate, Title: title}
+		s.FormSubmitter = &api.Person{Name: fs.Name, Email: fs.Email, BirthDate: fs.BirthDate, Title: title}
 	}
 	return s
 }
@@ -353,30 +354,30 @@ func (a *Activities) caseSnapshot(c *quickr.Case) *CaseSnapshot {
 // contractState summarises the case's contracts (quickr.SummarizeContracts), or nil when the
 // case has none yet. The state reads, first match wins: signed (every entry signed), closed,
 // rejected, expired (also an unsigned entry past its expires_at), else unsigned.
-func contractState(c *quickr.Case, now time.Time) *ContractState {
+func contractState(c *quickr.Case, now time.Time) *api.ContractState {
 	sum := c.ContractSummary(now)
 	if !sum.Present {
 		return nil
 	}
-	st := &ContractState{ID: sum.ContractID(), Signed: sum.Signed, Signatories: sum.Signatories}
+	st := &api.ContractState{ID: sum.ContractID(), Signed: sum.Signed, Signatories: sum.Signatories}
 	switch {
 	case sum.AllSigned:
-		st.Status = ContractSigned
+		st.Status = api.ContractSigned
 	case sum.AnyClosed:
-		st.Status = ContractClosed
+		st.Status = api.ContractClosed
 	case sum.AnyRejected:
-		st.Status = ContractRejected
+		st.Status = api.ContractRejected
 	case sum.AnyExpired:
-		st.Status = ContractExpired
+		st.Status = api.ContractExpired
 	default:
-		st.Status = ContractUnsigned
+		st.Status = api.ContractUnsigned
 	}
 	if !sum.ExpiresAt.IsZero() {
 		st.ExpiresAt = sum.ExpiresAt.UTC().Format(time.RFC3339)
 	}
 	if len(sum.Contracts) > 1 {
 		for _, one := range sum.Contracts {
-			e := ContractEntry{ID: one.ID, Status: one.Status, Signed: one.Signed, Signatories: one.Signatories}
+			e := api.ContractEntry{ID: one.ID, Status: one.Status, Signed: one.Signed, Signatories: one.Signatories}
 			if !one.ExpiresAt.IsZero() {
 				e.ExpiresAt = one.ExpiresAt.UTC().Format(time.RFC3339)
 			}

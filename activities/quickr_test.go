@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/converter"
 
 	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/providers"
 	"github.com/merchantflow/onboarding/providers/quickr"
 	"github.com/merchantflow/onboarding/providers/sandbox"
@@ -37,23 +38,23 @@ func TestAwaitDeclaration(t *testing.T) {
 	c := e.createCase(orgRagnarok)
 	in := activities.AwaitCaseInput{CaseID: c.ID}
 
-	_, err := run[activities.CaseSnapshot](e, nil, e.acts.AwaitDeclaration, in)
+	_, err := run[api.CaseSnapshot](e, nil, e.acts.AwaitDeclaration, in)
 	requireWaiting(t, err)
 
 	e.declare(orgRagnarok)
-	snap := must[activities.CaseSnapshot](e, e.acts.AwaitDeclaration, in)
+	snap := must[api.CaseSnapshot](e, e.acts.AwaitDeclaration, in)
 	require.True(t, snap.Declared())
 	require.Equal(t, quickr.StatusProcessingDetails, snap.Status, "waiting for signatures")
 	require.Equal(t, "Ragnar Lothbrok", snap.FormSubmitter.Name)
 	require.Equal(t, "1980-01-01", snap.FormSubmitter.BirthDate)
 	require.NotNil(t, snap.Contract)
-	require.Equal(t, activities.ContractUnsigned, snap.Contract.Status)
+	require.Equal(t, api.ContractUnsigned, snap.Contract.Status)
 	require.Equal(t, 3, snap.Contract.Signatories)
 	require.Zero(t, snap.Contract.Signed)
 	require.Equal(t, t0.Add(30*24*time.Hour).Format(time.RFC3339), snap.Contract.ExpiresAt)
 	require.Empty(t, e.app.all(), "no reminders without a cadence")
 
-	_, err = run[activities.CaseSnapshot](e, nil, e.acts.AwaitDeclaration, activities.AwaitCaseInput{})
+	_, err = run[api.CaseSnapshot](e, nil, e.acts.AwaitDeclaration, activities.AwaitCaseInput{})
 	require.Equal(t, activities.ErrInvalidInput, errType(err))
 }
 
@@ -77,7 +78,7 @@ func TestRemindersAreSentOnceAcrossAttempts(t *testing.T) {
 		ae.SetOnActivityHeartbeatListener(func(_ *activity.Info, d converter.EncodedValues) {
 			require.NoError(t, d.Get(&recorded))
 		})
-		_, err := run[activities.CaseSnapshot](e, ae, e.acts.AwaitDeclaration, in)
+		_, err := run[api.CaseSnapshot](e, ae, e.acts.AwaitDeclaration, in)
 		requireWaiting(t, err)
 		return recorded
 	}
@@ -95,7 +96,7 @@ func TestRemindersAreSentOnceAcrossAttempts(t *testing.T) {
 	require.Equal(t, []string{refFor(orgRagnarok) + "/reminder/declaration/1"}, e.app.ids())
 
 	first := e.app.all()[0]
-	require.Equal(t, activities.NotifyReminder, first.N.Type)
+	require.Equal(t, api.NotifyReminder, first.N.Type)
 	require.Equal(t, t0.Add(2*day), first.N.At, "stamped with its due time")
 	require.Equal(t, c.DeclarationURL, first.N.Data["detail"])
 	require.EqualValues(t, 1, first.N.Data["reminder"])
@@ -114,7 +115,7 @@ func TestRemindersAreSentOnceAcrossAttempts(t *testing.T) {
 	e.declare(orgRagnarok)
 	ae := e.activityEnv()
 	ae.SetHeartbeatDetails(n)
-	snap, err := run[activities.CaseSnapshot](e, ae, e.acts.AwaitDeclaration, in)
+	snap, err := run[api.CaseSnapshot](e, ae, e.acts.AwaitDeclaration, in)
 	require.NoError(t, err)
 	require.Equal(t, 3, snap.RemindersSent)
 }
@@ -129,12 +130,12 @@ func TestReminderFailuresNeverFailTheWait(t *testing.T) {
 	ae := e.activityEnv()
 	recorded := -1
 	ae.SetOnActivityHeartbeatListener(func(_ *activity.Info, d converter.EncodedValues) { require.NoError(t, d.Get(&recorded)) })
-	_, err := run[activities.CaseSnapshot](e, ae, e.acts.AwaitDeclaration, in)
+	_, err := run[api.CaseSnapshot](e, ae, e.acts.AwaitDeclaration, in)
 	requireWaiting(t, err)
 	require.Equal(t, -1, recorded)
 
 	e.app.answer(http.StatusBadRequest) // refused: counted, never retried
-	_, err = run[activities.CaseSnapshot](e, ae, e.acts.AwaitDeclaration, in)
+	_, err = run[api.CaseSnapshot](e, ae, e.acts.AwaitDeclaration, in)
 	requireWaiting(t, err)
 	require.Equal(t, 1, recorded)
 	require.Equal(t, []string{"wf/reminder/declaration/1", "wf/reminder/declaration/1"}, e.app.ids())
@@ -145,21 +146,21 @@ func TestAwaitSignature(t *testing.T) {
 	c := e.createCase(orgRagnarok)
 	in := activities.AwaitCaseInput{CaseID: c.ID}
 
-	_, err := run[activities.CaseSnapshot](e, nil, e.acts.AwaitSignature, in)
+	_, err := run[api.CaseSnapshot](e, nil, e.acts.AwaitSignature, in)
 	requireWaiting(t, err) // not even declared
 
 	e.declare(orgRagnarok)
-	_, err = run[activities.CaseSnapshot](e, nil, e.acts.AwaitSignature, in)
+	_, err = run[api.CaseSnapshot](e, nil, e.acts.AwaitSignature, in)
 	requireWaiting(t, err)
 
 	e.control(http.MethodPost, "/control/quickr/cases/"+refFor(orgRagnarok)+"/sign", `{"signatory":"Ragnar Lothbrok"}`)
-	_, err = run[activities.CaseSnapshot](e, nil, e.acts.AwaitSignature, in)
+	_, err = run[api.CaseSnapshot](e, nil, e.acts.AwaitSignature, in)
 	requireWaiting(t, err)
 
 	e.control(http.MethodPost, "/control/quickr/cases/"+refFor(orgRagnarok)+"/sign", "")
-	snap := must[activities.CaseSnapshot](e, e.acts.AwaitSignature, in)
+	snap := must[api.CaseSnapshot](e, e.acts.AwaitSignature, in)
 	require.Equal(t, quickr.StatusReadyForReview, snap.Status, "checks ran after the last signature")
-	require.Equal(t, activities.ContractSigned, snap.Contract.Status)
+	require.Equal(t, api.ContractSigned, snap.Contract.Status)
 	require.Equal(t, 3, snap.Contract.Signed)
 	require.Equal(t, 3, snap.Contract.Signatories)
 	require.NotEmpty(t, snap.Contract.ID)
@@ -173,37 +174,37 @@ func TestContractExpiresAndIsReopenedOnce(t *testing.T) {
 	in := activities.AwaitCaseInput{CaseID: c.ID}
 
 	e.clock.Advance(30*24*time.Hour + time.Minute) // the contract expires by itself
-	expired := must[activities.CaseSnapshot](e, e.acts.AwaitSignature, in)
-	require.Equal(t, activities.ContractExpired, expired.Contract.Status)
+	expired := must[api.CaseSnapshot](e, e.acts.AwaitSignature, in)
+	require.Equal(t, api.ContractExpired, expired.Contract.Status)
 	require.True(t, expired.Contract.Settled())
 
 	ref := activities.ContractRef{CaseID: c.ID, ContractID: expired.Contract.ID}
-	reopened := must[activities.CaseSnapshot](e, e.acts.ReopenContract, ref)
-	require.Equal(t, activities.ContractUnsigned, reopened.Contract.Status)
+	reopened := must[api.CaseSnapshot](e, e.acts.ReopenContract, ref)
+	require.Equal(t, api.ContractUnsigned, reopened.Contract.Status)
 	require.Equal(t, e.clock.Now().Add(30*24*time.Hour).Format(time.RFC3339), reopened.Contract.ExpiresAt)
 
-	again := must[activities.CaseSnapshot](e, e.acts.ReopenContract, ref) // a retry after a lost response
-	require.Equal(t, activities.ContractUnsigned, again.Contract.Status)
+	again := must[api.CaseSnapshot](e, e.acts.ReopenContract, ref) // a retry after a lost response
+	require.Equal(t, api.ContractUnsigned, again.Contract.Status)
 	require.Equal(t, 1, e.sb.Counters().Get(refFor(orgRagnarok), sandbox.CountContractsReopen))
 
-	_, err := run[activities.CaseSnapshot](e, nil, e.acts.AwaitSignature, in)
+	_, err := run[api.CaseSnapshot](e, nil, e.acts.AwaitSignature, in)
 	requireWaiting(t, err)
 	e.control(http.MethodPost, "/control/quickr/cases/"+refFor(orgRagnarok)+"/sign", "")
-	done := must[activities.CaseSnapshot](e, e.acts.AwaitSignature, in)
-	require.Equal(t, activities.ContractSigned, done.Contract.Status)
+	done := must[api.CaseSnapshot](e, e.acts.AwaitSignature, in)
+	require.Equal(t, api.ContractSigned, done.Contract.Status)
 	require.Equal(t, quickr.StatusReadyForReview, done.Status)
 
 	// Nothing to re-open on a signed contract: the case comes back as it is.
-	signed := must[activities.CaseSnapshot](e, e.acts.ReopenContract, activities.ContractRef{CaseID: c.ID})
-	require.Equal(t, activities.ContractSigned, signed.Contract.Status)
+	signed := must[api.CaseSnapshot](e, e.acts.ReopenContract, activities.ContractRef{CaseID: c.ID})
+	require.Equal(t, api.ContractSigned, signed.Contract.Status)
 	require.Equal(t, 1, e.sb.Counters().Get(refFor(orgRagnarok), sandbox.CountContractsReopen))
 }
 
 func TestContractExpiredByControlEndpoint(t *testing.T) {
 	e := newEnv(t)
 	c := e.expiredContractCase(orgFloki)
-	snap := must[activities.CaseSnapshot](e, e.acts.AwaitSignature, activities.AwaitCaseInput{CaseID: c.ID})
-	require.Equal(t, activities.ContractExpired, snap.Contract.Status)
+	snap := must[api.CaseSnapshot](e, e.acts.AwaitSignature, activities.AwaitCaseInput{CaseID: c.ID})
+	require.Equal(t, api.ContractExpired, snap.Contract.Status)
 	require.Equal(t, e.clock.Now().Format(time.RFC3339), snap.Contract.ExpiresAt)
 }
 
@@ -212,13 +213,13 @@ func TestContractRejected(t *testing.T) {
 	c := e.createCase(orgRagnarok)
 	e.declare(orgRagnarok)
 	e.control(http.MethodPost, "/control/quickr/cases/"+refFor(orgRagnarok)+"/reject", `{"signatory":"Bjorn Ironside","reason":"wrong credit limit"}`)
-	snap := must[activities.CaseSnapshot](e, e.acts.AwaitSignature, activities.AwaitCaseInput{CaseID: c.ID})
-	require.Equal(t, activities.ContractRejected, snap.Contract.Status)
+	snap := must[api.CaseSnapshot](e, e.acts.AwaitSignature, activities.AwaitCaseInput{CaseID: c.ID})
+	require.Equal(t, api.ContractRejected, snap.Contract.Status)
 	require.Equal(t, "wrong credit limit (Bjorn Ironside)", snap.Contract.RejectReason)
 
 	// A rejected contract can be re-opened too.
-	reopened := must[activities.CaseSnapshot](e, e.acts.ReopenContract, activities.ContractRef{CaseID: c.ID})
-	require.Equal(t, activities.ContractUnsigned, reopened.Contract.Status)
+	reopened := must[api.CaseSnapshot](e, e.acts.ReopenContract, activities.ContractRef{CaseID: c.ID})
+	require.Equal(t, api.ContractUnsigned, reopened.Contract.Status)
 	require.Empty(t, reopened.Contract.RejectReason)
 }
 
@@ -227,10 +228,10 @@ func TestClosedContractCannotBeReopened(t *testing.T) {
 	c := e.createCase(orgRagnarok)
 	e.declare(orgRagnarok)
 	e.control(http.MethodPost, "/control/quickr/cases/"+refFor(orgRagnarok)+"/close", "")
-	snap := must[activities.CaseSnapshot](e, e.acts.AwaitSignature, activities.AwaitCaseInput{CaseID: c.ID})
-	require.Equal(t, activities.ContractClosed, snap.Contract.Status)
+	snap := must[api.CaseSnapshot](e, e.acts.AwaitSignature, activities.AwaitCaseInput{CaseID: c.ID})
+	require.Equal(t, api.ContractClosed, snap.Contract.Status)
 
-	_, err := run[activities.CaseSnapshot](e, nil, e.acts.ReopenContract, activities.ContractRef{CaseID: c.ID})
+	_, err := run[api.CaseSnapshot](e, nil, e.acts.ReopenContract, activities.ContractRef{CaseID: c.ID})
 	require.Equal(t, activities.ErrProviderRejected, errType(err), "%v", err)
 	require.True(t, activities.IsRejected(err))
 }
@@ -251,34 +252,34 @@ func TestReopenContractConflictAfterSuccessIsSuccess(t *testing.T) {
 	c := e.expiredContractCase(orgRagnarok)
 	e.acts.Quickr = lostReopen{e.quickr}
 
-	snap := must[activities.CaseSnapshot](e, e.acts.ReopenContract, activities.ContractRef{CaseID: c.ID})
-	require.Equal(t, activities.ContractUnsigned, snap.Contract.Status)
+	snap := must[api.CaseSnapshot](e, e.acts.ReopenContract, activities.ContractRef{CaseID: c.ID})
+	require.Equal(t, api.ContractUnsigned, snap.Contract.Status)
 	require.Equal(t, 1, e.sb.Counters().Get(refFor(orgRagnarok), sandbox.CountContractsReopen))
 }
 
 func TestReopenContractInput(t *testing.T) {
 	e := newEnv(t)
 	c := e.createCase(orgRagnarok)
-	_, err := run[activities.CaseSnapshot](e, nil, e.acts.ReopenContract, activities.ContractRef{CaseID: c.ID})
+	_, err := run[api.CaseSnapshot](e, nil, e.acts.ReopenContract, activities.ContractRef{CaseID: c.ID})
 	require.Equal(t, activities.ErrInvalidInput, errType(err), "no contract before the declaration")
 
 	e.declare(orgRagnarok)
 	e.expire(orgRagnarok)
-	_, err = run[activities.CaseSnapshot](e, nil, e.acts.ReopenContract, activities.ContractRef{CaseID: c.ID, ContractID: "5a0dc0de-0000-4000-8000-999999999999"})
+	_, err = run[api.CaseSnapshot](e, nil, e.acts.ReopenContract, activities.ContractRef{CaseID: c.ID, ContractID: "5a0dc0de-0000-4000-8000-999999999999"})
 	require.Equal(t, activities.ErrInvalidInput, errType(err), "another case's contract")
 }
 
 func TestRecordDecision(t *testing.T) {
 	tests := []struct {
 		name        string
-		in          activities.RecordDecisionInput
+		in          api.RecordDecisionInput
 		wantSection string
 		wantBody    string
 		wantRisk    string
 	}{
-		{"approve", activities.RecordDecisionInput{Status: "ACTIVE", RiskLevel: "LOW", Note: "approved by the rules"}, quickr.NoteSectionCaseApproved, "approved by the rules", "LOW"},
-		{"decline", activities.RecordDecisionInput{Status: "DECLINED", RiskLevel: "HIGH", Note: "sanctions"}, quickr.NoteSectionCaseDeclined, "sanctions", "HIGH"},
-		{"archive without a note", activities.RecordDecisionInput{Status: "ARCHIVED"}, quickr.NoteSectionAll, "Onboarding decision: ARCHIVED.", ""},
+		{"approve", api.RecordDecisionInput{Status: "ACTIVE", RiskLevel: "LOW", Note: "approved by the rules"}, quickr.NoteSectionCaseApproved, "approved by the rules", "LOW"},
+		{"decline", api.RecordDecisionInput{Status: "DECLINED", RiskLevel: "HIGH", Note: "sanctions"}, quickr.NoteSectionCaseDeclined, "sanctions", "HIGH"},
+		{"archive without a note", api.RecordDecisionInput{Status: "ARCHIVED"}, quickr.NoteSectionAll, "Onboarding decision: ARCHIVED.", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -308,7 +309,7 @@ func TestRecordDecision(t *testing.T) {
 
 func TestRecordDecisionInput(t *testing.T) {
 	e := newEnv(t)
-	for _, in := range []activities.RecordDecisionInput{
+	for _, in := range []api.RecordDecisionInput{
 		{Status: "ACTIVE"},
 		{CaseID: "TQ1234567.100000001", Status: "MAYBE"},
 		{CaseID: "TQ1234567.100000001", Status: "ACTIVE", RiskLevel: "EXTREME"},
@@ -316,14 +317,14 @@ func TestRecordDecisionInput(t *testing.T) {
 		_, err := e.activityEnv().ExecuteActivity(e.acts.RecordDecision, in)
 		require.Equal(t, activities.ErrInvalidInput, errType(err), "%+v", in)
 	}
-	_, err := e.activityEnv().ExecuteActivity(e.acts.RecordDecision, activities.RecordDecisionInput{CaseID: "TQ1234567.199999999", Status: "ACTIVE"})
+	_, err := e.activityEnv().ExecuteActivity(e.acts.RecordDecision, api.RecordDecisionInput{CaseID: "TQ1234567.199999999", Status: "ACTIVE"})
 	require.Equal(t, activities.ErrProviderRejected, errType(err), "unknown case: 404")
 }
 
 func TestMissingQuickrIsNotConfigured(t *testing.T) {
 	e := newEnv(t)
 	e.acts.Quickr = nil
-	_, err := run[activities.CaseSnapshot](e, nil, e.acts.GetKYCCase, activities.CaseRef{CaseID: "x"})
+	_, err := run[api.CaseSnapshot](e, nil, e.acts.GetKYCCase, activities.CaseRef{CaseID: "x"})
 	require.Equal(t, activities.ErrNotConfigured, errType(err))
 	require.True(t, activities.IsRejected(err))
 }
@@ -350,7 +351,7 @@ func TestCaseOfAnotherOnboardingIsRefused(t *testing.T) {
 			require.True(t, activities.IsRejected(err), "never retried")
 		})
 	}
-	_, err := e.activityEnv().ExecuteActivity(e.acts.RecordDecision, activities.RecordDecisionInput{CaseID: snap.ID, Reference: other, Status: "ACTIVE"})
+	_, err := e.activityEnv().ExecuteActivity(e.acts.RecordDecision, api.RecordDecisionInput{CaseID: snap.ID, Reference: other, Status: "ACTIVE"})
 	require.Equal(t, activities.ErrCaseMismatch, errType(err))
 	require.Equal(t, 0, e.sb.Counters().Get(refFor(orgRagnarok), sandbox.CountDecisions), "nothing was written to the other case")
 
@@ -399,17 +400,17 @@ func TestEveryExpiredContractOfACaseIsReopened(t *testing.T) {
 	e := newEnv(t)
 	fake := &twoContracts{}
 	e.acts.Quickr = fake
-	snap := must[activities.CaseSnapshot](e, e.acts.GetKYCCase, activities.CaseRef{CaseID: "Q1"})
-	require.Equal(t, activities.ContractExpired, snap.Contract.Status)
+	snap := must[api.CaseSnapshot](e, e.acts.GetKYCCase, activities.CaseRef{CaseID: "Q1"})
+	require.Equal(t, api.ContractExpired, snap.Contract.Status)
 	require.Len(t, snap.Contract.Contracts, 3, "each contract is tracked")
 
-	after := must[activities.CaseSnapshot](e, e.acts.ReopenContract, activities.ContractRef{CaseID: "Q1", ContractID: "c-bob"})
+	after := must[api.CaseSnapshot](e, e.acts.ReopenContract, activities.ContractRef{CaseID: "Q1", ContractID: "c-bob"})
 	require.ElementsMatch(t, []string{"c-bob", "c-ada"}, fake.reopened, "both expired contracts, not the signed one")
-	require.Equal(t, activities.ContractUnsigned, after.Contract.Status)
+	require.Equal(t, api.ContractUnsigned, after.Contract.Status)
 
 	// A retry re-opens nothing more.
-	must[activities.CaseSnapshot](e, e.acts.ReopenContract, activities.ContractRef{CaseID: "Q1"})
+	must[api.CaseSnapshot](e, e.acts.ReopenContract, activities.ContractRef{CaseID: "Q1"})
 	require.Len(t, fake.reopened, 2)
-	_, err := run[activities.CaseSnapshot](e, nil, e.acts.ReopenContract, activities.ContractRef{CaseID: "Q1", ContractID: "c-other"})
+	_, err := run[api.CaseSnapshot](e, nil, e.acts.ReopenContract, activities.ContractRef{CaseID: "Q1", ContractID: "c-other"})
 	require.Equal(t, activities.ErrInvalidInput, errType(err))
 }

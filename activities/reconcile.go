@@ -37,12 +37,12 @@ type TemporalAPI interface {
 // the other way round), so these mirror workflows' names; workflows/reconcile_test.go checks
 // they agree.
 const (
-	// OnboardingIDPrefix starts every onboarding workflow ID (workflows.WorkflowID), which is
+	// OnboardingIDPrefix starts every onboarding workflow ID (api.WorkflowID), which is
 	// also its Quickr case's reference.
 	OnboardingIDPrefix = "onboarding:"
-	// OnboardMerchantType is workflows.OnboardMerchantType.
+	// OnboardMerchantType is api.OnboardMerchantType.
 	OnboardMerchantType = "OnboardMerchant"
-	// StageSearchAttribute is workflows.SAStage's name.
+	// StageSearchAttribute is api.SAStage's name.
 	StageSearchAttribute = "OnboardingStage"
 	// StageAwaitingDeclaration and StageAwaitingSignature are the workflows' stages a case
 	// status can settle.
@@ -81,7 +81,7 @@ var sweepStatuses = []string{
 	quickr.StatusArchived,
 }
 
-// ReconciledCaseEvent is the case event signal the sweep sends: the JSON of workflows.CaseEvent
+// ReconciledCaseEvent is the case event signal the sweep sends: the JSON of api.CaseEvent
 // (workflows/reconcile_test.go checks they agree). The workflow dedupes by EventID and treats
 // the event as a hint: it re-reads the case before it acts.
 type ReconciledCaseEvent struct {
@@ -101,7 +101,7 @@ type SweepInput struct {
 	Overlap time.Duration `json:"overlap"`
 	// Resume continues a sweep an earlier round cut short at its page bound.
 	Resume *SweepResume `json:"resume,omitempty"`
-	// SignalName is the onboarding's case event signal (workflows.SignalCaseEvent).
+	// SignalName is the onboarding's case event signal (api.SignalCaseEvent).
 	SignalName string `json:"signalName"`
 	// TaskQueue, when set, limits the sweep to onboardings on that task queue (the
 	// reconciler's own), so fleets sharing a namespace leave each other's onboardings alone.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/automation"
 	"github.com/merchantflow/onboarding/providers"
 	"github.com/merchantflow/onboarding/providers/quickr"
@@ -32,7 +33,7 @@ import (
 // A linked automation that cannot be fetched transiently makes the activity retry; one that
 // is gone (404) or does not parse is traced with the reason and withholds an approval (the
 // decision becomes REVIEW): an unread rule might have declined. None is skipped silently.
-func (a *Activities) EvaluateRules(ctx context.Context, in EvaluateInput) (*Evaluation, error) {
+func (a *Activities) EvaluateRules(ctx context.Context, in EvaluateInput) (*api.Evaluation, error) {
 	if in.CaseID == "" {
 		return nil, invalidInput("caseId is required")
 	}
@@ -48,7 +49,7 @@ func (a *Activities) EvaluateRules(ctx context.Context, in EvaluateInput) (*Eval
 		rules = automation.Default()
 	}
 	rules = append([]automation.Automation(nil), rules...)
-	var unread []automation.AutomationTrace
+	var unread []api.AutomationTrace
 	for _, ref := range c.Automations {
 		if ref.ID == "" {
 			continue
@@ -58,7 +59,7 @@ func (a *Activities) EvaluateRules(ctx context.Context, in EvaluateInput) (*Eval
 			return nil, providerError(err)
 		}
 		if problem != "" {
-			unread = append(unread, automation.AutomationTrace{ID: ref.ID, Name: ref.ID, Note: "not evaluated: " + problem})
+			unread = append(unread, api.AutomationTrace{ID: ref.ID, Name: ref.ID, Note: "not evaluated: " + problem})
 			continue
 		}
 		rules = append(rules, list...)
@@ -87,7 +88,7 @@ func (a *Activities) EvaluateRules(ctx context.Context, in EvaluateInput) (*Eval
 			res.Reason = fmt.Sprintf("approval withheld: automation %s could not be evaluated (%s)", strings.Join(names, ", "), res.Reason)
 		}
 	}
-	ev := &Evaluation{Decision: res.Decision, Reason: res.Reason, RiskLevel: c.RiskLevel, Context: facts, Trace: res, Checks: checkResults(c)}
+	ev := &api.Evaluation{Decision: res.Decision, Reason: res.Reason, RiskLevel: c.RiskLevel, Context: facts, Trace: res, Checks: checkResults(c)}
 	if _, ok := facts["company_age"]; !ok {
 		ev.Unknown = map[string]string{"company_age": companyAgeUnknown}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/automation"
 	"github.com/merchantflow/onboarding/providers"
 	"github.com/merchantflow/onboarding/providers/quickr"
@@ -18,20 +19,20 @@ import (
 // goodFacts are what the engine learns about a merchant that passes every side check.
 func goodFacts(priorCases int) activities.Facts {
 	match, score := true, 82.0
-	f := activities.Facts{IdentityMatch: &match, CreditAnalysisScore: &score, CreditTermsStatus: "COMPLETED", PriorKYCStatus: activities.PriorKYCNone}
+	f := activities.Facts{IdentityMatch: &match, CreditAnalysisScore: &score, CreditTermsStatus: "COMPLETED", PriorKYCStatus: api.PriorKYCNone}
 	if priorCases > 0 {
-		f.PriorKYCStatus, f.PriorKYCCases = activities.PriorKYCFound, priorCases
+		f.PriorKYCStatus, f.PriorKYCCases = api.PriorKYCFound, priorCases
 	}
 	return f
 }
 
 // reviewReady takes the company's case through declaration and signing to READY_FOR_REVIEW.
-func (e *env) reviewReady(org string) *activities.CaseSnapshot {
+func (e *env) reviewReady(org string) *api.CaseSnapshot {
 	e.t.Helper()
 	c := e.createCase(org)
 	e.declare(org)
 	e.control(http.MethodPost, "/control/quickr/cases/"+refFor(org)+"/sign", "")
-	snap := must[activities.CaseSnapshot](e, e.acts.AwaitSignature, activities.AwaitCaseInput{CaseID: c.ID})
+	snap := must[api.CaseSnapshot](e, e.acts.AwaitSignature, activities.AwaitCaseInput{CaseID: c.ID})
 	require.Equal(e.t, quickr.StatusReadyForReview, snap.Status)
 	return snap
 }
@@ -57,7 +58,7 @@ func TestEvaluateRulesOnTheTestCompanies(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
 			c := e.reviewReady(tt.org)
-			ev := must[activities.Evaluation](e, e.acts.EvaluateRules, activities.EvaluateInput{CaseID: c.ID, Facts: goodFacts(tt.prior)})
+			ev := must[api.Evaluation](e, e.acts.EvaluateRules, activities.EvaluateInput{CaseID: c.ID, Facts: goodFacts(tt.prior)})
 			require.Equal(t, tt.wantDecision, ev.Decision, "%s\n%+v", ev.Reason, ev.Trace)
 			require.Contains(t, ev.Reason, tt.wantReason)
 			require.Equal(t, tt.wantRisk, ev.RiskLevel)
@@ -80,14 +81,14 @@ func TestEvaluateRulesOnTheTestCompanies(t *testing.T) {
 func TestEvaluateRulesWithoutFactsReviews(t *testing.T) {
 	e := newEnv(t)
 	c := e.reviewReady(orgRagnarok)
-	ev := must[activities.Evaluation](e, e.acts.EvaluateRules, activities.EvaluateInput{CaseID: c.ID})
+	ev := must[api.Evaluation](e, e.acts.EvaluateRules, activities.EvaluateInput{CaseID: c.ID})
 	require.Equal(t, automation.DecisionReview, ev.Decision)
 	require.NotContains(t, ev.Context, "identity_match", "unknown facts are left out")
 	require.NotContains(t, ev.Context, "credit_analysis_score")
 
 	// Nil rules mean the shipped ones.
 	e.acts.Rules = nil
-	ev = must[activities.Evaluation](e, e.acts.EvaluateRules, activities.EvaluateInput{CaseID: c.ID, Facts: goodFacts(0)})
+	ev = must[api.Evaluation](e, e.acts.EvaluateRules, activities.EvaluateInput{CaseID: c.ID, Facts: goodFacts(0)})
 	require.Equal(t, automation.DecisionApprove, ev.Decision)
 }
 
@@ -118,7 +119,7 @@ func TestEvaluateRulesWithoutCompanyAgeReviews(t *testing.T) {
 	e.declare(orgRagnarok)
 	e.control(http.MethodPost, "/control/quickr/cases/"+c.ID+"/sign", "")
 
-	ev := must[activities.Evaluation](e, e.acts.EvaluateRules, activities.EvaluateInput{CaseID: c.ID, Facts: goodFacts(0)})
+	ev := must[api.Evaluation](e, e.acts.EvaluateRules, activities.EvaluateInput{CaseID: c.ID, Facts: goodFacts(0)})
 	require.Equal(t, automation.DecisionReview, ev.Decision, ev.Reason)
 	require.NotContains(t, ev.Context, "company_age")
 	require.Contains(t, ev.Unknown["company_age"], "registration_date")
@@ -173,7 +174,7 @@ func TestEvaluateRulesAddsLinkedQuickrAutomations(t *testing.T) {
 	e := newEnv(t)
 	id, caseID := e.repeatApplicantCase()
 
-	ev := must[activities.Evaluation](e, e.acts.EvaluateRules, activities.EvaluateInput{CaseID: caseID, Facts: goodFacts(1)})
+	ev := must[api.Evaluation](e, e.acts.EvaluateRules, activities.EvaluateInput{CaseID: caseID, Facts: goodFacts(1)})
 	require.Equal(t, automation.DecisionDecline, ev.Decision)
 	require.Contains(t, ev.Reason, "Decline repeat applicants")
 	require.Contains(t, ev.Reason, "decline overrides approval", "the shipped rule approved")
@@ -181,7 +182,7 @@ func TestEvaluateRulesAddsLinkedQuickrAutomations(t *testing.T) {
 	require.Equal(t, id, ev.Trace.Automations[3].ID)
 	require.True(t, ev.Trace.Automations[3].Fired)
 
-	ev = must[activities.Evaluation](e, e.acts.EvaluateRules, activities.EvaluateInput{CaseID: caseID, Facts: goodFacts(0)})
+	ev = must[api.Evaluation](e, e.acts.EvaluateRules, activities.EvaluateInput{CaseID: caseID, Facts: goodFacts(0)})
 	require.Equal(t, automation.DecisionApprove, ev.Decision)
 }
 
@@ -192,7 +193,7 @@ func TestEvaluateRulesNeverSkipsAnUnreadableAutomation(t *testing.T) {
 	gone := "TQ1234567.automation.999"
 	caseID := e.linkedCase(empty, gone)
 
-	ev := must[activities.Evaluation](e, e.acts.EvaluateRules, activities.EvaluateInput{CaseID: caseID, Facts: goodFacts(0)})
+	ev := must[api.Evaluation](e, e.acts.EvaluateRules, activities.EvaluateInput{CaseID: caseID, Facts: goodFacts(0)})
 	require.Equal(t, automation.DecisionReview, ev.Decision, "an approval is withheld while a rule is unread")
 	require.True(t, strings.HasPrefix(ev.Reason, "approval withheld: automation "+empty+", "+gone), ev.Reason)
 	require.Len(t, ev.Trace.Automations, 5)
@@ -204,7 +205,7 @@ func TestEvaluateRulesRetriesWhenAutomationsCannotBeFetched(t *testing.T) {
 	e := newEnv(t)
 	_, caseID := e.repeatApplicantCase()
 	e.acts.Quickr = failingAutomations{e.quickr}
-	_, err := run[activities.Evaluation](e, nil, e.acts.EvaluateRules, activities.EvaluateInput{CaseID: caseID, Facts: goodFacts(1)})
+	_, err := run[api.Evaluation](e, nil, e.acts.EvaluateRules, activities.EvaluateInput{CaseID: caseID, Facts: goodFacts(1)})
 	require.Equal(t, activities.ErrProviderUnavailable, errType(err), "%v", err)
 }
 
@@ -228,15 +229,15 @@ func TestQuickrGuideExampleOnSandboxCases(t *testing.T) {
 			e := newEnv(t)
 			e.acts.Rules = guide
 			c := e.reviewReady(org)
-			ev := must[activities.Evaluation](e, e.acts.EvaluateRules, activities.EvaluateInput{CaseID: c.ID, Facts: goodFacts(0)})
+			ev := must[api.Evaluation](e, e.acts.EvaluateRules, activities.EvaluateInput{CaseID: c.ID, Facts: goodFacts(0)})
 			require.Equal(t, automation.DecisionReview, ev.Decision)
 			require.Len(t, ev.Trace.Automations, 1)
 			guideTrace := ev.Trace.Automations[0]
 			require.True(t, guideTrace.Triggered)
 			require.False(t, guideTrace.Fired)
 			found := false
-			var walk func([]automation.ConditionTrace)
-			walk = func(cs []automation.ConditionTrace) {
+			var walk func([]api.ConditionTrace)
+			walk = func(cs []api.ConditionTrace) {
 				for _, c := range cs {
 					if strings.Contains(c.Field, "credit_score") && strings.HasSuffix(c.Field, ".length") {
 						require.False(t, c.Result, "the credit check has data on a sandbox case")

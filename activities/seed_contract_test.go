@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/providers/contracttest"
 	"github.com/merchantflow/onboarding/providers/idv"
 	"github.com/merchantflow/onboarding/providers/quickr"
@@ -35,10 +36,10 @@ func TestSeedContractCreateKYCCaseRequest(t *testing.T) {
 	})
 	e := newEnv(t)
 	e.acts.Quickr = quickr.New(quickr.Config{BaseURL: srv.URL + "/v2", AccountID: "PQ1230483", APIKey: "k"}, srv.Client())
-	snap := must[activities.CaseSnapshot](e, e.acts.CreateKYCCase, activities.CreateCaseInput{
+	snap := must[api.CaseSnapshot](e, e.acts.CreateKYCCase, activities.CreateCaseInput{
 		Reference: refFor(orgRagnarok),
-		Company:   activities.Company{OrgNumber: orgRagnarok, Country: "no", Name: "Ragnarok AS"},
-		Contact:   activities.Person{Name: "Ragnar Lothbrok", Email: "ragnar@example.test"},
+		Company:   api.Company{OrgNumber: orgRagnarok, Country: "no", Name: "Ragnarok AS"},
+		Contact:   api.Person{Name: "Ragnar Lothbrok", Email: "ragnar@example.test"},
 	})
 	require.Equal(t, "PQ1230485.493019345", snap.ID)
 	require.Empty(t, snap.DeclarationURL, "the seed's sample strips it; the onboarding then says so")
@@ -56,7 +57,7 @@ func TestSeedContractStartIdentityVerificationRequest(t *testing.T) {
 	})
 	e := newEnv(t)
 	e.acts.IDV = idv.New(idv.Config{BaseURL: srv.URL, PublicKey: "public-key-x", Secret: "secret-x"}, srv.Client())
-	got := must[activities.IDVSession](e, e.acts.StartIdentityVerification, activities.IDVInput{Reference: refFor(orgRagnarok), Person: activities.Person{Name: "Ragnar Lothbrok"}})
+	got := must[activities.IDVSession](e, e.acts.StartIdentityVerification, activities.IDVInput{Reference: refFor(orgRagnarok), Person: api.Person{Name: "Ragnar Lothbrok"}})
 	require.EqualValues(t, 123, got.ID)
 	req := srv.Last(t, http.MethodPost, "/session.create")
 	contracttest.RequireShape(t, req.Body, contracttest.Load(t, "../providers/idv/testdata/seed/session_create.request.json").Body)

@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/merchantflow/onboarding/api"
 )
 
 // The workflow once ranked Quickr's statuses itself; these tables are what it decided, so
@@ -57,7 +59,7 @@ func TestQuickrStatusForIsWhatRecordDecisionAccepts(t *testing.T) {
 	for _, d := range []CaseDecision{CaseApproved, CaseDeclined, CaseArchived} {
 		// RecordDecision validates before it needs a client: a status it refused would fail
 		// with InvalidInput, one it accepts with NotConfigured.
-		err := (&Activities{}).RecordDecision(t.Context(), RecordDecisionInput{CaseID: "c1", Status: QuickrStatusFor(d)})
+		err := (&Activities{}).RecordDecision(t.Context(), api.RecordDecisionInput{CaseID: "c1", Status: QuickrStatusFor(d)})
 		require.ErrorContains(t, err, "not configured")
 	}
 }

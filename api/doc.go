@@ -5,6 +5,6 @@
 //
 // It is a leaf: it imports no other package of this module, only the Temporal SDK, so the
 // gateway, the starter and other clients depend on it and on the Temporal client alone. The
-// workflow and activity packages use these types (mostly through aliases); their JSON shapes
+// workflow and activity packages use these types as they are; their JSON shapes
 // are what recorded histories hold, so a field's name or json tag never changes.
 package api

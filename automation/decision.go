@@ -3,12 +3,14 @@ package automation
 import (
 	"fmt"
 	"strings"
+
+	"github.com/merchantflow/onboarding/api"
 )
 
 // reviewFindings are the conditions, in words, that kept each triggered approving rule from
 // firing.
-func reviewFindings(traces []AutomationTrace, automations []Automation) []Finding {
-	var out []Finding
+func reviewFindings(traces []api.AutomationTrace, automations []Automation) []api.Finding {
+	var out []api.Finding
 	for i, tr := range traces {
 		if !tr.Triggered || tr.Fired || !approving(automations[i].Actions) {
 			continue
@@ -19,15 +21,15 @@ func reviewFindings(traces []AutomationTrace, automations []Automation) []Findin
 			}
 		}
 		if len(tr.Conditions) == 0 && tr.Note != "" {
-			out = append(out, Finding{Automation: displayName(automations[i]), Sentence: tr.Note})
+			out = append(out, api.Finding{Automation: displayName(automations[i]), Sentence: tr.Note})
 		}
 	}
 	return out
 }
 
 // declineFindings are the conditions, in words, that made each declining rule fire.
-func declineFindings(traces []AutomationTrace, automations []Automation) []Finding {
-	var out []Finding
+func declineFindings(traces []api.AutomationTrace, automations []Automation) []api.Finding {
+	var out []api.Finding
 	for i, tr := range traces {
 		if !tr.Fired {
 			continue
@@ -47,7 +49,7 @@ func declineFindings(traces []AutomationTrace, automations []Automation) []Findi
 }
 
 // joinSentences joins the first findings' sentences, saying how many more there are.
-func joinSentences(fs []Finding) string {
+func joinSentences(fs []api.Finding) string {
 	items := make([]string, 0, len(fs))
 	seen := map[string]bool{}
 	for _, f := range fs {
@@ -74,7 +76,7 @@ func decisionFor(status string) string {
 	return ""
 }
 
-func reviewReason(traces []AutomationTrace, automations []Automation, triggered int, others []string, ev Event, fs []Finding) string {
+func reviewReason(traces []api.AutomationTrace, automations []Automation, triggered int, others []string, ev Event, fs []api.Finding) string {
 	if triggered == 0 {
 		return fmt.Sprintf("no automation is triggered by %s %s", eventType(ev.Type), ev.Status)
 	}
@@ -84,7 +86,7 @@ func reviewReason(traces []AutomationTrace, automations []Automation, triggered 
 	}
 	// Say why the automations that could have approved did not, in words; a decline rule
 	// that does not fire needs no explanation.
-	byRule := map[string][]Finding{}
+	byRule := map[string][]api.Finding{}
 	var order []string
 	for _, f := range fs {
 		if byRule[f.Automation] == nil {
@@ -98,7 +100,7 @@ func reviewReason(traces []AutomationTrace, automations []Automation, triggered 
 	return reason
 }
 
-func approving(actions []Action) bool {
+func approving(actions []api.RuleAction) bool {
 	for _, a := range actions {
 		if a.Type == ActionSetCaseStatus && decisionFor(a.Status) == DecisionApprove {
 			return true

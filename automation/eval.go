@@ -3,17 +3,19 @@ package automation
 import (
 	"fmt"
 	"strings"
+
+	"github.com/merchantflow/onboarding/api"
 )
 
 // Evaluate runs every automation whose trigger matches event against doc
 // (usually built by Document) and decides: any fired decline wins, else any
 // fired approval, else REVIEW. Automations are traced in the order given.
-func Evaluate(doc map[string]any, automations []Automation, event Event) *Result {
+func Evaluate(doc map[string]any, automations []Automation, event Event) *api.RuleResult {
 	var data any = doc
 	if doc == nil {
 		data = map[string]any{}
 	}
-	res := &Result{Automations: make([]AutomationTrace, 0, len(automations))}
+	res := &api.RuleResult{Automations: make([]api.AutomationTrace, 0, len(automations))}
 	var declines, approves, others []string
 	triggered := 0
 	for _, a := range automations {
@@ -81,8 +83,8 @@ func triggeredBy(triggers []Trigger, ev Event) bool {
 	return false
 }
 
-func evalAutomation(data any, a Automation, ev Event) AutomationTrace {
-	tr := AutomationTrace{ID: a.ID, Name: a.Name, Actions: append([]Action(nil), a.Actions...)}
+func evalAutomation(data any, a Automation, ev Event) api.AutomationTrace {
+	tr := api.AutomationTrace{ID: a.ID, Name: a.Name, Actions: append([]api.RuleAction(nil), a.Actions...)}
 	if !triggeredBy(a.Triggers, ev) {
 		return tr
 	}
@@ -115,8 +117,8 @@ func evalAutomation(data any, a Automation, ev Event) AutomationTrace {
 	return tr
 }
 
-func evalCondition(data any, c Condition) ConditionTrace {
-	t := ConditionTrace{Type: c.Type, Field: c.Field, Path: c.Path}
+func evalCondition(data any, c Condition) api.ConditionTrace {
+	t := api.ConditionTrace{Type: c.Type, Field: c.Field, Path: c.Path}
 	switch c.Type {
 	case CondAnd, CondOr:
 		held := 0

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/merchantflow/onboarding/api"
 )
 
 const fixtureCase = `{
@@ -115,11 +117,11 @@ func TestConditionTrace(t *testing.T) {
 		{Type: CondEqual, Field: "$.checks[?(@.type==='sanctions')].data[0].flags.length", Value: "0"},
 		{Type: CondEvery, Field: "$.countries[*]", Path: "$.prefills[?(@.type=='company')].data[*].country"},
 	}})
-	require.Equal(t, ConditionTrace{
+	require.Equal(t, api.ConditionTrace{
 		Type:   CondOr,
 		Result: true,
 		Note:   "1 of 2 held",
-		Children: []ConditionTrace{
+		Children: []api.ConditionTrace{
 			{Type: CondEqual, Field: "$.checks[?(@.type==='sanctions')].data[0].flags.length", Expected: "0", Values: []any{int64(0)}, Result: true,
 				Sentences: []string{"the number of flags of the sanctions check is 0"}},
 			{Type: CondEvery, Field: "$.countries[*]", Path: "$.prefills[?(@.type=='company')].data[*].country", Expected: "NO", Values: []any{"NO", "SE"}, Note: `"SE" not in NO`,
@@ -146,7 +148,7 @@ func rule(id, status string, conds ...Condition) Automation {
 		Name:       "Rule " + id,
 		Triggers:   []Trigger{{Type: TriggerCaseStatusUpdated, Status: "READY_FOR_REVIEW"}},
 		Conditions: conds,
-		Actions:    []Action{{Type: ActionSetCaseStatus, Status: status}},
+		Actions:    []api.RuleAction{{Type: ActionSetCaseStatus, Status: status}},
 	}
 }
 
@@ -224,7 +226,7 @@ func TestDecision(t *testing.T) {
 
 func TestIgnoredActions(t *testing.T) {
 	a := rule("x", "ACTIVE", holds)
-	a.Actions = []Action{{Type: "set_check_status", Status: "COMPLETED"}, {Type: ActionSetCaseStatus, Status: "REVIEW_IN_PROGRESS"}}
+	a.Actions = []api.RuleAction{{Type: "set_check_status", Status: "COMPLETED"}, {Type: ActionSetCaseStatus, Status: "REVIEW_IN_PROGRESS"}}
 	res := Evaluate(fixtureDoc(t), []Automation{a}, StatusUpdated("READY_FOR_REVIEW"))
 	require.Equal(t, DecisionReview, res.Decision)
 	tr := res.Automations[0]

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/merchantflow/onboarding/api"
 )
 
 const oneAutomation = `{
@@ -24,7 +26,7 @@ func TestParseForms(t *testing.T) {
 		Name:       "Approve",
 		Triggers:   []Trigger{{Type: TriggerCaseStatusUpdated, Status: "READY_FOR_REVIEW"}},
 		Conditions: []Condition{{Type: CondEqual, Field: "$.status", Value: "READY_FOR_REVIEW"}},
-		Actions:    []Action{{Type: ActionSetCaseStatus, Status: "ACTIVE"}},
+		Actions:    []api.RuleAction{{Type: ActionSetCaseStatus, Status: "ACTIVE"}},
 	}
 	tests := []struct {
 		name string
@@ -84,7 +86,7 @@ func TestParseValuesAndActions(t *testing.T) {
 	require.Equal(t, "0", got[0].Conditions[0].Value)
 	require.Equal(t, "true", got[0].Conditions[1].Value)
 	require.Equal(t, "70.5", got[0].Conditions[2].Value)
-	require.Equal(t, Action{Type: "set_check_status", Status: "COMPLETED"}, got[0].Actions[0])
+	require.Equal(t, api.RuleAction{Type: "set_check_status", Status: "COMPLETED"}, got[0].Actions[0])
 
 	_, err = Parse([]byte(`{"name": "x", "trigger": {"type": "case_status_updated"}, "conditions": [{"type": "equal", "field": "$.a", "value": {"x": 1}}], "actions": [{"type": "set_case_status", "status": "ACTIVE"}]}`))
 	require.ErrorContains(t, err, "value must be a string, number or boolean")
@@ -159,7 +161,7 @@ func TestParseErrors(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
-	a := Automation{Name: "x", Triggers: []Trigger{{Type: TriggerCaseStatusUpdated}}, Actions: []Action{{Type: ActionSetCaseStatus, Status: "ACTIVE"}}}
+	a := Automation{Name: "x", Triggers: []Trigger{{Type: TriggerCaseStatusUpdated}}, Actions: []api.RuleAction{{Type: ActionSetCaseStatus, Status: "ACTIVE"}}}
 	require.ErrorContains(t, a.Validate(), "at least one condition")
 	a.Conditions = []Condition{{Type: CondEqualToNull, Field: "$.a"}}
 	require.NoError(t, a.Validate())

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/merchantflow/onboarding/api"
 )
 
 // sandboxCase describes a case-details document shaped like the ones the
@@ -136,7 +138,7 @@ func goodContext() map[string]any {
 	}
 }
 
-func fired(res *Result) []string {
+func fired(res *api.RuleResult) []string {
 	var ids []string
 	for _, a := range res.Automations {
 		if a.Fired {
@@ -301,7 +303,7 @@ func TestGuideAutoApprove(t *testing.T) {
 	doc, err := Document(sanctionsSpelling(ragnarok()).json(t), goodContext())
 	require.NoError(t, err)
 	credit := Evaluate(doc, rules, StatusUpdated("READY_FOR_REVIEW")).Automations[0].Conditions[1]
-	require.Equal(t, ConditionTrace{
+	require.Equal(t, api.ConditionTrace{
 		Type: CondEqual, Field: "$.checks[?(@.type==='credit_score')].data.length",
 		Expected: "0", Values: []any{int64(1)}, Note: `1 != "0"`,
 		Sentences: []string{"the number of results of the credit score check is 1, not 0"},

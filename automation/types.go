@@ -28,36 +28,22 @@ const (
 // ActionSetCaseStatus is the only action type the engine acts on.
 const ActionSetCaseStatus = "set_case_status"
 
-// Decisions returned in Result.Decision.
+// Decisions returned in api.RuleResult.Decision.
 const (
 	DecisionApprove = "APPROVE"
 	DecisionDecline = "DECLINE"
 	DecisionReview  = "REVIEW"
 )
 
-// The evaluation's results are the api package's (the status shows them), aliased here.
-type (
-	// Result is the outcome of evaluating a rule set against one case.
-	Result = api.RuleResult
-	// AutomationTrace records how one automation was evaluated.
-	AutomationTrace = api.AutomationTrace
-	// ConditionTrace records one evaluated condition.
-	ConditionTrace = api.ConditionTrace
-	// Action is what a fired automation does. Only set_case_status is acted on.
-	Action = api.RuleAction
-	// Finding is one reason in words for a decision.
-	Finding = api.Finding
-)
-
 // Automation is one Quickr automation: when a trigger matches and all
 // conditions hold, its actions fire.
 type Automation struct {
-	ID          string      `json:"id,omitempty"`
-	Name        string      `json:"name"`
-	Description string      `json:"description,omitempty"`
-	Triggers    []Trigger   `json:"triggers"`
-	Conditions  []Condition `json:"conditions"`
-	Actions     []Action    `json:"actions"`
+	ID          string           `json:"id,omitempty"`
+	Name        string           `json:"name"`
+	Description string           `json:"description,omitempty"`
+	Triggers    []Trigger        `json:"triggers"`
+	Conditions  []Condition      `json:"conditions"`
+	Actions     []api.RuleAction `json:"actions"`
 }
 
 // Trigger selects the events an automation runs on. An empty Status matches

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/ohler55/ojg/jp"
+
+	"github.com/merchantflow/onboarding/api"
 )
 
 // Reasons in words. A condition's trace carries a sentence that names what it looked at (the
@@ -318,7 +320,7 @@ func flagOf(doc any, l located) (code, level string, ok bool) {
 
 // sentences says in words what a leaf condition saw: one sentence per value at fault (or, for
 // a condition that held, per value that made it hold), naming where each sits.
-func sentences(doc any, c Condition, ct ConditionTrace, vals []located, want []any) []string {
+func sentences(doc any, c Condition, ct api.ConditionTrace, vals []located, want []any) []string {
 	var out []string
 	seen := map[string]bool{}
 	add := func(s string) {
@@ -438,9 +440,9 @@ func sentences(doc any, c Condition, ct ConditionTrace, vals []located, want []a
 // findings collects the sentences under a condition trace: the leaves at fault when want is
 // false (an approving rule that did not fire), the leaves that held when want is true (a
 // declining rule that fired).
-func findings(rule string, c Condition, ct ConditionTrace, want bool) []Finding {
+func findings(rule string, c Condition, ct api.ConditionTrace, want bool) []api.Finding {
 	if len(ct.Children) > 0 {
-		var out []Finding
+		var out []api.Finding
 		for i, child := range ct.Children {
 			if i < len(c.Conditions) && child.Result == want {
 				out = append(out, findings(rule, c.Conditions[i], child, want)...)
@@ -452,12 +454,12 @@ func findings(rule string, c Condition, ct ConditionTrace, want bool) []Finding 
 		return nil
 	}
 	cond := describe(c)
-	var out []Finding
+	var out []api.Finding
 	for _, s := range ct.Sentences {
-		out = append(out, Finding{Automation: rule, Sentence: s, Condition: cond})
+		out = append(out, api.Finding{Automation: rule, Sentence: s, Condition: cond})
 	}
 	if len(out) == 0 {
-		out = append(out, Finding{Automation: rule, Sentence: fmt.Sprintf("the condition %s did not hold", cond), Condition: cond})
+		out = append(out, api.Finding{Automation: rule, Sentence: fmt.Sprintf("the condition %s did not hold", cond), Condition: cond})
 	}
 	return out
 }

@@ -5,12 +5,14 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/merchantflow/onboarding/api"
 )
 
 // The reasons an agent reads name the check, flag or fact and its value; the JSONPath stays
 // beside each as the detail.
 func TestFindingsInWords(t *testing.T) {
-	eval := func(c sandboxCase, ctx map[string]any) *Result {
+	eval := func(c sandboxCase, ctx map[string]any) *api.RuleResult {
 		doc, err := Document(c.json(t), ctx)
 		require.NoError(t, err)
 		return Evaluate(doc, Default(), StatusUpdated("READY_FOR_REVIEW"))
@@ -30,7 +32,7 @@ func TestFindingsInWords(t *testing.T) {
 	// The example: an invalid bank account on an otherwise clean company.
 	bank := with(ragnarok(), func(c *sandboxCase) { c.flags = map[string][]string{"bank_account": {"BANK_ACCOUNT_NUMBER_INVALID"}} })
 	res := eval(bank, goodContext())
-	require.Equal(t, []Finding{{
+	require.Equal(t, []api.Finding{{
 		Automation: approve,
 		Sentence:   "the bank account check flagged BANK_ACCOUNT_NUMBER_INVALID (error: the bank account is invalid or not the company's)",
 		Condition:  describe(Default()[2].Conditions[0]),

@@ -23,9 +23,8 @@ import (
 func TestRealProviderEventMovesTheOnboarding(t *testing.T) {
 	ctx, s := scenario(t, ragnarok, sandbox.Config{}) // manual: the test plays the merchant
 	s.setFaults(t, map[string]sandbox.Fault{"quickr": {DropWebhooks: 1}})
-	started := begin(t, ctx, s, ragnarok, fastPolicy())
+	started, st := ragnarokDeclaring(t, ctx, s)
 	ref := started.WorkflowID
-	st := waitStage(t, ctx, s, ref, api.StageAwaitingDeclaration)
 	s.nothingPolls(t, ctx, started)
 
 	s.control(t, "/control/quickr/cases/"+ref+"/declare", "")

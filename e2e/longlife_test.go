@@ -97,6 +97,14 @@ func (s *stack) status(t *testing.T, ctx context.Context, id string) *api.Status
 	return st
 }
 
+// ragnarokDeclaring starts Ragnarok with the fast policy and waits until it awaits the
+// declaration.
+func ragnarokDeclaring(t *testing.T, ctx context.Context, s *stack) (*engine.Started, *api.Status) {
+	t.Helper()
+	started := begin(t, ctx, s, ragnarok, fastPolicy())
+	return started, waitStage(t, ctx, s, started.WorkflowID, api.StageAwaitingDeclaration)
+}
+
 // flokiInReview starts Floki with policy p and waits until it asks an agent.
 func flokiInReview(t *testing.T, ctx context.Context, s *stack, p api.Policy) (*engine.Started, *api.Status) {
 	t.Helper()
@@ -301,10 +309,7 @@ func TestDecisionBySignalIsRefused(t *testing.T) {
 	require.Equal(t, api.StageAwaitingReview, st.Stage)
 	require.Nil(t, st.Decision)
 
-	_, err := decideUpdate(ctx, s, id, api.Decision{Decision: "approve", Agent: "carol", Reason: "sole proprietor checked in the registry"})
-	require.NoError(t, err)
-	res := outcome(t, ctx, s, started)
-	require.Equal(t, api.OutcomeApproved, res.Outcome, res.Reason)
+	res := approve(t, ctx, s, started, "carol", "sole proprietor checked in the registry")
 	require.Equal(t, "carol", res.Decision.Agent)
 	require.Equal(t, "ACTIVE", s.caseDoc(t, id)["agent_determined_status"])
 	s.settled(t, ctx, started, "decision_by_signal_refused")
@@ -314,9 +319,8 @@ func TestDecisionBySignalIsRefused(t *testing.T) {
 // declaration is awaited; the wait re-plans on the new deadline and the onboarding goes on.
 func TestExtendDeadline(t *testing.T) {
 	ctx, s := scenario(t, ragnarok, sandbox.Config{})
-	started := begin(t, ctx, s, ragnarok, fastPolicy())
+	started, st := ragnarokDeclaring(t, ctx, s)
 	id := started.WorkflowID
-	st := waitStage(t, ctx, s, id, api.StageAwaitingDeclaration)
 	before := st.Deadlines["declaration"]
 	require.False(t, before.IsZero())
 
@@ -384,11 +388,7 @@ func TestReviewReminders(t *testing.T) {
 	require.Nil(t, st.Decision)
 	require.Contains(t, s.inboxTypes(t, id), api.NotifyReviewNeeded)
 
-	d, err := decideUpdate(ctx, s, id, api.Decision{Decision: "approve", Agent: "alice", Reason: "late, but checked"})
-	require.NoError(t, err)
-	require.Equal(t, "decided", d.Status)
-	res := outcome(t, ctx, s, started)
-	require.Equal(t, api.OutcomeApproved, res.Outcome, res.Reason)
+	approve(t, ctx, s, started, "alice", "late, but checked")
 	final := s.status(t, ctx, id)
 	require.Equal(t, final.RemindersSent["review"], count(s.inboxTypes(t, id), api.NotifyReviewOverdue), "one notification per reminder")
 
@@ -422,11 +422,7 @@ func TestMissingEvidence(t *testing.T) {
 	require.NotNil(t, st.Evidence.CreditTerms)
 	require.Equal(t, "REVIEW", st.Evaluation.Decision)
 
-	d, err := decideUpdate(ctx, s, id, api.Decision{Decision: "approve", Agent: "alice", Reason: "identity checked by video call"})
-	require.NoError(t, err)
-	require.Equal(t, "decided", d.Status)
-	res := outcome(t, ctx, s, started)
-	require.Equal(t, api.OutcomeApproved, res.Outcome, res.Reason)
+	res := approve(t, ctx, s, started, "alice", "identity checked by video call")
 	require.Contains(t, res.Evidence.Unavailable, "identity")
 	exactlyOnce(t, s, id, sandbox.CountCases, sandbox.CountIDVSessions)
 	s.settled(t, ctx, started, "missing_evidence")
@@ -437,9 +433,8 @@ func TestMissingEvidence(t *testing.T) {
 // search attribute; once the credentials work again it resumes by itself and finishes.
 func TestProviderBlocked(t *testing.T) {
 	ctx, s := scenario(t, ragnarok, sandbox.Config{})
-	started := begin(t, ctx, s, ragnarok, fastPolicy())
+	started, waiting := ragnarokDeclaring(t, ctx, s)
 	id := started.WorkflowID
-	waiting := waitStage(t, ctx, s, id, api.StageAwaitingDeclaration)
 
 	// Quickr starts refusing our credentials; the next look at the case (here on an event
 	// that says the case may have moved) meets the fault.

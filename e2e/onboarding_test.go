@@ -186,6 +186,18 @@ func TestExpiredContractIsRenewed(t *testing.T) {
 	s.recordHistory(t, ctx, started, "expiry_with_renewal")
 }
 
+// approve is agent's approval of the onboarding in review: the one decision needed, after
+// which the onboarding ends APPROVED. It returns the result.
+func approve(t *testing.T, ctx context.Context, s *stack, started *engine.Started, agent, reason string) *api.OnboardingResult {
+	t.Helper()
+	d, err := decideUpdate(ctx, s, started.WorkflowID, api.Decision{Decision: "approve", Agent: agent, Reason: reason})
+	require.NoError(t, err)
+	require.Equal(t, "decided", d.Status)
+	res := outcome(t, ctx, s, started)
+	require.Equal(t, api.OutcomeApproved, res.Outcome, res.Reason)
+	return res
+}
+
 func decideUpdate(ctx context.Context, s *stack, id string, d api.Decision) (*api.DecideResult, error) {
 	h, err := s.tc.UpdateWorkflow(ctx, clientUpdate(id, d))
 	if err != nil {

@@ -8,7 +8,7 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 )
 
 // maxBankDataReminders bounds the reminders of the bank-data wait, whatever the policy.
@@ -26,7 +26,7 @@ func (o *onboarding) awaitBankData(ctx workflow.Context) bool {
 		// A run started before these policy fields existed: today's defaults, frozen here.
 		maxWait, every = 7*24*time.Hour, 2*24*time.Hour
 	}
-	st := &BankDataStatus{RequestedAt: now, Deadline: now.Add(maxWait)}
+	st := &api.BankDataStatus{RequestedAt: now, Deadline: now.Add(maxWait)}
 	if o.status.BankData != nil && o.status.BankData.Upload != nil {
 		// Uploaded before it was asked for (the app may send it with the start).
 		st.Upload, st.SuppliedAt = o.status.BankData.Upload, o.status.BankData.SuppliedAt
@@ -40,7 +40,7 @@ func (o *onboarding) awaitBankData(ctx workflow.Context) bool {
 		"uploadPath": "/v1/onboardings/" + o.status.WorkflowID + "/bank-data",
 		"deadline":   st.Deadline.Format(time.RFC3339),
 	}
-	o.notify(ctx, activities.NotifyBankDataRequested,
+	o.notify(ctx, api.NotifyBankDataRequested,
 		"The credit analysis needs the merchant's bank accounts and transactions: upload them to the onboarding.", data)
 	supplied := func() bool { return o.status.BankData.Upload != nil }
 	for !supplied() {
@@ -64,7 +64,7 @@ func (o *onboarding) awaitBankData(ctx workflow.Context) bool {
 		}
 		st.Reminders++
 		data["reminder"] = st.Reminders
-		o.notify(ctx, activities.NotifyBankDataReminder,
+		o.notify(ctx, api.NotifyBankDataReminder,
 			"Reminder "+strconv.Itoa(st.Reminders)+": the merchant's bank data is still missing; the credit analysis waits for it.", data)
 	}
 	return true
@@ -72,7 +72,7 @@ func (o *onboarding) awaitBankData(ctx workflow.Context) bool {
 
 // checkBankData is the supply-bank-data update's validator: nothing that is refused touches
 // history.
-func (o *onboarding) checkBankData(u BankDataUpload) error {
+func (o *onboarding) checkBankData(u api.BankDataUpload) error {
 	switch {
 	case !o.atLeast(vProviderContracts) && !o.wantsBankData:
 		return errors.New("this onboarding started before bank data uploads existed and has not asked for them")
@@ -93,10 +93,10 @@ func (o *onboarding) checkBankData(u BankDataUpload) error {
 
 // applyBankData records a valid upload; the wait sees it. A second upload before the analysis
 // starts replaces the first.
-func (o *onboarding) applyBankData(ctx workflow.Context, u BankDataUpload) *BankDataStatus {
+func (o *onboarding) applyBankData(ctx workflow.Context, u api.BankDataUpload) *api.BankDataStatus {
 	now := workflow.Now(ctx)
 	if o.status.BankData == nil {
-		o.status.BankData = &BankDataStatus{}
+		o.status.BankData = &api.BankDataStatus{}
 	}
 	o.status.BankData.Upload, o.status.BankData.SuppliedAt = &u, &now
 	o.note(ctx, "bank data uploaded", strconv.Itoa(u.Accounts)+" account(s), "+strconv.Itoa(u.Transactions)+" transaction(s), "+u.From+" to "+u.To)

@@ -12,13 +12,14 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 )
 
 // block is one provider the onboarding is blocked on (api.Blocked, as the status shows
 // it) with the number of calls waiting on it: two coroutines blocked on the same provider
 // share one entry.
 type block struct {
-	Blocked
+	api.Blocked
 	waiters int
 }
 
@@ -31,17 +32,17 @@ func blockReason(err error) string {
 	var te *temporal.TimeoutError
 	switch {
 	case errors.As(err, &ae) && ae.Type() == activities.ErrProviderAuth:
-		return BlockedCredentials
+		return api.BlockedCredentials
 	case errors.As(err, &ae) && ae.Type() == activities.ErrNotConfigured:
-		return BlockedNotConfigured
+		return api.BlockedNotConfigured
 	case errors.As(err, &ae) && ae.Type() == activities.ErrProviderUnavailable:
-		return BlockedUnavailable
+		return api.BlockedUnavailable
 	case errors.As(err, &te):
 		// The budget ran out: blocked unless the last attempt was a poll finding nothing yet.
 		if errors.As(te, &ae) && ae.Type() == activities.ErrStillWaiting {
 			return ""
 		}
-		return BlockedUnavailable
+		return api.BlockedUnavailable
 	}
 	return ""
 }
@@ -90,14 +91,14 @@ func (o *onboarding) block(ctx workflow.Context, provider, why string, activity 
 		b.waiters++
 		return
 	}
-	o.blocked = append(o.blocked, &block{Blocked: Blocked{
+	o.blocked = append(o.blocked, &block{Blocked: api.Blocked{
 		Provider: provider, Reason: why, Activity: activityName(activity), Summary: summary,
 		Since: workflow.Now(ctx), LastError: cause(err),
 	}, waiters: 1})
 	slices.SortFunc(o.blocked, func(a, b *block) int { return strings.Compare(a.Provider, b.Provider) })
 	o.note(ctx, "blocked on "+provider, why+": "+cause(err))
 	countBlocked(ctx, provider, why)
-	o.pendingSA = append(o.pendingSA, SAProviderBlocked.ValueSet(o.blockedProviders()))
+	o.pendingSA = append(o.pendingSA, api.SAProviderBlocked.ValueSet(o.blockedProviders()))
 	o.publishBlocked(ctx)
 }
 
@@ -134,9 +135,9 @@ func (o *onboarding) clearBlocked() {
 // blockedSA is the ProviderBlocked update for the current set.
 func (o *onboarding) blockedSA() temporal.SearchAttributeUpdate {
 	if names := o.blockedProviders(); len(names) > 0 {
-		return SAProviderBlocked.ValueSet(names)
+		return api.SAProviderBlocked.ValueSet(names)
 	}
-	return SAProviderBlocked.ValueUnset()
+	return api.SAProviderBlocked.ValueUnset()
 }
 
 // blockedOn is the block on provider, or nil.

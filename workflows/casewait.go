@@ -6,6 +6,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 )
 
 // caseWait is a wait on the KYC case from vSparseWaits on: the declaration or the signatures.
@@ -94,7 +95,7 @@ func (o *onboarding) awaitCase(ctx workflow.Context, w caseWait) (waitResult, *a
 			if remind {
 				k = max(lastK+1, dueReminders(since, now, every))
 				in.Remind = &activities.ReminderDue{
-					Reminders: o.reminders(w.ReminderKind, since, Duration(every), w.Detail),
+					Reminders: o.reminders(w.ReminderKind, since, api.Duration(every), w.Detail),
 					K:         k, DueAt: since.Add(time.Duration(k) * every),
 				}
 			}
@@ -142,7 +143,7 @@ func (o *onboarding) awaitCase(ctx workflow.Context, w caseWait) (waitResult, *a
 }
 
 // reminders is the reminder plan a polling activity carries for kind.
-func (o *onboarding) reminders(kind string, since time.Time, every Duration, detail string) activities.Reminders {
+func (o *onboarding) reminders(kind string, since time.Time, every api.Duration, detail string) activities.Reminders {
 	return activities.Reminders{WorkflowID: o.status.WorkflowID, Kind: kind, Since: since, Every: every.D(), Detail: detail}
 }
 

@@ -8,6 +8,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/workflows"
 )
 
@@ -26,12 +27,12 @@ func checksOf(f *fake, wait string) (out []activities.CheckCaseInput) {
 
 // monthLongWait is an onboarding whose merchant never declares: a 30-day deadline and a
 // reminder every 3 days.
-func monthLongWait(t *testing.T) (*fake, *testsuite.TestWorkflowEnvironment, workflows.OnboardingInput) {
+func monthLongWait(t *testing.T) (*fake, *testsuite.TestWorkflowEnvironment, api.OnboardingInput) {
 	f := newFake()
 	f.declareAt = -1
 	in := input()
-	in.Policy.DeclarationDeadline = workflows.Duration(30 * day)
-	in.Policy.DeclarationReminderEvery = workflows.Duration(3 * day)
+	in.Policy.DeclarationDeadline = api.Duration(30 * day)
+	in.Policy.DeclarationReminderEvery = api.Duration(3 * day)
 	return f, newEnv(t, f), in
 }
 
@@ -39,11 +40,10 @@ func monthLongWait(t *testing.T) (*fake, *testsuite.TestWorkflowEnvironment, wor
 // deadline; nothing polls in between.
 func TestMonthLongDeclarationWaitChecksOnlyAtRemindersAndDeadline(t *testing.T) {
 	f, env, in := monthLongWait(t)
-	var mid workflows.Status
-	env.RegisterDelayedCallback(func() { mid = status(t, env) }, 10*day)
+	mid := statusAt(t, env, 10*day)
 	env.ExecuteWorkflow(workflows.OnboardMerchant, in)
 
-	require.Equal(t, workflows.OutcomeExpired, result(t, env).Outcome)
+	require.Equal(t, api.OutcomeExpired, result(t, env).Outcome)
 	checks := checksOf(f, activities.WaitDeclaration)
 	require.Len(t, checks, 10, "nine reminders (days 3..27) and the deadline")
 	for i, c := range checks[:9] {
@@ -65,32 +65,27 @@ func TestReconcilerEventWakesTheWait(t *testing.T) {
 	var woken time.Time
 	env.RegisterDelayedCallback(func() {
 		woken = env.Now()
-		env.SignalWorkflow(workflows.SignalCaseEvent, workflows.CaseEvent{EventID: "sweep:" + caseID + ":PROCESSING_DETAILS:x", Type: "CASE_RECONCILED", CaseID: caseID, Status: "PROCESSING_DETAILS"})
+		env.SignalWorkflow(api.SignalCaseEvent, api.CaseEvent{EventID: "sweep:" + caseID + ":PROCESSING_DETAILS:x", Type: "CASE_RECONCILED", CaseID: caseID, Status: "PROCESSING_DETAILS"})
 	}, 2*time.Hour+5*time.Minute)
 	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
 
-	require.Equal(t, workflows.OutcomeApproved, result(t, env).Outcome)
+	require.Equal(t, api.OutcomeApproved, result(t, env).Outcome)
 	checks := checksOf(f, activities.WaitDeclaration)
 	require.Len(t, checks, 1, "one check, on the event")
-	var declared time.Time
-	for _, e := range status(t, env).Timeline {
-		if e.Event == "declaration submitted" {
-			declared = e.At
-		}
-	}
+	declared, _ := timelineAt(status(t, env), "declaration submitted")
 	require.WithinDuration(t, woken, declared, time.Minute)
 }
 
 // A re-opened contract is checked just after it expires, not only at the next reminder.
 func TestContractExpiryIsCheckedWithoutAnEvent(t *testing.T) {
 	f := newFake()
-	f.signRounds = []string{activities.ContractExpired, activities.ContractSigned}
+	f.signRounds = []string{api.ContractExpired, api.ContractSigned}
 	env := newEnv(t, f)
 	in := input()
-	in.Policy.SigningReminderEvery = workflows.Duration(5 * day)
+	in.Policy.SigningReminderEvery = api.Duration(5 * day)
 	env.ExecuteWorkflow(workflows.OnboardMerchant, in)
 
-	require.Equal(t, workflows.OutcomeApproved, result(t, env).Outcome)
+	require.Equal(t, api.OutcomeApproved, result(t, env).Outcome)
 	require.Equal(t, 1, f.reopens)
 	sig := checksOf(f, activities.WaitSignature)
 	require.Len(t, sig, 2, "the event's check, then the check at the new contract's expiry")
@@ -105,18 +100,18 @@ func TestContractCreatedWakesNoCheck(t *testing.T) {
 	f.noEvents = true
 	env := newEnv(t, f)
 	env.RegisterDelayedCallback(func() {
-		env.SignalWorkflow(workflows.SignalCaseEvent, workflows.CaseEvent{EventID: "d", Type: "CASE_STATUS_UPDATED", CaseID: caseID, Status: "PROCESSING_DETAILS"})
+		env.SignalWorkflow(api.SignalCaseEvent, api.CaseEvent{EventID: "d", Type: "CASE_STATUS_UPDATED", CaseID: caseID, Status: "PROCESSING_DETAILS"})
 	}, time.Hour)
 	env.RegisterDelayedCallback(func() {
-		env.SignalWorkflow(workflows.SignalCaseEvent, workflows.CaseEvent{EventID: "c", Type: "CONTRACT_CREATED", CaseID: caseID, Status: "PROCESSING_DETAILS"})
+		env.SignalWorkflow(api.SignalCaseEvent, api.CaseEvent{EventID: "c", Type: "CONTRACT_CREATED", CaseID: caseID, Status: "PROCESSING_DETAILS"})
 	}, 2*time.Hour)
 	env.RegisterDelayedCallback(func() {
 		require.Empty(t, checksOf(f, activities.WaitSignature), "CONTRACT_CREATED is no reason to look")
-		env.SignalWorkflow(workflows.SignalCaseEvent, workflows.CaseEvent{EventID: "s", Type: "CONTRACT_SIGNED", CaseID: caseID, Status: "READY_FOR_REVIEW"})
+		env.SignalWorkflow(api.SignalCaseEvent, api.CaseEvent{EventID: "s", Type: "CONTRACT_SIGNED", CaseID: caseID, Status: "READY_FOR_REVIEW"})
 	}, 3*time.Hour)
 	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
 
-	require.Equal(t, workflows.OutcomeApproved, result(t, env).Outcome)
+	require.Equal(t, api.OutcomeApproved, result(t, env).Outcome)
 	require.Len(t, checksOf(f, activities.WaitSignature), 1)
 	require.WithinDuration(t, f.start.Add(3*time.Hour), env.Now(), time.Minute)
 }
@@ -125,17 +120,16 @@ func TestContractCreatedWakesNoCheck(t *testing.T) {
 // new cadence one at a time, numbered on, and the count grows by one per notification.
 func TestShorterCadenceLateKeepsReminding(t *testing.T) {
 	f, env, in := monthLongWait(t)
-	hourly := workflows.Duration(time.Hour)
+	hourly := api.Duration(time.Hour)
 	var u *updateOutcome
 	env.RegisterDelayedCallback(func() {
-		u = update(env, workflows.UpdateExtendDeadline, workflows.DeadlineChange{
-			Policy: &workflows.PolicyChange{DeclarationReminderEvery: &hourly}, Reason: "chase harder", By: "ops"})
+		u = update(env, api.UpdateExtendDeadline, api.DeadlineChange{
+			Policy: &api.PolicyChange{DeclarationReminderEvery: &hourly}, Reason: "chase harder", By: "ops"})
 	}, 10*day)
-	var mid workflows.Status
-	env.RegisterDelayedCallback(func() { mid = status(t, env) }, 10*day+3*time.Hour+time.Minute)
+	mid := statusAt(t, env, 10*day+3*time.Hour+time.Minute)
 	env.ExecuteWorkflow(workflows.OnboardMerchant, in)
 
-	require.Equal(t, workflows.OutcomeExpired, result(t, env).Outcome)
+	require.Equal(t, api.OutcomeExpired, result(t, env).Outcome)
 	require.True(t, u.done)
 	require.NoError(t, u.rejected)
 	// Days 3, 6, 9; then at 10 days the hourly cadence makes reminder 240 due at once (one
@@ -157,26 +151,26 @@ func TestSideCheckPolledAtOnceWhenTheSignaturesAreIn(t *testing.T) {
 	f := newFake()
 	f.declareAt = time.Hour
 	f.noEvents = true
-	f.analysis = func(elapsed time.Duration) (*activities.CreditAnalysisResult, error) {
+	f.analysis = func(elapsed time.Duration) (*api.CreditAnalysisResult, error) {
 		if elapsed < 4*time.Hour {
 			return nil, errNotYet
 		}
-		return &activities.CreditAnalysisResult{AnalysisID: "an-1", Score: 82}, nil
+		return &api.CreditAnalysisResult{AnalysisID: "an-1", Score: 82}, nil
 	}
 	env := newEnv(t, f)
 	in := input()
-	in.Policy.CreditAnalysisPoll = workflows.Duration(24 * time.Hour) // gaps double from 5 s, uncapped for a day
-	in.Policy.CreditAnalysisMaxWait = workflows.Duration(2 * day)
+	in.Policy.CreditAnalysisPoll = api.Duration(24 * time.Hour) // gaps double from 5 s, uncapped for a day
+	in.Policy.CreditAnalysisMaxWait = api.Duration(2 * day)
 	env.RegisterDelayedCallback(func() {
-		env.SignalWorkflow(workflows.SignalCaseEvent, workflows.CaseEvent{EventID: "d", Type: "CASE_STATUS_UPDATED", CaseID: caseID, Status: "PROCESSING_DETAILS"})
+		env.SignalWorkflow(api.SignalCaseEvent, api.CaseEvent{EventID: "d", Type: "CASE_STATUS_UPDATED", CaseID: caseID, Status: "PROCESSING_DETAILS"})
 	}, time.Hour)
 	signed := 5 * time.Hour
 	env.RegisterDelayedCallback(func() {
-		env.SignalWorkflow(workflows.SignalCaseEvent, workflows.CaseEvent{EventID: "s", Type: "CONTRACT_SIGNED", CaseID: caseID, Status: "READY_FOR_REVIEW"})
+		env.SignalWorkflow(api.SignalCaseEvent, api.CaseEvent{EventID: "s", Type: "CONTRACT_SIGNED", CaseID: caseID, Status: "READY_FOR_REVIEW"})
 	}, signed)
 	env.ExecuteWorkflow(workflows.OnboardMerchant, in)
 
-	require.Equal(t, workflows.OutcomeApproved, result(t, env).Outcome)
+	require.Equal(t, api.OutcomeApproved, result(t, env).Outcome)
 	// Without the nudge the poll's next retry would come 5.7 h after it started (6.7 h in).
 	require.WithinDuration(t, f.start.Add(signed), env.Now(), time.Minute)
 }

@@ -8,14 +8,14 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/workflows"
 )
 
 func TestCreditAnalysisRunsOnTheUploadedBankData(t *testing.T) {
 	f := newFake()
-	env := newEnv(t, f)
-	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
-	require.Equal(t, workflows.OutcomeApproved, result(t, env).Outcome)
+	env, res := onboard(t, f)
+	require.Equal(t, api.OutcomeApproved, res.Outcome)
 	require.Len(t, f.analysisInputs, 1)
 	require.Equal(t, testBankData.Ref, f.analysisInputs[0].BankDataRef)
 	st := status(t, env)
@@ -26,32 +26,31 @@ func TestCreditAnalysisRunsOnTheUploadedBankData(t *testing.T) {
 func TestNoBankDataMeansNoAutomaticApproval(t *testing.T) {
 	f := newFake()
 	f.noBankData = true
-	f.evaluation = activities.Evaluation{Decision: "REVIEW", Reason: "no approve rule fired"}
+	f.evaluation = api.Evaluation{Decision: "REVIEW", Reason: "no approve rule fired"}
 	env := newEnv(t, f)
 	in := input()
-	in.Policy.BankDataMaxWait = workflows.Duration(5 * 24 * time.Hour)
-	in.Policy.BankDataReminderEvery = workflows.Duration(2 * 24 * time.Hour)
+	in.Policy.BankDataMaxWait = api.Duration(5 * 24 * time.Hour)
+	in.Policy.BankDataReminderEvery = api.Duration(2 * 24 * time.Hour)
 	env.RegisterDelayedCallback(func() {
 		st := status(t, env)
-		require.Equal(t, workflows.StageAwaitingReview, st.Stage)
+		require.Equal(t, api.StageAwaitingReview, st.Stage)
 		require.Contains(t, st.Evidence.Unavailable["creditAnalysis"], "bank data was not uploaded within 5d")
-		decide(env, workflows.Decision{Decision: workflows.DecisionDecline, Agent: "agent.smith", Reason: "no bank data"})
+		decide(env, api.Decision{Decision: api.DecisionDecline, Agent: "agent.smith", Reason: "no bank data"})
 	}, 7*24*time.Hour)
 	env.ExecuteWorkflow(workflows.OnboardMerchant, in)
-	require.Equal(t, workflows.OutcomeDeclined, result(t, env).Outcome)
+	require.Equal(t, api.OutcomeDeclined, result(t, env).Outcome)
 	require.Empty(t, f.analysisInputs, "no analysis without the merchant's data")
 	require.Nil(t, f.evalInputs[0].Facts.CreditAnalysisScore, "the rules see no score")
-	require.Len(t, f.notified(activities.NotifyBankDataRequested), 1)
-	require.Len(t, f.notified(activities.NotifyBankDataReminder), 2, "at 2 and 4 days, none at the deadline")
+	require.Len(t, f.notified(api.NotifyBankDataRequested), 1)
+	require.Len(t, f.notified(api.NotifyBankDataReminder), 2, "at 2 and 4 days, none at the deadline")
 }
 
 func TestIdentityTokenReachesTheAppAndAnExpiredSessionIsReplaced(t *testing.T) {
 	f := newFake()
 	f.idvExpireFirst = true
-	env := newEnv(t, f)
-	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
-	require.Equal(t, workflows.OutcomeApproved, result(t, env).Outcome)
-	ready := f.notified(activities.NotifyIdentityVerification)
+	env, res := onboard(t, f)
+	require.Equal(t, api.OutcomeApproved, res.Outcome)
+	ready := f.notified(api.NotifyIdentityVerification)
 	require.Len(t, ready, 2, "one per session")
 	require.Equal(t, "tok-1", ready[0].Data["token"])
 	require.Equal(t, "tok-2", ready[1].Data["token"])
@@ -64,13 +63,11 @@ func TestIdentityTokenReachesTheAppAndAnExpiredSessionIsReplaced(t *testing.T) {
 func TestRefusedWriteBackNeverUndoesTheDecision(t *testing.T) {
 	f := newFake()
 	f.recordErr = temporal.NewNonRetryableApplicationError("Quickr answered 404", activities.ErrProviderRejected, nil)
-	env := newEnv(t, f)
-	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
-	res := result(t, env)
-	require.Equal(t, workflows.OutcomeApproved, res.Outcome, "the rules' approval stands")
+	env, res := onboard(t, f)
+	require.Equal(t, api.OutcomeApproved, res.Outcome, "the rules' approval stands")
 	st := status(t, env)
 	require.NotNil(t, st.WriteBack)
-	require.Equal(t, workflows.WriteBackFailed, st.WriteBack.State)
+	require.Equal(t, api.WriteBackFailed, st.WriteBack.State)
 	require.Equal(t, "ACTIVE", st.WriteBack.Status)
 	require.Greater(t, len(f.decisions), 5, "the write-back was retried for hours")
 }

@@ -6,11 +6,12 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 )
 
 // decideByRules evaluates the approval rules and decides: by the rules' verdict, or, when
 // they cannot decide or something they cannot see needs a person, by an agent in review.
-func (o *onboarding) decideByRules(ctx workflow.Context) (*OnboardingResult, error) {
+func (o *onboarding) decideByRules(ctx workflow.Context) (*api.OnboardingResult, error) {
 	ev, err := o.evaluate(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -20,9 +21,9 @@ func (o *onboarding) decideByRules(ctx workflow.Context) (*OnboardingResult, err
 	}
 	switch verdict := activities.VerdictOf(ev.Decision); {
 	case verdict == activities.VerdictDecline:
-		return o.decide(ctx, OutcomeDeclined, "rules: "+ev.Reason, nil)
+		return o.decide(ctx, api.OutcomeDeclined, "rules: "+ev.Reason, nil)
 	case verdict == activities.VerdictApprove && len(o.status.ReviewReasons) == 0:
-		return o.decide(ctx, OutcomeApproved, "rules: "+ev.Reason, nil)
+		return o.decide(ctx, api.OutcomeApproved, "rules: "+ev.Reason, nil)
 	case verdict == activities.VerdictApprove:
 		// The rules would approve, but something they cannot see (a rejected signature, a
 		// mismatching identity) needs a person: the review reasons already say what.
@@ -34,9 +35,9 @@ func (o *onboarding) decideByRules(ctx workflow.Context) (*OnboardingResult, err
 	if err != nil {
 		return nil, err
 	}
-	outcome := OutcomeApproved
-	if d.Decision == DecisionDecline {
-		outcome = OutcomeDeclined
+	outcome := api.OutcomeApproved
+	if d.Decision == api.DecisionDecline {
+		outcome = api.OutcomeDeclined
 	}
 	reason := "agent " + d.Agent + " decided " + d.Decision
 	if d.Reason != "" {
@@ -46,8 +47,8 @@ func (o *onboarding) decideByRules(ctx workflow.Context) (*OnboardingResult, err
 }
 
 // evaluate runs the approval rules over the case and the engine's own facts.
-func (o *onboarding) evaluate(ctx workflow.Context) (*activities.Evaluation, error) {
-	o.setStage(ctx, StageEvaluating, "the approval rules", nil)
+func (o *onboarding) evaluate(ctx workflow.Context) (*api.Evaluation, error) {
+	o.setStage(ctx, api.StageEvaluating, "the approval rules", nil)
 	ev := o.status.Evidence
 	facts := activities.Facts{}
 	if ev.Identity != nil {
@@ -65,7 +66,7 @@ func (o *onboarding) evaluate(ctx workflow.Context) (*activities.Evaluation, err
 		facts.PriorKYCStatus = ev.PriorKYC.Status
 		facts.PriorKYCCases = len(ev.PriorKYC.Cases)
 	}
-	var out activities.Evaluation
+	var out api.Evaluation
 	err := o.call(ctx, "Evaluate the approval rules", a.EvaluateRules,
 		activities.EvaluateInput{CaseID: o.kyc.ID, Reference: o.status.WorkflowID, Facts: facts}, &out)
 	if err != nil {
@@ -73,7 +74,7 @@ func (o *onboarding) evaluate(ctx workflow.Context) (*activities.Evaluation, err
 	}
 	o.status.Evaluation = &out
 	if out.RiskLevel != "" {
-		o.pendingSA = append(o.pendingSA, SARiskLevel.ValueSet(out.RiskLevel))
+		o.pendingSA = append(o.pendingSA, api.SARiskLevel.ValueSet(out.RiskLevel))
 	}
 	o.note(ctx, "rules: "+out.Decision, out.Reason)
 	return &out, nil
@@ -81,15 +82,15 @@ func (o *onboarding) evaluate(ctx workflow.Context) (*activities.Evaluation, err
 
 // decide writes the final decision back to Quickr (status, risk level and a note with the
 // reason) and finishes.
-func (o *onboarding) decide(ctx workflow.Context, outcome Outcome, reason string, d *Decision) (*OnboardingResult, error) {
+func (o *onboarding) decide(ctx workflow.Context, outcome api.Outcome, reason string, d *api.Decision) (*api.OnboardingResult, error) {
 	recorded, risk := activities.CaseApproved, o.riskLevel()
-	if outcome == OutcomeDeclined {
+	if outcome == api.OutcomeDeclined {
 		recorded = activities.CaseDeclined
 	}
 	if d != nil && d.RiskLevel != "" && risk != activities.RiskHigh { // HIGH sticks
 		risk = d.RiskLevel
 	}
-	in := activities.RecordDecisionInput{
+	in := api.RecordDecisionInput{
 		CaseID: o.kyc.ID, Reference: o.status.WorkflowID, Status: activities.QuickrStatusFor(recorded), RiskLevel: risk, Note: o.decisionNote(reason),
 	}
 	err := o.call(ctx, "Record the decision in Quickr", a.RecordDecision, in, nil)
@@ -104,7 +105,7 @@ func (o *onboarding) decide(ctx workflow.Context, outcome Outcome, reason string
 		return o.failed(ctx, "recording the decision ("+string(outcome)+") in Quickr failed", err)
 	}
 	if risk != "" {
-		o.pendingSA = append(o.pendingSA, SARiskLevel.ValueSet(risk))
+		o.pendingSA = append(o.pendingSA, api.SARiskLevel.ValueSet(risk))
 	}
 	o.decidedRisk = risk
 	return o.finish(ctx, outcome, reason)

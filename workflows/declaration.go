@@ -7,13 +7,14 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 )
 
 // createCase creates the merchant's KYC case (found by reference on a retry) and hands the
 // app its declaration URL. It returns a result only when the onboarding ends here.
-func (o *onboarding) createCase(ctx workflow.Context) (*OnboardingResult, error) {
-	o.setStage(ctx, StageCreatingCase, "the KYC case to be created", nil)
-	var kyc activities.CaseSnapshot
+func (o *onboarding) createCase(ctx workflow.Context) (*api.OnboardingResult, error) {
+	o.setStage(ctx, api.StageCreatingCase, "the KYC case to be created", nil)
+	var kyc api.CaseSnapshot
 	err := o.call(ctx, "Create KYC case in Quickr", a.CreateKYCCase, activities.CreateCaseInput{
 		Reference: o.status.WorkflowID,
 		Company:   o.in.Company,
@@ -24,9 +25,9 @@ func (o *onboarding) createCase(ctx workflow.Context) (*OnboardingResult, error)
 	}
 	o.updateCase(&kyc)
 	o.note(ctx, "case created", kyc.ID)
-	o.pendingSA = append(o.pendingSA, SAKycCaseID.ValueSet(kyc.ID))
+	o.pendingSA = append(o.pendingSA, api.SAKycCaseID.ValueSet(kyc.ID))
 	msg, data := o.declarationNotice(ctx, &kyc)
-	o.notify(ctx, activities.NotifyDeclarationURL, msg, data)
+	o.notify(ctx, api.NotifyDeclarationURL, msg, data)
 	return nil, nil
 }
 
@@ -35,7 +36,7 @@ func (o *onboarding) createCase(ctx workflow.Context) (*OnboardingResult, error)
 // quickr.Case.DeclarationLink) gets a message that says so and a timeline note, so nobody
 // waits for a form link that never comes; the notification itself is sent either way, so the
 // commands are the same.
-func (o *onboarding) declarationNotice(ctx workflow.Context, kyc *activities.CaseSnapshot) (string, map[string]any) {
+func (o *onboarding) declarationNotice(ctx workflow.Context, kyc *api.CaseSnapshot) (string, map[string]any) {
 	data := map[string]any{"declarationUrl": kyc.DeclarationURL, "caseId": kyc.ID}
 	if kyc.DeclarationURL != "" {
 		return "The declaration form is ready for the merchant.", data
@@ -48,13 +49,13 @@ func (o *onboarding) declarationNotice(ctx workflow.Context, kyc *activities.Cas
 
 // awaitDeclaration waits for the merchant's declaration: webhook, poll or deadline. It returns
 // an outcome only when the onboarding must end here.
-func (o *onboarding) awaitDeclaration(ctx workflow.Context) (Outcome, string, error) {
-	o.setStage(ctx, StageAwaitingDeclaration, "the merchant's declaration", &o.declarationDeadline)
+func (o *onboarding) awaitDeclaration(ctx workflow.Context) (api.Outcome, string, error) {
+	o.setStage(ctx, api.StageAwaitingDeclaration, "the merchant's declaration", &o.declarationDeadline)
 	if o.atLeast(vSparseWaits) {
 		return o.awaitDeclarationSparse(ctx)
 	}
 	since := workflow.Now(ctx)
-	var snap activities.CaseSnapshot
+	var snap api.CaseSnapshot
 	res, err := o.awaitPolled(ctx, pollSpec{
 		Kind:     "declaration",
 		Summary:  "Poll Quickr for the declaration (webhook fallback; sends reminders)",
@@ -78,14 +79,14 @@ func (o *onboarding) awaitDeclaration(ctx workflow.Context) (Outcome, string, er
 	case waitExpired:
 		o.status.RemindersSent["declaration"] = dueReminders(since, workflow.Now(ctx), o.policy().DeclarationReminderEvery.D())
 		o.archive(ctx, "declaration deadline passed")
-		return OutcomeExpired, "declaration deadline " + o.declarationDeadline.Format(time.RFC3339) + " passed", nil
+		return api.OutcomeExpired, "declaration deadline " + o.declarationDeadline.Format(time.RFC3339) + " passed", nil
 	default:
-		return OutcomeFailed, "waiting for the declaration failed: " + cause(err), nil
+		return api.OutcomeFailed, "waiting for the declaration failed: " + cause(err), nil
 	}
 }
 
 // awaitDeclarationSparse is the declaration wait from vSparseWaits on.
-func (o *onboarding) awaitDeclarationSparse(ctx workflow.Context) (Outcome, string, error) {
+func (o *onboarding) awaitDeclarationSparse(ctx workflow.Context) (api.Outcome, string, error) {
 	res, chk, err := o.awaitCase(ctx, caseWait{
 		Kind:         activities.WaitDeclaration,
 		Summary:      "Check the case for the declaration (on an event, a reminder or the deadline)",
@@ -105,8 +106,8 @@ func (o *onboarding) awaitDeclarationSparse(ctx workflow.Context) (Outcome, stri
 		return "", "", nil
 	case res == waitExpired:
 		o.archive(ctx, "declaration deadline passed")
-		return OutcomeExpired, "declaration deadline " + o.declarationDeadline.Format(time.RFC3339) + " passed", nil
+		return api.OutcomeExpired, "declaration deadline " + o.declarationDeadline.Format(time.RFC3339) + " passed", nil
 	default:
-		return OutcomeFailed, "waiting for the declaration failed: " + cause(err), nil
+		return api.OutcomeFailed, "waiting for the declaration failed: " + cause(err), nil
 	}
 }

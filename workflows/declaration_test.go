@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/workflows"
 )
 
@@ -19,23 +20,20 @@ func TestCaseWithoutDeclarationURLSaysSo(t *testing.T) {
 	f := newFake()
 	env := newEnvFirst(t, f, func(env *testsuite.TestWorkflowEnvironment) {
 		env.OnActivity(a.CreateKYCCase, mock.Anything, mock.Anything).Return(
-			func(context.Context, activities.CreateCaseInput) (*activities.CaseSnapshot, error) {
+			func(context.Context, activities.CreateCaseInput) (*api.CaseSnapshot, error) {
 				s := f.snapshot("FORM_NOT_STARTED", "")
 				s.DeclarationURL = ""
 				return s, nil
 			})
 	})
 	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
-	require.Equal(t, workflows.OutcomeApproved, result(t, env).Outcome)
+	require.Equal(t, api.OutcomeApproved, result(t, env).Outcome)
 
-	sent := f.notified(activities.NotifyDeclarationURL)
+	sent := f.notified(api.NotifyDeclarationURL)
 	require.Len(t, sent, 1)
 	require.Contains(t, sent[0].Message, "has no declaration URL")
 	require.Equal(t, true, sent[0].Data["declarationUrlMissing"])
-	var noted bool
-	for _, e := range status(t, env).Timeline {
-		noted = noted || e.Event == "no declaration URL"
-	}
+	_, noted := timelineAt(status(t, env), "no declaration URL")
 	require.True(t, noted, "the timeline says so")
 }
 
@@ -44,7 +42,7 @@ func TestDeclarationURLIsAnnounced(t *testing.T) {
 	f := newFake()
 	env := newEnv(t, f)
 	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
-	sent := f.notified(activities.NotifyDeclarationURL)
+	sent := f.notified(api.NotifyDeclarationURL)
 	require.Len(t, sent, 1)
 	require.Equal(t, "The declaration form is ready for the merchant.", sent[0].Message)
 	require.Equal(t, "http://sandbox/quickr/forms/"+caseID, sent[0].Data["declarationUrl"])

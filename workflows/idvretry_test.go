@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/workflows"
 )
 
@@ -36,25 +37,32 @@ func newEnvFirst(t *testing.T, f *fake, first func(env *testsuite.TestWorkflowEn
 	return env
 }
 
-// newIDVEnv is newEnv with the IDV start and poll answered by start and poll when not nil.
-func newIDVEnv(t *testing.T, f *fake, start func(ctx context.Context) (*activities.IDVSession, error),
-	poll func(ctx context.Context) (*activities.IDVResult, error)) *testsuite.TestWorkflowEnvironment {
+// newIDVEnv is newEnv with the IDV start and poll answered by start and poll when not nil,
+// each given the number of its call (1 for the first). The calls of those it answers are
+// recorded, in order, in the slice it returns.
+func newIDVEnv(t *testing.T, f *fake, start func(n int) (*activities.IDVSession, error),
+	poll func(n int) (*api.IDVResult, error)) (*testsuite.TestWorkflowEnvironment, *[]idvAttempt) {
 	t.Helper()
-	return newEnvFirst(t, f, func(env *testsuite.TestWorkflowEnvironment) {
+	calls := new([]idvAttempt)
+	var env *testsuite.TestWorkflowEnvironment
+	record := func(ctx context.Context) int {
+		info := activity.GetInfo(ctx)
+		*calls = append(*calls, idvAttempt{at: env.Now(), attempt: info.Attempt, timeout: info.Deadline.Sub(info.StartedTime).Round(time.Second)})
+		return len(*calls)
+	}
+	env = newEnvFirst(t, f, func(e *testsuite.TestWorkflowEnvironment) {
 		if start != nil {
-			env.OnActivity(a.StartIdentityVerification, mock.Anything, mock.Anything).Return(
-				func(ctx context.Context, _ activities.IDVInput) (*activities.IDVSession, error) { return start(ctx) })
+			e.OnActivity(a.StartIdentityVerification, mock.Anything, mock.Anything).Return(
+				func(ctx context.Context, _ activities.IDVInput) (*activities.IDVSession, error) {
+					return start(record(ctx))
+				})
 		}
 		if poll != nil {
-			env.OnActivity(a.AwaitIdentityVerification, mock.Anything, mock.Anything).Return(
-				func(ctx context.Context, _ activities.IDVCheck) (*activities.IDVResult, error) { return poll(ctx) })
+			e.OnActivity(a.AwaitIdentityVerification, mock.Anything, mock.Anything).Return(
+				func(ctx context.Context, _ activities.IDVCheck) (*api.IDVResult, error) { return poll(record(ctx)) })
 		}
 	})
-}
-
-func record(ctx context.Context, env *testsuite.TestWorkflowEnvironment, into *[]idvAttempt) {
-	info := activity.GetInfo(ctx)
-	*into = append(*into, idvAttempt{at: env.Now(), attempt: info.Attempt, timeout: info.Deadline.Sub(info.StartedTime).Round(time.Second)})
+	return env, calls
 }
 
 // The seed's rule is what runs for the IDV session start: a failing call is retried at most 4
@@ -62,19 +70,16 @@ func record(ctx context.Context, env *testsuite.TestWorkflowEnvironment, into *[
 // activity's margin). Then the onboarding reports itself blocked on IDV (as for any outage
 // past its budget) and goes on when IDV answers again.
 func TestIDVStartRunsOnTheSeedsRetryRule(t *testing.T) {
-	f := newFake()
-	var calls []idvAttempt
-	var env *testsuite.TestWorkflowEnvironment
-	env = newIDVEnv(t, f, func(ctx context.Context) (*activities.IDVSession, error) {
-		record(ctx, env, &calls)
-		if len(calls) <= 5 {
+	env, rec := newIDVEnv(t, newFake(), func(n int) (*activities.IDVSession, error) {
+		if n <= 5 {
 			return nil, temporal.NewApplicationError("idv create session: HTTP 503", activities.ErrProviderUnavailable)
 		}
 		return &activities.IDVSession{ID: 7, Token: "tok"}, nil
 	}, nil)
 	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
-	require.Equal(t, workflows.OutcomeApproved, result(t, env).Outcome)
+	require.Equal(t, api.OutcomeApproved, result(t, env).Outcome)
 
+	calls := *rec
 	require.Len(t, calls, 6, "five attempts on the rule, then the first blocked retry answers")
 	var waits []time.Duration
 	for i := 1; i < 5; i++ {
@@ -85,10 +90,7 @@ func TestIDVStartRunsOnTheSeedsRetryRule(t *testing.T) {
 	for _, c := range calls {
 		require.Equal(t, 65*time.Second, c.timeout, "60 s request timeout and the margin")
 	}
-	var blocked bool
-	for _, e := range status(t, env).Timeline {
-		blocked = blocked || e.Event == "blocked on idv"
-	}
+	_, blocked := timelineAt(status(t, env), "blocked on idv")
 	require.True(t, blocked, "after the rule's retries the onboarding says it is blocked on IDV")
 }
 
@@ -96,18 +98,14 @@ func TestIDVStartRunsOnTheSeedsRetryRule(t *testing.T) {
 // IDV is a rejection (providerError marks it non-retryable), so the start is tried once and
 // identity is unavailable, which sends the onboarding to review.
 func TestIDVStartNeverRetriesA4xx(t *testing.T) {
-	f := newFake()
-	var calls []idvAttempt
-	var env *testsuite.TestWorkflowEnvironment
-	env = newIDVEnv(t, f, func(ctx context.Context) (*activities.IDVSession, error) {
-		record(ctx, env, &calls)
+	env, rec := newIDVEnv(t, newFake(), func(int) (*activities.IDVSession, error) {
 		return nil, temporal.NewNonRetryableApplicationError("idv create session: HTTP 429", activities.ErrProviderRejected, nil)
 	}, nil)
 	atReview(t, env, func() {
-		decide(env, workflows.Decision{Decision: "approve", Agent: "ops", Reason: "checked by hand"})
+		decide(env, api.Decision{Decision: "approve", Agent: "ops", Reason: "checked by hand"})
 	})
 	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
-	require.Len(t, calls, 1)
+	require.Len(t, *rec, 1)
 	st := status(t, env)
 	require.Contains(t, st.Evidence.Unavailable["identity"], "HTTP 429")
 }
@@ -115,20 +113,17 @@ func TestIDVStartNeverRetriesA4xx(t *testing.T) {
 // The IDV poll keeps the policy's schedule (its retries are the polls) but each attempt may
 // take the seed's 60 s request timeout, not the engine's 30 s.
 func TestIDVPollAttemptsTakeTheSeedsTimeout(t *testing.T) {
-	f := newFake()
-	var polls []idvAttempt
-	var env *testsuite.TestWorkflowEnvironment
-	env = newIDVEnv(t, f, nil, func(ctx context.Context) (*activities.IDVResult, error) {
-		record(ctx, env, &polls)
-		if len(polls) < 4 {
+	env, rec := newIDVEnv(t, newFake(), nil, func(n int) (*api.IDVResult, error) {
+		if n < 4 {
 			return nil, errNotYet
 		}
-		return &activities.IDVResult{SessionID: 7, State: "COMPLETED", Match: true}, nil
+		return &api.IDVResult{SessionID: 7, State: "COMPLETED", Match: true}, nil
 	})
 	in := input()
-	in.Policy.IDVPoll = workflows.Duration(time.Hour)
+	in.Policy.IDVPoll = api.Duration(time.Hour)
 	env.ExecuteWorkflow(workflows.OnboardMerchant, in)
-	require.Equal(t, workflows.OutcomeApproved, result(t, env).Outcome)
+	require.Equal(t, api.OutcomeApproved, result(t, env).Outcome)
+	polls := *rec
 	require.Len(t, polls, 4)
 	require.Equal(t, 5*time.Second, polls[1].at.Sub(polls[0].at), "the poll's own schedule: 5 s first")
 	require.Equal(t, 10*time.Second, polls[2].at.Sub(polls[1].at), "then doubling")

@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/workflows"
 )
 
@@ -49,27 +50,23 @@ func set(f *fake, fn func()) {
 func TestDeclarationHintsLeaveNoTimerRunning(t *testing.T) {
 	f := newFake()
 	f.declareAt = 10 * time.Hour
-	f.evaluation = activities.Evaluation{Decision: "REVIEW", Reason: "no rule fired", RiskLevel: "LOW"}
+	f.evaluation = api.Evaluation{Decision: "REVIEW", Reason: "no rule fired", RiskLevel: "LOW"}
 	env := newEnv(t, f)
 	timers := watchTimers(env)
 	for i := range 5 {
 		env.RegisterDelayedCallback(func() {
-			env.SignalWorkflow(workflows.SignalCaseEvent, workflows.CaseEvent{EventID: "hint-" + string(rune('a'+i)), Type: "CASE_STATUS_UPDATED", CaseID: caseID, Status: "FORM_IN_PROGRESS", SubEventType: "x"})
-			env.SignalWorkflow(workflows.SignalCaseEvent, workflows.CaseEvent{EventID: "decl-" + string(rune('a'+i)), Type: "CASE_DECLARED", CaseID: caseID})
+			env.SignalWorkflow(api.SignalCaseEvent, api.CaseEvent{EventID: "hint-" + string(rune('a'+i)), Type: "CASE_STATUS_UPDATED", CaseID: caseID, Status: "FORM_IN_PROGRESS", SubEventType: "x"})
+			env.SignalWorkflow(api.SignalCaseEvent, api.CaseEvent{EventID: "decl-" + string(rune('a'+i)), Type: "CASE_DECLARED", CaseID: caseID})
 		}, time.Duration(i+1)*time.Hour)
 	}
 	var declaredAt time.Time
 	// In review long past the old 72 h declaration deadline: no deadline timer may fire now.
 	atReviewAfter(t, env, 100*time.Hour, func() {
-		for _, e := range status(t, env).Timeline {
-			if e.Event == "declaration submitted" {
-				declaredAt = e.At
-			}
-		}
-		decide(env, workflows.Decision{Decision: "approve", Agent: "a1"})
+		declaredAt, _ = timelineAt(status(t, env), "declaration submitted")
+		decide(env, api.Decision{Decision: "approve", Agent: "a1"})
 	})
 	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
-	require.Equal(t, workflows.OutcomeApproved, result(t, env).Outcome)
+	require.Equal(t, api.OutcomeApproved, result(t, env).Outcome)
 
 	require.NotZero(t, declaredAt)
 	before := 0
@@ -102,26 +99,26 @@ func TestDeclarationHintsLeaveNoTimerRunning(t *testing.T) {
 // reminders that fell due: one per wake-up.
 func TestOverdueReviewSendsOneReminderPerWakeUp(t *testing.T) {
 	f := newFake()
-	f.evaluation = activities.Evaluation{Decision: "REVIEW", Reason: "no rule fired", RiskLevel: "LOW"}
+	f.evaluation = api.Evaluation{Decision: "REVIEW", Reason: "no rule fired", RiskLevel: "LOW"}
 	env := newEnv(t, f)
 	var before int
 	var changed *updateOutcome
 	const changeAt = 10*24*time.Hour + time.Hour // between two daily reminders
 	atReviewAfter(t, env, changeAt, func() {
-		before = len(f.notified(activities.NotifyReviewOverdue))
-		every := workflows.Duration(time.Minute)
-		changed = update(env, workflows.UpdateExtendDeadline, workflows.DeadlineChange{Policy: &workflows.PolicyChange{ReviewReminderEvery: &every}})
+		before = len(f.notified(api.NotifyReviewOverdue))
+		every := api.Duration(time.Minute)
+		changed = update(env, api.UpdateExtendDeadline, api.DeadlineChange{Policy: &api.PolicyChange{ReviewReminderEvery: &every}})
 	})
 	var atOnce, afterTenMinutes int
 	env.RegisterDelayedCallback(func() {
-		atOnce = len(f.notified(activities.NotifyReviewOverdue)) - before
+		atOnce = len(f.notified(api.NotifyReviewOverdue)) - before
 	}, changeAt+time.Millisecond)
 	env.RegisterDelayedCallback(func() {
-		afterTenMinutes = len(f.notified(activities.NotifyReviewOverdue)) - before
-		decide(env, workflows.Decision{Decision: "approve", Agent: "a1"})
+		afterTenMinutes = len(f.notified(api.NotifyReviewOverdue)) - before
+		decide(env, api.Decision{Decision: "approve", Agent: "a1"})
 	}, changeAt+10*time.Minute+time.Second)
 	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
-	require.Equal(t, workflows.OutcomeApproved, result(t, env).Outcome)
+	require.Equal(t, api.OutcomeApproved, result(t, env).Outcome)
 	require.NoError(t, changed.rejected)
 	require.Equal(t, 9, before, "daily reminders from the 48 h SLA to day 10")
 	require.LessOrEqual(t, atOnce, 1, "at most one reminder in the wake-up of the change")
@@ -132,19 +129,19 @@ func TestOverdueReviewSendsOneReminderPerWakeUp(t *testing.T) {
 // wake-up, never thousands in one workflow task.
 func TestTinyReviewCadenceAtStartIsBounded(t *testing.T) {
 	f := newFake()
-	f.evaluation = activities.Evaluation{Decision: "REVIEW", Reason: "no rule fired", RiskLevel: "LOW"}
+	f.evaluation = api.Evaluation{Decision: "REVIEW", Reason: "no rule fired", RiskLevel: "LOW"}
 	env := newEnv(t, f)
 	in := input()
-	in.Policy.ReviewSLA = workflows.Duration(time.Microsecond)
-	in.Policy.ReviewReminderEvery = workflows.Duration(time.Microsecond)
+	in.Policy.ReviewSLA = api.Duration(time.Microsecond)
+	in.Policy.ReviewReminderEvery = api.Duration(time.Microsecond)
 	var early, later int
-	atReviewAfter(t, env, time.Hour, func() { early = len(f.notified(activities.NotifyReviewOverdue)) })
+	atReviewAfter(t, env, time.Hour, func() { early = len(f.notified(api.NotifyReviewOverdue)) })
 	env.RegisterDelayedCallback(func() {
-		later = len(f.notified(activities.NotifyReviewOverdue))
-		decide(env, workflows.Decision{Decision: "approve", Agent: "a1"})
+		later = len(f.notified(api.NotifyReviewOverdue))
+		decide(env, api.Decision{Decision: "approve", Agent: "a1"})
 	}, 2*time.Hour)
 	env.ExecuteWorkflow(workflows.OnboardMerchant, in)
-	require.Equal(t, workflows.OutcomeApproved, result(t, env).Outcome)
+	require.Equal(t, api.OutcomeApproved, result(t, env).Outcome)
 	require.LessOrEqual(t, later, 500, "reminders stop at the bound")
 	require.Equal(t, later, early, "the bound was reached within the first hour, after which none are sent")
 	st := status(t, env)
@@ -160,21 +157,20 @@ func TestFarDeadlinesAreRefusedOrClamped(t *testing.T) {
 	f.declareAt = 400 * 24 * time.Hour
 	env := newEnv(t, f)
 	in := input()
-	in.Policy.DeclarationDeadline = workflows.Duration(2562047 * time.Hour) // past what start validation takes
+	in.Policy.DeclarationDeadline = api.Duration(2562047 * time.Hour) // past what start validation takes
 	var farDate, farBy *updateOutcome
-	var stage workflows.Stage
 	env.RegisterDelayedCallback(func() {
 		far := time.Date(2500, 1, 1, 0, 0, 0, 0, time.UTC)
-		farDate = update(env, workflows.UpdateExtendDeadline, workflows.DeadlineChange{DeclarationDeadline: &far})
-		farBy = update(env, workflows.UpdateExtendDeadline, workflows.DeadlineChange{ExtendBy: workflows.Duration(2562047 * time.Hour)})
+		farDate = update(env, api.UpdateExtendDeadline, api.DeadlineChange{DeclarationDeadline: &far})
+		farBy = update(env, api.UpdateExtendDeadline, api.DeadlineChange{ExtendBy: api.Duration(2562047 * time.Hour)})
 	}, time.Hour)
-	env.RegisterDelayedCallback(func() { stage = status(t, env).Stage }, 300*24*time.Hour)
+	later := statusAt(t, env, 300*24*time.Hour)
 	env.ExecuteWorkflow(workflows.OnboardMerchant, in)
 	farDate.refused(t, "at most 365d ahead")
 	farBy.refused(t, "at most 365d")
-	require.Equal(t, workflows.StageAwaitingDeclaration, stage, "still waiting 300 days in, not expired within the hour")
+	require.Equal(t, api.StageAwaitingDeclaration, later.Stage, "still waiting 300 days in, not expired within the hour")
 	res := result(t, env)
-	require.Equal(t, workflows.OutcomeExpired, res.Outcome, "the deadline was clamped to a year")
+	require.Equal(t, api.OutcomeExpired, res.Outcome, "the deadline was clamped to a year")
 	require.WithinDuration(t, f.start.Add(365*24*time.Hour), env.Now(), time.Hour)
 }
 
@@ -184,30 +180,24 @@ func TestRefusedCredentialsBlockThenResume(t *testing.T) {
 	f := newFake()
 	f.createErr = temporal.NewApplicationError("quickr get token: HTTP 401 unauthorized: invalid client", activities.ErrProviderAuth)
 	env := newEnv(t, f)
-	var blocked workflows.Status
-	env.RegisterDelayedCallback(func() { blocked = status(t, env) }, 30*time.Minute)
+	blocked := statusAt(t, env, 30*time.Minute)
 	env.RegisterDelayedCallback(func() { set(f, func() { f.createErr = nil }) }, 2*time.Hour)
 	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
 
-	require.Equal(t, workflows.StageCreatingCase, blocked.Stage)
+	require.Equal(t, api.StageCreatingCase, blocked.Stage)
 	require.Len(t, blocked.Blocked, 1)
 	b := blocked.Blocked[0]
 	require.Equal(t, "quickr", b.Provider)
-	require.Equal(t, workflows.BlockedCredentials, b.Reason)
+	require.Equal(t, api.BlockedCredentials, b.Reason)
 	require.Equal(t, "CreateKYCCase", b.Activity)
 	require.Contains(t, b.LastError, "HTTP 401")
 	require.WithinDuration(t, f.start, b.Since, time.Minute)
 
 	res := result(t, env)
-	require.Equal(t, workflows.OutcomeApproved, res.Outcome, res.Reason)
+	require.Equal(t, api.OutcomeApproved, res.Outcome, res.Reason)
 	st := status(t, env)
 	require.Empty(t, st.Blocked)
-	var resumedAt time.Time
-	for _, e := range st.Timeline {
-		if e.Event == "resumed: quickr answers again" {
-			resumedAt = e.At
-		}
-	}
+	resumedAt, _ := timelineAt(st, "resumed: quickr answers again")
 	require.False(t, resumedAt.IsZero(), "the timeline says it resumed")
 	require.WithinDuration(t, f.start.Add(2*time.Hour), resumedAt, 6*time.Minute, "within one blocked retry of the fix")
 }
@@ -218,15 +208,14 @@ func TestCaseCheckWithRefusedCredentialsBlocksThenResumes(t *testing.T) {
 	f.declareAt = 30 * time.Minute
 	f.declareErr = temporal.NewApplicationError("quickr get case: HTTP 403 forbidden", activities.ErrProviderAuth)
 	env := newEnv(t, f)
-	var blocked workflows.Status
-	env.RegisterDelayedCallback(func() { blocked = status(t, env) }, time.Hour)
+	blocked := statusAt(t, env, time.Hour)
 	env.RegisterDelayedCallback(func() { set(f, func() { f.declareErr = nil }) }, 3*time.Hour)
 	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
 
-	require.Equal(t, workflows.StageAwaitingDeclaration, blocked.Stage)
+	require.Equal(t, api.StageAwaitingDeclaration, blocked.Stage)
 	require.Len(t, blocked.Blocked, 1)
 	require.Equal(t, "CheckCase", blocked.Blocked[0].Activity)
-	require.Equal(t, workflows.OutcomeApproved, result(t, env).Outcome)
+	require.Equal(t, api.OutcomeApproved, result(t, env).Outcome)
 	require.Empty(t, status(t, env).Blocked)
 }
 
@@ -235,13 +224,12 @@ func TestProviderNotConfiguredBlocks(t *testing.T) {
 	f := newFake()
 	f.createErr = temporal.NewApplicationError("quickr is not configured on this worker", activities.ErrNotConfigured)
 	env := newEnv(t, f)
-	var blocked workflows.Status
-	env.RegisterDelayedCallback(func() { blocked = status(t, env) }, 10*time.Minute)
+	blocked := statusAt(t, env, 10*time.Minute)
 	env.RegisterDelayedCallback(func() { set(f, func() { f.createErr = nil }) }, time.Hour)
 	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
 	require.Len(t, blocked.Blocked, 1)
-	require.Equal(t, workflows.BlockedNotConfigured, blocked.Blocked[0].Reason)
-	require.Equal(t, workflows.OutcomeApproved, result(t, env).Outcome)
+	require.Equal(t, api.BlockedNotConfigured, blocked.Blocked[0].Reason)
+	require.Equal(t, api.OutcomeApproved, result(t, env).Outcome)
 }
 
 // An outage longer than the call budget blocks the onboarding; it resumes when the provider
@@ -251,14 +239,13 @@ func TestOutagePastTheCallBudgetBlocks(t *testing.T) {
 	f.createErr = temporal.NewApplicationError("quickr create case: HTTP 503", activities.ErrProviderUnavailable)
 	env := newEnv(t, f)
 	in := input()
-	in.Policy.ProviderCallBudget = workflows.Duration(time.Minute)
-	var blocked workflows.Status
-	env.RegisterDelayedCallback(func() { blocked = status(t, env) }, 20*time.Minute)
+	in.Policy.ProviderCallBudget = api.Duration(time.Minute)
+	blocked := statusAt(t, env, 20*time.Minute)
 	env.RegisterDelayedCallback(func() { set(f, func() { f.createErr = nil }) }, time.Hour)
 	env.ExecuteWorkflow(workflows.OnboardMerchant, in)
 	require.Len(t, blocked.Blocked, 1)
-	require.Equal(t, workflows.BlockedUnavailable, blocked.Blocked[0].Reason)
-	require.Equal(t, workflows.OutcomeApproved, result(t, env).Outcome)
+	require.Equal(t, api.BlockedUnavailable, blocked.Blocked[0].Reason)
+	require.Equal(t, api.OutcomeApproved, result(t, env).Outcome)
 }
 
 // Defaults are resolved at start: the status carries a complete policy, whatever the start
@@ -267,11 +254,11 @@ func TestPolicyIsResolvedOnceAtStart(t *testing.T) {
 	f := newFake()
 	env := newEnv(t, f)
 	in := input()
-	in.Policy = workflows.Policy{ReviewSLA: workflows.Duration(time.Hour)}
+	in.Policy = api.Policy{ReviewSLA: api.Duration(time.Hour)}
 	env.ExecuteWorkflow(workflows.OnboardMerchant, in)
 	st := status(t, env)
 	require.True(t, st.Policy.Complete())
-	want := workflows.Policy{ReviewSLA: workflows.Duration(time.Hour)}.Resolve()
+	want := api.Policy{ReviewSLA: api.Duration(time.Hour)}.Resolve()
 	require.Equal(t, want, st.Policy)
 }
 
@@ -285,19 +272,19 @@ func TestStateStaysBounded(t *testing.T) {
 	for b := range 3 {
 		env.RegisterDelayedCallback(func() {
 			for i := b * 500; i < (b+1)*500; i++ {
-				env.SignalWorkflow(workflows.SignalCaseEvent, workflows.CaseEvent{EventID: "ev-" + strconv.Itoa(i), Type: "CASE_STATUS_UPDATED", CaseID: caseID, Status: "FORM_IN_PROGRESS"})
+				env.SignalWorkflow(api.SignalCaseEvent, api.CaseEvent{EventID: "ev-" + strconv.Itoa(i), Type: "CASE_STATUS_UPDATED", CaseID: caseID, Status: "FORM_IN_PROGRESS"})
 			}
 		}, time.Duration(b+1)*time.Hour)
 	}
 	env.RegisterDelayedCallback(func() {
 		// A recent duplicate is still recognised.
-		env.SignalWorkflow(workflows.SignalCaseEvent, workflows.CaseEvent{EventID: "ev-1499", Type: "CASE_STATUS_UPDATED", CaseID: caseID, Status: "FORM_IN_PROGRESS"})
+		env.SignalWorkflow(api.SignalCaseEvent, api.CaseEvent{EventID: "ev-1499", Type: "CASE_STATUS_UPDATED", CaseID: caseID, Status: "FORM_IN_PROGRESS"})
 		for range 30 {
-			env.SignalWorkflow(workflows.SignalAgentDecision, workflows.Decision{Decision: "approve", Agent: "early"})
+			env.SignalWorkflow(api.SignalAgentDecision, api.Decision{Decision: "approve", Agent: "early"})
 		}
 	}, 5*time.Hour)
 	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
-	require.Equal(t, workflows.OutcomeApproved, result(t, env).Outcome)
+	require.Equal(t, api.OutcomeApproved, result(t, env).Outcome)
 	st := status(t, env)
 	require.Equal(t, 1500, st.EventsReceived)
 	require.LessOrEqual(t, len(st.Timeline), 200)
@@ -312,18 +299,18 @@ func TestStateStaysBounded(t *testing.T) {
 // passed under the old one.
 func TestLaterReviewSLARePlansReminders(t *testing.T) {
 	f := newFake()
-	f.evaluation = activities.Evaluation{Decision: "REVIEW", Reason: "no rule fired", RiskLevel: "LOW"}
+	f.evaluation = api.Evaluation{Decision: "REVIEW", Reason: "no rule fired", RiskLevel: "LOW"}
 	env := newEnv(t, f)
 	var reviewStart time.Time
 	atReviewAfter(t, env, 50*time.Hour, func() {
 		reviewStart = status(t, env).Deadlines["reviewSla"].Add(-48 * time.Hour)
-		sla := workflows.Duration(96 * time.Hour)
-		update(env, workflows.UpdateExtendDeadline, workflows.DeadlineChange{Policy: &workflows.PolicyChange{ReviewSLA: &sla}})
+		sla := api.Duration(96 * time.Hour)
+		update(env, api.UpdateExtendDeadline, api.DeadlineChange{Policy: &api.PolicyChange{ReviewSLA: &sla}})
 	})
-	env.RegisterDelayedCallback(func() { decide(env, workflows.Decision{Decision: "approve", Agent: "a1"}) }, 100*time.Hour)
+	env.RegisterDelayedCallback(func() { decide(env, api.Decision{Decision: "approve", Agent: "a1"}) }, 100*time.Hour)
 	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
-	require.Equal(t, workflows.OutcomeApproved, result(t, env).Outcome)
-	overdue := f.notified(activities.NotifyReviewOverdue)
+	require.Equal(t, api.OutcomeApproved, result(t, env).Outcome)
+	overdue := f.notified(api.NotifyReviewOverdue)
 	require.Len(t, overdue, 2, "one at the old 48 h SLA, one at the new 96 h SLA")
 	require.WithinDuration(t, reviewStart.Add(96*time.Hour), overdue[1].At, time.Minute)
 }
@@ -332,13 +319,13 @@ func TestLaterReviewSLARePlansReminders(t *testing.T) {
 // (it used to take the cancelled reminder timer for a fired one and spin).
 func TestCancellationDuringReviewEnds(t *testing.T) {
 	f := newFake()
-	f.evaluation = activities.Evaluation{Decision: "REVIEW", Reason: "no rule fired", RiskLevel: "LOW"}
+	f.evaluation = api.Evaluation{Decision: "REVIEW", Reason: "no rule fired", RiskLevel: "LOW"}
 	env := newEnv(t, f)
 	timers := watchTimers(env)
 	atReview(t, env, env.CancelWorkflow)
 	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
 	res := result(t, env)
-	require.Equal(t, workflows.OutcomeCancelled, res.Outcome)
+	require.Equal(t, api.OutcomeCancelled, res.Outcome)
 	require.Equal(t, "ARCHIVED", f.decisions[len(f.decisions)-1].Status, "the case is archived")
 	timers.settled(t)
 }

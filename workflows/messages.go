@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/identity"
 )
 
@@ -17,46 +18,46 @@ import (
 // change state; the stages wait on that state, so an event that arrives early, twice or out
 // of order is harmless.
 func (o *onboarding) registerHandlers(ctx workflow.Context) error {
-	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (Status, error) { return o.status, nil }); err != nil {
+	if err := workflow.SetQueryHandler(ctx, api.QueryStatus, func() (api.Status, error) { return o.status, nil }); err != nil {
 		return err
 	}
-	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateDecide,
-		func(ctx workflow.Context, d Decision) (*DecideResult, error) {
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, api.UpdateDecide,
+		func(ctx workflow.Context, d api.Decision) (*api.DecideResult, error) {
 			if d.Via == "" {
 				d.Via = "update"
 			}
 			return o.applyDecision(ctx, d), nil
 		},
-		workflow.UpdateHandlerOptions{Validator: func(d Decision) error { return o.checkDecision(d) }},
+		workflow.UpdateHandlerOptions{Validator: func(d api.Decision) error { return o.checkDecision(d) }},
 	); err != nil {
 		return err
 	}
-	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateExtendDeadline,
-		func(ctx workflow.Context, c DeadlineChange) (*Status, error) {
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, api.UpdateExtendDeadline,
+		func(ctx workflow.Context, c api.DeadlineChange) (*api.Status, error) {
 			o.applyDeadlineChange(ctx, c)
 			// A copy: the answer must not change when the onboarding moves on.
 			st := o.status
 			st.Deadlines = maps.Clone(o.status.Deadlines)
-			st.Timeline = append([]TimelineEntry(nil), o.status.Timeline...)
+			st.Timeline = append([]api.TimelineEntry(nil), o.status.Timeline...)
 			return &st, nil
 		},
-		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, c DeadlineChange) error {
+		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, c api.DeadlineChange) error {
 			return o.checkDeadlineChange(workflow.Now(ctx), c)
 		}},
 	); err != nil {
 		return err
 	}
-	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateSupplyBankData,
-		func(ctx workflow.Context, u BankDataUpload) (*BankDataStatus, error) {
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, api.UpdateSupplyBankData,
+		func(ctx workflow.Context, u api.BankDataUpload) (*api.BankDataStatus, error) {
 			return o.applyBankData(ctx, u), nil
 		},
-		workflow.UpdateHandlerOptions{Validator: func(u BankDataUpload) error { return o.checkBankData(u) }},
+		workflow.UpdateHandlerOptions{Validator: func(u api.BankDataUpload) error { return o.checkBankData(u) }},
 	); err != nil {
 		return err
 	}
-	receive(ctx, SignalCaseEvent, o.onCaseEvent)
-	receive(ctx, SignalIDVEvent, o.onIDVEvent)
-	receive(ctx, SignalAgentDecision, func(ctx workflow.Context, d Decision) {
+	receive(ctx, api.SignalCaseEvent, o.onCaseEvent)
+	receive(ctx, api.SignalIDVEvent, o.onIDVEvent)
+	receive(ctx, api.SignalAgentDecision, func(ctx workflow.Context, d api.Decision) {
 		if d.Via == "" {
 			d.Via = "signal"
 		}
@@ -115,8 +116,8 @@ func (o *onboarding) firstSeen(id string) bool {
 }
 
 // rejectDecision records a decision that arrived by signal and broke a rule.
-func (o *onboarding) rejectDecision(ctx workflow.Context, d Decision, err error) {
-	o.status.RejectedDecisions = append(o.status.RejectedDecisions, RejectedDecision{Decision: d, Reason: err.Error(), At: workflow.Now(ctx)})
+func (o *onboarding) rejectDecision(ctx workflow.Context, d api.Decision, err error) {
+	o.status.RejectedDecisions = append(o.status.RejectedDecisions, api.RejectedDecision{Decision: d, Reason: err.Error(), At: workflow.Now(ctx)})
 	if n := len(o.status.RejectedDecisions) - maxRejectedDecision; n > 0 {
 		o.status.RejectedDecisions = slices.Delete(o.status.RejectedDecisions, 0, n)
 		o.status.RejectedDecisionsOmitted += n
@@ -126,7 +127,7 @@ func (o *onboarding) rejectDecision(ctx workflow.Context, d Decision, err error)
 
 // onCaseEvent records a Quickr event and, when it may settle the current wait, counts it as a
 // hint so that wait reads the case at once.
-func (o *onboarding) onCaseEvent(ctx workflow.Context, ev CaseEvent) {
+func (o *onboarding) onCaseEvent(ctx workflow.Context, ev api.CaseEvent) {
 	if !o.firstSeen(ev.EventID) {
 		return
 	}
@@ -153,7 +154,7 @@ func (o *onboarding) onCaseEvent(ctx workflow.Context, ev CaseEvent) {
 }
 
 // onIDVEvent counts a verification callback for our session as a hint.
-func (o *onboarding) onIDVEvent(ctx workflow.Context, ev IDVEvent) {
+func (o *onboarding) onIDVEvent(ctx workflow.Context, ev api.IDVEvent) {
 	if !o.firstSeen("idv:" + ev.EventID) {
 		return
 	}
@@ -168,7 +169,7 @@ func (o *onboarding) onIDVEvent(ctx workflow.Context, ev IDVEvent) {
 // never runs on replay, so it can grow stricter without versioning. Agents are compared by
 // their normalised names, and a HIGH risk level sticks once the rules or any approval set it:
 // no sequence of calls lets one agent approve a HIGH risk onboarding alone.
-func (o *onboarding) checkDecision(d Decision) error {
+func (o *onboarding) checkDecision(d api.Decision) error {
 	if err := o.checkDecisionShape(d); err != nil {
 		return err
 	}
@@ -176,7 +177,7 @@ func (o *onboarding) checkDecision(d Decision) error {
 	if err != nil {
 		return errors.New("agent: " + err.Error())
 	}
-	if d.Decision == DecisionApprove && o.highRisk(d) {
+	if d.Decision == api.DecisionApprove && o.highRisk(d) {
 		for _, prior := range o.status.Approvals {
 			if p, _ := identity.Normalize(prior.Agent); p == agent {
 				return errors.New("a HIGH risk case needs approvals from two different agents; " + agent + " has already approved")
@@ -187,14 +188,14 @@ func (o *onboarding) checkDecision(d Decision) error {
 }
 
 // checkDecisionShape is what every decision must be, whoever sent it.
-func (o *onboarding) checkDecisionShape(d Decision) error {
-	if o.status.Stage != StageAwaitingReview {
-		return errors.New("the onboarding is in stage " + string(o.status.Stage) + "; decisions are taken only in " + string(StageAwaitingReview))
+func (o *onboarding) checkDecisionShape(d api.Decision) error {
+	if o.status.Stage != api.StageAwaitingReview {
+		return errors.New("the onboarding is in stage " + string(o.status.Stage) + "; decisions are taken only in " + string(api.StageAwaitingReview))
 	}
 	if o.status.Decision != nil {
 		return errors.New("the onboarding is already decided")
 	}
-	if d.Decision != DecisionApprove && d.Decision != DecisionDecline {
+	if d.Decision != api.DecisionApprove && d.Decision != api.DecisionDecline {
 		return errors.New(`decision must be "approve" or "decline", got "` + clip(d.Decision) + `"`)
 	}
 	if strings.TrimSpace(d.Agent) == "" {
@@ -208,11 +209,11 @@ func (o *onboarding) checkDecisionShape(d Decision) error {
 
 // checkDecisionV0 is the rule set signals were checked with before signal decisions were
 // refused; it runs in the signal handler, which replays, so it stays as it was.
-func (o *onboarding) checkDecisionV0(d Decision) error {
+func (o *onboarding) checkDecisionV0(d api.Decision) error {
 	if err := o.checkDecisionShape(d); err != nil {
 		return err
 	}
-	if d.Decision == DecisionApprove && (d.RiskLevel == activities.RiskHigh || o.riskLevelV0() == activities.RiskHigh) {
+	if d.Decision == api.DecisionApprove && (d.RiskLevel == activities.RiskHigh || o.riskLevelV0() == activities.RiskHigh) {
 		for _, prior := range o.status.Approvals {
 			if strings.EqualFold(prior.Agent, d.Agent) {
 				return errors.New("a HIGH risk case needs approvals from two different agents; " + d.Agent + " has already approved")
@@ -224,35 +225,35 @@ func (o *onboarding) checkDecisionV0(d Decision) error {
 
 // highRisk reports whether approving needs four eyes: the decision, the rules, the case or
 // any earlier approval says HIGH.
-func (o *onboarding) highRisk(d Decision) bool {
+func (o *onboarding) highRisk(d api.Decision) bool {
 	return d.RiskLevel == activities.RiskHigh || o.riskLevel() == activities.RiskHigh
 }
 
 // applyDecision records a valid decision. A first approval of a HIGH risk case waits for a
 // second agent; anything else decides.
-func (o *onboarding) applyDecision(ctx workflow.Context, d Decision) *DecideResult {
+func (o *onboarding) applyDecision(ctx workflow.Context, d api.Decision) *api.DecideResult {
 	// The handler replays, so it keeps the rule it always had: only the first approval can
 	// wait. The validator (checkDecision) is what refuses a second approval by the same agent.
-	if d.Decision == DecisionApprove && (d.RiskLevel == activities.RiskHigh || o.riskLevelV0() == activities.RiskHigh) && len(o.status.Approvals) == 0 {
+	if d.Decision == api.DecisionApprove && (d.RiskLevel == activities.RiskHigh || o.riskLevelV0() == activities.RiskHigh) && len(o.status.Approvals) == 0 {
 		o.status.Approvals = append(o.status.Approvals, d)
 		o.note(ctx, "first approval", d.Agent)
-		return &DecideResult{Status: "awaiting_second_approval"}
+		return &api.DecideResult{Status: "awaiting_second_approval"}
 	}
-	if d.Decision == DecisionApprove {
+	if d.Decision == api.DecisionApprove {
 		o.status.Approvals = append(o.status.Approvals, d)
 	}
 	o.status.Decision = &d
 	o.note(ctx, "agent decided "+d.Decision, d.Agent)
-	outcome := OutcomeApproved
-	if d.Decision == DecisionDecline {
-		outcome = OutcomeDeclined
+	outcome := api.OutcomeApproved
+	if d.Decision == api.DecisionDecline {
+		outcome = api.OutcomeDeclined
 	}
-	return &DecideResult{Status: "decided", Outcome: outcome}
+	return &api.DecideResult{Status: "decided", Outcome: outcome}
 }
 
 // checkDeadlineChange validates an extend-deadline update against the current state.
-func (o *onboarding) checkDeadlineChange(now time.Time, c DeadlineChange) error {
-	if o.status.Stage == StageFinished {
+func (o *onboarding) checkDeadlineChange(now time.Time, c api.DeadlineChange) error {
+	if o.status.Stage == api.StageFinished {
 		return errors.New("the onboarding has finished")
 	}
 	if c.DeclarationDeadline == nil && c.ExtendBy == 0 && c.Policy == nil {
@@ -262,11 +263,11 @@ func (o *onboarding) checkDeadlineChange(now time.Time, c DeadlineChange) error 
 		return errors.New("give declarationDeadline or extendBy, not both")
 	}
 	if c.DeclarationDeadline != nil || c.ExtendBy != 0 {
-		if o.status.DeclaredAt != "" || stageAfter(o.status.Stage, StageAwaitingDeclaration) {
+		if o.status.DeclaredAt != "" || stageAfter(o.status.Stage, api.StageAwaitingDeclaration) {
 			return errors.New("the declaration is already in; its deadline no longer applies")
 		}
-		if c.ExtendBy > Duration(MaxDeadlineAhead) {
-			return errors.New("extendBy must be at most " + shortDuration(MaxDeadlineAhead))
+		if c.ExtendBy > api.Duration(api.MaxDeadlineAhead) {
+			return errors.New("extendBy must be at most " + shortDuration(api.MaxDeadlineAhead))
 		}
 		next := o.newDeclarationDeadline(c)
 		if c.ExtendBy < 0 || !next.After(o.declarationDeadline) {
@@ -275,8 +276,8 @@ func (o *onboarding) checkDeadlineChange(now time.Time, c DeadlineChange) error 
 		if !next.After(now) {
 			return errors.New("the new declaration deadline is in the past")
 		}
-		if next.After(now.Add(MaxDeadlineAhead)) {
-			return errors.New("the declaration deadline can be at most " + shortDuration(MaxDeadlineAhead) + " ahead (until " + now.Add(MaxDeadlineAhead).UTC().Format(time.RFC3339) + ")")
+		if next.After(now.Add(api.MaxDeadlineAhead)) {
+			return errors.New("the declaration deadline can be at most " + shortDuration(api.MaxDeadlineAhead) + " ahead (until " + now.Add(api.MaxDeadlineAhead).UTC().Format(time.RFC3339) + ")")
 		}
 	}
 	if err := c.Policy.Err(); err != nil {
@@ -288,7 +289,7 @@ func (o *onboarding) checkDeadlineChange(now time.Time, c DeadlineChange) error 
 	return nil
 }
 
-func (o *onboarding) newDeclarationDeadline(c DeadlineChange) time.Time {
+func (o *onboarding) newDeclarationDeadline(c api.DeadlineChange) time.Time {
 	if c.DeclarationDeadline != nil {
 		return c.DeclarationDeadline.UTC()
 	}
@@ -296,12 +297,12 @@ func (o *onboarding) newDeclarationDeadline(c DeadlineChange) time.Time {
 }
 
 // applyDeadlineChange applies a validated change; waits re-plan on o.changes.
-func (o *onboarding) applyDeadlineChange(ctx workflow.Context, c DeadlineChange) {
+func (o *onboarding) applyDeadlineChange(ctx workflow.Context, c api.DeadlineChange) {
 	detail := strings.TrimSpace(c.By + " " + c.Reason)
 	if c.DeclarationDeadline != nil || c.ExtendBy != 0 {
 		o.declarationDeadline = o.newDeclarationDeadline(c)
 		o.status.Deadlines["declaration"] = o.declarationDeadline
-		if o.status.Stage == StageAwaitingDeclaration {
+		if o.status.Stage == api.StageAwaitingDeclaration {
 			o.status.Until = &o.declarationDeadline
 			workflow.SetCurrentDetails(ctx, o.details())
 		}
@@ -315,9 +316,9 @@ func (o *onboarding) applyDeadlineChange(ctx workflow.Context, c DeadlineChange)
 }
 
 // stageAfter reports whether s comes after ref in the lifecycle.
-func stageAfter(s, ref Stage) bool {
-	order := []Stage{StageStarting, StageCreatingCase, StageAwaitingDeclaration, StageAwaitingSignature, StageEvaluating, StageAwaitingReview, StageFinished}
-	pos := func(x Stage) int {
+func stageAfter(s, ref api.Stage) bool {
+	order := []api.Stage{api.StageStarting, api.StageCreatingCase, api.StageAwaitingDeclaration, api.StageAwaitingSignature, api.StageEvaluating, api.StageAwaitingReview, api.StageFinished}
+	pos := func(x api.Stage) int {
 		for i, v := range order {
 			if v == x {
 				return i

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/merchantflow/onboarding/api"
 )
 
 // Metrics the workflow emits. They go through workflow.GetMetricsHandler, which is silent
@@ -58,7 +60,7 @@ func countWriteBackFailed(ctx workflow.Context) {
 }
 
 // countFinished counts the onboarding as finished with outcome.
-func countFinished(ctx workflow.Context, outcome Outcome) {
+func countFinished(ctx workflow.Context, outcome api.Outcome) {
 	workflow.GetMetricsHandler(ctx).WithTags(map[string]string{TagOutcome: string(outcome)}).Counter(MetricFinished).Inc(1)
 }
 

@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 )
 
 // a is the nil receiver the workflow uses to name activity methods.
@@ -18,7 +19,7 @@ var a *activities.Activities
 // declaration, signing (with identity verification, credit analysis and credit terms alongside),
 // the approval rules and, when they cannot decide, an agent. It is the one durable workflow per
 // merchant.
-func OnboardMerchant(ctx workflow.Context, in OnboardingInput) (*OnboardingResult, error) {
+func OnboardMerchant(ctx workflow.Context, in api.OnboardingInput) (*api.OnboardingResult, error) {
 	v := workflow.GetVersion(ctx, changeOnboarding, vOriginal, vLatest)
 	if err := validateInput(in); err != nil {
 		return nil, temporal.NewNonRetryableApplicationError(err.Error(), activities.ErrInvalidInput, nil)
@@ -44,7 +45,7 @@ func OnboardMerchant(ctx workflow.Context, in OnboardingInput) (*OnboardingResul
 // validateInput is the workflow's own last check of its input. It runs in every replay, so it
 // is frozen: tightening it would fail onboardings already running. The rules callers must
 // meet live in the engine (engine.ValidateInput), before anything starts.
-func validateInput(in OnboardingInput) error {
+func validateInput(in api.OnboardingInput) error {
 	var bad []string
 	if strings.TrimSpace(in.Company.OrgNumber) == "" {
 		bad = append(bad, "company.orgNumber is required")
@@ -68,10 +69,10 @@ func validateInput(in OnboardingInput) error {
 
 // onboarding is the workflow's state. status is what the status query returns, kept current.
 type onboarding struct {
-	in      OnboardingInput
+	in      api.OnboardingInput
 	started time.Time
-	status  Status
-	kyc     *activities.CaseSnapshot
+	status  api.Status
+	kyc     *api.CaseSnapshot
 
 	// stageSince is when the current stage began (workflow time), for the stage duration.
 	stageSince time.Time
@@ -79,7 +80,7 @@ type onboarding struct {
 	// pendingSA collects search attribute changes; setStage writes them in one upsert.
 	pendingSA []temporal.SearchAttributeUpdate
 	// upsertedStage is the stage the last upsert wrote.
-	upsertedStage Stage
+	upsertedStage api.Stage
 	// seenEvents dedupes provider events by id (webhooks are retried and may be duplicated);
 	// seenOrder is their arrival order, so only the newest maxSeenEvents are kept.
 	seenEvents map[string]bool
@@ -116,7 +117,7 @@ type onboarding struct {
 	v workflow.Version
 }
 
-func newOnboarding(ctx workflow.Context, in OnboardingInput, v workflow.Version) (*onboarding, error) {
+func newOnboarding(ctx workflow.Context, in api.OnboardingInput, v workflow.Version) (*onboarding, error) {
 	info := workflow.GetInfo(ctx)
 	policy := withDefaultsV0(in.Policy)
 	if v >= vLongLife {
@@ -130,22 +131,22 @@ func newOnboarding(ctx workflow.Context, in OnboardingInput, v workflow.Version)
 		hints:        map[string]int{},
 		hintsChecked: map[string]int{},
 		pollSince:    map[string]time.Time{},
-		status: Status{
+		status: api.Status{
 			WorkflowID:    info.WorkflowExecution.ID,
-			Stage:         StageStarting,
+			Stage:         api.StageStarting,
 			Company:       in.Company,
 			Deadlines:     map[string]time.Time{},
 			Policy:        policy,
 			RemindersSent: map[string]int{},
-			Timeline:      []TimelineEntry{},
+			Timeline:      []api.TimelineEntry{},
 		},
 	}
 	o.stageSince = o.started
 	o.declarationDeadline = o.started.Add(policy.DeclarationDeadline.D())
 	o.status.Deadlines["declaration"] = o.declarationDeadline
 	o.pendingSA = append(o.pendingSA,
-		SACountry.ValueSet(strings.ToUpper(in.Company.Country)),
-		SAOrgNumber.ValueSet(in.Company.OrgNumber),
+		api.SACountry.ValueSet(strings.ToUpper(in.Company.Country)),
+		api.SAOrgNumber.ValueSet(in.Company.OrgNumber),
 	)
 	if v >= vSparseWaits {
 		o.skipIndexedAtStart(ctx)
@@ -156,14 +157,14 @@ func newOnboarding(ctx workflow.Context, in OnboardingInput, v workflow.Version)
 	return o, nil
 }
 
-func (o *onboarding) policy() Policy { return o.status.Policy }
+func (o *onboarding) policy() api.Policy { return o.status.Policy }
 
 // resolvePolicy is the policy a new onboarding runs with. The engine resolves defaults before
 // it starts one, so the input is usually complete; a start that bypassed it gets the defaults
 // of the build that ran its first task, recorded as a side effect so that a later change to
 // DefaultPolicy never reaches it. Either way the values are clamped to what the workflow can
 // run safely.
-func resolvePolicy(ctx workflow.Context, p Policy, v workflow.Version) Policy {
+func resolvePolicy(ctx workflow.Context, p api.Policy, v workflow.Version) api.Policy {
 	if !completeFor(p, v) {
 		if err := workflow.SideEffect(ctx, func(workflow.Context) any { return p.Resolve() }).Get(&p); err != nil {
 			p = p.Resolve()
@@ -172,7 +173,7 @@ func resolvePolicy(ctx workflow.Context, p Policy, v workflow.Version) Policy {
 	return clamped(p, v)
 }
 
-func (o *onboarding) run(ctx workflow.Context) (*OnboardingResult, error) {
+func (o *onboarding) run(ctx workflow.Context) (*api.OnboardingResult, error) {
 	// Earlier KYC cases are evidence for the rules only, so the lookup runs alongside.
 	priorDone := o.lookupPriorKYC(ctx)
 

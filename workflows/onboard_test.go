@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/workflows"
 )
 
@@ -27,7 +28,7 @@ const (
 )
 
 var (
-	ragnar = activities.Person{Name: "Ragnar Lothbrok", BirthDate: "1980-01-01", Email: "ragnar@example.test"}
+	ragnar = api.Person{Name: "Ragnar Lothbrok", BirthDate: "1980-01-01", Email: "ragnar@example.test"}
 	// errNotYet is what a poll activity answers while the provider is not done.
 	errNotYet = temporal.NewApplicationError("not yet", activities.ErrStillWaiting)
 )
@@ -43,17 +44,17 @@ type fake struct {
 	declareAt  time.Duration // the poll finds the declaration this long after start; <0 never
 	declareErr error         // the declaration poll fails with this
 	signRounds []string      // contract status per signing round: "signed", "expired", "rejected"
-	idv        *activities.IDVResult
-	analysis   func(elapsed time.Duration) (*activities.CreditAnalysisResult, error)
-	evaluation activities.Evaluation
+	idv        *api.IDVResult
+	analysis   func(elapsed time.Duration) (*api.CreditAnalysisResult, error)
+	evaluation api.Evaluation
 	riskLevel  string
 	// recordDelay is how long writing a decision back to Quickr takes.
 	recordDelay time.Duration
 
 	start         time.Time
 	reopens       int
-	decisions     []activities.RecordDecisionInput
-	notifications []activities.Notification
+	decisions     []api.RecordDecisionInput
+	notifications []api.Notification
 	reminders     []activities.Reminders
 	// noEvents: no webhook comes at declareAt (only checks at reminders or the deadline see it).
 	noEvents bool
@@ -71,41 +72,41 @@ type fake struct {
 }
 
 // testBankData is the upload the fake app sends.
-var testBankData = workflows.BankDataUpload{Ref: "sha256:" + strings.Repeat("ab", 32), Accounts: 1, Transactions: 52, From: "2026-09-01", To: "2026-11-29", Bytes: 9000, By: "shop"}
+var testBankData = api.BankDataUpload{Ref: "sha256:" + strings.Repeat("ab", 32), Accounts: 1, Transactions: 52, From: "2026-09-01", To: "2026-11-29", Bytes: 9000, By: "shop"}
 
 func newFake() *fake {
 	return &fake{
-		signRounds: []string{activities.ContractSigned},
-		idv:        &activities.IDVResult{SessionID: 7, State: "COMPLETED", Match: true},
-		analysis: func(time.Duration) (*activities.CreditAnalysisResult, error) {
-			return &activities.CreditAnalysisResult{AnalysisID: "an-1", Score: 82}, nil
+		signRounds: []string{api.ContractSigned},
+		idv:        &api.IDVResult{SessionID: 7, State: "COMPLETED", Match: true},
+		analysis: func(time.Duration) (*api.CreditAnalysisResult, error) {
+			return &api.CreditAnalysisResult{AnalysisID: "an-1", Score: 82}, nil
 		},
-		evaluation: activities.Evaluation{Decision: "APPROVE", Reason: "Auto approve: clean company", RiskLevel: "LOW"},
+		evaluation: api.Evaluation{Decision: "APPROVE", Reason: "Auto approve: clean company", RiskLevel: "LOW"},
 	}
 }
 
-func (f *fake) snapshot(status, contract string) *activities.CaseSnapshot {
-	s := &activities.CaseSnapshot{ID: caseID, Reference: wfID, Status: status, RiskLevel: f.riskLevel,
+func (f *fake) snapshot(status, contract string) *api.CaseSnapshot {
+	s := &api.CaseSnapshot{ID: caseID, Reference: wfID, Status: status, RiskLevel: f.riskLevel,
 		DeclarationURL: "http://sandbox/quickr/forms/" + caseID}
 	if status != "FORM_NOT_STARTED" {
 		s.DeclaredAt = "2026-11-02T10:00:00Z"
 		s.FormSubmitter = &ragnar
 	}
 	if contract != "" {
-		s.Contract = &activities.ContractState{ID: "c-1", Status: contract, Signatories: 3}
+		s.Contract = &api.ContractState{ID: "c-1", Status: contract, Signatories: 3}
 	}
 	return s
 }
 
 // signingRound is the case as the current contract round leaves it (signRounds).
-func (f *fake) signingRound() *activities.CaseSnapshot {
+func (f *fake) signingRound() *api.CaseSnapshot {
 	round := f.signRounds[min(f.reopens, len(f.signRounds)-1)]
 	status := "PROCESSING_DETAILS"
-	if round == activities.ContractSigned {
+	if round == api.ContractSigned {
 		status = "READY_FOR_REVIEW"
 	}
 	s := f.snapshot(status, round)
-	if round == activities.ContractRejected {
+	if round == api.ContractRejected {
 		s.Contract.RejectReason = "wrong company address"
 	}
 	return s
@@ -115,14 +116,14 @@ func (f *fake) register(env *testsuite.TestWorkflowEnvironment) {
 	f.start = env.Now()
 	elapsed := func() time.Duration { return env.Now().Sub(f.start) }
 	env.OnActivity(a.LookupPriorKYC, mock.Anything, mock.Anything).Return(
-		func(context.Context, activities.PriorKYCInput) (*activities.PriorKYC, error) {
+		func(context.Context, activities.PriorKYCInput) (*api.PriorKYC, error) {
 			if f.priorErr != nil {
 				return nil, f.priorErr
 			}
-			return &activities.PriorKYC{Status: activities.PriorKYCNone}, nil
+			return &api.PriorKYC{Status: api.PriorKYCNone}, nil
 		})
 	env.OnActivity(a.CreateKYCCase, mock.Anything, mock.Anything).After(f.createTime).Return(
-		func(_ context.Context, in activities.CreateCaseInput) (*activities.CaseSnapshot, error) {
+		func(_ context.Context, in activities.CreateCaseInput) (*api.CaseSnapshot, error) {
 			f.mu.Lock()
 			err := f.createErr
 			f.mu.Unlock()
@@ -132,7 +133,7 @@ func (f *fake) register(env *testsuite.TestWorkflowEnvironment) {
 			return f.snapshot("FORM_NOT_STARTED", ""), nil
 		})
 	env.OnActivity(a.AwaitDeclaration, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.AwaitCaseInput) (*activities.CaseSnapshot, error) {
+		func(_ context.Context, in activities.AwaitCaseInput) (*api.CaseSnapshot, error) {
 			f.mu.Lock()
 			f.reminders = append(f.reminders, in.Reminders)
 			err := f.declareErr
@@ -143,23 +144,23 @@ func (f *fake) register(env *testsuite.TestWorkflowEnvironment) {
 			if f.declareAt < 0 || elapsed() < f.declareAt {
 				return nil, errNotYet
 			}
-			return f.snapshot("PROCESSING_DETAILS", activities.ContractUnsigned), nil
+			return f.snapshot("PROCESSING_DETAILS", api.ContractUnsigned), nil
 		})
 	env.OnActivity(a.AwaitSignature, mock.Anything, mock.Anything).Return(
-		func(context.Context, activities.AwaitCaseInput) (*activities.CaseSnapshot, error) {
+		func(context.Context, activities.AwaitCaseInput) (*api.CaseSnapshot, error) {
 			return f.signingRound(), nil
 		})
 	// From vSparseWaits on nothing polls the case: a webhook at declareAt wakes the
 	// declaration wait, and with it comes the signature event; each check reads the case.
 	if f.declareAt >= 0 && !f.noEvents {
 		env.RegisterDelayedCallback(func() {
-			env.SignalWorkflow(workflows.SignalCaseEvent, workflows.CaseEvent{EventID: "ev-declared", Type: "CASE_STATUS_UPDATED", CaseID: caseID, Status: "PROCESSING_DETAILS"})
-			env.SignalWorkflow(workflows.SignalCaseEvent, workflows.CaseEvent{EventID: "ev-signed", Type: "CONTRACT_SIGNED", CaseID: caseID, Status: "PROCESSING_DETAILS"})
+			env.SignalWorkflow(api.SignalCaseEvent, api.CaseEvent{EventID: "ev-declared", Type: "CASE_STATUS_UPDATED", CaseID: caseID, Status: "PROCESSING_DETAILS"})
+			env.SignalWorkflow(api.SignalCaseEvent, api.CaseEvent{EventID: "ev-signed", Type: "CONTRACT_SIGNED", CaseID: caseID, Status: "PROCESSING_DETAILS"})
 		}, f.declareAt)
 	}
 	if f.declareAt >= 0 && !f.noBankData {
 		env.RegisterDelayedCallback(func() {
-			env.UpdateWorkflow(workflows.UpdateSupplyBankData, "bank-data-1", &testsuite.TestUpdateCallback{
+			env.UpdateWorkflow(api.UpdateSupplyBankData, "bank-data-1", &testsuite.TestUpdateCallback{
 				OnAccept: func() {}, OnReject: func(error) {}, OnComplete: func(any, error) {},
 			}, testBankData)
 		}, f.declareAt)
@@ -180,14 +181,14 @@ func (f *fake) register(env *testsuite.TestWorkflowEnvironment) {
 				if f.declareAt < 0 || elapsed() < f.declareAt {
 					return &activities.CaseCheck{Case: *f.snapshot("FORM_NOT_STARTED", ""), ReminderSent: in.Remind != nil}, nil
 				}
-				return &activities.CaseCheck{Case: *f.snapshot("PROCESSING_DETAILS", activities.ContractUnsigned), Done: true}, nil
+				return &activities.CaseCheck{Case: *f.snapshot("PROCESSING_DETAILS", api.ContractUnsigned), Done: true}, nil
 			}
 			return &activities.CaseCheck{Case: *f.signingRound(), Done: true}, nil
 		})
 	env.OnActivity(a.ReopenContract, mock.Anything, mock.Anything).Return(
-		func(context.Context, activities.ContractRef) (*activities.CaseSnapshot, error) {
+		func(context.Context, activities.ContractRef) (*api.CaseSnapshot, error) {
 			f.reopens++
-			s := f.snapshot("PROCESSING_DETAILS", activities.ContractUnsigned)
+			s := f.snapshot("PROCESSING_DETAILS", api.ContractUnsigned)
 			// The new round's contract expires in a day: the wait checks it then.
 			s.Contract.ExpiresAt = env.Now().Add(24 * time.Hour).UTC().Format(time.RFC3339)
 			return s, nil
@@ -200,9 +201,9 @@ func (f *fake) register(env *testsuite.TestWorkflowEnvironment) {
 			return &activities.IDVSession{ID: int64(6 + f.idvStarts), Token: fmt.Sprintf("tok-%d", f.idvStarts)}, nil
 		})
 	env.OnActivity(a.AwaitIdentityVerification, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.IDVCheck) (*activities.IDVResult, error) {
+		func(_ context.Context, in activities.IDVCheck) (*api.IDVResult, error) {
 			if f.idvExpireFirst && in.SessionID == 7 {
-				return &activities.IDVResult{SessionID: 7, State: activities.IDVExpired}, nil
+				return &api.IDVResult{SessionID: 7, State: api.IDVExpired}, nil
 			}
 			return f.idv, nil
 		})
@@ -214,13 +215,13 @@ func (f *fake) register(env *testsuite.TestWorkflowEnvironment) {
 			return &activities.CreditAnalysisRef{CustomerID: "cu-1", AnalysisID: "an-1"}, nil
 		})
 	env.OnActivity(a.AwaitCreditAnalysis, mock.Anything, mock.Anything).Return(
-		func(context.Context, activities.CreditAnalysisRef) (*activities.CreditAnalysisResult, error) {
+		func(context.Context, activities.CreditAnalysisRef) (*api.CreditAnalysisResult, error) {
 			return f.analysis(elapsed())
 		})
 	env.OnActivity(a.RequestCreditTerms, mock.Anything, mock.Anything).Return(&activities.CreditTermsRef{ID: "ct-1"}, nil)
-	env.OnActivity(a.AwaitCreditTerms, mock.Anything, mock.Anything).Return(&activities.CreditTermsResult{ID: "ct-1", Status: "COMPLETED"}, nil)
+	env.OnActivity(a.AwaitCreditTerms, mock.Anything, mock.Anything).Return(&api.CreditTermsResult{ID: "ct-1", Status: "COMPLETED"}, nil)
 	env.OnActivity(a.EvaluateRules, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.EvaluateInput) (*activities.Evaluation, error) {
+		func(_ context.Context, in activities.EvaluateInput) (*api.Evaluation, error) {
 			f.mu.Lock()
 			f.evalInputs = append(f.evalInputs, in)
 			f.mu.Unlock()
@@ -228,14 +229,14 @@ func (f *fake) register(env *testsuite.TestWorkflowEnvironment) {
 			return &ev, nil
 		})
 	env.OnActivity(a.RecordDecision, mock.Anything, mock.Anything).After(f.recordDelay).Return(
-		func(_ context.Context, in activities.RecordDecisionInput) error {
+		func(_ context.Context, in api.RecordDecisionInput) error {
 			f.mu.Lock()
 			defer f.mu.Unlock()
 			f.decisions = append(f.decisions, in)
 			return f.recordErr
 		})
 	env.OnActivity(a.Notify, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, n activities.Notification) error {
+		func(_ context.Context, n api.Notification) error {
 			f.mu.Lock()
 			defer f.mu.Unlock()
 			f.notifications = append(f.notifications, n)
@@ -243,10 +244,10 @@ func (f *fake) register(env *testsuite.TestWorkflowEnvironment) {
 		})
 }
 
-func (f *fake) notified(typ string) []activities.Notification {
+func (f *fake) notified(typ string) []api.Notification {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var out []activities.Notification
+	var out []api.Notification
 	for _, n := range f.notifications {
 		if n.Type == typ {
 			out = append(out, n)
@@ -255,18 +256,18 @@ func (f *fake) notified(typ string) []activities.Notification {
 	return out
 }
 
-func input() workflows.OnboardingInput {
-	return workflows.OnboardingInput{
-		Company: activities.Company{OrgNumber: "987654321", Country: "NO", Name: "Ragnarok AS"},
+func input() api.OnboardingInput {
+	return api.OnboardingInput{
+		Company: api.Company{OrgNumber: "987654321", Country: "NO", Name: "Ragnarok AS"},
 		Contact: ragnar,
-		Credit:  workflows.Credit{Amount: 50000, Currency: "NOK", PeriodDays: 30},
-		Policy: workflows.Policy{
-			DeclarationDeadline:      workflows.Duration(72 * time.Hour),
-			DeclarationReminderEvery: workflows.Duration(24 * time.Hour),
-			DeclarationPoll:          workflows.Duration(time.Hour),
-			CreditAnalysisMaxWait:    workflows.Duration(2 * time.Hour),
-			ReviewSLA:                workflows.Duration(48 * time.Hour),
-			ReviewReminderEvery:      workflows.Duration(24 * time.Hour),
+		Credit:  api.Credit{Amount: 50000, Currency: "NOK", PeriodDays: 30},
+		Policy: api.Policy{
+			DeclarationDeadline:      api.Duration(72 * time.Hour),
+			DeclarationReminderEvery: api.Duration(24 * time.Hour),
+			DeclarationPoll:          api.Duration(time.Hour),
+			CreditAnalysisMaxWait:    api.Duration(2 * time.Hour),
+			ReviewSLA:                api.Duration(48 * time.Hour),
+			ReviewReminderEvery:      api.Duration(24 * time.Hour),
 		},
 	}
 }
@@ -287,22 +288,50 @@ func newSuiteEnv(t *testing.T, s *testsuite.WorkflowTestSuite, f *fake) *testsui
 	return env
 }
 
-func result(t *testing.T, env *testsuite.TestWorkflowEnvironment) *workflows.OnboardingResult {
+func result(t *testing.T, env *testsuite.TestWorkflowEnvironment) *api.OnboardingResult {
 	t.Helper()
 	require.True(t, env.IsWorkflowCompleted())
 	require.NoError(t, env.GetWorkflowError())
-	var res workflows.OnboardingResult
+	var res api.OnboardingResult
 	require.NoError(t, env.GetWorkflowResult(&res))
 	return &res
 }
 
-func status(t *testing.T, env *testsuite.TestWorkflowEnvironment) workflows.Status {
+func status(t *testing.T, env *testsuite.TestWorkflowEnvironment) api.Status {
 	t.Helper()
-	v, err := env.QueryWorkflow(workflows.QueryStatus)
+	v, err := env.QueryWorkflow(api.QueryStatus)
 	require.NoError(t, err)
-	var st workflows.Status
+	var st api.Status
 	require.NoError(t, v.Get(&st))
 	return st
+}
+
+// onboard runs one onboarding of input() on f's providers to its end, with nothing else
+// happening, and returns the environment (for the status) and the result.
+func onboard(t *testing.T, f *fake) (*testsuite.TestWorkflowEnvironment, *api.OnboardingResult) {
+	t.Helper()
+	env := newEnv(t, f)
+	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
+	return env, result(t, env)
+}
+
+// statusAt reads the status once the test clock has run for after; the answer is there once
+// the workflow has run past that time.
+func statusAt(t *testing.T, env *testsuite.TestWorkflowEnvironment, after time.Duration) *api.Status {
+	t.Helper()
+	st := new(api.Status)
+	env.RegisterDelayedCallback(func() { *st = status(t, env) }, after)
+	return st
+}
+
+// timelineAt is when st's timeline last noted event, and whether it did.
+func timelineAt(st api.Status, event string) (at time.Time, ok bool) {
+	for _, e := range st.Timeline {
+		if e.Event == event {
+			at, ok = e.At, true
+		}
+	}
+	return at, ok
 }
 
 // updateOutcome is what an update came to; the test environment settles updates after the
@@ -329,8 +358,8 @@ func update(env *testsuite.TestWorkflowEnvironment, name string, arg any) *updat
 	return u
 }
 
-func decide(env *testsuite.TestWorkflowEnvironment, d workflows.Decision) *updateOutcome {
-	return update(env, workflows.UpdateDecide, d)
+func decide(env *testsuite.TestWorkflowEnvironment, d api.Decision) *updateOutcome {
+	return update(env, api.UpdateDecide, d)
 }
 
 // accepted asserts the decide update went through with the given status.
@@ -338,7 +367,7 @@ func (u *updateOutcome) accepted(t *testing.T, status string) {
 	t.Helper()
 	require.True(t, u.done, "update never settled")
 	require.NoError(t, u.rejected)
-	require.Equal(t, status, u.res.(*workflows.DecideResult).Status)
+	require.Equal(t, status, u.res.(*api.DecideResult).Status)
 }
 
 // refused asserts the update was rejected with a message containing want.
@@ -355,40 +384,34 @@ func atReview(t *testing.T, env *testsuite.TestWorkflowEnvironment, fn func()) {
 
 func atReviewAfter(t *testing.T, env *testsuite.TestWorkflowEnvironment, d time.Duration, fn func()) {
 	env.RegisterDelayedCallback(func() {
-		require.Equal(t, workflows.StageAwaitingReview, status(t, env).Stage)
+		require.Equal(t, api.StageAwaitingReview, status(t, env).Stage)
 		fn()
 	}, d)
 }
 
 func TestCleanCompanyIsApprovedByRule(t *testing.T) {
 	f := newFake()
-	env := newEnv(t, f)
-	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
-
-	res := result(t, env)
-	require.Equal(t, workflows.OutcomeApproved, res.Outcome, res.Reason)
+	_, res := onboard(t, f)
+	require.Equal(t, api.OutcomeApproved, res.Outcome, res.Reason)
 	require.Equal(t, "rules: Auto approve: clean company", res.Reason)
 	require.True(t, res.Evidence.Identity.Match)
 	require.Equal(t, 82.0, res.Evidence.CreditAnalysis.Score)
 	require.Equal(t, "COMPLETED", res.Evidence.CreditTerms.Status)
-	require.Equal(t, activities.PriorKYCNone, res.Evidence.PriorKYC.Status)
+	require.Equal(t, api.PriorKYCNone, res.Evidence.PriorKYC.Status)
 	require.Len(t, f.decisions, 1)
 	d := f.decisions[0]
-	require.Equal(t, activities.RecordDecisionInput{CaseID: caseID, Reference: wfID, Status: "ACTIVE", RiskLevel: "LOW", Note: d.Note}, d)
+	require.Equal(t, api.RecordDecisionInput{CaseID: caseID, Reference: wfID, Status: "ACTIVE", RiskLevel: "LOW", Note: d.Note}, d)
 	require.Contains(t, d.Note, res.Reason)
 	require.Contains(t, d.Note, "Rules: APPROVE (Auto approve: clean company)", "the note carries the rules' verdict")
-	require.Len(t, f.notified(activities.NotifyDeclarationURL), 1)
-	require.Len(t, f.notified(activities.NotifyFinished), 1)
+	require.Len(t, f.notified(api.NotifyDeclarationURL), 1)
+	require.Len(t, f.notified(api.NotifyFinished), 1)
 }
 
 func TestSanctionedCompanyIsDeclinedByRule(t *testing.T) {
 	f := newFake()
-	f.evaluation = activities.Evaluation{Decision: "DECLINE", Reason: "Auto decline: sanctions", RiskLevel: "HIGH"}
-	env := newEnv(t, f)
-	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
-
-	res := result(t, env)
-	require.Equal(t, workflows.OutcomeDeclined, res.Outcome)
+	f.evaluation = api.Evaluation{Decision: "DECLINE", Reason: "Auto decline: sanctions", RiskLevel: "HIGH"}
+	_, res := onboard(t, f)
+	require.Equal(t, api.OutcomeDeclined, res.Outcome)
 	require.Equal(t, "DECLINED", f.decisions[0].Status)
 	require.Equal(t, "HIGH", res.RiskLevel)
 }
@@ -396,21 +419,21 @@ func TestSanctionedCompanyIsDeclinedByRule(t *testing.T) {
 func TestManualReview(t *testing.T) {
 	for _, tt := range []struct {
 		decision string
-		want     workflows.Outcome
+		want     api.Outcome
 		status   string
 	}{
-		{workflows.DecisionApprove, workflows.OutcomeApproved, "ACTIVE"},
-		{workflows.DecisionDecline, workflows.OutcomeDeclined, "DECLINED"},
+		{api.DecisionApprove, api.OutcomeApproved, "ACTIVE"},
+		{api.DecisionDecline, api.OutcomeDeclined, "DECLINED"},
 	} {
 		t.Run(tt.decision, func(t *testing.T) {
 			f := newFake()
-			f.evaluation = activities.Evaluation{Decision: "REVIEW", Reason: "no automation fired", RiskLevel: "MEDIUM"}
+			f.evaluation = api.Evaluation{Decision: "REVIEW", Reason: "no automation fired", RiskLevel: "MEDIUM"}
 			env := newEnv(t, f)
 			var u *updateOutcome
 			atReview(t, env, func() {
 				st := status(t, env)
 				require.Contains(t, st.ReviewReasons[0], "could not decide")
-				u = decide(env, workflows.Decision{Decision: tt.decision, Agent: "agent.smith", Reason: "checked the documents"})
+				u = decide(env, api.Decision{Decision: tt.decision, Agent: "agent.smith", Reason: "checked the documents"})
 			})
 			env.ExecuteWorkflow(workflows.OnboardMerchant, input())
 
@@ -421,50 +444,50 @@ func TestManualReview(t *testing.T) {
 			require.Equal(t, tt.status, f.decisions[0].Status)
 			require.Contains(t, f.decisions[0].Note, "checked the documents")
 			require.Contains(t, f.decisions[0].Note, "Reviewed because: the rules could not decide")
-			require.Len(t, f.notified(activities.NotifyReviewNeeded), 1)
+			require.Len(t, f.notified(api.NotifyReviewNeeded), 1)
 		})
 	}
 }
 
 func TestHighRiskApprovalNeedsTwoAgents(t *testing.T) {
 	f := newFake()
-	f.evaluation = activities.Evaluation{Decision: "REVIEW", Reason: "PEP", RiskLevel: "HIGH"}
+	f.evaluation = api.Evaluation{Decision: "REVIEW", Reason: "PEP", RiskLevel: "HIGH"}
 	env := newEnv(t, f)
 	var first, again, second *updateOutcome
-	atReview(t, env, func() { first = decide(env, workflows.Decision{Decision: "approve", Agent: "alice"}) })
+	atReview(t, env, func() { first = decide(env, api.Decision{Decision: "approve", Agent: "alice"}) })
 	env.RegisterDelayedCallback(func() {
-		require.Equal(t, workflows.StageAwaitingReview, status(t, env).Stage, "one approval is not enough")
-		again = decide(env, workflows.Decision{Decision: "approve", Agent: "ALICE"})
+		require.Equal(t, api.StageAwaitingReview, status(t, env).Stage, "one approval is not enough")
+		again = decide(env, api.Decision{Decision: "approve", Agent: "ALICE"})
 	}, 2*time.Hour)
-	env.RegisterDelayedCallback(func() { second = decide(env, workflows.Decision{Decision: "approve", Agent: "bob"}) }, 3*time.Hour)
+	env.RegisterDelayedCallback(func() { second = decide(env, api.Decision{Decision: "approve", Agent: "bob"}) }, 3*time.Hour)
 	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
 
 	first.accepted(t, "awaiting_second_approval")
 	again.refused(t, "two different agents")
 	second.accepted(t, "decided")
 	res := result(t, env)
-	require.Equal(t, workflows.OutcomeApproved, res.Outcome)
+	require.Equal(t, api.OutcomeApproved, res.Outcome)
 	st := status(t, env)
 	require.Len(t, st.Approvals, 2)
 }
 
 func TestDecideRejections(t *testing.T) {
 	f := newFake()
-	f.evaluation = activities.Evaluation{Decision: "REVIEW", Reason: "no automation fired", RiskLevel: "LOW"}
+	f.evaluation = api.Evaluation{Decision: "REVIEW", Reason: "no automation fired", RiskLevel: "LOW"}
 	f.recordDelay = time.Minute // a decision arriving meanwhile finds the onboarding decided
 	env := newEnv(t, f)
 	var early, decline, late *updateOutcome
 	env.RegisterDelayedCallback(func() {
-		early = decide(env, workflows.Decision{Decision: "approve", Agent: "alice"})
+		early = decide(env, api.Decision{Decision: "approve", Agent: "alice"})
 	}, time.Nanosecond)
 	cases := []struct {
-		d    workflows.Decision
+		d    api.Decision
 		want string
 		out  *updateOutcome
 	}{
-		{d: workflows.Decision{Decision: "maybe", Agent: "alice"}, want: `"approve" or "decline"`},
-		{d: workflows.Decision{Decision: "approve"}, want: "agent is required"},
-		{d: workflows.Decision{Decision: "approve", Agent: "alice", RiskLevel: "EXTREME"}, want: "riskLevel"},
+		{d: api.Decision{Decision: "maybe", Agent: "alice"}, want: `"approve" or "decline"`},
+		{d: api.Decision{Decision: "approve"}, want: "agent is required"},
+		{d: api.Decision{Decision: "approve", Agent: "alice", RiskLevel: "EXTREME"}, want: "riskLevel"},
 	}
 	atReview(t, env, func() {
 		for i := range cases {
@@ -472,10 +495,10 @@ func TestDecideRejections(t *testing.T) {
 		}
 	})
 	env.RegisterDelayedCallback(func() {
-		require.Equal(t, workflows.StageAwaitingReview, status(t, env).Stage, "rejected updates change nothing")
-		decline = decide(env, workflows.Decision{Decision: "decline", Agent: "alice"})
+		require.Equal(t, api.StageAwaitingReview, status(t, env).Stage, "rejected updates change nothing")
+		decline = decide(env, api.Decision{Decision: "decline", Agent: "alice"})
 	}, 2*time.Hour)
-	env.RegisterDelayedCallback(func() { late = decide(env, workflows.Decision{Decision: "approve", Agent: "bob"}) }, 2*time.Hour+time.Second)
+	env.RegisterDelayedCallback(func() { late = decide(env, api.Decision{Decision: "approve", Agent: "bob"}) }, 2*time.Hour+time.Second)
 	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
 
 	early.refused(t, "decisions are taken only in")
@@ -484,30 +507,30 @@ func TestDecideRejections(t *testing.T) {
 	}
 	decline.accepted(t, "decided")
 	late.refused(t, "already decided")
-	require.Equal(t, workflows.OutcomeDeclined, result(t, env).Outcome)
+	require.Equal(t, api.OutcomeDeclined, result(t, env).Outcome)
 }
 
 // A signal carries no proof of who sent it, so decisions by signal are refused and recorded;
 // the onboarding goes on waiting for a decision by update.
 func TestAgentDecisionSignalIsRefused(t *testing.T) {
 	f := newFake()
-	f.evaluation = activities.Evaluation{Decision: "REVIEW", Reason: "no automation fired", RiskLevel: "LOW"}
+	f.evaluation = api.Evaluation{Decision: "REVIEW", Reason: "no automation fired", RiskLevel: "LOW"}
 	env := newEnv(t, f)
 	atReview(t, env, func() {
-		env.SignalWorkflow(workflows.SignalAgentDecision, workflows.Decision{Decision: "approve", Agent: "ui.operator"})
+		env.SignalWorkflow(api.SignalAgentDecision, api.Decision{Decision: "approve", Agent: "ui.operator"})
 	})
 	env.RegisterDelayedCallback(func() {
 		st := status(t, env)
 		require.Len(t, st.RejectedDecisions, 1)
 		require.Contains(t, st.RejectedDecisions[0].Reason, "decisions by signal are not accepted")
-		require.Equal(t, workflows.StageAwaitingReview, st.Stage)
+		require.Equal(t, api.StageAwaitingReview, st.Stage)
 		require.Nil(t, st.Decision)
-		decide(env, workflows.Decision{Decision: "approve", Agent: "alice"})
+		decide(env, api.Decision{Decision: "approve", Agent: "alice"})
 	}, 2*time.Hour)
 	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
 
 	res := result(t, env)
-	require.Equal(t, workflows.OutcomeApproved, res.Outcome)
+	require.Equal(t, api.OutcomeApproved, res.Outcome)
 	require.Equal(t, "alice", res.Decision.Agent)
 }
 
@@ -516,35 +539,35 @@ func TestAgentDecisionSignalIsRefused(t *testing.T) {
 func TestFourEyesCannotBeBypassed(t *testing.T) {
 	for _, tt := range []struct {
 		name   string
-		second workflows.Decision
+		second api.Decision
 		want   string
 	}{
-		{"a second approval without --risk", workflows.Decision{Decision: "approve", Agent: "alice"}, "two different agents"},
-		{"a second approval lowering the risk", workflows.Decision{Decision: "approve", Agent: "alice", RiskLevel: "LOW"}, "two different agents"},
-		{"trailing space", workflows.Decision{Decision: "approve", Agent: "alice "}, "two different agents"},
-		{"upper case", workflows.Decision{Decision: "approve", Agent: "ALICE"}, "two different agents"},
-		{"fullwidth letters (NFKC)", workflows.Decision{Decision: "approve", Agent: "ａｌｉｃｅ"}, "two different agents"},
-		{"Cyrillic a", workflows.Decision{Decision: "approve", Agent: "\u0430lice"}, "has U+"},
-		{"zero-width space", workflows.Decision{Decision: "approve", Agent: "alice\u200b"}, "has U+"},
+		{"a second approval without --risk", api.Decision{Decision: "approve", Agent: "alice"}, "two different agents"},
+		{"a second approval lowering the risk", api.Decision{Decision: "approve", Agent: "alice", RiskLevel: "LOW"}, "two different agents"},
+		{"trailing space", api.Decision{Decision: "approve", Agent: "alice "}, "two different agents"},
+		{"upper case", api.Decision{Decision: "approve", Agent: "ALICE"}, "two different agents"},
+		{"fullwidth letters (NFKC)", api.Decision{Decision: "approve", Agent: "ａｌｉｃｅ"}, "two different agents"},
+		{"Cyrillic a", api.Decision{Decision: "approve", Agent: "\u0430lice"}, "has U+"},
+		{"zero-width space", api.Decision{Decision: "approve", Agent: "alice\u200b"}, "has U+"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFake()
-			f.evaluation = activities.Evaluation{Decision: "REVIEW", Reason: "thin file", RiskLevel: "MEDIUM"}
+			f.evaluation = api.Evaluation{Decision: "REVIEW", Reason: "thin file", RiskLevel: "MEDIUM"}
 			env := newEnv(t, f)
 			var first, again, other *updateOutcome
 			atReview(t, env, func() {
-				first = decide(env, workflows.Decision{Decision: "approve", Agent: "alice", RiskLevel: "HIGH"})
+				first = decide(env, api.Decision{Decision: "approve", Agent: "alice", RiskLevel: "HIGH"})
 			})
 			env.RegisterDelayedCallback(func() { again = decide(env, tt.second) }, 2*time.Hour)
 			env.RegisterDelayedCallback(func() {
-				require.Equal(t, workflows.StageAwaitingReview, status(t, env).Stage, "one agent alone never approves")
-				other = decide(env, workflows.Decision{Decision: "approve", Agent: "bob"})
+				require.Equal(t, api.StageAwaitingReview, status(t, env).Stage, "one agent alone never approves")
+				other = decide(env, api.Decision{Decision: "approve", Agent: "bob"})
 			}, 3*time.Hour)
 			env.ExecuteWorkflow(workflows.OnboardMerchant, input())
 			first.accepted(t, "awaiting_second_approval")
 			again.refused(t, tt.want)
 			other.accepted(t, "decided")
-			require.Equal(t, workflows.OutcomeApproved, result(t, env).Outcome)
+			require.Equal(t, api.OutcomeApproved, result(t, env).Outcome)
 			require.Equal(t, "HIGH", f.decisions[len(f.decisions)-1].RiskLevel, "the HIGH risk the first approval set is what Quickr records")
 		})
 	}
@@ -552,20 +575,20 @@ func TestFourEyesCannotBeBypassed(t *testing.T) {
 
 func TestReviewRemindersEscalateWithoutDeciding(t *testing.T) {
 	f := newFake()
-	f.evaluation = activities.Evaluation{Decision: "REVIEW", Reason: "no automation fired", RiskLevel: "LOW"}
+	f.evaluation = api.Evaluation{Decision: "REVIEW", Reason: "no automation fired", RiskLevel: "LOW"}
 	env := newEnv(t, f)
 	var reviewStart time.Time
 	atReview(t, env, func() { reviewStart = status(t, env).Deadlines["reviewSla"].Add(-48 * time.Hour) })
 	// SLA 48h, then every 24h: reminders at 48h, 72h, 96h after review began.
 	env.RegisterDelayedCallback(func() {
-		require.Len(t, f.notified(activities.NotifyReviewOverdue), 3)
+		require.Len(t, f.notified(api.NotifyReviewOverdue), 3)
 		st := status(t, env)
-		require.Equal(t, workflows.StageAwaitingReview, st.Stage, "no automatic decision")
-		decide(env, workflows.Decision{Decision: "approve", Agent: "late.agent"})
+		require.Equal(t, api.StageAwaitingReview, st.Stage, "no automatic decision")
+		decide(env, api.Decision{Decision: "approve", Agent: "late.agent"})
 	}, time.Hour+100*time.Hour)
 	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
-	require.Equal(t, workflows.OutcomeApproved, result(t, env).Outcome)
-	overdue := f.notified(activities.NotifyReviewOverdue)
+	require.Equal(t, api.OutcomeApproved, result(t, env).Outcome)
+	overdue := f.notified(api.NotifyReviewOverdue)
 	require.WithinDuration(t, reviewStart.Add(48*time.Hour), overdue[0].At, time.Minute)
 	require.WithinDuration(t, reviewStart.Add(72*time.Hour), overdue[1].At, time.Minute)
 }
@@ -573,11 +596,8 @@ func TestReviewRemindersEscalateWithoutDeciding(t *testing.T) {
 func TestDeclarationDeadlineExpires(t *testing.T) {
 	f := newFake()
 	f.declareAt = -1
-	env := newEnv(t, f)
-	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
-
-	res := result(t, env)
-	require.Equal(t, workflows.OutcomeExpired, res.Outcome)
+	env, res := onboard(t, f)
+	require.Equal(t, api.OutcomeExpired, res.Outcome)
 	require.Contains(t, res.Reason, "declaration deadline")
 	require.WithinDuration(t, f.start.Add(72*time.Hour), env.Now(), time.Minute)
 	require.Equal(t, "ARCHIVED", f.decisions[0].Status, "the case is archived")
@@ -589,9 +609,8 @@ func TestDeclarationDeadlineExpires(t *testing.T) {
 func TestDeclarationRemindersTravelWithThePoll(t *testing.T) {
 	f := newFake()
 	f.declareAt = 30 * time.Hour
-	env := newEnv(t, f)
-	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
-	require.Equal(t, workflows.OutcomeApproved, result(t, env).Outcome)
+	_, res := onboard(t, f)
+	require.Equal(t, api.OutcomeApproved, res.Outcome)
 	// Every poll attempt carries the same plan: reminders are due at since + k*24h.
 	require.NotEmpty(t, f.reminders)
 	for _, r := range f.reminders {
@@ -609,44 +628,38 @@ func TestDeclarationDeadlineExtended(t *testing.T) {
 	env := newEnv(t, f)
 	var shorten, extend, afterDeclared *updateOutcome
 	env.RegisterDelayedCallback(func() {
-		shorten = update(env, workflows.UpdateExtendDeadline, workflows.DeadlineChange{ExtendBy: workflows.Duration(-time.Hour)})
-		extend = update(env, workflows.UpdateExtendDeadline, workflows.DeadlineChange{ExtendBy: workflows.Duration(48 * time.Hour), By: "ops", Reason: "merchant asked"})
+		shorten = update(env, api.UpdateExtendDeadline, api.DeadlineChange{ExtendBy: api.Duration(-time.Hour)})
+		extend = update(env, api.UpdateExtendDeadline, api.DeadlineChange{ExtendBy: api.Duration(48 * time.Hour), By: "ops", Reason: "merchant asked"})
 	}, 10*time.Hour)
 	env.RegisterDelayedCallback(func() {
-		require.Equal(t, workflows.StageAwaitingDeclaration, status(t, env).Stage, "still waiting past the original 72h deadline")
+		require.Equal(t, api.StageAwaitingDeclaration, status(t, env).Stage, "still waiting past the original 72h deadline")
 	}, 80*time.Hour)
 	env.RegisterDelayedCallback(func() {
-		afterDeclared = update(env, workflows.UpdateExtendDeadline, workflows.DeadlineChange{ExtendBy: workflows.Duration(time.Hour)})
+		afterDeclared = update(env, api.UpdateExtendDeadline, api.DeadlineChange{ExtendBy: api.Duration(time.Hour)})
 	}, 110*time.Hour)
 	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
-	require.Equal(t, workflows.OutcomeApproved, result(t, env).Outcome)
+	require.Equal(t, api.OutcomeApproved, result(t, env).Outcome)
 	shorten.refused(t, "only move later")
 	require.NoError(t, extend.rejected)
-	require.WithinDuration(t, f.start.Add(120*time.Hour), extend.res.(*workflows.Status).Deadlines["declaration"], time.Minute)
+	require.WithinDuration(t, f.start.Add(120*time.Hour), extend.res.(*api.Status).Deadlines["declaration"], time.Minute)
 	afterDeclared.refused(t, "already in")
 }
 
 func TestContractExpiryRenewalThenSigned(t *testing.T) {
 	f := newFake()
-	f.signRounds = []string{activities.ContractExpired, activities.ContractSigned}
-	env := newEnv(t, f)
-	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
-
-	res := result(t, env)
-	require.Equal(t, workflows.OutcomeApproved, res.Outcome)
+	f.signRounds = []string{api.ContractExpired, api.ContractSigned}
+	env, res := onboard(t, f)
+	require.Equal(t, api.OutcomeApproved, res.Outcome)
 	require.Equal(t, 1, f.reopens)
 	require.Equal(t, 1, status(t, env).RenewalsUsed)
-	require.Len(t, f.notified(activities.NotifyContractRenewed), 1)
+	require.Len(t, f.notified(api.NotifyContractRenewed), 1)
 }
 
 func TestRenewalsExhausted(t *testing.T) {
 	f := newFake()
-	f.signRounds = []string{activities.ContractExpired}
-	env := newEnv(t, f)
-	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
-
-	res := result(t, env)
-	require.Equal(t, workflows.OutcomeExpired, res.Outcome)
+	f.signRounds = []string{api.ContractExpired}
+	_, res := onboard(t, f)
+	require.Equal(t, api.OutcomeExpired, res.Outcome)
 	require.Contains(t, res.Reason, "2 renewal(s)")
 	require.Equal(t, 2, f.reopens, "the default policy renews twice")
 	require.Equal(t, "ARCHIVED", f.decisions[0].Status)
@@ -654,75 +667,66 @@ func TestRenewalsExhausted(t *testing.T) {
 
 func TestSignatureRejectedGoesToReview(t *testing.T) {
 	f := newFake()
-	f.signRounds = []string{activities.ContractRejected}
+	f.signRounds = []string{api.ContractRejected}
 	env := newEnv(t, f)
 	atReview(t, env, func() {
 		require.Contains(t, status(t, env).ReviewReasons[0], "wrong company address")
-		decide(env, workflows.Decision{Decision: "decline", Agent: "agent.smith"})
+		decide(env, api.Decision{Decision: "decline", Agent: "agent.smith"})
 	})
 	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
-	require.Equal(t, workflows.OutcomeDeclined, result(t, env).Outcome)
+	require.Equal(t, api.OutcomeDeclined, result(t, env).Outcome)
 }
 
 func TestIdentityMismatchGoesToReview(t *testing.T) {
 	f := newFake()
-	f.idv = &activities.IDVResult{SessionID: 7, State: "COMPLETED", Match: false, Mismatches: []string{"birthDate"}}
+	f.idv = &api.IDVResult{SessionID: 7, State: "COMPLETED", Match: false, Mismatches: []string{"birthDate"}}
 	env := newEnv(t, f)
 	atReview(t, env, func() {
 		reasons := status(t, env).ReviewReasons
 		require.Len(t, reasons, 1, "each reason once: %v", reasons)
 		require.Contains(t, reasons[0], "birthDate")
-		decide(env, workflows.Decision{Decision: "approve", Agent: "agent.smith"})
+		decide(env, api.Decision{Decision: "approve", Agent: "agent.smith"})
 	})
 	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
-	require.Equal(t, workflows.OutcomeApproved, result(t, env).Outcome, "the rules alone would have approved")
+	require.Equal(t, api.OutcomeApproved, result(t, env).Outcome, "the rules alone would have approved")
 }
 
 func TestCreditAnalysisNeverCompletes(t *testing.T) {
 	f := newFake()
-	f.analysis = func(time.Duration) (*activities.CreditAnalysisResult, error) { return nil, errNotYet }
-	f.evaluation = activities.Evaluation{Decision: "REVIEW", Reason: "credit_analysis_score missing", RiskLevel: "LOW"}
+	f.analysis = func(time.Duration) (*api.CreditAnalysisResult, error) { return nil, errNotYet }
+	f.evaluation = api.Evaluation{Decision: "REVIEW", Reason: "credit_analysis_score missing", RiskLevel: "LOW"}
 	env := newEnv(t, f)
 	atReviewAfter(t, env, 3*time.Hour, func() {
 		st := status(t, env)
 		require.Contains(t, st.Evidence.Unavailable["creditAnalysis"], "not completed within 2h")
-		decide(env, workflows.Decision{Decision: "decline", Agent: "agent.smith"})
+		decide(env, api.Decision{Decision: "decline", Agent: "agent.smith"})
 	})
 	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
-	require.Equal(t, workflows.OutcomeDeclined, result(t, env).Outcome)
+	require.Equal(t, api.OutcomeDeclined, result(t, env).Outcome)
 }
 
 func TestCreditroDownDoesNotBlock(t *testing.T) {
 	f := newFake()
 	f.priorErr = temporal.NewApplicationError("creditro: HTTP 503", activities.ErrProviderUnavailable)
-	env := newEnv(t, f)
-	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
-
-	res := result(t, env)
-	require.Equal(t, workflows.OutcomeApproved, res.Outcome)
-	require.Equal(t, activities.PriorKYCUnavailable, res.Evidence.PriorKYC.Status)
+	_, res := onboard(t, f)
+	require.Equal(t, api.OutcomeApproved, res.Outcome)
+	require.Equal(t, api.PriorKYCUnavailable, res.Evidence.PriorKYC.Status)
 	require.Contains(t, res.Evidence.PriorKYC.Reason, "503")
 }
 
 func TestProviderRejectionFailsWithReason(t *testing.T) {
 	f := newFake()
 	f.createErr = temporal.NewNonRetryableApplicationError("quickr create case: HTTP 400 validation_error: sections must be non-empty", activities.ErrProviderRejected, nil)
-	env := newEnv(t, f)
-	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
-
-	res := result(t, env)
-	require.Equal(t, workflows.OutcomeFailed, res.Outcome)
+	_, res := onboard(t, f)
+	require.Equal(t, api.OutcomeFailed, res.Outcome)
 	require.Contains(t, res.Reason, "HTTP 400")
 }
 
 func TestCaseOfAnotherOnboardingEndsItFailed(t *testing.T) {
 	f := newFake()
 	f.declareErr = temporal.NewNonRetryableApplicationError(`case TQ1234567.100000001 belongs to "onboarding:NO:987123654"`, activities.ErrCaseMismatch, nil)
-	env := newEnv(t, f)
-	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
-
-	res := result(t, env) // a result, not a failed workflow
-	require.Equal(t, workflows.OutcomeFailed, res.Outcome)
+	_, res := onboard(t, f) // a result, not a failed workflow
+	require.Equal(t, api.OutcomeFailed, res.Outcome)
 	require.Contains(t, res.Reason, "belongs to")
 	require.Empty(t, f.decisions, "nothing is written to a case that is not ours")
 }
@@ -735,34 +739,29 @@ func TestWebhookHintsMoveItOnAtOnce(t *testing.T) {
 	var hinted time.Time
 	env.RegisterDelayedCallback(func() {
 		// Early, duplicate and out-of-order events: only the declared status is a hint.
-		ev := func(id, st string) workflows.CaseEvent {
-			return workflows.CaseEvent{EventID: id, Type: "CASE_STATUS_UPDATED", CaseID: caseID, Status: st}
+		ev := func(id, st string) api.CaseEvent {
+			return api.CaseEvent{EventID: id, Type: "CASE_STATUS_UPDATED", CaseID: caseID, Status: st}
 		}
-		env.SignalWorkflow(workflows.SignalCaseEvent, ev("e1", "FORM_IN_PROGRESS"))
-		env.SignalWorkflow(workflows.SignalCaseEvent, ev("e1", "FORM_IN_PROGRESS"))
+		env.SignalWorkflow(api.SignalCaseEvent, ev("e1", "FORM_IN_PROGRESS"))
+		env.SignalWorkflow(api.SignalCaseEvent, ev("e1", "FORM_IN_PROGRESS"))
 		other := ev("x1", "READY_FOR_REVIEW")
 		other.CaseID = "TQ1234567.999999999"
-		env.SignalWorkflow(workflows.SignalCaseEvent, other)
+		env.SignalWorkflow(api.SignalCaseEvent, other)
 	}, 90*time.Minute)
 	env.RegisterDelayedCallback(func() {
 		st := status(t, env)
 		require.Equal(t, 1, st.EventsReceived, "a duplicate counts once; another case's event not at all")
-		require.Equal(t, workflows.StageAwaitingDeclaration, st.Stage)
+		require.Equal(t, api.StageAwaitingDeclaration, st.Stage)
 		hinted = env.Now()
-		env.SignalWorkflow(workflows.SignalCaseEvent, workflows.CaseEvent{EventID: "e3", Type: "CASE_STATUS_UPDATED", CaseID: caseID, Status: "PROCESSING_DETAILS"})
-		env.SignalWorkflow(workflows.SignalCaseEvent, workflows.CaseEvent{EventID: "e2", Type: "CASE_STATUS_UPDATED", CaseID: caseID, Status: "FORM_IN_PROGRESS"})
+		env.SignalWorkflow(api.SignalCaseEvent, api.CaseEvent{EventID: "e3", Type: "CASE_STATUS_UPDATED", CaseID: caseID, Status: "PROCESSING_DETAILS"})
+		env.SignalWorkflow(api.SignalCaseEvent, api.CaseEvent{EventID: "e2", Type: "CASE_STATUS_UPDATED", CaseID: caseID, Status: "FORM_IN_PROGRESS"})
 	}, 5*time.Hour+10*time.Minute)
 	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
 
-	require.Equal(t, workflows.OutcomeApproved, result(t, env).Outcome)
+	require.Equal(t, api.OutcomeApproved, result(t, env).Outcome)
 	st := status(t, env)
 	require.Equal(t, "READY_FOR_REVIEW", st.CaseStatus, "late events never move the status back")
-	var declared time.Time
-	for _, e := range st.Timeline {
-		if e.Event == "declaration submitted" {
-			declared = e.At
-		}
-	}
+	declared, _ := timelineAt(st, "declaration submitted")
 	require.WithinDuration(t, hinted, declared, time.Minute, "the webhook, not the next hourly poll, moved it on")
 }
 
@@ -772,15 +771,15 @@ func TestEarlyEventBeforeTheCaseExists(t *testing.T) {
 	f.noEvents = true
 	env := newEnv(t, f)
 	env.RegisterDelayedCallback(func() {
-		require.Equal(t, workflows.StageCreatingCase, status(t, env).Stage)
-		env.SignalWorkflow(workflows.SignalCaseEvent, workflows.CaseEvent{EventID: "early", Type: "CASE_STATUS_UPDATED", CaseID: caseID, Status: "PROCESSING_DETAILS"})
+		require.Equal(t, api.StageCreatingCase, status(t, env).Stage)
+		env.SignalWorkflow(api.SignalCaseEvent, api.CaseEvent{EventID: "early", Type: "CASE_STATUS_UPDATED", CaseID: caseID, Status: "PROCESSING_DETAILS"})
 	}, time.Minute)
 	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
 
-	require.Equal(t, workflows.OutcomeApproved, result(t, env).Outcome)
+	require.Equal(t, api.OutcomeApproved, result(t, env).Outcome)
 	st := status(t, env)
 	require.Equal(t, 1, st.EventsReceived, "the early event was kept, not lost or doubled")
-	require.Len(t, f.notified(activities.NotifyDeclarationURL), 1)
+	require.Len(t, f.notified(api.NotifyDeclarationURL), 1)
 }
 
 func TestCancellationArchivesTheCase(t *testing.T) {
@@ -791,9 +790,9 @@ func TestCancellationArchivesTheCase(t *testing.T) {
 	env.ExecuteWorkflow(workflows.OnboardMerchant, input())
 
 	res := result(t, env)
-	require.Equal(t, workflows.OutcomeCancelled, res.Outcome)
-	require.Equal(t, []activities.RecordDecisionInput{{CaseID: caseID, Reference: wfID, Status: "ARCHIVED", Note: "Onboarding ended: cancelled"}}, f.decisions)
-	require.Len(t, f.notified(activities.NotifyFinished), 1)
+	require.Equal(t, api.OutcomeCancelled, res.Outcome)
+	require.Equal(t, []api.RecordDecisionInput{{CaseID: caseID, Reference: wfID, Status: "ARCHIVED", Note: "Onboarding ended: cancelled"}}, f.decisions)
+	require.Len(t, f.notified(api.NotifyFinished), 1)
 }
 
 func TestInvalidInput(t *testing.T) {
@@ -812,5 +811,5 @@ func TestInvalidInput(t *testing.T) {
 }
 
 func TestWorkflowID(t *testing.T) {
-	require.Equal(t, "onboarding:NO:987654321", workflows.WorkflowID(" no", "987654321 "))
+	require.Equal(t, "onboarding:NO:987654321", api.WorkflowID(" no", "987654321 "))
 }

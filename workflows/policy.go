@@ -17,7 +17,7 @@ import (
 func knows(f api.PolicyField, v workflow.Version) bool { return workflow.Version(f.Since) <= v }
 
 // completeFor reports whether p leaves no field a run of version v knows to a default.
-func completeFor(p Policy, v workflow.Version) bool {
+func completeFor(p api.Policy, v workflow.Version) bool {
 	for _, f := range api.PolicyFields() {
 		if knows(f, v) && !f.IsSet(p) {
 			return false
@@ -30,7 +30,7 @@ func completeFor(p Policy, v workflow.Version) bool {
 // bypassed validation sent: at least a second, at most a year (so no arithmetic overflows),
 // and no more renewals than the limit. Validation (Policy.Problems) is stricter; this is the
 // floor. Fields the run's version does not know stay as they are.
-func clamped(p Policy, ver workflow.Version) Policy {
+func clamped(p api.Policy, ver workflow.Version) api.Policy {
 	for _, f := range api.PolicyFields() {
 		if !knows(f, ver) {
 			continue
@@ -40,35 +40,35 @@ func clamped(p Policy, ver workflow.Version) Policy {
 			continue
 		}
 		v := f.Duration(&p)
-		*v = Duration(min(max(v.D(), time.Second), MaxDeadlineAhead))
+		*v = api.Duration(min(max(v.D(), time.Second), api.MaxDeadlineAhead))
 	}
 	return p
 }
 
 // maxRenewals is how many re-openings the policy allows (negative means none).
-func maxRenewals(p Policy) int { return max(p.MaxContractRenewals, 0) }
+func maxRenewals(p api.Policy) int { return max(p.MaxContractRenewals, 0) }
 
 // withDefaultsV0 is how onboardings started before versioning (vOriginal) resolved their
 // policy inside the workflow, with the defaults of that release frozen here: changing
 // the api's defaults must not change them on replay. Remove with the vOriginal branch.
-func withDefaultsV0(p Policy) Policy {
-	d := Policy{
-		DeclarationDeadline:      Duration(14 * api.Day),
-		DeclarationReminderEvery: Duration(3 * api.Day),
-		DeclarationPoll:          Duration(15 * time.Minute),
-		SigningReminderEvery:     Duration(5 * api.Day),
-		SigningPoll:              Duration(30 * time.Minute),
+func withDefaultsV0(p api.Policy) api.Policy {
+	d := api.Policy{
+		DeclarationDeadline:      api.Duration(14 * api.Day),
+		DeclarationReminderEvery: api.Duration(3 * api.Day),
+		DeclarationPoll:          api.Duration(15 * time.Minute),
+		SigningReminderEvery:     api.Duration(5 * api.Day),
+		SigningPoll:              api.Duration(30 * time.Minute),
 		MaxContractRenewals:      2,
-		IDVPoll:                  Duration(time.Minute),
-		IDVMaxWait:               Duration(7 * api.Day),
-		CreditAnalysisPoll:       Duration(30 * time.Second),
-		CreditAnalysisMaxWait:    Duration(2 * time.Hour),
-		CreditTermsPoll:          Duration(5 * time.Minute),
-		CreditTermsMaxWait:       Duration(14 * api.Day),
-		PriorKYCMaxWait:          Duration(10 * time.Minute),
-		ReviewSLA:                Duration(48 * time.Hour),
-		ReviewReminderEvery:      Duration(24 * time.Hour),
-		ProviderCallBudget:       Duration(6 * time.Hour),
+		IDVPoll:                  api.Duration(time.Minute),
+		IDVMaxWait:               api.Duration(7 * api.Day),
+		CreditAnalysisPoll:       api.Duration(30 * time.Second),
+		CreditAnalysisMaxWait:    api.Duration(2 * time.Hour),
+		CreditTermsPoll:          api.Duration(5 * time.Minute),
+		CreditTermsMaxWait:       api.Duration(14 * api.Day),
+		PriorKYCMaxWait:          api.Duration(10 * time.Minute),
+		ReviewSLA:                api.Duration(48 * time.Hour),
+		ReviewReminderEvery:      api.Duration(24 * time.Hour),
+		ProviderCallBudget:       api.Duration(6 * time.Hour),
 	}
 	for _, f := range api.PolicyFields() {
 		if v := f.Duration(&p); v != nil && *v <= 0 {

@@ -44,7 +44,7 @@ const (
 // "reconciler:quickr" on the default queue, "reconciler:quickr:<queue>" on another (fleets
 // sharing a namespace have one each).
 func ReconcilerWorkflowID(taskQueue string) string {
-	if taskQueue == "" || taskQueue == TaskQueue {
+	if taskQueue == "" || taskQueue == api.TaskQueue {
 		return "reconciler:quickr"
 	}
 	return "reconciler:quickr:" + taskQueue
@@ -60,9 +60,9 @@ func CheckReconcileEvery(d time.Duration) error {
 
 // ReconcileInput starts (or continues) the reconciler.
 type ReconcileInput struct {
-	Every Duration `json:"every"`
+	Every api.Duration `json:"every"`
 	// Overlap: DefaultReconcileOverlap when zero.
-	Overlap Duration `json:"overlap,omitempty"`
+	Overlap api.Duration `json:"overlap,omitempty"`
 	// Watermark: every status change before it was handled. Zero (a fresh reconciler) starts
 	// at the workflow's start time, so the first sweep reads back one overlap, not the whole
 	// history of the account.
@@ -79,8 +79,8 @@ type ReconcileInput struct {
 
 // ReconcileConfig is the configure signal; nil fields stay as they are.
 type ReconcileConfig struct {
-	Every  *Duration `json:"every,omitempty"`
-	Paused *bool     `json:"paused,omitempty"`
+	Every  *api.Duration `json:"every,omitempty"`
+	Paused *bool         `json:"paused,omitempty"`
 }
 
 // ReconcileTotals add up every sweep since the reconciler first started.
@@ -96,8 +96,8 @@ type ReconcileTotals struct {
 
 // ReconcileStatus answers QueryStatus on the reconciler.
 type ReconcileStatus struct {
-	Every     Duration                `json:"every"`
-	Overlap   Duration                `json:"overlap"`
+	Every     api.Duration            `json:"every"`
+	Overlap   api.Duration            `json:"overlap"`
 	Paused    bool                    `json:"paused"`
 	Watermark time.Time               `json:"watermark"`
 	Resume    *activities.SweepResume `json:"resume,omitempty"`
@@ -125,15 +125,15 @@ type reconciler struct {
 // again unless ONBOARDING_RECONCILE_EVERY=0).
 func ReconcileQuickr(ctx workflow.Context, in ReconcileInput) error {
 	if in.Overlap <= 0 {
-		in.Overlap = Duration(DefaultReconcileOverlap)
+		in.Overlap = api.Duration(DefaultReconcileOverlap)
 	}
-	in.Every = Duration(clampDuration(in.Every.D(), MinReconcileEvery, MaxReconcileEvery))
+	in.Every = api.Duration(clampDuration(in.Every.D(), MinReconcileEvery, MaxReconcileEvery))
 	if in.Watermark.IsZero() {
 		in.Watermark = workflow.Now(ctx)
 	}
 	r := &reconciler{in: in}
 	r.st = ReconcileStatus{Every: in.Every, Overlap: in.Overlap, Paused: in.Paused, Watermark: in.Watermark, Resume: in.Resume, Totals: in.Totals}
-	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (ReconcileStatus, error) { return r.st, nil }); err != nil {
+	if err := workflow.SetQueryHandler(ctx, api.QueryStatus, func() (ReconcileStatus, error) { return r.st, nil }); err != nil {
 		return err
 	}
 	configs := workflow.GetSignalChannel(ctx, SignalReconcileConfigure)
@@ -228,7 +228,7 @@ func (r *reconciler) sweep(ctx workflow.Context) error {
 	var res activities.SweepResult
 	err := workflow.ExecuteActivity(actx, a.SweepQuickrCases, activities.SweepInput{
 		Since: r.st.Watermark, Overlap: r.st.Overlap.D(), Resume: r.st.Resume,
-		SignalName: SignalCaseEvent, TaskQueue: workflow.GetInfo(ctx).TaskQueueName,
+		SignalName: api.SignalCaseEvent, TaskQueue: workflow.GetInfo(ctx).TaskQueueName,
 		PageSize: r.in.PageSize, MaxPages: r.in.MaxPages,
 	}).Get(ctx, &res)
 	if ctx.Err() != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 )
 
 // The sweep (activities) cannot import this package, so it keeps its own copy of what it
@@ -25,9 +26,9 @@ func TestSweepSettlesWhatTheCaseEventHandlerCountsAsAHint(t *testing.T) {
 		// onCaseEvent: a declared case is a declaration hint; a checked one (READY_FOR_REVIEW or
 		// later) a signature hint (the sweep's event type is neither CASE_DECLARED nor CONTRACT_*).
 		progress := activities.CaseProgressOf(s)
-		require.Equal(t, progress >= activities.CaseDeclared, activities.SettlesStage(string(StageAwaitingDeclaration), s), s)
-		require.Equal(t, progress >= activities.CaseChecked, activities.SettlesStage(string(StageAwaitingSignature), s), s)
-		for _, st := range []Stage{StageStarting, StageCreatingCase, StageEvaluating, StageAwaitingReview, StageFinished} {
+		require.Equal(t, progress >= activities.CaseDeclared, activities.SettlesStage(string(api.StageAwaitingDeclaration), s), s)
+		require.Equal(t, progress >= activities.CaseChecked, activities.SettlesStage(string(api.StageAwaitingSignature), s), s)
+		for _, st := range []api.Stage{api.StageStarting, api.StageCreatingCase, api.StageEvaluating, api.StageAwaitingReview, api.StageFinished} {
 			require.False(t, activities.SettlesStage(string(st), s), "%s %s", st, s)
 		}
 	}
@@ -36,11 +37,11 @@ func TestSweepSettlesWhatTheCaseEventHandlerCountsAsAHint(t *testing.T) {
 
 func TestSweepNamesMatchTheWorkflow(t *testing.T) {
 	require.Equal(t, OnboardMerchantType, activities.OnboardMerchantType)
-	require.Equal(t, SAStage.GetName(), activities.StageSearchAttribute)
-	require.Equal(t, string(StageAwaitingDeclaration), activities.StageAwaitingDeclaration)
-	require.Equal(t, string(StageAwaitingSignature), activities.StageAwaitingSignature)
-	require.True(t, strings.HasPrefix(WorkflowID("no", "987654321"), activities.OnboardingIDPrefix))
-	require.False(t, strings.HasPrefix(ReconcilerWorkflowID(TaskQueue), activities.OnboardingIDPrefix), "the reconciler is no onboarding")
+	require.Equal(t, api.SAStage.GetName(), activities.StageSearchAttribute)
+	require.Equal(t, string(api.StageAwaitingDeclaration), activities.StageAwaitingDeclaration)
+	require.Equal(t, string(api.StageAwaitingSignature), activities.StageAwaitingSignature)
+	require.True(t, strings.HasPrefix(api.WorkflowID("no", "987654321"), activities.OnboardingIDPrefix))
+	require.False(t, strings.HasPrefix(ReconcilerWorkflowID(api.TaskQueue), activities.OnboardingIDPrefix), "the reconciler is no onboarding")
 }
 
 func TestSweepEventDecodesAsCaseEvent(t *testing.T) {
@@ -49,9 +50,9 @@ func TestSweepEventDecodesAsCaseEvent(t *testing.T) {
 		CaseID: "c1", Status: "PROCESSING_DETAILS", OccurredAt: at}
 	b, err := json.Marshal(sent)
 	require.NoError(t, err)
-	var got CaseEvent
+	var got api.CaseEvent
 	dec := json.NewDecoder(strings.NewReader(string(b)))
 	dec.DisallowUnknownFields() // every field the sweep sends is one CaseEvent has
 	require.NoError(t, dec.Decode(&got))
-	require.Equal(t, CaseEvent{EventID: sent.EventID, Type: sent.Type, CaseID: "c1", Status: "PROCESSING_DETAILS", OccurredAt: at}, got)
+	require.Equal(t, api.CaseEvent{EventID: sent.EventID, Type: sent.Type, CaseID: "c1", Status: "PROCESSING_DETAILS", OccurredAt: at}, got)
 }

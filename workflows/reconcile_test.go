@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/workflows"
 )
 
@@ -65,13 +66,13 @@ func continuedWith(t *testing.T, env *testsuite.TestWorkflowEnvironment) workflo
 func TestReconcilerLoopsAndContinuesAsNew(t *testing.T) {
 	env, s := reconcileEnv(t, advance)
 	start := env.Now().UTC()
-	env.ExecuteWorkflow(workflows.ReconcileQuickr, workflows.ReconcileInput{Every: workflows.Duration(time.Minute)})
+	env.ExecuteWorkflow(workflows.ReconcileQuickr, workflows.ReconcileInput{Every: api.Duration(time.Minute)})
 
 	require.Len(t, s.calls, 200, "one run is 200 rounds")
 	first := s.calls[0]
 	require.Equal(t, start, first.Since, "a fresh reconciler starts from its start time")
 	require.Equal(t, workflows.DefaultReconcileOverlap, first.Overlap)
-	require.Equal(t, workflows.SignalCaseEvent, first.SignalName)
+	require.Equal(t, api.SignalCaseEvent, first.SignalName)
 	require.NotEmpty(t, first.TaskQueue, "only its own task queue's onboardings")
 	require.Equal(t, start, s.at[0], "the first sweep runs at once")
 	for i := 1; i < len(s.calls); i++ {
@@ -81,8 +82,8 @@ func TestReconcilerLoopsAndContinuesAsNew(t *testing.T) {
 
 	next := continuedWith(t, env)
 	require.Equal(t, start.Add(200*time.Minute), next.Watermark, "the watermark is carried over")
-	require.Equal(t, workflows.Duration(time.Minute), next.Every)
-	require.Equal(t, workflows.Duration(workflows.DefaultReconcileOverlap), next.Overlap)
+	require.Equal(t, api.Duration(time.Minute), next.Every)
+	require.Equal(t, api.Duration(workflows.DefaultReconcileOverlap), next.Overlap)
 	require.Equal(t, 1, next.Totals.Runs)
 	require.Equal(t, 200, next.Totals.Sweeps)
 	require.Equal(t, 200, next.Totals.Signalled)
@@ -93,8 +94,8 @@ func TestReconcilerContinuedRunStartsAtItsWatermark(t *testing.T) {
 	env, s := reconcileEnv(t, advance)
 	wm := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
 	resume := &activities.SweepResume{Cursor: "c-9", Top: wm.Add(time.Hour)}
-	env.ExecuteWorkflow(workflows.ReconcileQuickr, workflows.ReconcileInput{Every: workflows.Duration(time.Minute), Watermark: wm, Resume: resume,
-		Overlap: workflows.Duration(2 * time.Minute), Totals: workflows.ReconcileTotals{Runs: 3}})
+	env.ExecuteWorkflow(workflows.ReconcileQuickr, workflows.ReconcileInput{Every: api.Duration(time.Minute), Watermark: wm, Resume: resume,
+		Overlap: api.Duration(2 * time.Minute), Totals: workflows.ReconcileTotals{Runs: 3}})
 	require.Equal(t, wm, s.calls[0].Since)
 	require.Equal(t, resume, s.calls[0].Resume, "a cut-short pass goes on")
 	require.Nil(t, s.calls[1].Resume, "and is done once the sweep says so")
@@ -119,11 +120,11 @@ func TestReconcilerSweepFailureKeepsTheWatermark(t *testing.T) {
 	start = env.Now().UTC()
 	var st workflows.ReconcileStatus
 	env.RegisterDelayedCallback(func() {
-		v, err := env.QueryWorkflow(workflows.QueryStatus)
+		v, err := env.QueryWorkflow(api.QueryStatus)
 		require.NoError(t, err)
 		require.NoError(t, v.Get(&st))
 	}, 90*time.Second)
-	env.ExecuteWorkflow(workflows.ReconcileQuickr, workflows.ReconcileInput{Every: workflows.Duration(time.Minute)})
+	env.ExecuteWorkflow(workflows.ReconcileQuickr, workflows.ReconcileInput{Every: api.Duration(time.Minute)})
 
 	require.Equal(t, start, s.calls[0].Since)
 	require.Equal(t, start.Add(time.Minute), s.calls[1].Since)
@@ -148,13 +149,13 @@ func TestReconcilerConfigureSignal(t *testing.T) {
 	env, s := reconcileEnv(t, advance)
 	start := env.Now().UTC()
 	every := func(d time.Duration) workflows.ReconcileConfig {
-		v := workflows.Duration(d)
+		v := api.Duration(d)
 		return workflows.ReconcileConfig{Every: &v}
 	}
 	paused := func(p bool) workflows.ReconcileConfig { return workflows.ReconcileConfig{Paused: &p} }
 	var st workflows.ReconcileStatus
 	query := func() {
-		v, err := env.QueryWorkflow(workflows.QueryStatus)
+		v, err := env.QueryWorkflow(api.QueryStatus)
 		require.NoError(t, err)
 		require.NoError(t, v.Get(&st))
 	}
@@ -167,7 +168,7 @@ func TestReconcilerConfigureSignal(t *testing.T) {
 	env.RegisterDelayedCallback(query, 30*time.Minute)
 	env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.SignalReconcileConfigure, paused(false)) }, 67*time.Minute)
 	env.RegisterDelayedCallback(func() { env.CancelWorkflow() }, 80*time.Minute)
-	env.ExecuteWorkflow(workflows.ReconcileQuickr, workflows.ReconcileInput{Every: workflows.Duration(time.Minute)})
+	env.ExecuteWorkflow(workflows.ReconcileQuickr, workflows.ReconcileInput{Every: api.Duration(time.Minute)})
 
 	var offsets []time.Duration
 	for _, at := range s.at {
@@ -176,7 +177,7 @@ func TestReconcilerConfigureSignal(t *testing.T) {
 	require.Equal(t, []time.Duration{0, time.Minute, 6 * time.Minute, 67 * time.Minute, 72 * time.Minute, 77 * time.Minute}, offsets)
 	require.True(t, st.Paused)
 	require.Nil(t, st.NextSweepAt, "paused: no sweep due")
-	require.Equal(t, workflows.Duration(5*time.Minute), st.Every)
+	require.Equal(t, api.Duration(5*time.Minute), st.Every)
 	require.Contains(t, st.ConfigRejected, "from 10s to 1h0m0s")
 	require.Equal(t, 3, st.Totals.Sweeps)
 	require.Equal(t, start.Add(3*time.Minute), st.Watermark)
@@ -188,7 +189,7 @@ func TestReconcilerConfigureSignal(t *testing.T) {
 }
 
 func TestReconcilerWorkflowID(t *testing.T) {
-	require.Equal(t, "reconciler:quickr", workflows.ReconcilerWorkflowID(workflows.TaskQueue))
+	require.Equal(t, "reconciler:quickr", workflows.ReconcilerWorkflowID(api.TaskQueue))
 	require.Equal(t, "reconciler:quickr", workflows.ReconcilerWorkflowID(""))
 	require.Equal(t, "reconciler:quickr:e2e-x", workflows.ReconcilerWorkflowID("e2e-x"))
 	require.NoError(t, workflows.CheckReconcileEvery(10*time.Second))

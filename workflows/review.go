@@ -8,17 +8,17 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 )
 
 // awaitReview waits for an agent's decision. The review SLA never decides by itself: once it
 // passes, reminders escalate to the app every ReviewReminderEvery until someone decides.
-func (o *onboarding) awaitReview(ctx workflow.Context) (*Decision, error) {
+func (o *onboarding) awaitReview(ctx workflow.Context) (*api.Decision, error) {
 	o.reviewSince = workflow.Now(ctx)
 	sla := o.reviewSince.Add(o.policy().ReviewSLA.D())
 	o.status.Deadlines["reviewSla"] = sla
-	o.setStage(ctx, StageAwaitingReview, "an agent's decision ("+strings.Join(o.status.ReviewReasons, "; ")+")", &sla)
-	o.notify(ctx, activities.NotifyReviewNeeded, "An agent must decide this onboarding.",
+	o.setStage(ctx, api.StageAwaitingReview, "an agent's decision ("+strings.Join(o.status.ReviewReasons, "; ")+")", &sla)
+	o.notify(ctx, api.NotifyReviewNeeded, "An agent must decide this onboarding.",
 		map[string]any{"reasons": o.status.ReviewReasons, "riskLevel": o.riskLevel()})
 
 	if o.atLeast(vLongLife) {
@@ -44,7 +44,7 @@ func (o *onboarding) awaitReview(ctx workflow.Context) (*Decision, error) {
 		reminders++
 		o.status.RemindersSent["review"] = reminders
 		o.note(ctx, "review overdue", "reminder "+strconv.Itoa(reminders))
-		o.notify(ctx, activities.NotifyReviewOverdue, "The review is past its SLA; an agent must decide.",
+		o.notify(ctx, api.NotifyReviewOverdue, "The review is past its SLA; an agent must decide.",
 			map[string]any{"reminder": reminders, "slaDeadline": sla})
 	}
 	return o.status.Decision, nil
@@ -58,7 +58,7 @@ const maxReviewReminders = 500
 // reminder, however many fell due while nobody looked (a cadence shortened ten days into
 // review, a worker outage): the reminder numbered for now, the skipped ones counted as
 // passed. Its one timer is cancelled whenever the wait ends otherwise.
-func (o *onboarding) awaitDecision(ctx workflow.Context) (*Decision, error) {
+func (o *onboarding) awaitDecision(ctx workflow.Context) (*api.Decision, error) {
 	sent, passed := 0, 0 // reminders sent, and reminder slots passed (sent or skipped)
 	for o.status.Decision == nil {
 		// Re-read the policy every round: extend-deadline may have changed the SLA or cadence.
@@ -80,7 +80,7 @@ func (o *onboarding) awaitDecision(ctx workflow.Context) (*Decision, error) {
 				data["last"] = true
 				o.note(ctx, "review reminders stopped", "the last of "+strconv.Itoa(maxReviewReminders)+"; the onboarding still waits for a decision")
 			}
-			o.notify(ctx, activities.NotifyReviewOverdue, "The review is past its SLA; an agent must decide.", data)
+			o.notify(ctx, api.NotifyReviewOverdue, "The review is past its SLA; an agent must decide.", data)
 		}
 		changes := o.changes
 		decided := func() bool { return o.status.Decision != nil || o.changes != changes }

@@ -8,6 +8,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 )
 
 // lookupPriorKYC asks Creditro for earlier KYC cases. An outage never blocks the onboarding:
@@ -19,16 +20,16 @@ func (o *onboarding) lookupPriorKYC(ctx workflow.Context) func() bool {
 	arg := activities.PriorKYCInput{Company: o.in.Company}
 	fut := workflow.ExecuteActivity(actx, a.LookupPriorKYC, arg)
 	workflow.Go(ctx, func(gctx workflow.Context) {
-		var prior activities.PriorKYC
+		var prior api.PriorKYC
 		err := fut.Get(gctx, &prior)
 		// An outage is recorded as unavailable evidence, but refused credentials are a
 		// configuration a person fixes: the lookup blocks until Creditro accepts them, rather
 		// than sending the merchant to review for want of evidence.
-		if err != nil && gctx.Err() == nil && o.atLeast(vLongLife) && blockReason(err) == BlockedCredentials {
-			err = o.untilAnswered(gctx, BlockedCredentials, "Look up prior KYC cases in Creditro", a.LookupPriorKYC, arg, &prior, err)
+		if err != nil && gctx.Err() == nil && o.atLeast(vLongLife) && blockReason(err) == api.BlockedCredentials {
+			err = o.untilAnswered(gctx, api.BlockedCredentials, "Look up prior KYC cases in Creditro", a.LookupPriorKYC, arg, &prior, err)
 		}
 		if err != nil {
-			prior = activities.PriorKYC{Status: activities.PriorKYCUnavailable, Reason: cause(err)}
+			prior = api.PriorKYC{Status: api.PriorKYCUnavailable, Reason: cause(err)}
 		}
 		o.status.Evidence.PriorKYC = &prior
 		o.note(gctx, "prior KYC "+prior.Status, prior.Reason)
@@ -67,7 +68,7 @@ func (o *onboarding) awaitSideChecks(ctx workflow.Context, sideLeft *int) error 
 			}
 		}
 	}
-	o.setStage(ctx, StageEvaluating, "identity verification and credit results", nil)
+	o.setStage(ctx, api.StageEvaluating, "identity verification and credit results", nil)
 	if err := workflow.Await(ctx, func() bool { return *sideLeft == 0 }); err != nil {
 		return errCancelled
 	}
@@ -91,7 +92,7 @@ func (o *onboarding) verifyIdentity(ctx workflow.Context) {
 	}
 	since := workflow.Now(ctx)
 	withToken := o.takes(ctx, changeIDVToken)
-	var res activities.IDVResult
+	var res api.IDVResult
 	for sessions := 1; ; sessions++ {
 		var sess activities.IDVSession
 		err := o.call(ctx, "Start identity verification of the form submitter", a.StartIdentityVerification,
@@ -104,8 +105,8 @@ func (o *onboarding) verifyIdentity(ctx workflow.Context) {
 		maxWait := o.policy().IDVMaxWait.D()
 		if withToken {
 			// The person opens the session with its token: the app hands it on.
-			o.status.Identity = &IdentitySession{SessionID: sess.ID, Sessions: sessions, Since: since}
-			o.notify(ctx, activities.NotifyIdentityVerification, "The form submitter can verify their identity now: open the session with its token.",
+			o.status.Identity = &api.IdentitySession{SessionID: sess.ID, Sessions: sessions, Since: since}
+			o.notify(ctx, api.NotifyIdentityVerification, "The form submitter can verify their identity now: open the session with its token.",
 				map[string]any{"sessionId": sess.ID, "token": sess.Token, "person": person.Name, "session": sessions})
 			if sessions > 1 {
 				maxWait -= workflow.Now(ctx).Sub(since) // one limit for all the sessions together
@@ -122,7 +123,7 @@ func (o *onboarding) verifyIdentity(ctx workflow.Context) {
 			return
 		}
 		// A session the person never finished expires; within the wait a new one is offered.
-		if !withToken || res.State != activities.IDVExpired || sessions >= maxIDVSessions ||
+		if !withToken || res.State != api.IDVExpired || sessions >= maxIDVSessions ||
 			workflow.Now(ctx).Sub(since) >= o.policy().IDVMaxWait.D() {
 			break
 		}
@@ -170,7 +171,7 @@ func (o *onboarding) analyseCredit(ctx workflow.Context) {
 		o.bankDataUsed = true
 		in.BankDataRef = o.status.BankData.Upload.Ref
 	}
-	if res := gatherEvidence[activities.CreditAnalysisRef, activities.CreditAnalysisResult](ctx, o, evidenceCheck{
+	if res := gatherEvidence[activities.CreditAnalysisRef, api.CreditAnalysisResult](ctx, o, evidenceCheck{
 		kind: "creditAnalysis", start: a.StartCreditAnalysis, startSummary: "Start the open-banking credit analysis", startFailed: "starting the analysis failed",
 		poll: a.AwaitCreditAnalysis, pollSummary: "Poll the credit analysis until COMPLETED", timing: creditAnalysisTiming,
 	}, in); res != nil {
@@ -192,7 +193,7 @@ func (o *onboarding) requestCreditTerms(ctx workflow.Context) {
 		Amount:     o.in.Credit.Amount,
 		PeriodDays: o.in.Credit.PeriodDays,
 	}
-	if res := gatherEvidence[activities.CreditTermsRef, activities.CreditTermsResult](ctx, o, evidenceCheck{
+	if res := gatherEvidence[activities.CreditTermsRef, api.CreditTermsResult](ctx, o, evidenceCheck{
 		kind: "creditTerms", start: a.RequestCreditTerms, startSummary: "Request credit terms (DeepIDV)", startFailed: "the request failed",
 		poll: a.AwaitCreditTerms, pollSummary: "Poll the credit terms until COMPLETED", timing: creditTermsTiming,
 	}, in); res != nil {
@@ -210,14 +211,14 @@ type evidenceCheck struct {
 	startFailed               string // what the evidence says when starting fails
 	// timing is the poll's interval and maximum wait under the policy current when the poll
 	// starts (an extend may change it while the check starts).
-	timing func(Policy) (interval, maxWait Duration)
+	timing func(api.Policy) (interval, maxWait api.Duration)
 }
 
-func creditAnalysisTiming(p Policy) (Duration, Duration) {
+func creditAnalysisTiming(p api.Policy) (api.Duration, api.Duration) {
 	return p.CreditAnalysisPoll, p.CreditAnalysisMaxWait
 }
 
-func creditTermsTiming(p Policy) (Duration, Duration) {
+func creditTermsTiming(p api.Policy) (api.Duration, api.Duration) {
 	return p.CreditTermsPoll, p.CreditTermsMaxWait
 }
 

@@ -8,19 +8,20 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 )
 
 // awaitSignature waits until every signatory has signed and Quickr has run its checks,
 // re-opening an expired contract up to the policy's renewal limit. A rejected signature sends
 // the onboarding to review with the reason.
-func (o *onboarding) awaitSignature(ctx workflow.Context) (Outcome, string, error) {
-	o.setStage(ctx, StageAwaitingSignature, "all signatories to sign the contract", nil)
+func (o *onboarding) awaitSignature(ctx workflow.Context) (api.Outcome, string, error) {
+	o.setStage(ctx, api.StageAwaitingSignature, "all signatories to sign the contract", nil)
 	if o.atLeast(vSparseWaits) {
 		defer o.caseTimer.stop() // the last case wait: its timer ends with it
 	}
 	for {
 		since := workflow.Now(ctx)
-		var snap activities.CaseSnapshot
+		var snap api.CaseSnapshot
 		var (
 			res waitResult
 			err error
@@ -47,9 +48,9 @@ func (o *onboarding) awaitSignature(ctx workflow.Context) (Outcome, string, erro
 		case errors.Is(err, errCancelled):
 			return "", "", err
 		case res == waitFailed:
-			return OutcomeFailed, "waiting for the signatures failed: " + cause(err), nil
+			return api.OutcomeFailed, "waiting for the signatures failed: " + cause(err), nil
 		case res != waitDone:
-			return OutcomeFailed, "the contract did not settle within 60 days", nil
+			return api.OutcomeFailed, "the contract did not settle within 60 days", nil
 		}
 		o.updateCase(&snap)
 		if !o.atLeast(vSparseWaits) {
@@ -57,10 +58,10 @@ func (o *onboarding) awaitSignature(ctx workflow.Context) (Outcome, string, erro
 		}
 		c := snap.Contract
 		switch {
-		case c == nil || c.Status == activities.ContractSigned || c.Status == activities.ContractNone:
+		case c == nil || c.Status == api.ContractSigned || c.Status == api.ContractNone:
 			o.note(ctx, "contract signed", snap.Status)
 			return "", "", nil
-		case c.Status == activities.ContractRejected:
+		case c.Status == api.ContractRejected:
 			why := "a signatory rejected the contract"
 			if c.RejectReason != "" {
 				why += ": " + c.RejectReason
@@ -68,27 +69,27 @@ func (o *onboarding) awaitSignature(ctx workflow.Context) (Outcome, string, erro
 			o.status.ReviewReasons = append(o.status.ReviewReasons, why)
 			o.note(ctx, "contract rejected", c.RejectReason)
 			return "", "", nil
-		case c.Status == activities.ContractExpired && o.status.RenewalsUsed < maxRenewals(o.policy()):
-			var reopened activities.CaseSnapshot
+		case c.Status == api.ContractExpired && o.status.RenewalsUsed < maxRenewals(o.policy()):
+			var reopened api.CaseSnapshot
 			err := o.call(ctx, "Re-open the expired contract", a.ReopenContract,
 				activities.ContractRef{CaseID: o.kyc.ID, Reference: o.status.WorkflowID, ContractID: c.ID}, &reopened)
 			if err != nil {
 				if ctx.Err() != nil {
 					return "", "", errCancelled
 				}
-				return OutcomeFailed, "re-opening the expired contract failed: " + cause(err), nil
+				return api.OutcomeFailed, "re-opening the expired contract failed: " + cause(err), nil
 			}
 			o.status.RenewalsUsed++
 			countRenewal(ctx)
 			o.updateCase(&reopened)
 			o.note(ctx, "contract renewed", "renewal "+strconv.Itoa(o.status.RenewalsUsed)+" of "+strconv.Itoa(maxRenewals(o.policy())))
-			o.notify(ctx, activities.NotifyContractRenewed, "The contract expired unsigned and was re-opened; every signatory must sign again.",
+			o.notify(ctx, api.NotifyContractRenewed, "The contract expired unsigned and was re-opened; every signatory must sign again.",
 				map[string]any{"renewal": o.status.RenewalsUsed, "maxRenewals": maxRenewals(o.policy())})
-		case c.Status == activities.ContractExpired:
+		case c.Status == api.ContractExpired:
 			o.archive(ctx, "contract expired after the last renewal")
-			return OutcomeExpired, "the contract expired unsigned after " + strconv.Itoa(o.status.RenewalsUsed) + " renewal(s)", nil
+			return api.OutcomeExpired, "the contract expired unsigned after " + strconv.Itoa(o.status.RenewalsUsed) + " renewal(s)", nil
 		default:
-			return OutcomeFailed, "the contract is " + c.Status + " and cannot be signed", nil
+			return api.OutcomeFailed, "the contract is " + c.Status + " and cannot be signed", nil
 		}
 	}
 }
@@ -96,7 +97,7 @@ func (o *onboarding) awaitSignature(ctx workflow.Context) (Outcome, string, erro
 // awaitSignatureRound is one contract round's wait from vSparseWaits on. Besides events and
 // reminders it checks once just after the contract expires, so an expired contract is
 // re-opened at once even when no event says so.
-func (o *onboarding) awaitSignatureRound(ctx workflow.Context) (waitResult, activities.CaseSnapshot, error) {
+func (o *onboarding) awaitSignatureRound(ctx workflow.Context) (waitResult, api.CaseSnapshot, error) {
 	res, chk, err := o.awaitCase(ctx, caseWait{
 		Kind:    activities.WaitSignature,
 		Summary: "Check the case for the signatures (on an event, a reminder or the contract's expiry)",
@@ -107,7 +108,7 @@ func (o *onboarding) awaitSignatureRound(ctx workflow.Context) (waitResult, acti
 		CheckAt:      o.contractExpiryCheck,
 	})
 	if chk == nil {
-		return res, activities.CaseSnapshot{}, err
+		return res, api.CaseSnapshot{}, err
 	}
 	return res, chk.Case, err
 }
@@ -115,7 +116,7 @@ func (o *onboarding) awaitSignatureRound(ctx workflow.Context) (waitResult, acti
 // contractExpiryCheck is a minute after the unsigned contract expires (zero when unknown).
 func (o *onboarding) contractExpiryCheck() time.Time {
 	c := o.kyc.Contract
-	if c == nil || c.Status != activities.ContractUnsigned || c.ExpiresAt == "" {
+	if c == nil || c.Status != api.ContractUnsigned || c.ExpiresAt == "" {
 		return time.Time{}
 	}
 	t, err := time.Parse(time.RFC3339, c.ExpiresAt)

@@ -8,10 +8,11 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 )
 
 // updateCase keeps the latest case snapshot; the known status never moves backwards.
-func (o *onboarding) updateCase(c *activities.CaseSnapshot) {
+func (o *onboarding) updateCase(c *api.CaseSnapshot) {
 	o.kyc = c
 	o.status.CaseID = c.ID
 	o.status.DeclarationURL = c.DeclarationURL
@@ -31,21 +32,21 @@ func (o *onboarding) updateCase(c *activities.CaseSnapshot) {
 // again would be a billable upsert that changes nothing. A start that set none keeps them.
 func (o *onboarding) skipIndexedAtStart(ctx workflow.Context) {
 	sa := workflow.GetTypedSearchAttributes(ctx)
-	country, _ := sa.GetKeyword(SACountry)
-	org, _ := sa.GetKeyword(SAOrgNumber)
+	country, _ := sa.GetKeyword(api.SACountry)
+	org, _ := sa.GetKeyword(api.SAOrgNumber)
 	if country != strings.ToUpper(o.in.Company.Country) || org != o.in.Company.OrgNumber {
 		return
 	}
 	o.pendingSA = nil
-	if stage, ok := sa.GetKeyword(SAStage); ok {
-		o.upsertedStage = Stage(stage)
+	if stage, ok := sa.GetKeyword(api.SAStage); ok {
+		o.upsertedStage = api.Stage(stage)
 	}
 }
 
 // setStage moves to stage and tells ops what it waits for: the search attributes (written in
 // one upsert with every pending change), the current details the Temporal UI shows, and the
 // timeline. Moving to another stage records the time spent in the one left.
-func (o *onboarding) setStage(ctx workflow.Context, stage Stage, waitingFor string, until *time.Time) {
+func (o *onboarding) setStage(ctx workflow.Context, stage api.Stage, waitingFor string, until *time.Time) {
 	if stage != o.status.Stage {
 		now := workflow.Now(ctx)
 		o.recordStageTime(ctx, now)
@@ -57,7 +58,7 @@ func (o *onboarding) setStage(ctx workflow.Context, stage Stage, waitingFor stri
 	if o.atLeast(vSparseWaits) && len(o.pendingSA) == 0 && o.upsertedStage == stage {
 		return // nothing new to index: an upsert is a billable action
 	}
-	updates := append(o.pendingSA, SAStage.ValueSet(string(stage)))
+	updates := append(o.pendingSA, api.SAStage.ValueSet(string(stage)))
 	o.pendingSA = nil
 	o.upsertedStage = stage
 	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
@@ -97,7 +98,7 @@ const maxTimeline = 200
 // note appends to the timeline. Past maxTimeline the oldest entries are folded into one
 // summary entry at the front, which says how many were left out and over which span.
 func (o *onboarding) note(ctx workflow.Context, event, detail string) {
-	tl := append(o.status.Timeline, TimelineEntry{At: workflow.Now(ctx), Stage: o.status.Stage, Event: event, Detail: detail})
+	tl := append(o.status.Timeline, api.TimelineEntry{At: workflow.Now(ctx), Stage: o.status.Stage, Event: event, Detail: detail})
 	if len(tl) > maxTimeline {
 		if o.status.TimelineOmitted == 0 {
 			// The oldest entry is the first left out; its slot becomes the summary.
@@ -107,7 +108,7 @@ func (o *onboarding) note(ctx workflow.Context, event, detail string) {
 		o.status.TimelineOmitted++
 		last := tl[1].At
 		tl = append(tl[:1], tl[2:]...)
-		tl[0] = TimelineEntry{
+		tl[0] = api.TimelineEntry{
 			At: o.omittedFrom, Stage: tl[1].Stage, Event: "earlier entries omitted",
 			Detail: strconv.Itoa(o.status.TimelineOmitted) + " entries from " + o.omittedFrom.UTC().Format(time.RFC3339) +
 				" to " + last.UTC().Format(time.RFC3339) + " left out",

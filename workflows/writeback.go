@@ -8,6 +8,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 )
 
 // writeBackRetryFor is how long a decision Quickr refused to record is tried again before it
@@ -25,7 +26,7 @@ const (
 // When every try fails the decision still stands: the onboarding is flagged for ops (status
 // WriteBack, search attribute DecisionWriteBack = FAILED, a metric, a timeline entry) and
 // retryWriteBack returns nil, so the outcome is reported as decided.
-func (o *onboarding) retryWriteBack(ctx workflow.Context, in activities.RecordDecisionInput, err error) error {
+func (o *onboarding) retryWriteBack(ctx workflow.Context, in api.RecordDecisionInput, err error) error {
 	o.note(ctx, "recording the decision in Quickr failed; retrying", cause(err))
 	until := workflow.Now(ctx).Add(writeBackRetryFor)
 	for wait := writeBackFirstRetry; ; wait = min(2*wait, writeBackMaxRetry) {
@@ -40,8 +41,8 @@ func (o *onboarding) retryWriteBack(ctx workflow.Context, in activities.RecordDe
 			return err
 		}
 	}
-	o.status.WriteBack = &WriteBack{State: WriteBackFailed, Status: in.Status, RiskLevel: in.RiskLevel, Error: cause(err), Since: workflow.Now(ctx)}
-	o.pendingSA = append(o.pendingSA, SADecisionWriteBack.ValueSet(WriteBackFailed))
+	o.status.WriteBack = &api.WriteBack{State: api.WriteBackFailed, Status: in.Status, RiskLevel: in.RiskLevel, Error: cause(err), Since: workflow.Now(ctx)}
+	o.pendingSA = append(o.pendingSA, api.SADecisionWriteBack.ValueSet(api.WriteBackFailed))
 	countWriteBackFailed(ctx)
 	o.note(ctx, "decision not recorded in Quickr: record it by hand", in.Status+": "+cause(err))
 	return nil

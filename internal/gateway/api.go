@@ -224,12 +224,8 @@ type DecisionRequest struct {
 }
 
 func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
-	key, ok := idempotencyKey(w, r)
+	key, req, ok := keyedBody[DecisionRequest](w, r)
 	if !ok {
-		return
-	}
-	var req DecisionRequest
-	if !decodeBody(w, r, &req) {
 		return
 	}
 	caller := callerOf(r.Context())
@@ -278,12 +274,8 @@ type DeadlineRequest struct {
 }
 
 func (s *Server) extendDeadline(w http.ResponseWriter, r *http.Request) {
-	key, ok := idempotencyKey(w, r)
+	key, req, ok := keyedBody[DeadlineRequest](w, r)
 	if !ok {
-		return
-	}
-	var req DeadlineRequest
-	if !decodeBody(w, r, &req) {
 		return
 	}
 	ch := api.DeadlineChange{
@@ -326,6 +318,15 @@ func (s *Server) cancelOnboarding(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusAccepted, map[string]string{"result": "cancellation requested",
 		"statusUrl": "/v1/onboardings/" + url.PathEscape(r.PathValue("id"))})
+}
+
+// keyedBody reads an update's request: its Idempotency-Key, then its JSON body as a T. On a
+// bad key or body it has answered, and ok is false.
+func keyedBody[T any](w http.ResponseWriter, r *http.Request) (key string, req T, ok bool) {
+	if key, ok = idempotencyKey(w, r); ok {
+		ok = decodeBody(w, r, &req)
+	}
+	return key, req, ok
 }
 
 // idempotencyKey reads the optional Idempotency-Key: once, 1-128 printable ASCII characters.

@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/internal/config"
 	"github.com/merchantflow/onboarding/workflows"
 )
@@ -45,7 +46,7 @@ func StartReconciler(ctx context.Context, c client.Client, taskQueue string, eve
 	if err := workflows.CheckReconcileEvery(every); err != nil {
 		return nil, err
 	}
-	d := workflows.Duration(every)
+	d := api.Duration(every)
 	return c.SignalWithStartWorkflow(ctx, workflows.ReconcilerWorkflowID(taskQueue), workflows.SignalReconcileConfigure,
 		workflows.ReconcileConfig{Every: &d},
 		client.StartWorkflowOptions{
