@@ -208,6 +208,16 @@ func (e *env) expiredContractCase(org string) *api.CaseSnapshot {
 	return c
 }
 
+// reopenContract re-opens the contract of org's case and requires it to be in the want
+// state afterwards, with the sandbox having re-opened org's contracts exactly once in all:
+// a retry, a signed contract or a lost response never re-opens a second time.
+func (e *env) reopenContract(org string, ref activities.ContractRef, want string) {
+	e.t.Helper()
+	snap := must[api.CaseSnapshot](e, e.acts.ReopenContract, ref)
+	require.Equal(e.t, want, snap.Contract.Status)
+	require.Equal(e.t, 1, e.sb.Counters().Get(refFor(org), sandbox.CountContractsReopen))
+}
+
 // app stands in for the platform's app: it records every notification and answers with the
 // status in reply (200 unless set).
 type app struct {

@@ -65,3 +65,18 @@ func (c *Caller) DoBearer(ctx context.Context, t *Tokens, req Request, out any) 
 		return status, err
 	}
 }
+
+// FetchToken runs req against a token endpoint, decodes the answer into a T and reads the
+// access token and its lifetime in seconds from it with read. An answer without a token is
+// an *Error (502), so Tokens never caches an empty one; its result suits Tokens.Fetch.
+func FetchToken[T any](ctx context.Context, c *Caller, req Request, read func(T) (token string, expiresIn int64)) (string, time.Duration, error) {
+	var answer T
+	if _, err := c.Do(ctx, req, &answer); err != nil {
+		return "", 0, err
+	}
+	token, expiresIn := read(answer)
+	if token == "" {
+		return "", 0, &Error{Provider: c.Provider, Op: req.Op, Status: http.StatusBadGateway, Message: "token response without access_token"}
+	}
+	return token, time.Duration(expiresIn) * time.Second, nil
+}

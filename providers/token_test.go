@@ -94,3 +94,30 @@ func TestDoBearerReauthenticatesOnce(t *testing.T) {
 	require.Equal(t, 2, requests, "one retry, not a loop")
 	require.Nil(t, req.Header.Values("Authorization"), "the caller's request is not modified")
 }
+
+func TestFetchToken(t *testing.T) {
+	type answer struct {
+		AccessToken string `json:"access_token"`
+		ExpiresIn   int64  `json:"expires_in"`
+	}
+	read := func(a answer) (string, int64) { return a.AccessToken, a.ExpiresIn }
+	body := `{"access_token":"tok-1","expires_in":600}`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(body))
+	}))
+	t.Cleanup(srv.Close)
+	c := &providers.Caller{Provider: "p", HTTP: srv.Client()}
+	req := providers.Request{Op: "get token", Method: http.MethodPost, URL: srv.URL}
+
+	tok, ttl, err := providers.FetchToken(context.Background(), c, req, read)
+	require.NoError(t, err)
+	require.Equal(t, "tok-1", tok)
+	require.Equal(t, 10*time.Minute, ttl)
+
+	body = `{"token_type":"Bearer"}` // no token: refused rather than cached
+	_, _, err = providers.FetchToken(context.Background(), c, req, read)
+	var pe *providers.Error
+	require.ErrorAs(t, err, &pe)
+	require.Equal(t, providers.Error{Provider: "p", Op: "get token", Status: http.StatusBadGateway, Message: "token response without access_token"}, *pe)
+}

@@ -105,21 +105,13 @@ func (c *Client) fetchToken(ctx context.Context) (string, time.Duration, error) 
 		"client_id":     {c.cfg.ClientID},
 		"client_secret": {c.cfg.ClientSecret},
 	}
-	var tok Token
-	_, err := c.caller.Do(ctx, providers.Request{
+	return providers.FetchToken(ctx, &c.caller, providers.Request{
 		Op:      "get token",
 		Method:  http.MethodPost,
 		URL:     c.url(c.cfg.TokenPath),
 		Header:  http.Header{"Content-Type": {"application/x-www-form-urlencoded"}},
 		RawBody: []byte(form.Encode()),
-	}, &tok)
-	if err != nil {
-		return "", 0, err
-	}
-	if tok.AccessToken == "" {
-		return "", 0, &providers.Error{Provider: Provider, Op: "get token", Status: http.StatusBadGateway, Message: "token response without access_token"}
-	}
-	return tok.AccessToken, time.Duration(tok.ExpiresIn) * time.Second, nil
+	}, func(t Token) (string, int64) { return t.AccessToken, t.ExpiresIn })
 }
 
 // do runs an authenticated call, re-authenticating once when the token is refused.

@@ -59,20 +59,12 @@ func (c *Client) url(path string) string {
 
 // fetchToken exchanges the API key for an access token (POST /auth/token).
 func (c *Client) fetchToken(ctx context.Context) (string, time.Duration, error) {
-	var tok Token
-	_, err := c.caller.Do(ctx, providers.Request{
+	return providers.FetchToken(ctx, &c.caller, providers.Request{
 		Op:     "get token",
 		Method: http.MethodPost,
 		URL:    c.url("/auth/token"),
 		Header: http.Header{"Authorization": {"Bearer " + c.cfg.APIKey}},
-	}, &tok)
-	if err != nil {
-		return "", 0, err
-	}
-	if tok.AccessToken == "" {
-		return "", 0, &providers.Error{Provider: Provider, Op: "get token", Status: http.StatusBadGateway, Message: "token response without access_token"}
-	}
-	return tok.AccessToken, time.Duration(tok.ExpiresIn) * time.Second, nil
+	}, func(t Token) (string, int64) { return t.AccessToken, int64(t.ExpiresIn) })
 }
 
 // do runs an authenticated call, re-authenticating once when the token is refused.

@@ -193,11 +193,22 @@ func TestQuickrReject(t *testing.T) {
 	require.Equal(t, "READY_FOR_REVIEW", doc["status"])
 }
 
+// TestQuickrContractControlsNeedADeclaration: before the declaration there is no contract
+// to expire or sign.
+func TestQuickrContractControlsNeedADeclaration(t *testing.T) {
+	for _, step := range []string{"expire", "sign"} {
+		t.Run(step, func(t *testing.T) {
+			e := qtNew(t, nil)
+			id := e.create(step, "987654321", "signatory")
+			st, _ := e.control(id, step, nil)
+			require.Equal(t, http.StatusNotFound, st, "no contract before the declaration")
+		})
+	}
+}
+
 func TestQuickrExpireControl(t *testing.T) {
 	e := qtNew(t, nil)
 	id := e.create("x", "987654321", "signatory")
-	st, _ := e.control(id, "expire", nil)
-	require.Equal(t, http.StatusNotFound, st, "no contract yet")
 	e.mustControl(id, "declare", nil)
 	doc := e.mustControl(id, "expire", nil)
 	require.Equal(t, "expired", qtContractStatus(t, doc))
@@ -332,10 +343,8 @@ func TestQuickrPartialDeclareControl(t *testing.T) {
 func TestQuickrControlSignErrors(t *testing.T) {
 	e := qtNew(t, nil)
 	id := e.create("s", "987654321", "signatory")
-	st, _ := e.control(id, "sign", nil)
-	require.Equal(t, http.StatusNotFound, st, "no contract before the declaration")
 	e.mustControl(id, "declare", nil)
-	st, _ = e.control(id, "sign", map[string]any{"signatory": "Floki Vilgerdarson"})
+	st, _ := e.control(id, "sign", map[string]any{"signatory": "Floki Vilgerdarson"})
 	require.Equal(t, http.StatusNotFound, st)
 	st, _ = e.control(id, "sign", "{")
 	require.Equal(t, http.StatusBadRequest, st)
