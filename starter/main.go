@@ -82,8 +82,8 @@ var usage = `usage:
         OUTCOME: APPROVED, DECLINED, EXPIRED, CANCELLED, FAILED
         --limit is the page size (default 50, at most 1000); --all follows the pages to the end
   starter decide WORKFLOW_ID --decision approve|decline [--risk LOW|MEDIUM|HIGH] [--reason R]
+                 [--request-id ID] [--json]
       (through the gateway: ONBOARDING_GATEWAY_URL, ONBOARDING_AGENT_TOKEN; the agent is the token's name)
-                 [--risk LOW|MEDIUM|HIGH] [--request-id ID] [--json]
   starter bank-data WORKFLOW_ID --file data.json|- [--request-id ID] [--json]
       the merchant's bank accounts and transactions for the credit analysis, as
       PUT /v1/onboardings/{id}/bank-data takes them (through the gateway:
