@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
 
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/providers/quickr"
 )
 
@@ -33,21 +34,13 @@ type TemporalAPI interface {
 	SignalWorkflow(ctx context.Context, workflowID, runID, signalName string, arg any) error
 }
 
-// What the sweep knows of the onboarding workflow. activities may not import workflows (it is
-// the other way round), so these mirror workflows' names; workflows/reconcile_test.go checks
-// they agree.
+// What the sweep knows of the onboarding workflow: api's names.
 const (
-	// OnboardingIDPrefix starts every onboarding workflow ID (api.WorkflowID), which is
-	// also its Quickr case's reference.
-	OnboardingIDPrefix = "onboarding:"
-	// OnboardMerchantType is api.OnboardMerchantType.
-	OnboardMerchantType = "OnboardMerchant"
-	// StageSearchAttribute is api.SAStage's name.
-	StageSearchAttribute = "OnboardingStage"
-	// StageAwaitingDeclaration and StageAwaitingSignature are the workflows' stages a case
-	// status can settle.
-	StageAwaitingDeclaration = "AWAITING_DECLARATION"
-	StageAwaitingSignature   = "AWAITING_SIGNATURE"
+	OnboardingIDPrefix       = api.IDPrefix
+	OnboardMerchantType      = api.OnboardMerchantType
+	StageSearchAttribute     = api.SAStageName
+	StageAwaitingDeclaration = string(api.StageAwaitingDeclaration)
+	StageAwaitingSignature   = string(api.StageAwaitingSignature)
 	// CaseEventReconciled is the Type of the case events the sweep sends.
 	CaseEventReconciled = "CASE_RECONCILED"
 )

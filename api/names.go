@@ -37,16 +37,23 @@ const (
 	QueryStatus = "status"
 )
 
+// IDPrefix starts every onboarding's workflow ID, which is also its Quickr case's reference.
+const IDPrefix = "onboarding:"
+
+// SAStageName is the name of the stage search attribute (SAStage), for code that reads raw
+// search attributes.
+const SAStageName = "OnboardingStage"
+
 // WorkflowID is the onboarding's ID, derived from the merchant's business key so that a
 // second start for the same merchant finds the running onboarding instead of making a twin.
 // Give it a normalized company (NormalizeInput): the ID trims and upper-cases, nothing more.
 func WorkflowID(country, orgNumber string) string {
-	return "onboarding:" + strings.ToUpper(strings.TrimSpace(country)) + ":" + strings.TrimSpace(orgNumber)
+	return IDPrefix + strings.ToUpper(strings.TrimSpace(country)) + ":" + strings.TrimSpace(orgNumber)
 }
 
 // Search attributes ops filter on in the Temporal UI. All are Keyword.
 var (
-	SAStage     = temporal.NewSearchAttributeKeyKeyword("OnboardingStage")
+	SAStage     = temporal.NewSearchAttributeKeyKeyword(SAStageName)
 	SACountry   = temporal.NewSearchAttributeKeyKeyword("MerchantCountry")
 	SAOrgNumber = temporal.NewSearchAttributeKeyKeyword("MerchantOrgNumber")
 	SAKycCaseID = temporal.NewSearchAttributeKeyKeyword("KycCaseId")

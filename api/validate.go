@@ -185,7 +185,7 @@ func IsOnboardingID(id string) bool {
 	if len(id) > maxOnboardingIDLen {
 		return false
 	}
-	rest, ok := strings.CutPrefix(id, "onboarding:")
+	rest, ok := strings.CutPrefix(id, IDPrefix)
 	cc, org, ok2 := strings.Cut(rest, ":")
 	f, known := orgNumberFormats[cc]
 	return ok && ok2 && known && f.re.MatchString(org)
