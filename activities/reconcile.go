@@ -34,16 +34,8 @@ type TemporalAPI interface {
 	SignalWorkflow(ctx context.Context, workflowID, runID, signalName string, arg any) error
 }
 
-// What the sweep knows of the onboarding workflow: api's names.
-const (
-	OnboardingIDPrefix       = api.IDPrefix
-	OnboardMerchantType      = api.OnboardMerchantType
-	StageSearchAttribute     = api.SAStageName
-	StageAwaitingDeclaration = string(api.StageAwaitingDeclaration)
-	StageAwaitingSignature   = string(api.StageAwaitingSignature)
-	// CaseEventReconciled is the Type of the case events the sweep sends.
-	CaseEventReconciled = "CASE_RECONCILED"
-)
+// CaseEventReconciled is the Type of the case events the sweep sends.
+const CaseEventReconciled = "CASE_RECONCILED"
 
 // Sweep bounds: Quickr's largest page, and pages per sweep (10,000 changed cases).
 const (
@@ -57,9 +49,9 @@ const (
 // Other stages wait for no case status.
 func SettlesStage(stage, status string) bool {
 	switch stage {
-	case StageAwaitingDeclaration:
+	case string(api.StageAwaitingDeclaration):
 		return CaseProgressOf(status) >= CaseDeclared
-	case StageAwaitingSignature:
+	case string(api.StageAwaitingSignature):
 		return CaseProgressOf(status) >= CaseChecked
 	default:
 		return false
@@ -305,10 +297,10 @@ func (c *SweepCounts) add(o SweepCounts) {
 // reconcileCase signals the case's onboarding when it waits for what the case's status
 // settles.
 func (a *Activities) reconcileCase(ctx context.Context, in SweepInput, cs *quickr.Case, at time.Time, n *SweepCounts) error {
-	if !strings.HasPrefix(cs.Reference, OnboardingIDPrefix) {
+	if !strings.HasPrefix(cs.Reference, api.IDPrefix) {
 		return nil
 	}
-	if !SettlesStage(StageAwaitingDeclaration, cs.Status) && !SettlesStage(StageAwaitingSignature, cs.Status) {
+	if !SettlesStage(string(api.StageAwaitingDeclaration), cs.Status) && !SettlesStage(string(api.StageAwaitingSignature), cs.Status) {
 		return nil
 	}
 	eventID := sweepEventID(cs)
@@ -327,7 +319,7 @@ func (a *Activities) reconcileCase(ctx context.Context, in SweepInput, cs *quick
 		n.Finished++
 		return nil
 	}
-	if info.GetType().GetName() != OnboardMerchantType || (in.TaskQueue != "" && info.GetTaskQueue() != in.TaskQueue) ||
+	if info.GetType().GetName() != api.OnboardMerchantType || (in.TaskQueue != "" && info.GetTaskQueue() != in.TaskQueue) ||
 		!SettlesStage(stageOf(info), cs.Status) {
 		n.NotWaiting++
 		return nil
@@ -348,7 +340,7 @@ func (a *Activities) reconcileCase(ctx context.Context, in SweepInput, cs *quick
 
 // stageOf reads the onboarding's OnboardingStage search attribute ("" when unset).
 func stageOf(info *workflowpb.WorkflowExecutionInfo) string {
-	p := info.GetSearchAttributes().GetIndexedFields()[StageSearchAttribute]
+	p := info.GetSearchAttributes().GetIndexedFields()[api.SAStageName]
 	if p == nil {
 		return ""
 	}

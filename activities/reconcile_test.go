@@ -17,6 +17,7 @@ import (
 	"go.temporal.io/sdk/converter"
 
 	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/providers/quickr"
 	"github.com/merchantflow/onboarding/providers/sandbox"
 )
@@ -63,7 +64,7 @@ func (f *fakeTemporal) DescribeWorkflowExecution(_ context.Context, id, _ string
 		if err != nil {
 			return nil, err
 		}
-		info.SearchAttributes = &commonpb.SearchAttributes{IndexedFields: map[string]*commonpb.Payload{activities.StageSearchAttribute: p}}
+		info.SearchAttributes = &commonpb.SearchAttributes{IndexedFields: map[string]*commonpb.Payload{api.SAStageName: p}}
 	}
 	return &workflowservice.DescribeWorkflowExecutionResponse{WorkflowExecutionInfo: info}, nil
 }
@@ -91,7 +92,7 @@ func (f *fakeTemporal) signalled() []string {
 
 // waiting is a running onboarding in stage on the default test queue.
 func waiting(stage string) fakeRun {
-	return fakeRun{typ: activities.OnboardMerchantType, taskQueue: "q", stage: stage, status: enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING}
+	return fakeRun{typ: api.OnboardMerchantType, taskQueue: "q", stage: stage, status: enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING}
 }
 
 // sweepEnv is a sandbox with the sweep wired to a fake Temporal.
@@ -141,12 +142,12 @@ func TestSweepSignalsOnlyWaitingOnboardings(t *testing.T) {
 	since := t0
 	e.clock.Advance(time.Minute)
 	refs := map[string]fakeRun{
-		"onboarding:NO:1": waiting(activities.StageAwaitingDeclaration), // declared below: signalled
-		"onboarding:NO:2": waiting(activities.StageAwaitingDeclaration), // not declared: not even listed
-		"onboarding:NO:3": {typ: activities.OnboardMerchantType, taskQueue: "q", stage: activities.StageAwaitingDeclaration, status: enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED},
-		"onboarding:NO:5": waiting(activities.StageAwaitingSignature), // declared is not enough for a signature wait
+		"onboarding:NO:1": waiting(string(api.StageAwaitingDeclaration)), // declared below: signalled
+		"onboarding:NO:2": waiting(string(api.StageAwaitingDeclaration)), // not declared: not even listed
+		"onboarding:NO:3": {typ: api.OnboardMerchantType, taskQueue: "q", stage: string(api.StageAwaitingDeclaration), status: enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED},
+		"onboarding:NO:5": waiting(string(api.StageAwaitingSignature)), // declared is not enough for a signature wait
 		"onboarding:NO:6": waiting("AWAITING_REVIEW"),
-		"onboarding:NO:7": {typ: activities.OnboardMerchantType, taskQueue: "other", stage: activities.StageAwaitingDeclaration, status: enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING},
+		"onboarding:NO:7": {typ: api.OnboardMerchantType, taskQueue: "other", stage: string(api.StageAwaitingDeclaration), status: enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING},
 	}
 	for id, r := range refs {
 		e.tc.runs[id] = r
@@ -189,7 +190,7 @@ func TestSweepSignalsOnlyWaitingOnboardings(t *testing.T) {
 
 func TestSweepSettlesTheSignatureWaitFromReadyForReview(t *testing.T) {
 	e := newSweepEnv(t)
-	e.tc.runs["onboarding:NO:1"] = waiting(activities.StageAwaitingSignature)
+	e.tc.runs["onboarding:NO:1"] = waiting(string(api.StageAwaitingSignature))
 	e.clock.Advance(time.Minute)
 	id := e.newCase("onboarding:NO:1")
 	e.declareRef("onboarding:NO:1")
@@ -215,7 +216,7 @@ func (e *sweepEnv) declaredOneAMinute(n int) []string {
 		ref := "onboarding:NO:" + string(rune('a'+i))
 		refs = append(refs, ref)
 		e.newCase(ref)
-		e.tc.runs[ref] = waiting(activities.StageAwaitingDeclaration)
+		e.tc.runs[ref] = waiting(string(api.StageAwaitingDeclaration))
 	}
 	for _, ref := range refs {
 		e.clock.Advance(time.Minute)
@@ -267,7 +268,7 @@ func TestSweepBoundedAndContinued(t *testing.T) {
 	e.clock.Advance(time.Minute)
 	late := "onboarding:NO:late"
 	e.newCase(late)
-	e.tc.runs[late] = waiting(activities.StageAwaitingDeclaration)
+	e.tc.runs[late] = waiting(string(api.StageAwaitingDeclaration))
 	e.declareRef(late)
 
 	in.Resume = first.Resume
@@ -291,7 +292,7 @@ func TestSweepRetryResumesAtTheHeartbeatCursor(t *testing.T) {
 	var ids []string
 	for _, ref := range []string{"onboarding:NO:a", "onboarding:NO:b", "onboarding:NO:c"} {
 		ids = append(ids, e.newCase(ref))
-		e.tc.runs[ref] = waiting(activities.StageAwaitingDeclaration)
+		e.tc.runs[ref] = waiting(string(api.StageAwaitingDeclaration))
 	}
 	for _, ref := range []string{"onboarding:NO:a", "onboarding:NO:b", "onboarding:NO:c"} {
 		e.clock.Advance(time.Minute)

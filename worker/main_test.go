@@ -12,13 +12,13 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/merchantflow/onboarding/activities"
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/bench/floor"
 	"github.com/merchantflow/onboarding/internal/codec"
 	"github.com/merchantflow/onboarding/internal/config"
 	"github.com/merchantflow/onboarding/internal/process/proctest"
 	"github.com/merchantflow/onboarding/internal/workerapp"
 	"github.com/merchantflow/onboarding/providers/sandbox"
-	"github.com/merchantflow/onboarding/workflows"
 )
 
 func TestMain(m *testing.M) { proctest.Main(m, main) }
@@ -127,7 +127,7 @@ func TestWorkerDoesNotRegisterTheBenchFloor(t *testing.T) {
 		if ev.GetEventType() == enumspb.EVENT_TYPE_WORKFLOW_TASK_FAILED {
 			msg := ev.GetWorkflowTaskFailedEventAttributes().GetFailure().GetMessage()
 			require.Contains(t, msg, "unable to find workflow type: "+floor.WorkflowType)
-			require.Contains(t, msg, workflows.OnboardMerchantType, "the failure lists what the worker does serve")
+			require.Contains(t, msg, api.OnboardMerchantType, "the failure lists what the worker does serve")
 			break
 		}
 	}

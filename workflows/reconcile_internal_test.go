@@ -38,8 +38,8 @@ func TestSweepSettlesWhatTheCaseEventHandlerCountsAsAHint(t *testing.T) {
 // The sweep takes its names from api; what remains to check is that it can tell onboardings
 // from the reconciler by their IDs.
 func TestSweepTellsOnboardingsByTheirIDs(t *testing.T) {
-	require.True(t, strings.HasPrefix(api.WorkflowID("no", "987654321"), activities.OnboardingIDPrefix))
-	require.False(t, strings.HasPrefix(ReconcilerWorkflowID(api.TaskQueue), activities.OnboardingIDPrefix), "the reconciler is no onboarding")
+	require.True(t, strings.HasPrefix(api.WorkflowID("no", "987654321"), api.IDPrefix))
+	require.False(t, strings.HasPrefix(ReconcilerWorkflowID(api.TaskQueue), api.IDPrefix), "the reconciler is no onboarding")
 }
 
 func TestSweepEventDecodesAsCaseEvent(t *testing.T) {

@@ -19,14 +19,10 @@ type WorkflowRegistry interface {
 	RegisterWorkflowWithOptions(w any, options workflow.RegisterOptions)
 }
 
-// OnboardMerchantType is the onboarding workflow's registered type name (api); clients check
-// it before they act on a workflow ID.
-const OnboardMerchantType = api.OnboardMerchantType
-
 // RegisterWorkflows registers every workflow of the engine under its stable name. The
 // bench's floor workflow is not one of them: bench/floor registers it on the bench's worker.
 func RegisterWorkflows(r WorkflowRegistry) {
-	r.RegisterWorkflowWithOptions(OnboardMerchant, workflow.RegisterOptions{Name: OnboardMerchantType})
+	r.RegisterWorkflowWithOptions(OnboardMerchant, workflow.RegisterOptions{Name: api.OnboardMerchantType})
 	r.RegisterWorkflowWithOptions(ReconcileQuickr, workflow.RegisterOptions{Name: ReconcileQuickrType})
 }
 
