@@ -227,7 +227,7 @@ func (h *harness) drive(ctx context.Context, tc client.Client, m merchant, sem c
 			break
 		}
 		out.err = err
-		var invalid *engine.ValidationError
+		var invalid *api.ValidationError
 		if errors.As(err, &invalid) || !pause(ctx, 500*time.Millisecond) { // bad input stays bad
 			<-sem
 			return out

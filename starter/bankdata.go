@@ -8,8 +8,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/internal/bankdata"
-	"github.com/merchantflow/onboarding/internal/engine"
 )
 
 // parseBankData reads the upload, checks it as the gateway will (so a bad file is refused
@@ -47,7 +47,7 @@ func parseBankData(c cli, args []string) (gatewayAction, error) {
 		return nil, fmt.Errorf("%w: %s is not bank data: %v", errInvalid, *file, err)
 	}
 	if err := d.Validate(time.Now()); err != nil {
-		v := &engine.ValidationError{}
+		v := &api.ValidationError{}
 		if ps, ok := err.(bankdata.Problems); ok {
 			for _, p := range ps {
 				v.Add(p.Field, p.Message)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/internal/engine"
 )
 
@@ -20,7 +21,7 @@ func parseCancel(_ cli, args []string) (action, error) {
 		return nil, err
 	}
 	if strings.TrimSpace(*reason) == "" {
-		return nil, &engine.ValidationError{Fields: []engine.FieldError{{Field: "--reason", Message: "is required: a cancellation says why"}}}
+		return nil, &api.ValidationError{Fields: []api.FieldError{{Field: "--reason", Message: "is required: a cancellation says why"}}}
 	}
 	return func(ctx context.Context, e *engine.Engine, out io.Writer) error {
 		if err := e.Cancel(ctx, id, strings.TrimSpace(*reason), strings.TrimSpace(*by)); err != nil {

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/merchantflow/onboarding/api"
-	"github.com/merchantflow/onboarding/internal/engine"
 )
 
 // parseDecide is `starter decide ID --decision D`, sent through the gateway as the token's agent.
@@ -26,15 +25,15 @@ func parseDecide(_ cli, args []string) (gatewayAction, error) {
 	}
 	d.Decision = strings.ToLower(strings.TrimSpace(d.Decision))
 	d.RiskLevel = strings.ToUpper(strings.TrimSpace(d.RiskLevel))
-	v := &engine.ValidationError{}
+	v := &api.ValidationError{}
 	if d.Decision != api.DecisionApprove && d.Decision != api.DecisionDecline {
-		v.Fields = append(v.Fields, engine.FieldError{Field: "--decision", Message: "must be approve or decline"})
+		v.Fields = append(v.Fields, api.FieldError{Field: "--decision", Message: "must be approve or decline"})
 	}
 	if *agent != "" {
-		v.Fields = append(v.Fields, engine.FieldError{Field: "--agent", Message: "is not taken: the agent is the name of the API token in ONBOARDING_AGENT_TOKEN, so nobody decides in another's name"})
+		v.Fields = append(v.Fields, api.FieldError{Field: "--agent", Message: "is not taken: the agent is the name of the API token in ONBOARDING_AGENT_TOKEN, so nobody decides in another's name"})
 	}
 	if d.RiskLevel != "" && d.RiskLevel != "LOW" && d.RiskLevel != "MEDIUM" && d.RiskLevel != "HIGH" {
-		v.Fields = append(v.Fields, engine.FieldError{Field: "--risk", Message: "must be LOW, MEDIUM or HIGH"})
+		v.Fields = append(v.Fields, api.FieldError{Field: "--risk", Message: "must be LOW, MEDIUM or HIGH"})
 	}
 	if len(v.Fields) > 0 {
 		return nil, v

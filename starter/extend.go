@@ -30,9 +30,9 @@ func parseExtend(_ cli, args []string) (action, error) {
 		return nil, err
 	}
 	set := setFlags(fs)
-	v := &engine.ValidationError{}
+	v := &api.ValidationError{}
 	bad := func(name, msg string) {
-		v.Fields = append(v.Fields, engine.FieldError{Field: "--" + name, Message: msg})
+		v.Fields = append(v.Fields, api.FieldError{Field: "--" + name, Message: msg})
 	}
 	if set["by"] && set["until"] {
 		bad("by", "give --by or --until, not both")

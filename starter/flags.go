@@ -8,7 +8,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/merchantflow/onboarding/internal/engine"
+	"github.com/merchantflow/onboarding/api"
 )
 
 // The plumbing every command shares: flag sets that report instead of printing, positional
@@ -62,11 +62,11 @@ func setFlags(fs *flag.FlagSet) map[string]bool {
 // withFlagNames renames a validation error's JSON fields after the flags that set them, so
 // a person sees "--company (company.orgNumber)" rather than a path into a JSON document.
 func withFlagNames(err error, flags map[string]string) error {
-	var verr *engine.ValidationError
+	var verr *api.ValidationError
 	if !errors.As(err, &verr) {
 		return err
 	}
-	out := &engine.ValidationError{Fields: make([]engine.FieldError, len(verr.Fields))}
+	out := &api.ValidationError{Fields: make([]api.FieldError, len(verr.Fields))}
 	for i, f := range verr.Fields {
 		if name, ok := flags[f.Field]; ok {
 			f.Field = "--" + name + " (" + f.Field + ")"

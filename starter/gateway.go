@@ -43,7 +43,7 @@ type gatewayClient struct {
 
 // newGatewayClient calls the gateway as an agent (decide) or, with asApp, as an app.
 func newGatewayClient(cfg GatewayConfig, asApp bool) (*gatewayClient, error) {
-	v := &engine.ValidationError{}
+	v := &api.ValidationError{}
 	u, err := url.Parse(cfg.GatewayURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		v.Add("ONBOARDING_GATEWAY_URL", "must be the gateway's http(s) base URL")
@@ -68,8 +68,8 @@ func newGatewayClient(cfg GatewayConfig, asApp bool) (*gatewayClient, error) {
 
 // problem is the gateway's error body.
 type gatewayProblem struct {
-	Error  string              `json:"error"`
-	Fields []engine.FieldError `json:"fields"`
+	Error  string           `json:"error"`
+	Fields []api.FieldError `json:"fields"`
 }
 
 // decide sends the decision and maps the gateway's answer to the CLI's errors (and so to its
@@ -125,7 +125,7 @@ func (g *gatewayClient) send(ctx context.Context, method, id, sub, requestID str
 		return &engine.RejectedError{Reason: p.Error}
 	case http.StatusBadRequest, http.StatusUnprocessableEntity, http.StatusRequestEntityTooLarge:
 		if len(p.Fields) > 0 {
-			return &engine.ValidationError{Fields: p.Fields}
+			return &api.ValidationError{Fields: p.Fields}
 		}
 		return fmt.Errorf("%w: %s", errInvalid, p.Error)
 	case http.StatusUnauthorized, http.StatusForbidden:

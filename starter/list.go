@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/internal/engine"
 )
 
@@ -37,7 +38,7 @@ func parseList(_ cli, args []string) (action, error) {
 	f.Outcome = strings.ToUpper(strings.TrimSpace(f.Outcome))
 	f.Country = strings.ToUpper(strings.TrimSpace(f.Country))
 	if setFlags(fs)["limit"] && f.PageSize <= 0 {
-		return nil, &engine.ValidationError{Fields: []engine.FieldError{{Field: "--limit", Message: "must be between 1 and 1000"}}}
+		return nil, &api.ValidationError{Fields: []api.FieldError{{Field: "--limit", Message: "must be between 1 and 1000"}}}
 	}
 	if _, err := f.Query(); err != nil {
 		return nil, withFlagNames(err, listFlags)

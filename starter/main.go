@@ -27,6 +27,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/internal/config"
 	"github.com/merchantflow/onboarding/internal/engine"
 	"github.com/merchantflow/onboarding/internal/logging"
@@ -213,7 +214,7 @@ func (c cli) runGateway(cmd string, args []string) int {
 // fail prints err (if any) and returns its exit code.
 func (c cli) fail(err error) int {
 	code := exitCode(err)
-	var verr *engine.ValidationError
+	var verr *api.ValidationError
 	switch {
 	case err == nil:
 	case errors.Is(err, errHelp):
@@ -233,7 +234,7 @@ func (c cli) fail(err error) int {
 
 // exitCode maps an error onto the documented exit codes.
 func exitCode(err error) int {
-	var verr *engine.ValidationError
+	var verr *api.ValidationError
 	var rej *engine.RejectedError
 	switch {
 	case err == nil, errors.Is(err, errHelp):

@@ -229,7 +229,7 @@ func TestExitCodes(t *testing.T) {
 		{nil, exitOK},
 		{fmt.Errorf("%w: x", errUsage), exitUsage},
 		{fmt.Errorf("%w: x", errInvalid), exitUsage},
-		{&engine.ValidationError{Fields: []engine.FieldError{{Field: "a", Message: "b"}}}, exitUsage},
+		{&api.ValidationError{Fields: []api.FieldError{{Field: "a", Message: "b"}}}, exitUsage},
 		{engine.ErrNotFound, exitNotFound},
 		{fmt.Errorf("status: %w", engine.ErrNotFound), exitNotFound},
 		{engine.ErrFinished, exitRejected},

@@ -44,7 +44,7 @@ func OnboardMerchant(ctx workflow.Context, in api.OnboardingInput) (*api.Onboard
 
 // validateInput is the workflow's own last check of its input. It runs in every replay, so it
 // is frozen: tightening it would fail onboardings already running. The rules callers must
-// meet live in the engine (engine.ValidateInput), before anything starts.
+// meet live in api.ValidateInput, which the engine runs before anything starts.
 func validateInput(in api.OnboardingInput) error {
 	var bad []string
 	if strings.TrimSpace(in.Company.OrgNumber) == "" {

@@ -56,7 +56,7 @@ func (e *Engine) Start(ctx context.Context, in api.OnboardingInput) (*Started, e
 
 // StartWith is the one way an onboarding starts, whoever asks (gateway, starter, bench,
 // chaos, tests): the input is normalized and checked (api.PrepareStart; a bad one is a
-// *ValidationError naming every field, and nothing starts), its policy resolved, and the
+// *api.ValidationError naming every field, and nothing starts), its policy resolved, and the
 // workflow started under the merchant's ID with the options every onboarding has.
 func (e *Engine) StartWith(ctx context.Context, in api.OnboardingInput, o StartOptions) (*Started, error) {
 	in, id, err := api.PrepareStart(in, o.Timescale)

@@ -236,11 +236,11 @@ var (
 	outcomes = []api.Outcome{api.OutcomeApproved, api.OutcomeDeclined, api.OutcomeExpired, api.OutcomeCancelled, api.OutcomeFailed}
 )
 
-// Query builds the visibility query of f, or a *ValidationError. Values are checked against
+// Query builds the visibility query of f, or an *api.ValidationError. Values are checked against
 // the known stages, outcomes and countries, so nothing a caller sends reaches the query text
 // unchecked.
 func (f ListFilter) Query() (string, error) {
-	v := &ValidationError{}
+	v := &api.ValidationError{}
 	parts := []string{"WorkflowType = '" + api.OnboardMerchantType + "'"}
 	if f.Stage != "" {
 		if !slices.Contains(stages, api.Stage(f.Stage)) {
@@ -306,7 +306,7 @@ func (e *Engine) List(ctx context.Context, f ListFilter) (*Page, error) {
 	if err != nil {
 		var inv *serviceerror.InvalidArgument
 		if errors.As(err, &inv) && f.PageToken != "" {
-			v := &ValidationError{}
+			v := &api.ValidationError{}
 			v.Add("pageToken", "is not a token from a previous page")
 			return nil, v
 		}

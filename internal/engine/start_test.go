@@ -67,7 +67,7 @@ func TestStartRefusesBadInputWithEveryFieldAndStartsNothing(t *testing.T) {
 	in.Credit.PeriodDays = 45
 	in.Policy.ReviewSLA = api.Duration(1)
 	_, err := engine.New(fs, "default", "onboarding").Start(context.Background(), in)
-	var verr *engine.ValidationError
+	var verr *api.ValidationError
 	require.ErrorAs(t, err, &verr)
 	var fields []string
 	for _, f := range verr.Fields {

@@ -163,8 +163,8 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, v any, err error
 }
 
 // fieldsOf are the fields a validation error names (none for another error).
-func fieldsOf(err error) []engine.FieldError {
-	var fe *engine.ValidationError
+func fieldsOf(err error) []api.FieldError {
+	var fe *api.ValidationError
 	if errors.As(err, &fe) {
 		return fe.Fields
 	}
@@ -181,7 +181,7 @@ var listParams = map[string]bool{"stage": true, "outcome": true, "country": true
 
 func (s *Server) listOnboardings(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	v := &engine.ValidationError{}
+	v := &api.ValidationError{}
 	for k, vs := range q {
 		switch {
 		case !listParams[k]:
@@ -238,7 +238,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 // token's name, never a field of the request), whose validator holds the four-eyes rule.
 // via says how it came ("api token alice", "console session of alice").
 func (s *Server) decideAs(ctx context.Context, caller Token, via, id, key string, req DecisionRequest) (*api.DecideResult, error) {
-	v := &engine.ValidationError{}
+	v := &api.ValidationError{}
 	if req.Decision != api.DecisionApprove && req.Decision != api.DecisionDecline {
 		v.Add("decision", `must be "approve" or "decline"`)
 	}
@@ -284,7 +284,7 @@ func (s *Server) extendDeadline(w http.ResponseWriter, r *http.Request) {
 	}
 	// The limits a start has (api.ValidateDeadlineChange), answered here with every field
 	// at fault, before anything is sent.
-	v := &engine.ValidationError{}
+	v := &api.ValidationError{}
 	if err := api.ValidateDeadlineChange(ch, time.Now()); err != nil {
 		v.Fields = append(v.Fields, fieldsOf(err)...)
 	}
@@ -307,7 +307,7 @@ func (s *Server) cancelOnboarding(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.Reason = strings.TrimSpace(req.Reason)
-	if err := checkReason(&engine.ValidationError{}, req.Reason, true); err != nil {
+	if err := checkReason(&api.ValidationError{}, req.Reason, true); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -347,12 +347,12 @@ func idempotencyKey(w http.ResponseWriter, r *http.Request) (string, bool) {
 	default:
 		return k, true
 	}
-	writeProblem(w, http.StatusBadRequest, "invalid "+headerIdemKey+" header", []engine.FieldError{{Field: headerIdemKey, Message: msg}})
+	writeProblem(w, http.StatusBadRequest, "invalid "+headerIdemKey+" header", []api.FieldError{{Field: headerIdemKey, Message: msg}})
 	return "", false
 }
 
 // checkReason adds the problem with a request's free-text reason to v and returns v.OrNil().
-func checkReason(v *engine.ValidationError, reason string, required bool) error {
+func checkReason(v *api.ValidationError, reason string, required bool) error {
 	switch {
 	case required && reason == "":
 		v.Add("reason", "is required: say why")
@@ -365,7 +365,7 @@ func checkReason(v *engine.ValidationError, reason string, required bool) error 
 // fail answers an engine error with its status code. Unexpected errors are logged and
 // answered without detail: they may name internals.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	var invalid *engine.ValidationError
+	var invalid *api.ValidationError
 	var rejected *engine.RejectedError
 	var unavailable *serviceerror.Unavailable
 	switch {
@@ -417,8 +417,8 @@ func jsonContentType(h http.Header) bool {
 
 // problem is every API error body: a message, and the fields at fault when there are some.
 type problem struct {
-	Error  string              `json:"error"`
-	Fields []engine.FieldError `json:"fields,omitempty"`
+	Error  string           `json:"error"`
+	Fields []api.FieldError `json:"fields,omitempty"`
 }
 
 // Bounds of what a problem carries, whatever built it: an answer never carries a large
@@ -430,13 +430,13 @@ const (
 	maxFieldErrors  = 50
 )
 
-func writeProblem(w http.ResponseWriter, status int, msg string, fields []engine.FieldError) {
+func writeProblem(w http.ResponseWriter, status int, msg string, fields []api.FieldError) {
 	p := problem{Error: clipRunes(msg, maxProblemMsg)}
 	for i, f := range fields {
 		if i == maxFieldErrors {
 			break
 		}
-		p.Fields = append(p.Fields, engine.FieldError{Field: clipRunes(f.Field, maxProblemField), Message: clipRunes(f.Message, maxFieldMsg)})
+		p.Fields = append(p.Fields, api.FieldError{Field: clipRunes(f.Field, maxProblemField), Message: clipRunes(f.Message, maxFieldMsg)})
 	}
 	writeJSON(w, status, p)
 }

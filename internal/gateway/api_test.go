@@ -133,8 +133,8 @@ func callWith(t *testing.T, h http.Handler, method, path, token, body string, he
 }
 
 type problemBody struct {
-	Error  string              `json:"error"`
-	Fields []engine.FieldError `json:"fields"`
+	Error  string           `json:"error"`
+	Fields []api.FieldError `json:"fields"`
 }
 
 func problemOf(t *testing.T, rec *httptest.ResponseRecorder) problemBody {

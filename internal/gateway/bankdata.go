@@ -11,7 +11,6 @@ import (
 
 	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/internal/bankdata"
-	"github.com/merchantflow/onboarding/internal/engine"
 )
 
 // BankDataStore keeps an upload and names it; *bankdata.Store implements it.
@@ -42,11 +41,11 @@ func (s *Server) supplyBankData(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := d.Validate(s.cfg.Now()); err != nil {
-		v := &engine.ValidationError{}
+		v := &api.ValidationError{}
 		var ps bankdata.Problems
 		if errors.As(err, &ps) {
 			for _, p := range ps {
-				v.Fields = append(v.Fields, engine.FieldError{Field: p.Field, Message: p.Message})
+				v.Fields = append(v.Fields, api.FieldError{Field: p.Field, Message: p.Message})
 			}
 		}
 		s.fail(w, r, v)

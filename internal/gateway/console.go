@@ -241,7 +241,7 @@ func (s *Server) consoleQueue(w http.ResponseWriter, r *http.Request, _ string, 
 			api.StageAwaitingDeclaration, api.StageCreatingCase, api.StageFinished},
 		"Countries": []string{"NO", "SE", "DK", "FI"}, "Risks": consoleRisks}
 	page, err := s.eng.List(r.Context(), f)
-	var invalid *engine.ValidationError
+	var invalid *api.ValidationError
 	switch {
 	case errors.As(err, &invalid):
 		data["Problem"] = "These filters cannot be used: " + fieldsText(invalid.Fields)
@@ -409,7 +409,7 @@ func (s *Server) consoleDecide(w http.ResponseWriter, r *http.Request, sid strin
 	}
 	res, err := s.decideAs(r.Context(), sess.agent, "console session of "+sess.agent.Name, id, key, req)
 	var f flash
-	var invalid *engine.ValidationError
+	var invalid *api.ValidationError
 	var rejected *engine.RejectedError
 	switch {
 	case err == nil && res.Status == "awaiting_second_approval":
@@ -435,7 +435,7 @@ func (s *Server) consoleDecide(w http.ResponseWriter, r *http.Request, sid strin
 	http.Redirect(w, r, back, http.StatusSeeOther)
 }
 
-func fieldsText(fields []engine.FieldError) string {
+func fieldsText(fields []api.FieldError) string {
 	parts := make([]string, 0, len(fields))
 	for _, f := range fields {
 		parts = append(parts, f.Field+" "+f.Message)

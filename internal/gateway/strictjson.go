@@ -14,7 +14,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/merchantflow/onboarding/api"
-	"github.com/merchantflow/onboarding/internal/engine"
 )
 
 // bodyError is why a request body was refused: the HTTP status, the message, and the field
@@ -22,13 +21,13 @@ import (
 type bodyError struct {
 	status int
 	msg    string
-	fields []engine.FieldError
+	fields []api.FieldError
 }
 
 func badBody(msg string) *bodyError { return &bodyError{status: 400, msg: msg} }
 
 func badField(msg, path, fieldMsg string) *bodyError {
-	return &bodyError{status: 400, msg: msg, fields: []engine.FieldError{{Field: fieldName(path), Message: fieldMsg}}}
+	return &bodyError{status: 400, msg: msg, fields: []api.FieldError{{Field: fieldName(path), Message: fieldMsg}}}
 }
 
 // fieldName is a JSON path as errors name it: "company.name", or "(body)" for the whole body.
