@@ -117,7 +117,7 @@ chaos: $(TEMPORAL) $(if $(findstring cluster,$(CHAOS_FLAGS)),cluster-tools) buil
 RECORDING_TESTS := TestTestCompaniesThroughTheLifecycle|TestExpiredContractIsRenewed|TestCancelThroughGateway|TestFourEyesUpdate|TestDecisionBySignalIsRefused|TestExtendDeadline|TestReviewReminders|TestMissingEvidence|TestProviderBlocked|TestCancelDuringReview
 
 .PHONY: record-histories
-record-histories: $(TEMPORAL) ## re-record the current version's histories (workflows/testdata/histories/v3; older versions stay frozen) from end-to-end runs
+record-histories: $(TEMPORAL) ## re-record the current version's histories (workflows/testdata/histories/v4; older versions stay frozen) from end-to-end runs
 	RECORD_HISTORIES=1 go test -count=1 -timeout 15m -run '^($(RECORDING_TESTS))$$' ./e2e/
 
 .PHONY: lint

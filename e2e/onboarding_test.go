@@ -211,7 +211,7 @@ func decideUpdate(ctx context.Context, s *stack, id string, d api.Decision) (*ap
 // the "onboarding" version (workflows.vLatest) that new onboardings record. It changes when
 // workflows.vLatest changes. The directories of older versions are frozen: their histories
 // stand for onboardings still running on that version and are never written again.
-const historyVersion = "v3"
+const historyVersion = "v4"
 
 // recordHistory writes the workflow's history to
 // workflows/testdata/histories/<historyVersion>/<name>.json when RECORD_HISTORIES is set

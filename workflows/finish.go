@@ -88,8 +88,21 @@ func (o *onboarding) notify(ctx workflow.Context, typ, message string, data map[
 		Data:       data,
 		At:         workflow.Now(ctx),
 	}
-	actx := workflow.WithActivityOptions(ctx, optionsFor(a.Notify, "Notify the app: "+typ, 0))
+	summary := "Notify the app: " + typ
+	actx := workflow.WithActivityOptions(ctx, optionsFor(a.Notify, summary, 0))
 	// Only the notifications still in flight are kept: a months-long onboarding sends many.
 	o.notifies = slices.DeleteFunc(o.notifies, func(f workflow.Future) bool { return f.IsReady() })
-	o.notifies = append(o.notifies, workflow.ExecuteActivity(actx, a.Notify, n))
+	if !o.inTask(a.Notify) {
+		o.notifies = append(o.notifies, workflow.ExecuteActivity(actx, a.Notify, n))
+		return
+	}
+	sent, settle := workflow.NewFuture(ctx)
+	workflow.Go(ctx, func(gctx workflow.Context) {
+		settled, err := tryInTask(gctx, summary, a.Notify, n, nil)
+		if !settled {
+			err = workflow.ExecuteActivity(actx, a.Notify, n).Get(gctx, nil)
+		}
+		settle.Set(nil, err)
+	})
+	o.notifies = append(o.notifies, sent)
 }

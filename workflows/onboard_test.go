@@ -69,6 +69,10 @@ type fake struct {
 	idvStarts      int
 	analysisInputs []activities.CreditAnalysisInput
 	evalInputs     []activities.EvaluateInput
+	// evalErrs are the first EvaluateRules calls' answers, one each; notifyErr is every
+	// Notify's.
+	evalErrs  []error
+	notifyErr error
 }
 
 // testBankData is the upload the fake app sends.
@@ -224,6 +228,12 @@ func (f *fake) register(env *testsuite.TestWorkflowEnvironment) {
 		func(_ context.Context, in activities.EvaluateInput) (*api.Evaluation, error) {
 			f.mu.Lock()
 			f.evalInputs = append(f.evalInputs, in)
+			if len(f.evalErrs) > 0 {
+				err := f.evalErrs[0]
+				f.evalErrs = f.evalErrs[1:]
+				f.mu.Unlock()
+				return nil, err
+			}
 			f.mu.Unlock()
 			ev := f.evaluation
 			return &ev, nil
@@ -240,7 +250,7 @@ func (f *fake) register(env *testsuite.TestWorkflowEnvironment) {
 			f.mu.Lock()
 			defer f.mu.Unlock()
 			f.notifications = append(f.notifications, n)
-			return nil
+			return f.notifyErr
 		})
 }
 

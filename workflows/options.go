@@ -41,30 +41,37 @@ const (
 type activityRow struct {
 	provider string // whose retry rule and request timeout apply; named in a blocked status
 	retry    retryKind
+	// local: from vLocalSteps the activity is first tried once as a local activity, inside
+	// the workflow task that needs it (intask.go). Only steps that are quick and safe to
+	// repeat qualify: the case read, the rules, a notification the app dedupes by its ID.
+	// RecordDecision is not one: its input, in the history, is the record of what the engine
+	// wrote to Quickr (the console's notes), and a local activity's marker keeps only results.
+	local bool
 }
 
 // providerApp is the merchant's app, which takes the notifications (not a provider with a
 // retry rule: the engine's notifySchedule applies).
 const providerApp = "app"
 
-// activityTable is every activity the workflows call, by registered name.
+// activityTable is every activity the workflows call, by registered name: provider, retry,
+// local.
 var activityTable = map[string]activityRow{
-	activityName(a.CreateKYCCase):             {providerQuickr, retryCall},
-	activityName(a.CheckCase):                 {providerQuickr, retryCall},
-	activityName(a.ReopenContract):            {providerQuickr, retryCall},
-	activityName(a.EvaluateRules):             {providerQuickr, retryCall},
-	activityName(a.RecordDecision):            {providerQuickr, retryCall},
-	activityName(a.AwaitDeclaration):          {providerQuickr, retryPoll},
-	activityName(a.AwaitSignature):            {providerQuickr, retryPoll},
-	activityName(a.SweepQuickrCases):          {providerQuickr, retrySweep},
-	activityName(a.LookupPriorKYC):            {providerCreditro, retryEvidence},
-	activityName(a.StartIdentityVerification): {providerIDV, retryCall},
-	activityName(a.AwaitIdentityVerification): {providerIDV, retryPoll},
-	activityName(a.StartCreditAnalysis):       {providerOpenBanking, retryCall},
-	activityName(a.AwaitCreditAnalysis):       {providerOpenBanking, retryPoll},
-	activityName(a.RequestCreditTerms):        {providerDeepIDV, retryCall},
-	activityName(a.AwaitCreditTerms):          {providerDeepIDV, retryPoll},
-	activityName(a.Notify):                    {providerApp, retryNotify},
+	activityName(a.CreateKYCCase):             {providerQuickr, retryCall, false},
+	activityName(a.CheckCase):                 {providerQuickr, retryCall, true},
+	activityName(a.ReopenContract):            {providerQuickr, retryCall, false},
+	activityName(a.EvaluateRules):             {providerQuickr, retryCall, true},
+	activityName(a.RecordDecision):            {providerQuickr, retryCall, false},
+	activityName(a.AwaitDeclaration):          {providerQuickr, retryPoll, false},
+	activityName(a.AwaitSignature):            {providerQuickr, retryPoll, false},
+	activityName(a.SweepQuickrCases):          {providerQuickr, retrySweep, false},
+	activityName(a.LookupPriorKYC):            {providerCreditro, retryEvidence, false},
+	activityName(a.StartIdentityVerification): {providerIDV, retryCall, false},
+	activityName(a.AwaitIdentityVerification): {providerIDV, retryPoll, false},
+	activityName(a.StartCreditAnalysis):       {providerOpenBanking, retryCall, false},
+	activityName(a.AwaitCreditAnalysis):       {providerOpenBanking, retryPoll, false},
+	activityName(a.RequestCreditTerms):        {providerDeepIDV, retryCall, false},
+	activityName(a.AwaitCreditTerms):          {providerDeepIDV, retryPoll, false},
+	activityName(a.Notify):                    {providerApp, retryNotify, true},
 }
 
 // rowOf is activity's row; an activity missing from the table (a test fails for it) is run

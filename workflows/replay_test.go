@@ -33,8 +33,10 @@ var (
 	}
 	// frozenV2 were recorded at vSparseWaits, before the provider contracts.
 	frozenV2 = frozenV1
-	// recordedV3 are the scenarios recorded at vProviderContracts (make record-histories).
-	recordedV3 = frozenV1
+	// frozenV3 were recorded at vProviderContracts, before the local steps.
+	frozenV3 = frozenV1
+	// recordedV4 are the scenarios recorded at vLocalSteps (make record-histories).
+	recordedV4 = frozenV1
 )
 
 // historyFiles lists every recorded history: testdata/histories/*.json and one level of
@@ -76,7 +78,8 @@ func TestReplayRecordedHistories(t *testing.T) {
 	requireHistories(t, files, "v0", frozenV0)
 	requireHistories(t, files, "v1", frozenV1)
 	requireHistories(t, files, "v2", frozenV2)
-	requireHistories(t, files, "v3", recordedV3)
+	requireHistories(t, files, "v3", frozenV3)
+	requireHistories(t, files, "v4", recordedV4)
 	for _, f := range files {
 		t.Run(historyName(f), func(t *testing.T) {
 			r := worker.NewWorkflowReplayer()
@@ -143,7 +146,7 @@ func TestRecordedHistoriesSitInTheirVersionDirectory(t *testing.T) {
 // timer, or the check would prove nothing.
 func TestRecordedHistoriesLeaveNoTimerRunning(t *testing.T) {
 	var files []string
-	for _, dir := range []string{"v1", "v2", "v3"} {
+	for _, dir := range []string{"v1", "v2", "v3", "v4"} {
 		m, err := filepath.Glob(filepath.Join("testdata", "histories", dir, "*.json"))
 		require.NoError(t, err)
 		files = append(files, m...)

@@ -35,9 +35,15 @@ const (
 	// and an expired session is replaced; an agent's decision stands when writing it back to
 	// Quickr fails (retried, then flagged for ops).
 	vProviderContracts workflow.Version = 3
+	// vLocalSteps: the cheap steps run inside the workflow task that needs them, as local
+	// activities: the case check on a wake-up, the rules and the app's notifications
+	// (activityTable's local column). Each is tried once there; a failure a retry could fix
+	// goes on as the ordinary activity, with its retries, budget and block, so outages behave
+	// as before while a prompt wake-up costs one workflow task (intask.go).
+	vLocalSteps workflow.Version = 4
 
 	// vLatest is what new onboardings record.
-	vLatest = vProviderContracts
+	vLatest = vLocalSteps
 )
 
 // changeProviderBlocked brings "blocked, not failed" to onboardings started before
