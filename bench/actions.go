@@ -5,6 +5,7 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/converter"
 )
 
 // Actions are a history's billable actions by Temporal Cloud's rules ("Temporal Cloud
@@ -44,14 +45,16 @@ func (a Actions) Total() int {
 type HistoryCost struct {
 	Events  int     `json:"events"`
 	Actions Actions `json:"actions"`
-	// ActivityTypes counts scheduled activities by type; RetriesByType their visible retries.
+	// ActivityTypes counts scheduled activities by type, and those run in a workflow task
+	// under their type and inTaskSuffix; RetriesByType the visible retries.
 	ActivityTypes map[string]int `json:"activityTypes"`
 	RetriesByType map[string]int `json:"retriesByType,omitempty"`
 	Started       time.Time      `json:"started"`
 	Closed        time.Time      `json:"closed"` // zero while running
 	// LastProviderEvent is the last provider event before the close: the later of the last
-	// signal (a provider webhook) and the last completion of an activity that is not an app
-	// notification (Notify).
+	// signal (a provider webhook) and the last completion of a scheduled activity that is not
+	// an app notification (Notify). Steps run inside a workflow task (local activities) are
+	// not events from outside: their time counts towards the interval to the close.
 	LastProviderEvent time.Time `json:"lastProviderEvent"`
 }
 
@@ -68,6 +71,20 @@ func (c HistoryCost) LastProviderToOutcome() time.Duration {
 
 // notifyActivity is the app notification activity, the one activity that calls no provider.
 const notifyActivity = "Notify"
+
+// inTaskSuffix marks, in ActivityTypes, an activity run inside a workflow task (a local
+// activity's marker) rather than scheduled.
+const inTaskSuffix = " (in task)"
+
+// localActivityType is the activity type a local activity's marker names ("?" when it
+// cannot be read).
+func localActivityType(m *historypb.MarkerRecordedEventAttributes) string {
+	var data struct{ ActivityType string }
+	if err := converter.GetDefaultDataConverter().FromPayloads(m.GetDetails()["data"], &data); err != nil || data.ActivityType == "" {
+		return "?"
+	}
+	return data.ActivityType
+}
 
 // Analyze counts a history's events and billable actions and finds its timestamps.
 func Analyze(events []*historypb.HistoryEvent) HistoryCost {
@@ -121,6 +138,7 @@ func Analyze(events []*historypb.HistoryEvent) HistoryCost {
 					markerTasks[m.GetWorkflowTaskCompletedEventId()] = true
 					c.Actions.Other++
 				}
+				c.ActivityTypes[localActivityType(m)+inTaskSuffix]++
 			}
 		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
 			enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,

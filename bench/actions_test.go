@@ -15,7 +15,13 @@ import (
 // and v0 is never re-recorded.
 func recorded(t *testing.T, name string) []*historypb.HistoryEvent {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "workflows", "testdata", "histories", "v0", name+".json"))
+	return recordedAt(t, "v0", name)
+}
+
+// recordedAt reads a history of the version directory dir.
+func recordedAt(t *testing.T, dir, name string) []*historypb.HistoryEvent {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "workflows", "testdata", "histories", dir, name+".json"))
 	require.NoError(t, err)
 	var h historypb.History
 	require.NoError(t, protojson.UnmarshalOptions{DiscardUnknown: true}.Unmarshal(b, &h))
@@ -42,6 +48,28 @@ func TestAnalyzeTheRecordedAutomatedPath(t *testing.T) {
 	require.Equal(t, "03:03:37.953", c.LastProviderEvent.Format("15:04:05.000"))
 	require.Equal(t, 16*time.Millisecond, c.LastProviderToOutcome().Truncate(time.Millisecond))
 	require.Equal(t, 1362*time.Millisecond, c.StartToOutcome().Round(time.Millisecond))
+}
+
+// From vLocalSteps the cheap steps are markers of local activities: counted by type, one
+// action per workflow task that records any, and not provider events.
+func TestAnalyzeCountsStepsRunInTheTask(t *testing.T) {
+	events := recordedAt(t, "v4", "auto_approve")
+	c := Analyze(events)
+	require.Equal(t, 1, c.ActivityTypes["EvaluateRules (in task)"])
+	require.Positive(t, c.ActivityTypes["CheckCase (in task)"])
+	require.Positive(t, c.ActivityTypes["Notify (in task)"])
+	require.Zero(t, c.ActivityTypes["EvaluateRules"], "the rules ran in the task, not scheduled")
+	require.Zero(t, c.ActivityTypes["?"+inTaskSuffix], "every marker names its activity")
+	tasks := map[int64]bool{}
+	var lastMarker time.Time
+	for _, e := range events {
+		if m := e.GetMarkerRecordedEventAttributes(); m.GetMarkerName() == "LocalActivity" {
+			tasks[m.GetWorkflowTaskCompletedEventId()] = true
+			lastMarker = e.GetEventTime().AsTime()
+		}
+	}
+	require.Equal(t, len(tasks), c.Actions.Other, "one action per workflow task with local activities")
+	require.True(t, c.LastProviderEvent.Before(lastMarker), "the rules and the finished notification come after the last provider event")
 }
 
 func TestAnalyzeCountsAnAcceptedUpdate(t *testing.T) {
