@@ -86,24 +86,33 @@ type batchResult struct {
 }
 
 // runBatch starts n workflows with at most par starts in flight and waits for every result.
+// A start that fails ends the starting; the batch then fails with it.
 func runBatch(ctx context.Context, n, par int, start starter) (*batchResult, error) {
 	res := &batchResult{IDs: make([]string, n), Outcomes: map[string]int{}}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, par)
-	var firstErr atomic.Value
+	var startErr, firstErr atomic.Value
 	t0 := time.Now()
 	for i := range n {
 		sem <- struct{}{}
-		run, err := start(ctx, i)
-		<-sem
-		if err != nil {
-			return nil, fmt.Errorf("start %d: %w", i, err)
+		if startErr.Load() != nil {
+			<-sem
+			break
 		}
-		res.IDs[i] = run.GetID()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			run, err := start(ctx, i)
+			if err != nil {
+				// Said before the slot is freed, so the loop sees it before the next start.
+				startErr.CompareAndSwap(nil, fmt.Errorf("start %d: %w", i, err))
+			}
+			<-sem
+			if err != nil {
+				return
+			}
+			res.IDs[i] = run.GetID()
 			var out struct {
 				Outcome string `json:"outcome"`
 			}
@@ -123,6 +132,9 @@ func runBatch(ctx context.Context, n, par int, start starter) (*batchResult, err
 	}
 	wg.Wait()
 	res.Elapsed = time.Since(t0)
+	if err, _ := startErr.Load().(error); err != nil {
+		return nil, err
+	}
 	if err, _ := firstErr.Load().(error); err != nil && ctx.Err() != nil {
 		return nil, err
 	}
