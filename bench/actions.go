@@ -76,18 +76,22 @@ const notifyActivity = "Notify"
 // activity's marker) rather than scheduled.
 const inTaskSuffix = " (in task)"
 
-// localActivityType is the activity type a local activity's marker names ("?" when it
-// cannot be read).
-func localActivityType(m *historypb.MarkerRecordedEventAttributes) string {
+// localActivityType is the activity type a local activity's marker names, decoded with dc
+// ("?" when it cannot be read).
+func localActivityType(m *historypb.MarkerRecordedEventAttributes, dc converter.DataConverter) string {
 	var data struct{ ActivityType string }
-	if err := converter.GetDefaultDataConverter().FromPayloads(m.GetDetails()["data"], &data); err != nil || data.ActivityType == "" {
+	if err := dc.FromPayloads(m.GetDetails()["data"], &data); err != nil || data.ActivityType == "" {
 		return "?"
 	}
 	return data.ActivityType
 }
 
-// Analyze counts a history's events and billable actions and finds its timestamps.
-func Analyze(events []*historypb.HistoryEvent) HistoryCost {
+// Analyze counts a history's events and billable actions and finds its timestamps; dc (nil:
+// the SDK's default) decodes what it reads of payloads (the stack encrypts them).
+func Analyze(events []*historypb.HistoryEvent, dc converter.DataConverter) HistoryCost {
+	if dc == nil {
+		dc = converter.GetDefaultDataConverter()
+	}
 	c := HistoryCost{Events: len(events), ActivityTypes: map[string]int{}, RetriesByType: map[string]int{}}
 	actType := map[int64]string{}
 	markerTasks := map[int64]bool{}
@@ -138,7 +142,7 @@ func Analyze(events []*historypb.HistoryEvent) HistoryCost {
 					markerTasks[m.GetWorkflowTaskCompletedEventId()] = true
 					c.Actions.Other++
 				}
-				c.ActivityTypes[localActivityType(m)+inTaskSuffix]++
+				c.ActivityTypes[localActivityType(m, dc)+inTaskSuffix]++
 			}
 		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
 			enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,

@@ -30,7 +30,7 @@ func recordedAt(t *testing.T, dir, name string) []*historypb.HistoryEvent {
 
 func TestAnalyzeTheRecordedAutomatedPath(t *testing.T) {
 	events := recorded(t, "auto_approve")
-	c := Analyze(events)
+	c := Analyze(events, nil)
 	require.Equal(t, 142, c.Events)
 	require.Equal(t, Actions{
 		WorkflowStarted: 1,
@@ -54,7 +54,7 @@ func TestAnalyzeTheRecordedAutomatedPath(t *testing.T) {
 // action per workflow task that records any, and not provider events.
 func TestAnalyzeCountsStepsRunInTheTask(t *testing.T) {
 	events := recordedAt(t, "v4", "auto_approve")
-	c := Analyze(events)
+	c := Analyze(events, nil)
 	require.Equal(t, 1, c.ActivityTypes["EvaluateRules (in task)"])
 	require.Positive(t, c.ActivityTypes["CheckCase (in task)"])
 	require.Positive(t, c.ActivityTypes["Notify (in task)"])
@@ -73,7 +73,7 @@ func TestAnalyzeCountsStepsRunInTheTask(t *testing.T) {
 }
 
 func TestAnalyzeCountsAnAcceptedUpdate(t *testing.T) {
-	c := Analyze(recorded(t, "manual_review"))
+	c := Analyze(recorded(t, "manual_review"), nil)
 	require.Equal(t, 1, c.Actions.Updates)
 }
 

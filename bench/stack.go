@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.uber.org/zap"
 
 	"github.com/merchantflow/onboarding/api"
@@ -35,6 +36,8 @@ type env struct {
 	// workerPID lists the worker processes (two on the cluster profile: their usage adds up).
 	workerPID func() []int
 	serverPID func() []int
+	// dc decodes the payloads the bench reads from histories (the stack's encryption).
+	dc converter.DataConverter
 
 	bankOnce   sync.Once
 	bankUpload api.BankDataUpload
@@ -140,7 +143,8 @@ func startStack(ctx context.Context, bin stackrun.Binaries, dir string, o stackO
 		return nil, err
 	}
 	return &env{name: o.name, stack: s, c: c, tq: s.TaskQueue, metricsURL: s.MetricsURL, namespace: stackrun.Namespace,
-		workerPID: func() []int { return pids(s.Workers) }, serverPID: func() []int { return pids([]*stackrun.Proc{s.Temporal}) }}, nil
+		workerPID: func() []int { return pids(s.Workers) }, serverPID: func() []int { return pids([]*stackrun.Proc{s.Temporal}) },
+		dc: codec.DataConverter(s.Keys)}, nil
 }
 
 // pids are the running processes' ids.
@@ -178,7 +182,7 @@ func connect(ctx context.Context, x external) (*env, error) {
 		return nil, fmt.Errorf("dial %s: %w", x.address, err)
 	}
 	return &env{name: x.address, c: c, tq: x.taskQueue, metricsURL: x.metricsURL, namespace: x.namespace,
-		workerPID: func() []int { return []int{x.workerPID} }, serverPID: func() []int { return nil }}, nil
+		workerPID: func() []int { return []int{x.workerPID} }, serverPID: func() []int { return nil }, dc: opts.DataConverter}, nil
 }
 
 func (e *env) close() {

@@ -7,6 +7,7 @@ import (
 
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/merchantflow/onboarding/api"
 	"github.com/merchantflow/onboarding/bench/floor"
@@ -109,7 +110,7 @@ func measureWorkload(ctx context.Context, e *env, kind string, n, par int, start
 	if err != nil {
 		return nil, err
 	}
-	w := summarize(kind, b.IDs, hs)
+	w := summarize(kind, b.IDs, hs, e.dc)
 	w.Outcomes = b.Outcomes
 	w.WallSeconds = b.Elapsed.Seconds()
 	w.Server = after.Sub(before).Div(float64(n))
@@ -121,14 +122,14 @@ func measureWorkload(ctx context.Context, e *env, kind string, n, par int, start
 }
 
 // summarize computes rates, latencies, events and actions from the histories.
-func summarize(kind string, ids []string, hs map[string][]*historypb.HistoryEvent) *Workload {
+func summarize(kind string, ids []string, hs map[string][]*historypb.HistoryEvent, dc converter.DataConverter) *Workload {
 	w := &Workload{Kind: kind, N: len(ids)}
 	var total, lastProv []time.Duration
 	var events, actions []float64
 	var first, last time.Time
 	costs := make([]HistoryCost, 0, len(ids))
 	for _, id := range ids {
-		c := Analyze(hs[id])
+		c := Analyze(hs[id], dc)
 		costs = append(costs, c)
 		if c.Closed.IsZero() {
 			continue

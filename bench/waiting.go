@@ -233,7 +233,7 @@ func runWaitCase(ctx context.Context, bin stackrun.Binaries, dir, name string, d
 	if err != nil {
 		return nil, err
 	}
-	c := Analyze(hs[id])
+	c := Analyze(hs[id], e.dc)
 	wc := &WaitCase{
 		Outcome: string(res.Outcome), Events: c.Events, Actions: c.Actions, ActTotal: c.Actions.Total(),
 		RetriesByType: c.RetriesByType, Server: after.Sub(before),
