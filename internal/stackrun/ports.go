@@ -2,23 +2,10 @@ package stackrun
 
 import (
 	"errors"
-	"fmt"
 	mathrand "math/rand/v2"
 	"net"
 	"strconv"
 )
-
-// freePorts reserves n distinct free loopback ports. They are released before the processes
-// bind them, so another program could take one in between; on loopback that is rare.
-func freePorts(n int) ([]int, error) {
-	return holdPorts(n, func() (net.Listener, error) {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, fmt.Errorf("stackrun: free port: %w", err)
-		}
-		return ln, nil
-	})
-}
 
 // freeLowPorts reserves n distinct free loopback ports in [20000, 32768), picked at random.
 func freeLowPorts(n int) ([]int, error) {

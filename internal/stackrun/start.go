@@ -51,8 +51,11 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 		workers, gateways = c.Workers, c.Gateways
 	}
 	// 0-2 Temporal gRPC, HTTP, metrics; 3 sandbox; 4 UI; then the cluster server's own seven;
-	// then one per gateway and one per worker (metrics).
-	ports, err := freePorts(12 + gateways + workers)
+	// then one per gateway and one per worker (metrics). All below 32768, where the kernel
+	// hands out no ephemeral ports: a port released here and bound by a process moments later
+	// cannot meanwhile become the local end of some outgoing connection (the cluster's server
+	// also records its membership ports as a SQL smallint).
+	ports, err := freeLowPorts(12 + gateways + workers)
 	if err != nil {
 		return nil, err
 	}
@@ -146,14 +149,7 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 			}
 			return nil, err
 		}
-		// The server records each service's membership port as a SQL smallint: those must be
-		// below 32768, where the kernel hands out no ephemeral ports.
-		low, err := freeLowPorts(4)
-		if err != nil {
-			_ = s.Close()
-			return nil, err
-		}
-		internal := clusterPorts{low[0], ports[6], low[1], ports[8], low[2], ports[10], low[3]}
+		internal := clusterPorts{ports[5], ports[6], ports[7], ports[8], ports[9], ports[10], ports[11]}
 		targs, err := s.writeClusterConfig(cfg.Dir, host, portOf(ProcTemporal, 0), portOf(PortTemporalHTTP, 1),
 			portOf(PortTemporalMetrics, 2), internal, "warn")
 		if err != nil {
