@@ -37,9 +37,10 @@ const (
 	vProviderContracts workflow.Version = 3
 	// vLocalSteps: the cheap steps run inside the workflow task that needs them, as local
 	// activities: the case check on a wake-up, the rules and the app's notifications
-	// (activityTable's local column). Each is tried once there; a failure a retry could fix
-	// goes on as the ordinary activity, with its retries, budget and block, so outages behave
-	// as before while a prompt wake-up costs one workflow task (intask.go).
+	// (activityTable's local column), and the read of a polled provider on its event, which
+	// ends the wait without a new poll. Each is tried once there; a failure a retry could fix
+	// goes on as the ordinary activity (or poll), with its retries, budget and block, so
+	// outages behave as before while a prompt wake-up costs one workflow task (intask.go).
 	vLocalSteps workflow.Version = 4
 
 	// vLatest is what new onboardings record.

@@ -107,6 +107,14 @@ func (o *onboarding) awaitPolled(ctx workflow.Context, p pollSpec, out any) (wai
 			ok, err = o.awaitTimeout(ctx, deadline.Sub(now), p.Kind+" deadline", news)
 			expired = err == nil && !ok
 		}
+		// From vLocalSteps a provider event is read in the task before the poll is touched:
+		// when the provider is done the wait ends here, without restarting the poll
+		// (intask.go). Otherwise, or when the read fails, the poll restarts as before.
+		heard := false
+		if !done && err == nil && !expired && !blockedPoll && o.hints[p.Kind] != hints && o.changes == changes && o.atLeast(vLocalSteps) {
+			_, rerr := tryInTask(ctx, p.Summary+": on a provider event", p.Activity, p.Arg(), out)
+			heard = rerr == nil
+		}
 		if !done {
 			cancelPoll()
 			// A poll that finished just before the cancel still counts.
@@ -119,7 +127,7 @@ func (o *onboarding) awaitPolled(ctx workflow.Context, p pollSpec, out any) (wai
 		switch {
 		case err != nil || ctx.Err() != nil:
 			return waitFailed, errCancelled
-		case done && pollErr == nil:
+		case done && pollErr == nil, heard:
 			return waitDone, nil
 		case expired:
 			return waitExpired, nil
