@@ -16,13 +16,28 @@ const DefaultTimeout = 30 * time.Second
 // maxBody caps how much of a response body a client reads.
 const maxBody = 8 << 20
 
-// NewHTTPClient returns an *http.Client with a timeout (DefaultTimeout when d <= 0).
+// NewHTTPClient returns an *http.Client with a timeout (DefaultTimeout when d <= 0) that
+// keeps its connections in the shared pool.
 func NewHTTPClient(d time.Duration) *http.Client {
 	if d <= 0 {
 		d = DefaultTimeout
 	}
-	return &http.Client{Timeout: d}
+	return &http.Client{Timeout: d, Transport: sharedTransport}
 }
+
+// MaxIdleConnsPerHost is how many idle connections the pool keeps to one provider.
+const MaxIdleConnsPerHost = 64
+
+// sharedTransport is the connection pool of every provider client. Go's default transport
+// keeps two idle connections per host, so a worker with dozens of calls in flight to one
+// provider closed most connections after each call and opened (over TLS: handshook) a new one
+// for the next; this keeps up to MaxIdleConnsPerHost per provider.
+var sharedTransport = func() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 8 * MaxIdleConnsPerHost
+	t.MaxIdleConnsPerHost = MaxIdleConnsPerHost
+	return t
+}()
 
 // Clock returns now, or time.Now when now is nil.
 func Clock(now func() time.Time) func() time.Time {

@@ -1,10 +1,15 @@
 package providers_test
 
 import (
+	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/merchantflow/onboarding/providers"
@@ -35,4 +40,56 @@ func TestClock(t *testing.T) {
 	fixed := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
 	require.Equal(t, fixed, providers.Clock(func() time.Time { return fixed })())
 	require.WithinDuration(t, time.Now(), providers.Clock(nil)(), time.Minute)
+}
+
+// Calls in flight together reuse their connections on the next round: the pool keeps more
+// than Go's default two idle connections per host (providers.MaxIdleConnsPerHost).
+func TestProviderClientsKeepTheirConnections(t *testing.T) {
+	const inFlight = 16
+	var mu sync.Mutex
+	opened := 0
+	arrived := make(chan struct{}, inFlight)
+	release := make(chan struct{})
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		arrived <- struct{}{}
+		<-release
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			mu.Lock()
+			opened++
+			mu.Unlock()
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	hc := providers.NewHTTPClient(10 * time.Second)
+	round := func() int {
+		mu.Lock()
+		before := opened
+		mu.Unlock()
+		var wg sync.WaitGroup
+		for range inFlight {
+			wg.Go(func() {
+				resp, err := hc.Get(srv.URL)
+				if assert.NoError(t, err) {
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+			})
+		}
+		for range inFlight { // all in flight at once
+			<-arrived
+		}
+		for range inFlight {
+			release <- struct{}{}
+		}
+		wg.Wait()
+		mu.Lock()
+		defer mu.Unlock()
+		return opened - before
+	}
+	require.Equal(t, inFlight, round(), "the first round opens a connection per call")
+	require.Zero(t, round(), "the second round reuses them all")
 }
