@@ -31,6 +31,7 @@ func TestLoad(t *testing.T) {
 		require.Equal(t, "127.0.0.1:7233", s.TemporalAddress)
 		require.Equal(t, "default", s.TemporalNamespace)
 		require.Equal(t, 5*time.Second, s.PollEvery)
+		require.Equal(t, "none", s.TemporalCompression, "encrypted payloads do not compress")
 	})
 	for _, tt := range []struct {
 		name     string
@@ -44,6 +45,8 @@ func TestLoad(t *testing.T) {
 		{name: "a TLS certificate needs its key", env: map[string]string{"ONBOARDING_TEMPORAL_TLS_CERT": "/etc/cert.pem"}, wantErr: "ONBOARDING_TEMPORAL_TLS_KEY"},
 		{name: "bad duration names the variable", env: map[string]string{"ONBOARDING_POLL_EVERY": "soon"}, wantErr: "ONBOARDING_POLL_EVERY"},
 		{name: "bad level names the variable", env: map[string]string{"ONBOARDING_LOG_LEVEL": "loud"}, wantErr: "ONBOARDING_LOG_LEVEL"},
+		{name: "gzip can be asked for", env: map[string]string{"ONBOARDING_TEMPORAL_GRPC_COMPRESSION": "gzip"}, wantAddr: "127.0.0.1:7233"},
+		{name: "unknown compression names the variable", env: map[string]string{"ONBOARDING_TEMPORAL_GRPC_COMPRESSION": "zstd"}, wantErr: "ONBOARDING_TEMPORAL_GRPC_COMPRESSION must be none or gzip"},
 		{name: "address without port", env: map[string]string{"ONBOARDING_TEMPORAL_ADDRESS": "localhost"}, wantErr: "TEMPORAL_ADDRESS"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -32,6 +32,14 @@ func Options(cfg config.Temporal, z *zap.Logger) (client.Options, error) {
 		Logger:        logging.SDK(z),
 		DataConverter: codec.DataConverter(keys),
 	}
+	switch cfg.TemporalCompression {
+	case "", "none":
+		opts.ConnectionOptions.GrpcCompression = &client.GrpcCompressionNone{}
+	case "gzip":
+		opts.ConnectionOptions.GrpcCompression = &client.GrpcCompressionGzip{}
+	default:
+		return client.Options{}, fmt.Errorf("config: %s_TEMPORAL_GRPC_COMPRESSION must be none or gzip, got %q", config.Prefix, cfg.TemporalCompression)
+	}
 	tlsCfg, err := TLS(cfg)
 	if err != nil {
 		return client.Options{}, err
