@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
@@ -17,7 +18,7 @@ import (
 )
 
 // runs counts the activities a run started, by type: in the workflow task (local) and as
-// ordinary activities.
+// ordinary activities (their first attempts: a poll's retries are one activity).
 type runs struct {
 	mu              sync.Mutex
 	local, ordinary map[string]int
@@ -31,6 +32,9 @@ func countRuns(env *testsuite.TestWorkflowEnvironment) *runs {
 		r.local[info.ActivityType.Name]++
 	})
 	env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
+		if info.Attempt > 1 {
+			return
+		}
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		r.ordinary[info.ActivityType.Name]++
@@ -90,4 +94,45 @@ func TestInTaskRefusalIsTheAnswer(t *testing.T) {
 	require.Zero(t, r.ordinary["Notify"], "a refused notification is not sent again")
 	require.Equal(t, r.local["Notify"], len(f.notifications))
 	require.Len(t, f.notified(api.NotifyFinished), 1)
+}
+
+// An identity event is read in its own workflow task: when the session is done, the wait
+// ends there and the running poll is cancelled, not restarted; when the event was early, the
+// poll restarts (eager again) and finds the result later.
+func TestIdentityEventIsReadInTheTask(t *testing.T) {
+	for _, tt := range []struct {
+		name            string
+		eventAt, doneAt time.Duration
+		polls           int // ordinary AwaitIdentityVerification activities
+	}{
+		// The poll's retries (5 s doubling) fall at about 1.4 h and 2.9 h after it starts.
+		{name: "done when the event comes", eventAt: 2*time.Hour + 30*time.Minute, doneAt: 2 * time.Hour, polls: 1},
+		{name: "event before the result", eventAt: 2 * time.Hour, doneAt: 2*time.Hour + 30*time.Second, polls: 2},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake()
+			f.declareAt = time.Minute
+			f.idvDoneAt = tt.doneAt
+			f.idv.SessionID = 7
+			env := newEnv(t, f)
+			r := countRuns(env)
+			var heard time.Time
+			env.RegisterDelayedCallback(func() {
+				heard = env.Now()
+				env.SignalWorkflow(api.SignalIDVEvent, api.IDVEvent{EventID: "idv-1", SessionID: 7, State: api.IDVCompleted})
+			}, tt.eventAt)
+			env.ExecuteWorkflow(workflows.OnboardMerchant, input())
+			res := result(t, env)
+			require.Equal(t, api.OutcomeApproved, res.Outcome, res.Reason)
+			require.Equal(t, 1, r.local["AwaitIdentityVerification"], "the event is read once, in its task")
+			require.Equal(t, tt.polls, r.ordinary["AwaitIdentityVerification"])
+			verified, ok := timelineAt(status(t, env), "identity verified")
+			require.True(t, ok)
+			if tt.polls == 1 {
+				require.True(t, heard.Equal(verified), "the event's own task settled the wait: %v, event %v", verified, heard)
+			} else {
+				require.True(t, verified.After(heard), "the restarted poll found it")
+			}
+		})
+	}
 }

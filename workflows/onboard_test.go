@@ -65,6 +65,7 @@ type fake struct {
 	// recordErr is every RecordDecision's answer; idvExpireFirst lets the first identity
 	// session expire unfinished; idvStarts counts the sessions started.
 	recordErr      error
+	idvDoneAt      time.Duration // the identity session is done this long after start (0: at once)
 	idvExpireFirst bool
 	idvStarts      int
 	analysisInputs []activities.CreditAnalysisInput
@@ -208,6 +209,9 @@ func (f *fake) register(env *testsuite.TestWorkflowEnvironment) {
 		func(_ context.Context, in activities.IDVCheck) (*api.IDVResult, error) {
 			if f.idvExpireFirst && in.SessionID == 7 {
 				return &api.IDVResult{SessionID: 7, State: api.IDVExpired}, nil
+			}
+			if elapsed() < f.idvDoneAt {
+				return nil, errNotYet
 			}
 			return f.idv, nil
 		})
