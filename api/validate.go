@@ -102,18 +102,19 @@ const (
 // returns a *ValidationError.
 func ValidateInput(in OnboardingInput, ts Timescale) error {
 	v := &ValidationError{}
-	switch f, ok := orgNumberFormats[in.Company.Country]; {
+	f, known := orgNumberFormats[in.Company.Country]
+	switch {
 	case in.Company.Country == "":
 		v.Add("company.country", "is required (NO, SE, DK or FI)")
-	case !ok:
+	case !known:
 		v.Add("company.country", `must be one of NO, SE, DK, FI (ISO 3166-1 alpha-2), got "`+Clip(in.Company.Country, echoLen)+`"`)
+	}
+	// The number's format depends on the country; whether there is one does not.
+	switch {
 	case in.Company.OrgNumber == "":
 		v.Add("company.orgNumber", "is required")
-	case !f.re.MatchString(in.Company.OrgNumber):
+	case known && !f.re.MatchString(in.Company.OrgNumber):
 		v.Add("company.orgNumber", "is not a "+in.Company.Country+" company number: expected "+f.example)
-	}
-	if in.Company.Country == "" && in.Company.OrgNumber == "" {
-		v.Add("company.orgNumber", "is required")
 	}
 	if len(in.Company.Name) > maxNameLen {
 		v.Add("company.name", "must be at most 200 characters")

@@ -95,3 +95,22 @@ func TestPrepareStartResolvesThePolicyOnlyForValidInput(t *testing.T) {
 	require.Empty(t, id)
 	require.Equal(t, "company.orgNumber", verr.Fields[0].Field)
 }
+
+// Every problem at once: a missing company number is reported whatever the country says,
+// even a country that is itself wrong.
+func TestMissingCompanyNumberIsReportedBesideABadCountry(t *testing.T) {
+	for _, country := range []string{"", "NORWAY", "NO"} {
+		err := api.ValidateInput(input(country, ""), api.RealTime)
+		var verr *api.ValidationError
+		require.ErrorAs(t, err, &verr, country)
+		fields := map[string]string{}
+		for _, f := range verr.Fields {
+			require.NotContains(t, fields, f.Field, "%q: %s reported twice", country, f.Field)
+			fields[f.Field] = f.Message
+		}
+		require.Equal(t, "is required", fields["company.orgNumber"], "country %q", country)
+		if country != "NO" {
+			require.Contains(t, fields, "company.country", "country %q", country)
+		}
+	}
+}
