@@ -59,13 +59,12 @@ func (o *onboarding) blocksOnFailure(ctx workflow.Context) bool {
 // retried until the provider answers; what comes back then (a result or a rejection) is
 // returned as usual.
 func (o *onboarding) call(ctx workflow.Context, summary string, activity, arg, out any) error {
-	var settled bool
+	actx := o.callCtx(ctx, activity, summary)
 	var err error
 	if o.inTask(activity) {
-		settled, err = tryInTask(ctx, summary, activity, arg, out)
-	}
-	if !settled {
-		err = workflow.ExecuteActivity(o.callCtx(ctx, activity, summary), activity, arg).Get(ctx, out)
+		err = inTaskFirst(ctx, actx, summary, activity, arg, out)
+	} else {
+		err = workflow.ExecuteActivity(actx, activity, arg).Get(ctx, out)
 	}
 	why := blockReason(err)
 	if err == nil || why == "" || ctx.Err() != nil || !o.blocksOnFailure(ctx) {

@@ -98,11 +98,7 @@ func (o *onboarding) notify(ctx workflow.Context, typ, message string, data map[
 	}
 	sent, settle := workflow.NewFuture(ctx)
 	workflow.Go(ctx, func(gctx workflow.Context) {
-		settled, err := tryInTask(gctx, summary, a.Notify, n, nil)
-		if !settled {
-			err = workflow.ExecuteActivity(actx, a.Notify, n).Get(gctx, nil)
-		}
-		settle.Set(nil, err)
+		settle.Set(nil, inTaskFirst(gctx, actx, summary, a.Notify, n, nil))
 	})
 	o.notifies = append(o.notifies, sent)
 }

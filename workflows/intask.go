@@ -42,6 +42,15 @@ func tryInTask(ctx workflow.Context, summary string, activity, arg, out any) (se
 	return err == nil || ctx.Err() != nil || retryCannotFix(err), err
 }
 
+// inTaskFirst runs activity once in the workflow task and, unless that settles it, as the
+// ordinary activity with actx's options.
+func inTaskFirst(ctx, actx workflow.Context, summary string, activity, arg, out any) error {
+	if settled, err := tryInTask(ctx, summary, activity, arg, out); settled {
+		return err
+	}
+	return workflow.ExecuteActivity(actx, activity, arg).Get(ctx, out)
+}
+
 // retryCannotFix reports a failure the ordinary activity's retries would only repeat: one
 // marked non-retryable, or of a type every preset refuses to retry (noRetry). Refused
 // credentials are among them: call blocks on those as it would after the ordinary activity.
